@@ -1,0 +1,103 @@
+/**
+ * The error classes shared by every layer. They are re-exported by the
+ * public modules; nothing here is imported by users directly.
+ *
+ * @module
+ */
+
+/**
+ * Raised inside a task at the `await` where it was cancelled, and by
+ * `result()` of a cancelled future. Like Python's `asyncio.CancelledError`,
+ * catching it and carrying on suppresses the cancellation.
+ *
+ * @example Catching a cancellation
+ * ```ts
+ * import { CancelledError, createTask, run, sleep } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const seen = await run(async () => {
+ *   const task = createTask(() => sleep(10));
+ *   await sleep(0);
+ *   task.cancel("stop");
+ *   try {
+ *     await task;
+ *   } catch (error) {
+ *     return error instanceof CancelledError ? error.message : "other";
+ *   }
+ * });
+ * assert.equal(seen, "stop");
+ * ```
+ */
+export class CancelledError extends Error {
+  /** Creates the error; `message` is the one given to `cancel(msg)`. */
+  constructor(message?: string) {
+    super(message ?? "");
+    this.name = "CancelledError";
+  }
+}
+
+/**
+ * Raised by `waitFor`, `timeout` and `asCompleted` when their time is up.
+ * Its `cause` is the `CancelledError` it replaced, where there was one.
+ *
+ * @example Checking for a timeout
+ * ```ts
+ * import { TimeoutError } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new TimeoutError("too slow");
+ * assert.ok(error instanceof Error);
+ * assert.equal(error.name, "TimeoutError");
+ * ```
+ */
+export class TimeoutError extends Error {
+  /** Creates the error with an optional message and cause. */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message ?? "", options);
+    this.name = "TimeoutError";
+  }
+}
+
+/**
+ * Raised when an operation is not allowed in a future's current state:
+ * `result()` before it is done, or a second `setResult`.
+ *
+ * @example Reading a result too early
+ * ```ts
+ * import { Future, InvalidStateError, newEventLoop } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = newEventLoop();
+ * const future = loop.createFuture<number>();
+ * assert.throws(() => future.result(), InvalidStateError);
+ * assert.ok(future instanceof Future);
+ * loop.close();
+ * ```
+ */
+export class InvalidStateError extends Error {
+  /** Creates the error with a message that says what was wrong. */
+  constructor(message: string) {
+    super(message);
+    this.name = "InvalidStateError";
+  }
+}
+
+/**
+ * Python's `RuntimeError` as asyncio uses it: no running event loop, a loop
+ * that is closed or already running, work submitted after shutdown.
+ *
+ * @example No loop is running here
+ * ```ts
+ * import { getRunningLoop, RuntimeError } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * assert.throws(() => getRunningLoop(), RuntimeError);
+ * ```
+ */
+export class RuntimeError extends Error {
+  /** Creates the error with a message that says what was wrong. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "RuntimeError";
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Argument checks shared by every public entry point, so that bad input
+ * fails at the call with one wording everywhere.
+ *
+ * @module
+ */
+
+/** Throws a `TypeError` unless `value` is a function. */
+export function checkFunction(value: unknown, what: string): void {
+  if (typeof value !== "function") {
+    throw new TypeError(
+      `${what} must be a function, got ${describe(value)}`,
+    );
+  }
+}
+
+/**
+ * Checks a delay or deadline in seconds: a `TypeError` for a non-number, a
+ * `RangeError` for `NaN` or an infinite value.
+ */
+export function checkSeconds(value: unknown, what: string): number {
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `${what} must be a number of seconds, got ${describe(value)}`,
+    );
+  }
+  if (!Number.isFinite(value)) {
+    throw new RangeError(
+      `${what} must be a finite number of seconds, got ${value}`,
+    );
+  }
+  return value;
+}
+
+/** A short description of a value for error messages. */
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
+  if (typeof value === "object") {
+    const name = (value as object).constructor?.name;
+    return name ? `an object of type ${name}` : "an object";
+  }
+  return `${typeof value} ${String(value)}`;
+}
+
+/** True for a value with a callable `then`: a Promise or any thenable. */
+export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === "function";
+}

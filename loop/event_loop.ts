@@ -1,0 +1,521 @@
+/**
+ * `EventLoop`: the one owner of scheduling. A FIFO ready queue and a timer
+ * heap; the host runtime only wakes it.
+ *
+ * @module
+ */
+import { RuntimeError } from "../internal/errors.ts";
+import { type ContextOwner, runAs } from "../internal/context.ts";
+import { armTimer, nextTurn } from "../internal/host.ts";
+import { MinHeap } from "../internal/heap.ts";
+import { checkSignal, listen } from "../internal/signals.ts";
+import { reportUnretrieved } from "../internal/unretrieved.ts";
+import { checkFunction, checkSeconds, describe } from "../internal/validate.ts";
+import { Future } from "../tasks/future.ts";
+import { type Awaitable, ensureFuture } from "../tasks/ensure_future.ts";
+import {
+  checkCoroutineFunction,
+  Task,
+  type TaskOptions,
+} from "../tasks/task.ts";
+import type {
+  AbstractEventLoop,
+  ExceptionContext,
+} from "./abstract_event_loop.ts";
+import { Handle, TimerHandle } from "./handle.ts";
+
+/** What `setExceptionHandler` takes: called as `handler(loop, context)`. */
+export type ExceptionHandler = (
+  loop: EventLoop,
+  context: ExceptionContext,
+) => void;
+
+/** What `setTaskFactory` takes: builds the task for `loop.createTask`. */
+export type TaskFactory = <T>(
+  loop: EventLoop,
+  fn: () => T | PromiseLike<T>,
+  options: TaskOptions,
+) => Task<T>;
+
+/** An executor as `runInExecutor` uses it (see `./executor`). */
+export interface Executor {
+  /** Runs `fn(...args)` in the executor; the future holds its result. */
+  // deno-lint-ignore no-explicit-any
+  submit(fn: any, ...args: any[]): Future<any>;
+  /** Stops the executor; with `wait`, once its workers are gone. */
+  shutdown(
+    options?: { wait?: boolean; cancelFutures?: boolean },
+  ): Promise<void>;
+}
+
+let defaultExecutorFactory: (() => Executor) | null = null;
+
+/** Lets `./executor` provide the default executor of every loop. */
+export function setDefaultExecutorFactory(factory: () => Executor): void {
+  defaultExecutorFactory = factory;
+}
+
+const heapOrder = (a: TimerHandle, b: TimerHandle): boolean =>
+  a.when() < b.when() || (a.when() === b.when() && a.sequence < b.sequence);
+
+/** A heap this large, more than half cancelled, is rebuilt (as CPython). */
+const MIN_HEAP_TO_PRUNE = 100;
+
+/**
+ * An asyncio event loop. Callbacks run only while the loop runs
+ * (`runForever`, `runUntilComplete`): `callSoon` callbacks in FIFO order,
+ * then timers by deadline, ties in scheduling order. Between iterations the
+ * loop hands control back to the host, so host I/O is never starved.
+ *
+ * @example Scheduling callbacks
+ * ```ts
+ * import { newEventLoop } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = newEventLoop();
+ * const order: string[] = [];
+ * loop.callLater(0.02, () => { order.push("later"); loop.stop(); });
+ * loop.callSoon(() => order.push("soon 1"));
+ * loop.callSoon(() => order.push("soon 2"));
+ * await loop.runForever();
+ * loop.close();
+ * assert.deepEqual(order, ["soon 1", "soon 2", "later"]);
+ * ```
+ */
+export class EventLoop implements AbstractEventLoop {
+  #ready: Handle[] = [];
+  readonly #timers = new MinHeap<TimerHandle>(heapOrder);
+  #timerSequence = 0;
+  #cancelledTimers = 0;
+  #running = false;
+  #stopping = false;
+  #closed = false;
+  #debug = false;
+  #wake: (() => void) | null = null;
+  #exceptionHandler: ExceptionHandler | null = null;
+  #taskFactory: TaskFactory | null = null;
+  #defaultExecutor: Executor | null = null;
+  readonly #signalListeners = new Map<string, () => void>();
+  readonly #context: ContextOwner = { getLoop: () => this };
+
+  /**
+   * In debug mode, callbacks and task steps that take longer than this
+   * many seconds are reported.
+   */
+  slowCallbackDuration = 0.1;
+
+  /** The loop's clock: monotonic seconds. */
+  time(): number {
+    return performance.now() / 1000;
+  }
+
+  // -- scheduling ----------------------------------------------------------
+
+  /** Schedules `callback(...args)` for the next iteration (FIFO). */
+  callSoon<A extends unknown[]>(
+    callback: (...args: A) => unknown,
+    ...args: A
+  ): Handle {
+    checkFunction(callback, "The callback");
+    this.#checkOpen();
+    const handle = new Handle(callback, args, this);
+    this.#ready.push(handle);
+    if (this.#wake !== null) this.#wakeUp();
+    return handle;
+  }
+
+  /**
+   * Schedules `callback(...args)` after `delay` seconds; a negative delay
+   * acts as 0.
+   */
+  callLater<A extends unknown[]>(
+    delay: number,
+    callback: (...args: A) => unknown,
+    ...args: A
+  ): TimerHandle {
+    checkSeconds(delay, "The delay");
+    return this.callAt(this.time() + delay, callback, ...args);
+  }
+
+  /** Schedules `callback(...args)` at loop time `when` (seconds). */
+  callAt<A extends unknown[]>(
+    when: number,
+    callback: (...args: A) => unknown,
+    ...args: A
+  ): TimerHandle {
+    checkSeconds(when, "The deadline");
+    checkFunction(callback, "The callback");
+    this.#checkOpen();
+    const handle = new TimerHandle(
+      when,
+      this.#timerSequence++,
+      callback,
+      args,
+      this,
+    );
+    this.#timers.push(handle);
+    if (this.#wake !== null) this.#wakeUp();
+    return handle;
+  }
+
+  /** A new pending future on this loop. */
+  createFuture<T = unknown>(): Future<T> {
+    return new Future<T>(this);
+  }
+
+  /**
+   * Wraps the async function `fn` in a task scheduled on this loop, through
+   * the task factory if one is set.
+   */
+  createTask<T>(
+    fn: () => T | PromiseLike<T>,
+    options: TaskOptions = {},
+  ): Task<T> {
+    checkCoroutineFunction(fn, "createTask()");
+    this.#checkOpen();
+    if (this.#taskFactory !== null) {
+      return this.#taskFactory(this, fn, options);
+    }
+    return new Task(fn, { loop: this, name: options.name });
+  }
+
+  /** Sets the factory used by `createTask`; `null` restores the default. */
+  setTaskFactory(factory: TaskFactory | null): void {
+    if (factory !== null) checkFunction(factory, "The task factory");
+    this.#taskFactory = factory;
+  }
+
+  /** The task factory, or `null`. */
+  getTaskFactory(): TaskFactory | null {
+    return this.#taskFactory;
+  }
+
+  // -- running -------------------------------------------------------------
+
+  /**
+   * Runs until `stop()` is called. A `RuntimeError` if the loop is closed
+   * or already running.
+   */
+  async runForever(): Promise<void> {
+    this.#checkOpen();
+    if (this.#running) {
+      throw new RuntimeError("This event loop is already running");
+    }
+    this.#running = true;
+    try {
+      await runAs(this.#context, () => this.#loop());
+    } finally {
+      this.#running = false;
+      this.#stopping = false;
+      this.#wake = null;
+    }
+  }
+
+  /**
+   * Runs until `future` is done and returns its result (or throws its
+   * error). `future` may be a Future, any awaitable, or an async function,
+   * which becomes a task.
+   */
+  async runUntilComplete<T>(future: Awaitable<T>): Promise<T> {
+    this.#checkOpen();
+    if (this.#running) {
+      throw new RuntimeError("This event loop is already running");
+    }
+    const target = ensureFuture(future, this);
+    const stop = () => this.stop();
+    target.addDoneCallback(stop);
+    try {
+      await this.runForever();
+    } finally {
+      target.removeDoneCallback(stop);
+    }
+    if (!target.done()) {
+      throw new RuntimeError("Event loop stopped before the future completed");
+    }
+    return target.result();
+  }
+
+  /** Stops the loop after the current batch of callbacks. */
+  stop(): void {
+    this.#stopping = true;
+    if (this.#wake !== null) this.#wakeUp();
+  }
+
+  /** True while the loop runs. */
+  isRunning(): boolean {
+    return this.#running;
+  }
+
+  /** True once the loop is closed. */
+  isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Closes the loop: pending callbacks are dropped, unretrieved errors are
+   * reported, the default executor is shut down without waiting. A
+   * `RuntimeError` while running; harmless twice.
+   */
+  close(): void {
+    if (this.#running) {
+      throw new RuntimeError("Cannot close a running event loop");
+    }
+    if (this.#closed) return;
+    reportUnretrieved(this);
+    this.#closed = true;
+    this.#ready = [];
+    this.#timers.clear();
+    for (const stop of this.#signalListeners.values()) stop();
+    this.#signalListeners.clear();
+    const executor = this.#defaultExecutor;
+    this.#defaultExecutor = null;
+    executor?.shutdown({ wait: false }).catch(() => {});
+  }
+
+  // -- executors -----------------------------------------------------------
+
+  /**
+   * Runs `fn(...args)` in `executor`, or in the default executor when it is
+   * `null`, and returns a future for its result.
+   */
+  runInExecutor<A extends unknown[], R>(
+    executor: Executor | null,
+    fn: ((...args: A) => R) | { module: URL | string; name: string },
+    ...args: A
+  ): Future<Awaited<R>> {
+    this.#checkOpen();
+    if (executor === null) {
+      if (this.#defaultExecutor === null) {
+        if (defaultExecutorFactory === null) {
+          throw new RuntimeError(
+            "No default executor: import @aio/asyncio or " +
+              "@aio/asyncio/executor, or pass an executor",
+          );
+        }
+        this.#defaultExecutor = defaultExecutorFactory();
+      }
+      executor = this.#defaultExecutor;
+    }
+    return executor.submit(fn, ...args);
+  }
+
+  /** Replaces the default executor used by `runInExecutor(null, ...)`. */
+  setDefaultExecutor(executor: Executor): void {
+    if (
+      typeof executor !== "object" || executor === null ||
+      typeof executor.submit !== "function"
+    ) {
+      throw new TypeError(
+        `The default executor must have a submit() method, got ${
+          describe(executor)
+        }`,
+      );
+    }
+    this.#defaultExecutor = executor;
+  }
+
+  /** Shuts the default executor down and waits until its workers are gone. */
+  async shutdownDefaultExecutor(): Promise<void> {
+    const executor = this.#defaultExecutor;
+    this.#defaultExecutor = null;
+    await executor?.shutdown({ wait: true });
+  }
+
+  // -- errors and debugging ------------------------------------------------
+
+  /** Sets the handler for errors nobody else handles; `null` for default. */
+  setExceptionHandler(handler: ExceptionHandler | null): void {
+    if (handler !== null) checkFunction(handler, "The exception handler");
+    this.#exceptionHandler = handler;
+  }
+
+  /** The exception handler, or `null` for the default. */
+  getExceptionHandler(): ExceptionHandler | null {
+    return this.#exceptionHandler;
+  }
+
+  /** Reports `context` to the exception handler; never throws. */
+  callExceptionHandler(context: ExceptionContext): void {
+    const handler = this.#exceptionHandler;
+    if (handler !== null) {
+      try {
+        handler(this, context);
+        return;
+      } catch (exception) {
+        context = {
+          message: "Unhandled error in the exception handler",
+          exception,
+          context,
+        };
+      }
+    }
+    try {
+      this.defaultExceptionHandler(context);
+    } catch {
+      // Reporting must never break the loop.
+    }
+  }
+
+  /** Logs `context` to the console, as CPython logs it. */
+  defaultExceptionHandler(context: ExceptionContext): void {
+    const { message, exception, ...rest } = context;
+    const lines = [message];
+    for (const [key, value] of Object.entries(rest)) {
+      lines.push(`${key}: ${String(value)}`);
+    }
+    if (exception !== undefined) {
+      lines.push(
+        exception instanceof Error
+          ? exception.stack ?? String(exception)
+          : String(exception),
+      );
+    }
+    console.error(lines.join("\n"));
+  }
+
+  /** Turns debug mode on or off. */
+  setDebug(enabled: boolean): void {
+    this.#debug = Boolean(enabled);
+  }
+
+  /** True in debug mode. */
+  getDebug(): boolean {
+    return this.#debug;
+  }
+
+  // -- signals -------------------------------------------------------------
+
+  /**
+   * Calls `callback(...args)` on the loop whenever `signal` (a name such as
+   * `"SIGINT"`) arrives; replaces an earlier handler for it.
+   */
+  addSignalHandler<A extends unknown[]>(
+    signal: string,
+    callback: (...args: A) => unknown,
+    ...args: A
+  ): void {
+    checkSignal(signal);
+    checkFunction(callback, "The signal handler");
+    this.#checkOpen();
+    this.removeSignalHandler(signal);
+    this.#signalListeners.set(
+      signal,
+      listen(signal, () => {
+        if (!this.#closed) this.callSoon(callback, ...args);
+      }),
+    );
+  }
+
+  /** Removes the handler for `signal`; returns whether there was one. */
+  removeSignalHandler(signal: string): boolean {
+    checkSignal(signal);
+    const stop = this.#signalListeners.get(signal);
+    if (stop === undefined) return false;
+    stop();
+    this.#signalListeners.delete(signal);
+    return true;
+  }
+
+  // -- for subclasses and handles ------------------------------------------
+
+  /**
+   * Waits for the host until loop time `deadline` (or indefinitely when
+   * `null`) and then calls `wake`; returns a function that disarms the wait.
+   * The loop also wakes early when a callback is scheduled. Alternative
+   * loops override this to change how time passes.
+   */
+  protected waitForHost(deadline: number | null, wake: () => void): () => void {
+    if (deadline === null) return () => {};
+    const timer = armTimer(Math.ceil((deadline - this.time()) * 1000), wake);
+    return () => timer.clear();
+  }
+
+  /** @internal Counts cancelled timers so the heap can be pruned. */
+  timerHandleCancelled(_handle: TimerHandle): void {
+    this.#cancelledTimers++;
+  }
+
+  async #loop(): Promise<void> {
+    for (;;) {
+      await this.#runOnce();
+      if (this.#stopping) return;
+      await this.#idle();
+    }
+  }
+
+  /** One iteration: due timers join the ready queue, then one batch runs. */
+  async #runOnce(): Promise<void> {
+    const timers = this.#timers;
+    if (
+      timers.size > MIN_HEAP_TO_PRUNE &&
+      this.#cancelledTimers * 2 > timers.size
+    ) {
+      timers.retain((handle) => !handle.cancelled());
+      this.#cancelledTimers = 0;
+    }
+    if (timers.size > 0) {
+      const now = this.time();
+      let next = timers.peek();
+      while (next !== undefined && (next.cancelled() || next.when() <= now)) {
+        timers.pop();
+        if (!next.cancelled()) this.#ready.push(next);
+        next = timers.peek();
+      }
+    }
+    const batch = this.#ready;
+    if (batch.length === 0) return;
+    this.#ready = [];
+    const debug = this.#debug;
+    for (let i = 0; i < batch.length; i++) {
+      const handle = batch[i];
+      if (handle.cancelled()) continue;
+      const start = debug ? this.time() : 0;
+      handle.run();
+      // Lets the task steps this callback woke run now, in queue order.
+      await undefined;
+      if (debug) this.#checkSlow(handle, this.time() - start);
+    }
+  }
+
+  #idle(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.#ready.length > 0 || this.#stopping) {
+        nextTurn(resolve);
+        return;
+      }
+      let disarm = () => {};
+      this.#wake = () => {
+        this.#wake = null;
+        disarm();
+        resolve();
+      };
+      disarm = this.waitForHost(this.#nextDeadline(), this.#wake);
+    });
+  }
+
+  #nextDeadline(): number | null {
+    const timers = this.#timers;
+    let next = timers.peek();
+    while (next !== undefined && next.cancelled()) {
+      timers.pop();
+      next = timers.peek();
+    }
+    return next === undefined ? null : next.when();
+  }
+
+  #wakeUp(): void {
+    const wake = this.#wake;
+    if (wake !== null) wake();
+  }
+
+  #checkSlow(handle: Handle, seconds: number): void {
+    if (seconds < this.slowCallbackDuration) return;
+    console.warn(
+      `Executing ${handle} took ${seconds.toFixed(3)} seconds`,
+    );
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new RuntimeError("Event loop is closed");
+  }
+}

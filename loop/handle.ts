@@ -1,0 +1,127 @@
+/**
+ * Handles for scheduled callbacks: what `callSoon`, `callLater` and
+ * `callAt` return.
+ *
+ * @module
+ */
+
+/** What a handle reports to its loop; kept minimal to avoid a cycle. */
+export interface HandleOwner {
+  /** Reports an error thrown by a callback. */
+  callExceptionHandler(context: Record<string, unknown>): void;
+  /** Told when a timer is cancelled, so the heap can be pruned. */
+  timerHandleCancelled(handle: TimerHandle): void;
+}
+
+/**
+ * A callback scheduled on the loop. `cancel()` stops it from running.
+ *
+ * @example Cancelling a scheduled callback
+ * ```ts
+ * import { newEventLoop } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = newEventLoop();
+ * const calls: string[] = [];
+ * const handle = loop.callSoon(() => calls.push("never"));
+ * handle.cancel();
+ * loop.callSoon(() => loop.stop());
+ * await loop.runForever();
+ * assert.deepEqual(calls, []);
+ * assert.ok(handle.cancelled());
+ * loop.close();
+ * ```
+ */
+export class Handle {
+  #callback: ((...args: never[]) => unknown) | null;
+  #args: readonly unknown[];
+  #cancelled = false;
+  /** The loop that owns the handle. */
+  protected readonly owner: HandleOwner;
+
+  /** Made by the loop; users get handles from `callSoon` and friends. */
+  constructor(
+    callback: (...args: never[]) => unknown,
+    args: readonly unknown[],
+    owner: HandleOwner,
+  ) {
+    this.#callback = callback;
+    this.#args = args;
+    this.owner = owner;
+  }
+
+  /** Stops the callback from running; harmless once it ran. */
+  cancel(): void {
+    if (this.#cancelled) return;
+    this.#cancelled = true;
+    this.#callback = null;
+    this.#args = [];
+  }
+
+  /** True once `cancel()` was called. */
+  cancelled(): boolean {
+    return this.#cancelled;
+  }
+
+  /** Runs the callback, sending any error to the loop's handler. */
+  run(): void {
+    const callback = this.#callback as ((...args: unknown[]) => unknown);
+    if (callback === null) return;
+    try {
+      callback(...this.#args);
+    } catch (exception) {
+      this.owner.callExceptionHandler({
+        message: `Exception in callback ${callback.name || "anonymous"}`,
+        exception,
+        handle: this,
+      });
+    }
+  }
+}
+
+/**
+ * A callback scheduled for a time: `when()` is its deadline in the loop's
+ * `time()` seconds.
+ *
+ * @example Reading a timer's deadline
+ * ```ts
+ * import { newEventLoop } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = newEventLoop();
+ * const handle = loop.callAt(loop.time() + 60, () => {});
+ * assert.ok(handle.when() > loop.time());
+ * handle.cancel();
+ * loop.close();
+ * ```
+ */
+export class TimerHandle extends Handle {
+  readonly #when: number;
+  /** Scheduling order, so that timers with equal deadlines run FIFO. */
+  readonly sequence: number;
+
+  /** Made by the loop's `callLater` and `callAt`. */
+  constructor(
+    when: number,
+    sequence: number,
+    callback: (...args: never[]) => unknown,
+    args: readonly unknown[],
+    owner: HandleOwner,
+  ) {
+    super(callback, args, owner);
+    this.#when = when;
+    this.sequence = sequence;
+  }
+
+  /** The deadline, in the loop's `time()` seconds. */
+  when(): number {
+    return this.#when;
+  }
+
+  /** Stops the timer and lets the loop drop it from its heap. */
+  override cancel(): void {
+    if (this.cancelled()) return;
+    super.cancel();
+    this.owner.timerHandleCancelled(this);
+  }
+}

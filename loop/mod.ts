@@ -1,0 +1,35 @@
+/**
+ * The event loop: scheduling, time, running a program, policies.
+ *
+ * ```ts
+ * import { run, getRunningLoop } from "@aio/asyncio/loop";
+ *
+ * await run(async () => {
+ *   const loop = getRunningLoop();
+ *   loop.callSoon(() => console.log("called soon"));
+ * });
+ * ```
+ *
+ * @module
+ */
+export type {
+  AbstractEventLoop,
+  ExceptionContext,
+} from "./abstract_event_loop.ts";
+export { Handle, TimerHandle } from "./handle.ts";
+export type { HandleOwner } from "./handle.ts";
+export { EventLoop } from "./event_loop.ts";
+export type { ExceptionHandler, Executor, TaskFactory } from "./event_loop.ts";
+export {
+  DefaultEventLoopPolicy,
+  getEventLoop,
+  getEventLoopPolicy,
+  getRunningLoop,
+  newEventLoop,
+  setEventLoop,
+  setEventLoopPolicy,
+} from "./events.ts";
+export type { EventLoopPolicy } from "./events.ts";
+export { run, Runner } from "./runner.ts";
+export type { RunOptions } from "./runner.ts";
+export { InvalidStateError, RuntimeError } from "../internal/errors.ts";

@@ -1,0 +1,163 @@
+/**
+ * `run()` and `Runner`: a loop for the length of one program.
+ *
+ * @module
+ */
+import { RuntimeError } from "../internal/errors.ts";
+import { currentOwner } from "../internal/context.ts";
+import { readEnv } from "../internal/env.ts";
+import { checkFunction } from "../internal/validate.ts";
+import { checkCoroutineFunction, type Task, tasksOf } from "../tasks/task.ts";
+import type { EventLoop } from "./event_loop.ts";
+import { newEventLoop, setEventLoop } from "./events.ts";
+
+/** Options of `run()` and `Runner`. */
+export interface RunOptions {
+  /** Debug mode; the default is on when `AIO_DEBUG=1` is set. */
+  debug?: boolean | null;
+  /** Makes the loop; the policy's `newEventLoop` when omitted. */
+  loopFactory?: (() => EventLoop) | null;
+}
+
+/**
+ * Runs several top-level calls on one loop, then cleans up: asyncio's
+ * `Runner`. `close()` cancels the tasks still alive and waits for them,
+ * shuts the default executor down and closes the loop.
+ *
+ * @example Two calls on one loop
+ * ```ts
+ * import { Runner, sleep } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * await using runner = new Runner();
+ * assert.equal(await runner.run(async () => { await sleep(0); return 1; }), 1);
+ * assert.equal(await runner.run(async () => 2), 2);
+ * ```
+ */
+export class Runner {
+  #loop: EventLoop | null = null;
+  #closed = false;
+  readonly #debug: boolean | null;
+  readonly #loopFactory: (() => EventLoop) | null;
+
+  /** Creates a runner; the loop is made on first use. */
+  constructor(options: RunOptions = {}) {
+    if (options.loopFactory != null) {
+      checkFunction(options.loopFactory, "loopFactory");
+    }
+    this.#debug = options.debug ?? null;
+    this.#loopFactory = options.loopFactory ?? null;
+  }
+
+  /** The runner's loop, made on first use. */
+  getLoop(): EventLoop {
+    if (this.#closed) throw new RuntimeError("The runner is closed");
+    if (this.#loop === null) {
+      if (this.#loopFactory === null) {
+        this.#loop = newEventLoop();
+        setEventLoop(this.#loop);
+      } else {
+        this.#loop = this.#loopFactory();
+      }
+      this.#loop.setDebug(this.#debug ?? readEnv("AIO_DEBUG") === "1");
+    }
+    return this.#loop;
+  }
+
+  /**
+   * Runs the async function `main` as a task until it completes and
+   * returns its result. A `TypeError` for anything but a function; a
+   * `RuntimeError` when called from a running loop.
+   */
+  async run<T>(main: () => T | PromiseLike<T>): Promise<T> {
+    checkCoroutineFunction(main, "run()");
+    if (currentOwner()?.getLoop().isRunning()) {
+      throw new RuntimeError(
+        "run() cannot be called from a running event loop: await the " +
+          "function instead, or use createTask()",
+      );
+    }
+    const loop = this.getLoop();
+    return await loop.runUntilComplete(loop.createTask(main));
+  }
+
+  /**
+   * Cancels every task still alive and waits until they finished (their
+   * `finally` blocks ran), shuts the default executor down, closes the loop.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const loop = this.#loop;
+    if (loop === null) return;
+    try {
+      await cancelAllTasks(loop);
+      await loop.runUntilComplete(() => loop.shutdownDefaultExecutor());
+    } finally {
+      if (this.#loopFactory === null) setEventLoop(null);
+      loop.close();
+    }
+  }
+
+  /** Closes the runner: `await using runner = new Runner()`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/**
+ * Runs the async function `main` on a new loop and returns its result:
+ * asyncio's `run()`. Before it returns, every task still alive is cancelled
+ * and awaited, the default executor is shut down and the loop is closed, so
+ * nothing keeps the process alive.
+ *
+ * @example Hello world
+ * ```ts
+ * import { run, sleep } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const greeting = await run(async () => {
+ *   await sleep(0.01);
+ *   return "hello world";
+ * });
+ * assert.equal(greeting, "hello world");
+ * ```
+ */
+export async function run<T>(
+  main: () => T | PromiseLike<T>,
+  options: RunOptions = {},
+): Promise<T> {
+  checkCoroutineFunction(main, "run()");
+  const runner = new Runner(options);
+  try {
+    return await runner.run(main);
+  } finally {
+    await runner.close();
+  }
+}
+
+/** Cancels the loop's live tasks, waits for them, reports their errors. */
+async function cancelAllTasks(loop: EventLoop): Promise<void> {
+  const tasks = tasksOf(loop);
+  if (tasks.size === 0) return;
+  for (const task of tasks) task.cancel();
+  const allDone = loop.createFuture<void>();
+  let pending = tasks.size;
+  const countDown = () => {
+    if (--pending === 0) allDone.setResult();
+  };
+  for (const task of tasks) task.addDoneCallback(countDown);
+  await loop.runUntilComplete(allDone);
+  for (const task of tasks) reportFailure(loop, task);
+}
+
+function reportFailure(loop: EventLoop, task: Task<unknown>): void {
+  if (task.cancelled()) return;
+  const exception = task.exception();
+  if (exception === null) return;
+  loop.callExceptionHandler({
+    message: "Unhandled exception during run() shutdown",
+    exception,
+    task,
+  });
+}

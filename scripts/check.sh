@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Formatting, lint, type-check and doc lint of every public entry point.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+deno=node_modules/.bin/deno
+entries=$(ls mod.ts */mod.ts)
+"$deno" fmt --check
+"$deno" lint
+"$deno" check $entries tests/ examples/ bench/
+"$deno" doc --lint $entries
+"$deno" test -A --doc --quiet $entries >/dev/null
+echo "check: clean"

@@ -1,0 +1,52 @@
+/**
+ * `currentTask` and `allTasks`.
+ *
+ * @module
+ */
+import { currentOwner } from "../internal/context.ts";
+import type { EventLoop } from "../loop/event_loop.ts";
+import { getRunningLoop } from "../loop/events.ts";
+import { Task, tasksOf } from "./task.ts";
+
+/**
+ * The task whose code is running, also after any number of awaits; `null`
+ * in a plain loop callback. A `RuntimeError` where no loop runs.
+ *
+ * @example Naming the current task
+ * ```ts
+ * import { createTask, currentTask, run } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * await run(async () => {
+ *   const task = createTask(async () => {
+ *     await Promise.resolve();
+ *     return currentTask()?.getName();
+ *   }, { name: "worker" });
+ *   assert.equal(await task, "worker");
+ * });
+ * ```
+ */
+export function currentTask(): Task<unknown> | null {
+  const loop = getRunningLoop();
+  const owner = currentOwner();
+  return owner instanceof Task && owner.getLoop() === loop ? owner : null;
+}
+
+/**
+ * The tasks of `loop` (the running loop by default) that are not done.
+ *
+ * @example Counting live tasks
+ * ```ts
+ * import { allTasks, createTask, run, sleep } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * await run(async () => {
+ *   const sleeper = createTask(() => sleep(1));
+ *   assert.equal(allTasks().size, 2); // main and sleeper
+ *   sleeper.cancel();
+ * });
+ * ```
+ */
+export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
+  return tasksOf(loop ?? getRunningLoop());
+}

@@ -1,0 +1,49 @@
+/**
+ * `sleep`: the simplest library await.
+ *
+ * @module
+ */
+import { checkSeconds } from "../internal/validate.ts";
+import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
+import type { Handle } from "../loop/handle.ts";
+import { getRunningLoop } from "../loop/events.ts";
+import { Future, resolveNow } from "./future.ts";
+
+/** A future resolved by a timer; cancelling it clears the timer. */
+class SleepFuture<T> extends Future<T> {
+  readonly #handle: Handle;
+
+  constructor(loop: AbstractEventLoop, seconds: number, value: T) {
+    super(loop);
+    this.#handle = seconds <= 0
+      ? loop.callSoon(resolveNow<T>, this, value)
+      : loop.callLater(seconds, resolveNow<T>, this, value);
+  }
+
+  override cancel(msg?: string | null): boolean {
+    if (!super.cancel(msg)) return false;
+    this.#handle.cancel();
+    return true;
+  }
+}
+
+/**
+ * Waits `seconds` (a float, as in asyncio) and resolves to `value`.
+ * `sleep(0)` yields to the loop for exactly one iteration. Cancelling the
+ * sleep, or the task awaiting it, clears its timer.
+ *
+ * @example Sleeping with a value
+ * ```ts
+ * import { run, sleep } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(await run(() => sleep(0.01, "done")), "done");
+ * ```
+ */
+export function sleep(seconds: number): Future<void>;
+/** Waits `seconds` and resolves to `value`. */
+export function sleep<T>(seconds: number, value: T): Future<T>;
+export function sleep<T>(seconds: number, value?: T): Future<T | undefined> {
+  checkSeconds(seconds, "The delay");
+  return new SleepFuture(getRunningLoop(), seconds, value);
+}

@@ -1,0 +1,266 @@
+/**
+ * `Task`: runs an async function on the loop, cancellable at every library
+ * await.
+ *
+ * @module
+ */
+import { CancelledError, RuntimeError } from "../internal/errors.ts";
+import { runAs, runningLoop } from "../internal/context.ts";
+import { checkFunction, isPromiseLike } from "../internal/validate.ts";
+import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
+import { Future } from "./future.ts";
+
+/** Options for creating a task. */
+export interface TaskOptions {
+  /** The task's name; `Task-N` when omitted. */
+  name?: string | null;
+}
+
+/** Options for `new Task()`: a name and the loop to run on. */
+export interface NewTaskOptions extends TaskOptions {
+  /** The loop; the running loop when omitted. */
+  loop?: AbstractEventLoop;
+}
+
+let taskCounter = 0;
+const liveTasks = new Set<Task<unknown>>();
+/** How many futures a task keeps in its waiting list before pruning it. */
+const PRUNE_AT = 8;
+
+/** Checks the argument of every API that starts work from a function. */
+export function checkCoroutineFunction(fn: unknown, api: string): void {
+  if (isPromiseLike(fn)) {
+    throw new TypeError(
+      `${api} takes an async function, not a promise that is already ` +
+        `running: write ${api.replace("()", "")}(() => work()) so that ` +
+        "the work starts on the loop and can be cancelled",
+    );
+  }
+  checkFunction(fn, `The argument of ${api}`);
+}
+
+/**
+ * A future that runs an async function on the loop: asyncio's `Task`. It
+ * starts on the loop's next iteration, never inside `createTask`.
+ * `cancel()` makes the `await` the task is blocked on throw
+ * `CancelledError`; a task that awaits a foreign promise gets it at its
+ * next library await, and can watch `task.signal` meanwhile.
+ *
+ * @example Cancelling a sleeping task
+ * ```ts
+ * import { CancelledError, createTask, run, sleep } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const log = await run(async () => {
+ *   const log: string[] = [];
+ *   const task = createTask(async () => {
+ *     try {
+ *       await sleep(3600);
+ *     } finally {
+ *       log.push("cleaned up");
+ *     }
+ *   }, { name: "sleeper" });
+ *   await sleep(0);
+ *   task.cancel();
+ *   await task.then(undefined, (e) => log.push(e.name));
+ *   return log;
+ * });
+ * assert.deepEqual(log, ["cleaned up", "CancelledError"]);
+ * ```
+ */
+export class Task<T = unknown> extends Future<T> {
+  #fn: (() => T | PromiseLike<T>) | null;
+  #name: string;
+  #mustCancel = false;
+  #cancelRequests = 0;
+  #cancelMessage: string | undefined = undefined;
+  #waitingOn: Future<unknown>[] = [];
+  #abort: AbortController | null = null;
+  #started = false;
+
+  /**
+   * Creates a task and schedules its first step. `createTask(fn)` is the
+   * usual way; it honours the loop's task factory.
+   */
+  constructor(fn: () => T | PromiseLike<T>, options: NewTaskOptions = {}) {
+    checkCoroutineFunction(fn, "createTask()");
+    super(options.loop ?? (runningLoop() as AbstractEventLoop));
+    this.#fn = fn;
+    this.#name = options.name == null
+      ? `Task-${++taskCounter}`
+      : String(options.name);
+    liveTasks.add(this as Task<unknown>);
+    this.getLoop().callSoon(Task.#start, this as Task<unknown>);
+  }
+
+  /** The task's name. */
+  getName(): string {
+    return this.#name;
+  }
+
+  /** Renames the task. */
+  setName(name: string): void {
+    this.#name = String(name);
+  }
+
+  /**
+   * Asks the task to cancel: the await it is blocked on throws
+   * `CancelledError(msg)`. Returns `false` if the task is already done.
+   * Each call counts (see `cancelling()`); the task may catch the error
+   * and carry on.
+   */
+  override cancel(msg?: string | null): boolean {
+    if (this.done()) return false;
+    this.#cancelRequests++;
+    if (this.#cancelRequests === 1) {
+      this.#abort?.abort(new CancelledError(msg ?? undefined));
+    }
+    let reached = false;
+    for (const future of this.#waitingOn) {
+      if (future.cancel(msg)) reached = true;
+    }
+    this.#waitingOn = [];
+    if (!reached) {
+      this.#mustCancel = true;
+      this.#cancelMessage = msg ?? undefined;
+    }
+    return true;
+  }
+
+  /** The number of cancel requests not yet withdrawn by `uncancel()`. */
+  cancelling(): number {
+    return this.#cancelRequests;
+  }
+
+  /** Withdraws one cancel request; returns how many remain. */
+  uncancel(): number {
+    if (this.#cancelRequests > 0) {
+      this.#cancelRequests--;
+      if (this.#cancelRequests === 0) this.#mustCancel = false;
+    }
+    return this.#cancelRequests;
+  }
+
+  /**
+   * An `AbortSignal` aborted on the first cancel request, for foreign APIs
+   * such as `fetch` that the task awaits.
+   */
+  get signal(): AbortSignal {
+    if (this.#abort === null) {
+      this.#abort = new AbortController();
+      if (this.#cancelRequests > 0) {
+        this.#abort.abort(new CancelledError(this.#cancelMessage));
+      }
+    }
+    return this.#abort.signal;
+  }
+
+  /** Tasks cannot be given a result from outside: a `RuntimeError`. */
+  override setResult(_value: T): never {
+    throw new RuntimeError("A task does not support setResult()");
+  }
+
+  /** Tasks cannot be given an exception from outside: a `RuntimeError`. */
+  override setException(_exception: unknown): never {
+    throw new RuntimeError("A task does not support setException()");
+  }
+
+  /** A short description with the task's name. */
+  override toString(): string {
+    const state = this.cancelled()
+      ? "cancelled"
+      : this.done()
+      ? "finished"
+      : "pending";
+    return `<Task ${state} name=${JSON.stringify(this.#name)}>`;
+  }
+
+  /** @internal Called by a future this task is about to await. */
+  willAwait(future: Future<unknown>): Error | undefined {
+    const cancel = this.takeCancelRequest();
+    if (cancel !== undefined) return cancel;
+    if (!future.done()) {
+      if (this.#waitingOn.length >= PRUNE_AT) {
+        this.#waitingOn = this.#waitingOn.filter((f) => !f.done());
+      }
+      this.#waitingOn.push(future);
+    }
+    return undefined;
+  }
+
+  /** @internal Takes a pending cancel request as the error to throw. */
+  takeCancelRequest(): CancelledError | undefined {
+    if (!this.#mustCancel) return undefined;
+    this.#mustCancel = false;
+    return new CancelledError(this.#cancelMessage);
+  }
+
+  /** @internal True while the task runs but awaits no library future. */
+  awaitsForeignWork(): boolean {
+    return this.#started && !this.done() &&
+      !this.#waitingOn.some((f) => !f.done());
+  }
+
+  static #start(task: Task<unknown>): void {
+    const fn = task.#fn;
+    task.#fn = null;
+    if (task.done() || fn === null) return;
+    if (task.#mustCancel) {
+      task.#mustCancel = false;
+      task.#finishCancelled(new CancelledError(task.#cancelMessage));
+      return;
+    }
+    task.#started = true;
+    let body: unknown;
+    try {
+      body = runAs(task, fn);
+    } catch (error) {
+      task.#fail(error);
+      return;
+    }
+    if (isPromiseLike(body)) {
+      body.then((value) => task.#succeed(value), (error) => task.#fail(error));
+    } else {
+      task.#succeed(body);
+    }
+  }
+
+  #succeed(value: T): void {
+    if (this.#mustCancel) {
+      this.#mustCancel = false;
+      this.#finishCancelled(new CancelledError(this.#cancelMessage));
+      return;
+    }
+    this.#finish();
+    super.setResult(value);
+  }
+
+  #fail(error: unknown): void {
+    if (error instanceof CancelledError) {
+      this.#finishCancelled(error);
+      return;
+    }
+    this.#finish();
+    super.setException(error);
+  }
+
+  #finishCancelled(error: CancelledError): void {
+    this.#finish();
+    this.setCancelError(error);
+    super.cancel(error.message);
+  }
+
+  #finish(): void {
+    this.#waitingOn = [];
+    liveTasks.delete(this as Task<unknown>);
+  }
+}
+
+/** The unfinished tasks of `loop`. */
+export function tasksOf(loop: AbstractEventLoop): Set<Task<unknown>> {
+  const tasks = new Set<Task<unknown>>();
+  for (const task of liveTasks) {
+    if (task.getLoop() === loop) tasks.add(task);
+  }
+  return tasks;
+}
