@@ -9,6 +9,7 @@ import { type ContextOwner, runAs } from "../internal/context.ts";
 import { armTimer, nextTurn } from "../internal/host.ts";
 import { MinHeap } from "../internal/heap.ts";
 import { checkSignal, listen } from "../internal/signals.ts";
+import { takeResumed } from "../internal/resumed.ts";
 import { reportUnretrieved } from "../internal/unretrieved.ts";
 import { checkFunction, checkSeconds, describe } from "../internal/validate.ts";
 import { Future } from "../tasks/future.ts";
@@ -169,14 +170,14 @@ export class EventLoop implements AbstractEventLoop {
    */
   createTask<T>(
     fn: () => T | PromiseLike<T>,
-    options: TaskOptions = {},
+    options?: TaskOptions,
   ): Task<T> {
     checkCoroutineFunction(fn, "createTask()");
     this.#checkOpen();
     if (this.#taskFactory !== null) {
-      return this.#taskFactory(this, fn, options);
+      return this.#taskFactory(this, fn, options ?? {});
     }
-    return new Task(fn, { loop: this, name: options.name });
+    return new Task(fn, { loop: this, name: options?.name });
   }
 
   /** Sets the factory used by `createTask`; `null` restores the default. */
@@ -472,7 +473,7 @@ export class EventLoop implements AbstractEventLoop {
       const start = debug ? this.time() : 0;
       handle.run();
       // Lets the task steps this callback woke run now, in queue order.
-      await undefined;
+      if (takeResumed()) await undefined;
       if (debug) this.#checkSlow(handle, this.time() - start);
     }
   }

@@ -36,7 +36,7 @@ import type { Task, TaskOptions } from "./task.ts";
  */
 export function createTask<T>(
   fn: () => T | PromiseLike<T>,
-  options: TaskOptions = {},
+  options?: TaskOptions,
 ): Task<T> {
   return getRunningLoop().createTask(fn, options);
 }

@@ -10,6 +10,7 @@ import {
   runningLoop,
 } from "../internal/context.ts";
 import { checkFunction } from "../internal/validate.ts";
+import { markResumed } from "../internal/resumed.ts";
 import { track, Unretrieved } from "../internal/unretrieved.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 
@@ -20,6 +21,16 @@ const STATE_NAMES = ["pending", "finished", "cancelled"] as const;
 
 /** Stored loosely typed so that `Future<T>` stays covariant in `T`. */
 type DoneCallback = (future: never) => unknown;
+
+/** Receives the resolving functions of the awaiter being built. */
+let building: Awaiter;
+function capture(
+  resolve: (value: unknown) => void,
+  reject: (reason: unknown) => void,
+): void {
+  building.resolve = resolve;
+  building.reject = reject;
+}
 
 /** One `await` (or `then`) of a pending future, delivered on the loop. */
 class Awaiter {
@@ -32,13 +43,12 @@ class Awaiter {
     readonly onFulfilled: ((value: never) => unknown) | null | undefined,
     readonly onRejected: ((reason: never) => unknown) | null | undefined,
   ) {
-    this.promise = new Promise((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
+    building = this;
+    this.promise = new Promise(capture);
   }
 
   settle(ok: boolean, value: unknown): void {
+    markResumed();
     const handler = (ok ? this.onFulfilled : this.onRejected) as
       | ((value: unknown) => unknown)
       | null

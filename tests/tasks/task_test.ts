@@ -1,0 +1,397 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import {
+  allTasks,
+  CancelledError,
+  createTask,
+  currentTask,
+  ensureFuture,
+  type EventLoop,
+  Future,
+  getRunningLoop,
+  newEventLoop,
+  run,
+  RuntimeError,
+  sleep,
+  Task,
+  type TaskOptions,
+} from "../../mod.ts";
+
+/** A promise that the library does not know: a host timer. */
+function foreign<T>(ms: number, value: T): Promise<T> {
+  return new Promise((resolve) => setTimeout(() => resolve(value), ms));
+}
+
+describe("Task start", () => {
+  it("starts on the loop, not inside createTask", async () => {
+    const log = await run(async () => {
+      const log: string[] = [];
+      const task = createTask(async () => log.push("body"));
+      log.push("after createTask");
+      await task;
+      return log;
+    });
+    assert.deepEqual(log, ["after createTask", "body"]);
+  });
+
+  it("never runs the body when cancelled before its first step", async () => {
+    await run(async () => {
+      let ran = false;
+      const task = createTask(async () => {
+        ran = true;
+      });
+      assert.equal(task.cancel("early"), true);
+      await assert.rejects(async () => await task, {
+        name: "CancelledError",
+        message: "early",
+      });
+      assert.equal(ran, false);
+      assert.equal(task.cancelled(), true);
+    });
+  });
+
+  it("returns the body's value and rethrows its error", async () => {
+    await run(async () => {
+      assert.equal(await createTask(async () => 5), 5);
+      const failing = createTask(async () => {
+        await sleep(0);
+        throw new SyntaxError("bad");
+      });
+      await assert.rejects(async () => await failing, SyntaxError);
+      assert.ok(failing.exception() instanceof SyntaxError);
+      assert.equal(await createTask(() => "sync function"), "sync function");
+    });
+  });
+
+  it("names tasks", async () => {
+    await run(async () => {
+      const named = createTask(async () => {}, { name: "worker" });
+      const unnamed = createTask(async () => {});
+      assert.equal(named.getName(), "worker");
+      assert.match(unnamed.getName(), /^Task-\d+$/);
+      named.setName("renamed");
+      assert.equal(named.getName(), "renamed");
+      assert.match(String(named), /renamed/);
+      await named;
+      await unnamed;
+    });
+  });
+
+  it("refuses a promise, a non-function, and outside results", async () => {
+    await run(async () => {
+      const promise = Promise.resolve(1);
+      assert.throws(
+        () => createTask(promise as never),
+        (e: Error) =>
+          e instanceof TypeError && e.message.includes("createTask(() =>"),
+      );
+      assert.throws(() => createTask(42 as never), TypeError);
+      const task = createTask(async () => 1);
+      assert.throws(() => task.setResult(2), RuntimeError);
+      assert.throws(() => task.setException(new Error()), RuntimeError);
+      await task;
+    });
+    assert.throws(() => createTask(async () => {}), RuntimeError);
+  });
+
+  it("uses the loop's task factory", async () => {
+    await run(async () => {
+      const loop = getRunningLoop();
+      const made: string[] = [];
+      loop.setTaskFactory(
+        <T>(
+          l: EventLoop,
+          fn: () => T | PromiseLike<T>,
+          options: TaskOptions,
+        ) => {
+          made.push(options.name ?? "anonymous");
+          return new Task(fn, { loop: l, name: options.name });
+        },
+      );
+      assert.ok(loop.getTaskFactory() !== null);
+      await createTask(async () => {}, { name: "via factory" });
+      loop.setTaskFactory(null);
+      await createTask(async () => {});
+      assert.deepEqual(made, ["via factory"]);
+    });
+  });
+});
+
+describe("Task cancellation", () => {
+  it("throws CancelledError at an awaited future, and finally blocks run", async () => {
+    await run(async () => {
+      const log: string[] = [];
+      const future = getRunningLoop().createFuture();
+      const task = createTask(async () => {
+        try {
+          await future;
+        } catch (error) {
+          log.push(
+            `caught ${(error as Error).name} ${(error as Error).message}`,
+          );
+          throw error;
+        } finally {
+          log.push("finally");
+        }
+      });
+      await sleep(0);
+      task.cancel("stop");
+      await assert.rejects(async () => await task, CancelledError);
+      assert.deepEqual(log, ["caught CancelledError stop", "finally"]);
+      assert.equal(
+        future.cancelled(),
+        true,
+        "the awaited future was cancelled",
+      );
+    });
+  });
+
+  it("cancels a sleep and clears its timer", async () => {
+    await run(async () => {
+      const loop = getRunningLoop();
+      const task = createTask(() => sleep(3600));
+      await sleep(0);
+      const before = loop.time();
+      task.cancel();
+      await assert.rejects(async () => await task, CancelledError);
+      assert.ok(loop.time() - before < 60);
+    });
+  });
+
+  it("cancels the task it awaits", async () => {
+    await run(async () => {
+      const inner = createTask(() => sleep(3600));
+      const outer = createTask(() => inner);
+      await sleep(0);
+      await sleep(0);
+      outer.cancel();
+      await assert.rejects(async () => await outer, CancelledError);
+      assert.equal(inner.cancelled(), true);
+    });
+  });
+
+  it("reaches every library future awaited at once", async () => {
+    await run(async () => {
+      const loop = getRunningLoop();
+      const a = loop.createFuture();
+      const b = loop.createFuture();
+      const task = createTask(() => Promise.all([a, b, sleep(3600)]));
+      await sleep(0);
+      await sleep(0);
+      task.cancel();
+      await assert.rejects(async () => await task, CancelledError);
+      assert.equal(a.cancelled(), true);
+      assert.equal(b.cancelled(), true);
+    });
+  });
+
+  it("keeps a cancel made during a foreign await for the next library await", async () => {
+    await run(async () => {
+      const log: string[] = [];
+      const task = createTask(async () => {
+        const value = await foreign(20, "foreign done");
+        log.push(value);
+        log.push(`signal aborted: ${currentTask()!.signal.aborted}`);
+        await sleep(0);
+        log.push("not reached");
+      });
+      await sleep(0);
+      task.cancel("late");
+      assert.equal(task.signal.aborted, true);
+      await assert.rejects(async () => await task, {
+        name: "CancelledError",
+        message: "late",
+      });
+      assert.deepEqual(log, ["foreign done", "signal aborted: true"]);
+    });
+  });
+
+  it("cancels a task whose body returns after a foreign await", async () => {
+    await run(async () => {
+      const task = createTask(async () => await foreign(10, "value"));
+      await sleep(0);
+      task.cancel();
+      await assert.rejects(async () => await task, CancelledError);
+    });
+  });
+
+  it("lets cleanup await, and needs a second cancel to interrupt it", async () => {
+    await run(async () => {
+      const log: string[] = [];
+      const task = createTask(async () => {
+        try {
+          await sleep(3600);
+        } finally {
+          log.push("cleanup start");
+          await sleep(0.01);
+          log.push("cleanup awaited");
+          try {
+            await sleep(3600);
+          } catch (error) {
+            log.push(`second: ${(error as Error).message}`);
+            throw error;
+          }
+        }
+      });
+      await sleep(0);
+      task.cancel("first");
+      await sleep(0.03);
+      assert.deepEqual(log, ["cleanup start", "cleanup awaited"]);
+      task.cancel("second");
+      await assert.rejects(async () => await task, { message: "second" });
+      assert.deepEqual(log, [
+        "cleanup start",
+        "cleanup awaited",
+        "second: second",
+      ]);
+    });
+  });
+
+  it("may be suppressed, counts requests and uncancels", async () => {
+    await run(async () => {
+      const task = createTask(async () => {
+        try {
+          await sleep(3600);
+        } catch (error) {
+          assert.ok(error instanceof CancelledError);
+          const self = currentTask()!;
+          assert.equal(self.cancelling(), 1);
+          assert.equal(self.uncancel(), 0);
+        }
+        await sleep(0);
+        return "carried on";
+      });
+      await sleep(0);
+      assert.equal(task.cancelling(), 0);
+      task.cancel();
+      assert.equal(await task, "carried on");
+      assert.equal(task.cancelled(), false);
+      assert.equal(task.cancel(), false, "a done task cannot be cancelled");
+    });
+  });
+
+  it("uncancel withdraws a pending request", async () => {
+    await run(async () => {
+      const task = createTask(async () => {
+        await foreign(10, null);
+        await sleep(0);
+        return "not cancelled";
+      });
+      await sleep(0);
+      task.cancel();
+      task.uncancel();
+      assert.equal(await task, "not cancelled");
+    });
+  });
+
+  it("throws the cancel at a woken await whose result is not yet delivered", async () => {
+    await run(async () => {
+      const loop = getRunningLoop();
+      const future = loop.createFuture<string>();
+      const task = createTask(async () => await future);
+      await sleep(0);
+      loop.callSoon(() => {
+        future.setResult("woken");
+        task.cancel();
+      });
+      await assert.rejects(async () => await task, CancelledError);
+      assert.equal(future.result(), "woken");
+    });
+  });
+});
+
+describe("currentTask and allTasks", () => {
+  it("knows the current task after any number of awaits", async () => {
+    await run(async () => {
+      const names = await createTask(async () => {
+        const seen = [currentTask()?.getName()];
+        await foreign(1, 0);
+        seen.push(currentTask()?.getName());
+        await sleep(0);
+        await Promise.resolve();
+        seen.push(currentTask()?.getName());
+        return seen;
+      }, { name: "t" });
+      assert.deepEqual(names, ["t", "t", "t"]);
+      let inCallback: unknown = "unset";
+      const done = getRunningLoop().createFuture();
+      getRunningLoop().callSoon(() => {
+        inCallback = currentTask();
+        done.setResult(null);
+      });
+      await done;
+      assert.equal(inCallback, null);
+    });
+    assert.throws(() => currentTask(), RuntimeError);
+  });
+
+  it("lists the live tasks of the running loop", async () => {
+    await run(async () => {
+      const main = currentTask()!;
+      const sleeper = createTask(() => sleep(3600));
+      assert.deepEqual(allTasks(), new Set([main, sleeper]));
+      sleeper.cancel();
+      await sleeper.then(undefined, () => {});
+      assert.deepEqual(allTasks(), new Set([main]));
+    });
+  });
+});
+
+describe("ensureFuture", () => {
+  it("passes futures through and wraps the rest in tasks", async () => {
+    await run(async () => {
+      const future = getRunningLoop().createFuture<number>();
+      assert.equal(ensureFuture(future), future);
+      const fromPromise = ensureFuture(Promise.resolve("p"));
+      const fromFunction = ensureFuture(async () => "f");
+      assert.ok(fromPromise instanceof Task && fromFunction instanceof Task);
+      assert.equal(await fromPromise, "p");
+      assert.equal(await fromFunction, "f");
+      assert.throws(() => ensureFuture(3 as never), TypeError);
+      const other = newEventLoop();
+      assert.throws(
+        () => ensureFuture(other.createFuture(), getRunningLoop()),
+        RangeError,
+      );
+      other.close();
+      future.cancel();
+    });
+  });
+});
+
+describe("sleep", () => {
+  it("resolves to its value after the delay", async () => {
+    await run(async () => {
+      const loop = getRunningLoop();
+      const start = loop.time();
+      assert.equal(await sleep(0.02, "v"), "v");
+      assert.ok(loop.time() - start >= 0.02);
+      assert.ok(sleep(0) instanceof Future);
+    });
+  });
+
+  it("sleep(0) yields exactly one loop iteration", async () => {
+    await run(async () => {
+      const loop = getRunningLoop();
+      const order: string[] = [];
+      loop.callSoon(() => {
+        order.push("callback 1");
+        loop.callSoon(() => order.push("callback 2"));
+      });
+      await sleep(0);
+      order.push("after sleep(0)");
+      await sleep(0);
+      assert.deepEqual(order, ["callback 1", "after sleep(0)", "callback 2"]);
+    });
+  });
+
+  it("treats a negative delay as 0 and checks its argument", async () => {
+    await run(async () => {
+      assert.equal(await sleep(-1, "now"), "now");
+      assert.throws(() => sleep("1" as never), TypeError);
+      assert.throws(() => sleep(NaN), RangeError);
+      assert.throws(() => sleep(Infinity), RangeError);
+    });
+    assert.throws(() => sleep(0), RuntimeError);
+  });
+});
