@@ -26,3 +26,26 @@ export {
   InvalidStateError,
   TimeoutError,
 } from "../internal/errors.ts";
+export { gather } from "./gather.ts";
+export type {
+  GatherOptions,
+  OutcomesOf,
+  ResultOf,
+  ResultsOf,
+} from "./gather.ts";
+export {
+  ALL_COMPLETED,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  wait,
+} from "./wait.ts";
+export type { ReturnWhen, WaitOptions } from "./wait.ts";
+export { waitFor } from "./wait_for.ts";
+export { AsCompleted, asCompleted } from "./as_completed.ts";
+export type { AsCompletedOptions } from "./as_completed.ts";
+export { shield } from "./shield.ts";
+export { Timeout, timeout, timeoutAt } from "./timeouts.ts";
+export type { TimeoutBody } from "./timeouts.ts";
+export { TaskGroup, taskGroup } from "./task_group.ts";
+export type { TaskGroupBody } from "./task_group.ts";
+export { ExceptionGroup } from "./exception_group.ts";

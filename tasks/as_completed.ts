@@ -1,0 +1,235 @@
+/**
+ * `asCompleted`: the results of several awaitables in the order they
+ * finish.
+ *
+ * @module
+ */
+import { TimeoutError } from "../internal/errors.ts";
+import { checkSeconds } from "../internal/validate.ts";
+import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
+import type { Handle } from "../loop/handle.ts";
+import { getRunningLoop } from "../loop/events.ts";
+import { type Awaitable, ensureFuture } from "./ensure_future.ts";
+import { Future } from "./future.ts";
+import type { ResultOf } from "./gather.ts";
+import { checkCollection } from "./wait.ts";
+
+/** Options of `asCompleted`. */
+export interface AsCompletedOptions {
+  /**
+   * Seconds until every awaitable not yet finished is reported as a
+   * `TimeoutError`; `null` or omitted waits as long as needed.
+   */
+  timeout?: number | null;
+}
+
+/** Stands for "the time was up" in the queue of finished futures. */
+const TIMED_OUT = null;
+
+/** Runs `take` when first awaited, as a Python coroutine would. */
+class NextResult<T> implements PromiseLike<T> {
+  readonly #take: () => Promise<T>;
+  #promise: Promise<T> | null = null;
+
+  constructor(take: () => Promise<T>) {
+    this.#take = take;
+  }
+
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    this.#promise ??= this.#take();
+    return this.#promise.then(onFulfilled, onRejected);
+  }
+}
+
+/**
+ * What `asCompleted` returns: iterate it with `for...of` to get one
+ * awaitable per input that resolves to the next result to finish, or with
+ * `for await...of` to get the finished futures themselves. Both ways
+ * share one position: together they yield as many items as there were
+ * distinct awaitables.
+ */
+export class AsCompleted<T>
+  implements Iterable<PromiseLike<T>>, AsyncIterable<Future<T>> {
+  readonly #loop: AbstractEventLoop;
+  readonly #todo: Set<Future<T>>;
+  #left: number;
+  #finished: (Future<T> | typeof TIMED_OUT)[] = [];
+  #head = 0;
+  #getters: Future<void>[] = [];
+  #timer: Handle | null = null;
+
+  /** @internal Use `asCompleted()`. */
+  constructor(
+    loop: AbstractEventLoop,
+    todo: Set<Future<T>>,
+    timeout: number | null,
+  ) {
+    this.#loop = loop;
+    this.#todo = todo;
+    this.#left = todo.size;
+    for (const future of todo) future.addDoneCallback(this.#onCompletion);
+    if (todo.size > 0 && timeout !== null) {
+      this.#timer = loop.callLater(timeout, () => this.#onTimeout());
+    }
+  }
+
+  /** Yields an awaitable for each next result, in completion order. */
+  [Symbol.iterator](): Iterator<PromiseLike<T>> {
+    const next = async () => (await this.#take()).value.result();
+    return {
+      next: () => {
+        if (this.#left === 0) return { value: undefined, done: true };
+        this.#left--;
+        return { value: new NextResult(next), done: false };
+      },
+    };
+  }
+
+  /**
+   * Yields each future once it has finished, in completion order. (Not an
+   * async generator: its `yield` would unwrap the futures.)
+   */
+  [Symbol.asyncIterator](): AsyncIterator<Future<T>> {
+    return {
+      next: async () => {
+        if (this.#left === 0) return { value: undefined, done: true };
+        this.#left--;
+        return await this.#take();
+      },
+    };
+  }
+
+  readonly #onCompletion = (future: Future<T>): void => {
+    if (this.#todo.size === 0) return; // The timeout was first.
+    this.#todo.delete(future);
+    this.#put(future);
+    if (this.#todo.size === 0) this.#timer?.cancel();
+  };
+
+  #onTimeout(): void {
+    for (const future of this.#todo) {
+      future.removeDoneCallback(this.#onCompletion);
+      this.#put(TIMED_OUT);
+    }
+    this.#todo.clear();
+  }
+
+  #put(item: Future<T> | typeof TIMED_OUT): void {
+    this.#finished.push(item);
+    this.#wakeNext();
+  }
+
+  #wakeNext(): void {
+    while (this.#getters.length > 0) {
+      const getter = this.#getters.shift()!;
+      if (!getter.done()) {
+        getter.setResult();
+        return;
+      }
+    }
+  }
+
+  /**
+   * The next finished future, waiting for one as asyncio's `Queue.get`.
+   * Boxed: a promise resolved with a future would adopt its result.
+   */
+  async #take(): Promise<{ value: Future<T>; done: false }> {
+    while (this.#head === this.#finished.length) {
+      const getter = new Future<void>(this.#loop);
+      this.#getters.push(getter);
+      try {
+        await getter;
+      } catch (error) {
+        getter.cancel();
+        const index = this.#getters.indexOf(getter);
+        if (index >= 0) this.#getters.splice(index, 1);
+        // Woken, then cancelled before it ran: pass the wake-up on.
+        if (this.#head < this.#finished.length && !getter.cancelled()) {
+          this.#wakeNext();
+        }
+        throw error;
+      }
+    }
+    const item = this.#finished[this.#head++];
+    if (this.#head === this.#finished.length) {
+      this.#finished = [];
+      this.#head = 0;
+    }
+    if (item === TIMED_OUT) {
+      throw new TimeoutError(
+        "asCompleted() timed out before every awaitable finished",
+      );
+    }
+    return { value: item, done: false };
+  }
+}
+
+/**
+ * Iterates over the awaitables in `aws` in the order they finish:
+ * asyncio's `as_completed`, in both of its forms. Promises and async
+ * functions are wrapped in tasks (`ensureFuture`); the same awaitable
+ * twice counts once.
+ *
+ * - `for (const next of asCompleted(aws))` yields one awaitable per input;
+ *   awaiting the first gives the first result to arrive (or throws its
+ *   error), and so on (Python 3.12 and before).
+ * - `for await (const done of asCompleted(aws))` yields the futures
+ *   themselves as they finish (Python 3.13); the very objects given, for
+ *   inputs that were futures. (TypeScript before 6.0 types each such
+ *   value as the future's result; it is the future.)
+ *
+ * With a `timeout` (seconds), every result not in by then is a
+ * `TimeoutError`; nothing is cancelled. A single future instead of a
+ * collection is a `TypeError` at the call.
+ *
+ * @example Results in completion order
+ * ```ts
+ * import { asCompleted, run, sleep } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const order = await run(async () => {
+ *   const order: string[] = [];
+ *   const aws = [sleep(0.03, "c"), sleep(0.01, "a"), sleep(0.02, "b")];
+ *   for (const next of asCompleted(aws)) order.push(await next);
+ *   return order;
+ * });
+ * assert.deepEqual(order, ["a", "b", "c"]);
+ * ```
+ *
+ * @example Finished futures with for await
+ * ```ts
+ * import { asCompleted, run, sleep } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * await run(async () => {
+ *   const slow = sleep(0.02, "slow");
+ *   const fast = sleep(0.01, "fast");
+ *   const seen = [];
+ *   for await (const done of asCompleted([slow, fast])) seen.push(done);
+ *   assert.deepEqual(seen, [fast, slow]);
+ * });
+ * ```
+ */
+export function asCompleted<A extends Awaitable<unknown>>(
+  aws: Iterable<A>,
+  options?: AsCompletedOptions | null,
+): AsCompleted<ResultOf<A>> {
+  checkCollection(aws, "asCompleted()");
+  const timeout = options?.timeout ?? null;
+  if (timeout !== null) checkSeconds(timeout, "asCompleted()'s timeout");
+  const loop = getRunningLoop();
+  const unique = new Set<Awaitable<ResultOf<A>>>(
+    aws as Iterable<Awaitable<ResultOf<A>>>,
+  );
+  const todo = new Set<Future<ResultOf<A>>>();
+  try {
+    for (const aw of unique) todo.add(ensureFuture(aw, loop));
+  } catch (error) {
+    for (const future of todo) if (!unique.has(future)) future.cancel();
+    throw error;
+  }
+  return new AsCompleted(loop, todo, timeout);
+}

@@ -1,0 +1,237 @@
+/**
+ * `taskGroup`: structured concurrency. Tasks started in a group never
+ * outlive it, and their failures are never lost.
+ *
+ * @module
+ */
+import { CancelledError, RuntimeError } from "../internal/errors.ts";
+import { checkFunction } from "../internal/validate.ts";
+import type { EventLoop } from "../loop/event_loop.ts";
+import { getRunningLoop } from "../loop/events.ts";
+import { currentTask } from "./current_task.ts";
+import { ExceptionGroup } from "./exception_group.ts";
+import type { Future } from "./future.ts";
+import type { Task, TaskOptions } from "./task.ts";
+
+/** What `taskGroup` runs: the body, given its `TaskGroup`. */
+export type TaskGroupBody<T> = (group: TaskGroup) => T | PromiseLike<T>;
+
+let runGroup: <T>(fn: TaskGroupBody<T>) => Promise<T>;
+
+/**
+ * The group a `taskGroup()` body receives, as asyncio's `TaskGroup`: it
+ * starts tasks that the group waits for before `taskGroup()` settles. The
+ * first task to fail cancels the others and the body; every failure,
+ * including errors that tasks raise while being cancelled, is thrown
+ * together as an `ExceptionGroup`. Made only by `taskGroup()`.
+ *
+ * @example Starting tasks in a group
+ * ```ts
+ * import { run, sleep, taskGroup } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const results = await run(async () => {
+ *   const tasks = await taskGroup((group) => [
+ *     group.createTask(() => sleep(0.02, "b")),
+ *     group.createTask(() => sleep(0.01, "a"), { name: "first" }),
+ *   ]);
+ *   return tasks.map((task) => task.result());
+ * });
+ * assert.deepEqual(results, ["b", "a"]);
+ * ```
+ */
+export class TaskGroup {
+  readonly #loop: EventLoop;
+  readonly #parent: Task<unknown>;
+  readonly #tasks = new Set<Future<unknown>>();
+  readonly #errors: unknown[] = [];
+  #exiting = false;
+  #aborting = false;
+  #parentCancelRequested = false;
+  #onCompleted: Future<boolean> | null = null;
+
+  private constructor() {
+    this.#loop = getRunningLoop();
+    const parent = currentTask();
+    if (parent === null) {
+      throw new RuntimeError(
+        "taskGroup() must be used inside a task: call it from code started " +
+          "by run() or createTask(), not from a plain loop callback",
+      );
+    }
+    this.#parent = parent;
+  }
+
+  /**
+   * Starts `fn` as a task of the group (as `createTask` does). A
+   * `RuntimeError` once the group is shutting down after a failure, or has
+   * finished.
+   */
+  createTask<T>(fn: () => T | PromiseLike<T>, options?: TaskOptions): Task<T> {
+    if (this.#exiting && this.#tasks.size === 0) {
+      throw new RuntimeError(
+        "The task group has finished: start tasks inside its body",
+      );
+    }
+    if (this.#aborting) {
+      throw new RuntimeError(
+        "The task group is shutting down after a failure or cancellation",
+      );
+    }
+    const task = this.#loop.createTask(fn, options);
+    this.#tasks.add(task);
+    task.addDoneCallback(this.#onTaskDone);
+    return task;
+  }
+
+  /** A short description, as asyncio's `repr`. */
+  toString(): string {
+    const info = [];
+    if (this.#tasks.size > 0) info.push(`tasks=${this.#tasks.size}`);
+    if (this.#errors.length > 0) info.push(`errors=${this.#errors.length}`);
+    info.push(this.#aborting ? "cancelling" : "entered");
+    return `<TaskGroup ${info.join(" ")}>`;
+  }
+
+  #abort(): void {
+    this.#aborting = true;
+    for (const task of this.#tasks) if (!task.done()) task.cancel();
+  }
+
+  readonly #onTaskDone = (task: Future<unknown>): void => {
+    this.#tasks.delete(task);
+    if (this.#tasks.size === 0 && this.#onCompleted?.done() === false) {
+      this.#onCompleted.setResult(true);
+    }
+    if (task.cancelled()) return;
+    const error = task.exception();
+    if (error === null) return;
+    this.#errors.push(error);
+    if (this.#parent.done()) {
+      this.#loop.callExceptionHandler({
+        message: `${task} failed but its task group's parent task ` +
+          `${this.#parent} has already finished`,
+        exception: error,
+        task,
+      });
+      return;
+    }
+    if (!this.#aborting && !this.#parentCancelRequested) {
+      // Stops the body where it waits; uncancelled again at exit.
+      this.#abort();
+      this.#parentCancelRequested = true;
+      this.#parent.cancel();
+    }
+  };
+
+  async #run<T>(fn: TaskGroupBody<T>): Promise<T> {
+    let result: T | undefined;
+    let bodyError: unknown = undefined;
+    let failed = false;
+    try {
+      result = await fn(this);
+    } catch (error) {
+      failed = true;
+      bodyError = error;
+    }
+    await this.#exit(failed, bodyError);
+    return result as T;
+  }
+
+  /** Waits for every task, then throws what asyncio's `__aexit__` would. */
+  async #exit(failed: boolean, bodyError: unknown): Promise<void> {
+    this.#exiting = true;
+    let cancelToPropagate = failed && bodyError instanceof CancelledError
+      ? bodyError
+      : null;
+    if (failed && !this.#aborting) this.#abort();
+    while (this.#tasks.size > 0) {
+      this.#onCompleted ??= this.#loop.createFuture<boolean>();
+      try {
+        await this.#onCompleted;
+      } catch (error) {
+        if (!(error instanceof CancelledError)) throw error;
+        if (!this.#aborting) {
+          // The parent is cancelled from outside while the tasks run.
+          cancelToPropagate = error;
+          this.#abort();
+        }
+      }
+      this.#onCompleted = null;
+    }
+    if (this.#parentCancelRequested && this.#parent.uncancel() === 0) {
+      // The only cancel request was the group's own: it is spent.
+      cancelToPropagate = null;
+    }
+    const errors = this.#errors;
+    if (cancelToPropagate !== null && errors.length === 0) {
+      throw cancelToPropagate;
+    }
+    if (failed && !(bodyError instanceof CancelledError)) {
+      errors.push(bodyError);
+    }
+    if (errors.length === 0) return;
+    if (this.#parent.cancelling() > 0) {
+      // The group error replaces a CancelledError from outside: re-arm
+      // it, so the parent is still cancelled at its next await.
+      this.#parent.uncancel();
+      this.#parent.cancel();
+    }
+    throw new ExceptionGroup("unhandled errors in a TaskGroup", errors);
+  }
+
+  static {
+    runGroup = (fn) => new TaskGroup().#run(fn);
+  }
+}
+
+/**
+ * Runs `fn` with a new `TaskGroup` in the current task and resolves to
+ * `fn`'s result once every task of the group has finished: asyncio's
+ * `async with TaskGroup() as group`.
+ *
+ * - The first task to fail cancels the other tasks and the body; the
+ *   group then waits for all of them and throws an `ExceptionGroup` (an
+ *   `AggregateError`) whose `errors` hold every failure: each task's
+ *   error, also one raised while being cancelled, then the body's own.
+ * - An error thrown by the body cancels the tasks and is reported in the
+ *   `ExceptionGroup` too.
+ * - Cancelling the task that runs `taskGroup` cancels every task of the
+ *   group and, once they have finished, propagates `CancelledError`.
+ * - Cancelled tasks are not failures; `createTask` on a finished group is
+ *   a `RuntimeError`.
+ *
+ * @example A failure cancels the siblings
+ * ```ts
+ * import { ExceptionGroup, run, sleep, taskGroup } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const log = await run(async () => {
+ *   const log: string[] = [];
+ *   try {
+ *     await taskGroup((group) => {
+ *       group.createTask(async () => {
+ *         try {
+ *           await sleep(10);
+ *         } finally {
+ *           log.push("sibling cancelled");
+ *         }
+ *       });
+ *       group.createTask(async () => {
+ *         await sleep(0.01);
+ *         throw new RangeError("boom");
+ *       });
+ *     });
+ *   } catch (error) {
+ *     assert.ok(error instanceof ExceptionGroup);
+ *     log.push(...error.errors.map((e) => e.message));
+ *   }
+ *   return log;
+ * });
+ * assert.deepEqual(log, ["sibling cancelled", "boom"]);
+ * ```
+ */
+export function taskGroup<T>(fn: TaskGroupBody<T>): Promise<T> {
+  checkFunction(fn, "The body of taskGroup()");
+  return runGroup(fn);
+}

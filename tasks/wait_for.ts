@@ -1,0 +1,99 @@
+/**
+ * `waitFor`: waits for one awaitable with a timeout, cancelling it when
+ * the time is up.
+ *
+ * @module
+ */
+import { CancelledError, TimeoutError } from "../internal/errors.ts";
+import { checkSeconds } from "../internal/validate.ts";
+import { type Awaitable, ensureFuture } from "./ensure_future.ts";
+import { Future } from "./future.ts";
+import { timeout } from "./timeouts.ts";
+
+/**
+ * Cancels `future` and waits until it is really done, without awaiting it
+ * directly, so that this wait stays cancellable on its own.
+ */
+async function cancelAndWait(future: Future<unknown>): Promise<void> {
+  const waiter = new Future<void>(future.getLoop());
+  const release = () => {
+    if (!waiter.done()) waiter.setResult();
+  };
+  future.addDoneCallback(release);
+  try {
+    future.cancel();
+    await waiter;
+  } finally {
+    future.removeDoneCallback(release);
+  }
+}
+
+/** `waitFor` with a timeout already over: cancel, wait, then report. */
+async function expireNow<T>(future: Future<T>): Promise<T> {
+  if (future.done()) return future.result();
+  await cancelAndWait(future);
+  try {
+    return future.result();
+  } catch (error) {
+    if (error instanceof CancelledError) {
+      throw new TimeoutError("The timeout expired before the work finished", {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+/**
+ * Waits for `aw` (a `Future`/`Task`, a promise, or an async function,
+ * which becomes a task) at most `timeoutSeconds` seconds and resolves to
+ * its result: asyncio's `wait_for`. `null` or omitted waits as long as it
+ * takes; zero or less gives the work no time.
+ *
+ * When the time is up the work is cancelled, and `waitFor` waits until it
+ * has really finished (its `finally` blocks have run) before throwing
+ * `TimeoutError`, whose `cause` is the `CancelledError` it replaced. If
+ * the work catches that cancellation and returns a value anyway, that
+ * value is returned (CPython 3.12+). Cancelling the task that awaits
+ * `waitFor` cancels the work too; wrap it in `shield()` to keep it alive.
+ * Like CPython 3.12+, it is built on `timeout()`, so it must be awaited
+ * in a task. A plain promise cannot be stopped: on timeout, `waitFor`
+ * waits for it to settle.
+ *
+ * @example Cleanup runs before the TimeoutError arrives
+ * ```ts
+ * import { run, sleep, TimeoutError, waitFor } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const log = await run(async () => {
+ *   const log: string[] = [];
+ *   const work = async () => {
+ *     try {
+ *       await sleep(10);
+ *     } finally {
+ *       log.push("work cleaned up");
+ *     }
+ *   };
+ *   await assert.rejects(waitFor(work, 0.01), TimeoutError);
+ *   log.push("caller saw the timeout");
+ *   return log;
+ * });
+ * assert.deepEqual(log, ["work cleaned up", "caller saw the timeout"]);
+ * ```
+ */
+export function waitFor<T>(
+  aw: Awaitable<T>,
+  timeoutSeconds?: number | null,
+): Promise<T> {
+  const seconds = timeoutSeconds ?? null;
+  if (seconds !== null) checkSeconds(seconds, "waitFor()'s timeout");
+  const future = ensureFuture(aw);
+  if (seconds !== null && seconds <= 0) return expireNow(future);
+  try {
+    return timeout(seconds, () => future);
+  } catch (error) {
+    // No task to run in: do not leave the task made for `aw` behind.
+    if (future !== aw) future.cancel();
+    throw error;
+  }
+}
