@@ -4,7 +4,9 @@
  * @module
  */
 import { runningLoop } from "../internal/context.ts";
+import { holdClock } from "../internal/real_world.ts";
 import { describe, isPromiseLike } from "../internal/validate.ts";
+import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import { Future } from "./future.ts";
 import type { Task, TaskOptions } from "./task.ts";
 
@@ -21,8 +23,15 @@ export interface TaskCreator {
 }
 
 /**
- * Returns `value` if it is a `Future`; wraps an async function or any
- * promise-like in a `Task` on `loop` (the running loop by default).
+ * Returns `value` if it is a `Future`; wraps an async function in a `Task`
+ * on `loop` (the running loop by default).
+ *
+ * A promise becomes a `Future` that settles with it. Unlike asyncio, which
+ * wraps any awaitable in a Task, a promise cannot be cancelled: cancelling
+ * the future stops the waiting at once (so `waitFor(fetch(url), 1)` throws
+ * after one second) while the promise runs on and its outcome is dropped.
+ * Pass `task.signal` to APIs like `fetch` to stop them as well. While the
+ * promise is pending it holds a virtual clock still.
  *
  * @example Wrapping a promise
  * ```ts
@@ -48,8 +57,28 @@ export function ensureFuture<T>(
   }
   const creator = loop ?? (runningLoop() as unknown as TaskCreator);
   if (typeof value === "function") return creator.createTask(value);
-  if (isPromiseLike(value)) return creator.createTask(() => value);
+  if (isPromiseLike(value)) {
+    return settledBy(value, creator as unknown as AbstractEventLoop);
+  }
   throw new TypeError(
     `Expected a future, a promise or an async function, got ${describe(value)}`,
   );
+}
+
+/** A future on `loop` that settles with `promise`, unless cancelled first. */
+function settledBy<T>(
+  promise: PromiseLike<T>,
+  loop: AbstractEventLoop,
+): Future<T> {
+  const future = new Future<T>(loop);
+  const release = holdClock(loop);
+  future.addDoneCallback(release);
+  const settle = (ok: boolean, outcome: unknown) => {
+    release();
+    if (future.done() || loop.isClosed()) return;
+    if (ok) future.setResult(outcome as T);
+    else future.setException(outcome);
+  };
+  promise.then((value) => settle(true, value), (error) => settle(false, error));
+  return future;
 }

@@ -8,7 +8,6 @@ import {
   getRunningLoop,
   run,
   sleep,
-  Task,
   TimeoutError,
   waitFor,
 } from "../../mod.ts";
@@ -64,7 +63,7 @@ describe("asCompleted", () => {
       const [wrapped] = await collect(
         asCompleted([Promise.resolve(1)]),
       );
-      assert.ok(wrapped instanceof Task);
+      assert.ok(wrapped instanceof Future);
       assert.equal(wrapped.result(), 1);
     });
   });

@@ -340,14 +340,12 @@ describe("currentTask and allTasks", () => {
 });
 
 describe("ensureFuture", () => {
-  it("passes futures through and wraps the rest in tasks", async () => {
+  it("passes futures through and wraps functions in tasks", async () => {
     await run(async () => {
       const future = getRunningLoop().createFuture<number>();
       assert.equal(ensureFuture(future), future);
-      const fromPromise = ensureFuture(Promise.resolve("p"));
       const fromFunction = ensureFuture(async () => "f");
-      assert.ok(fromPromise instanceof Task && fromFunction instanceof Task);
-      assert.equal(await fromPromise, "p");
+      assert.ok(fromFunction instanceof Task);
       assert.equal(await fromFunction, "f");
       assert.throws(() => ensureFuture(3 as never), TypeError);
       const other = newEventLoop();
@@ -357,6 +355,22 @@ describe("ensureFuture", () => {
       );
       other.close();
       future.cancel();
+    });
+  });
+
+  it("settles a future with a promise, and stops waiting at once when cancelled", async () => {
+    await run(async () => {
+      const resolved = ensureFuture(Promise.resolve("p"));
+      assert.ok(resolved instanceof Future);
+      assert.equal(await resolved, "p");
+      const rejected = ensureFuture(Promise.reject(new URIError("r")));
+      await assert.rejects(async () => await rejected, URIError);
+      const slow = ensureFuture(new Promise<string>(() => {}));
+      const waiter = createTask(() => slow);
+      await sleep(0);
+      waiter.cancel();
+      await assert.rejects(async () => await waiter, CancelledError);
+      assert.equal(slow.cancelled(), true, "no need to wait for the promise");
     });
   });
 });

@@ -9,7 +9,6 @@ import {
   Future,
   run,
   sleep,
-  Task,
   wait,
 } from "../../mod.ts";
 import type { ReturnWhen } from "../../mod.ts";
@@ -89,13 +88,13 @@ describe("wait", () => {
     });
   });
 
-  it("wraps promises and async functions in tasks, once each", async () => {
+  it("wraps promises in futures and async functions in tasks, once each", async () => {
     await run(async () => {
       const promise = Promise.resolve(1);
       const [done] = await wait([promise, promise, async () => 2]);
       assert.equal(done.size, 2);
       const results = [...done].map((future) => {
-        assert.ok(future instanceof Task);
+        assert.ok(future instanceof Future);
         return future.result();
       });
       assert.deepEqual(results.sort(), [1, 2]);
