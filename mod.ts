@@ -18,3 +18,4 @@
  */
 export * from "./loop/mod.ts";
 export * from "./tasks/mod.ts";
+export * from "./sync/mod.ts";

@@ -1,8 +1,10 @@
 /**
- * Whether a loop callback woke a task. The loop then lets the microtask
- * queue run before its next callback, so the woken task's step happens at
- * its place in the ready queue, as in asyncio; callbacks that woke nobody
- * pay nothing.
+ * What futures and the loop share about iterations. Whether a loop
+ * callback woke a task: the loop then lets the microtask queue run before
+ * its next callback, so the woken task's step happens at its place in the
+ * ready queue, as in asyncio; callbacks that woke nobody pay nothing. And
+ * which iteration runs now: a future finished in this very iteration wakes
+ * late awaiters through the loop, in order, as asyncio does.
  *
  * @module
  */
@@ -19,4 +21,16 @@ export function takeResumed(): boolean {
   const was = resumed;
   resumed = false;
   return was;
+}
+
+let iteration = 0;
+
+/** Called by a loop as it starts an iteration. */
+export function nextIteration(): void {
+  iteration++;
+}
+
+/** A number that changes with every loop iteration. */
+export function currentIteration(): number {
+  return iteration;
 }

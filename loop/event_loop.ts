@@ -9,7 +9,7 @@ import { type ContextOwner, runAs } from "../internal/context.ts";
 import { armTimer, nextTurn } from "../internal/host.ts";
 import { MinHeap } from "../internal/heap.ts";
 import { checkSignal, listen } from "../internal/signals.ts";
-import { takeResumed } from "../internal/resumed.ts";
+import { nextIteration, takeResumed } from "../internal/resumed.ts";
 import { reportUnretrieved } from "../internal/unretrieved.ts";
 import { checkFunction, checkSeconds, describe } from "../internal/validate.ts";
 import { Future } from "../tasks/future.ts";
@@ -446,6 +446,7 @@ export class EventLoop implements AbstractEventLoop {
 
   /** One iteration: due timers join the ready queue, then one batch runs. */
   async #runOnce(): Promise<void> {
+    nextIteration();
     const timers = this.#timers;
     if (
       timers.size > MIN_HEAP_TO_PRUNE &&

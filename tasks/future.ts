@@ -10,7 +10,7 @@ import {
   runningLoop,
 } from "../internal/context.ts";
 import { checkFunction } from "../internal/validate.ts";
-import { markResumed } from "../internal/resumed.ts";
+import { currentIteration, markResumed } from "../internal/resumed.ts";
 import { track, Unretrieved } from "../internal/unretrieved.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 
@@ -98,6 +98,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
   #callbacks: (DoneCallback | Awaiter)[] | null = null;
   #settled: Promise<T> | null = null;
   #unretrieved: Unretrieved | null = null;
+  /** The loop iteration in which the future finished. */
+  #finishedIn = -1;
 
   /**
    * Creates a pending future on `loop`, or on the running loop (a
@@ -233,7 +235,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (cancelled !== undefined) {
       return Promise.reject(cancelled).then(onFulfilled, onRejected);
     }
-    if (this.#state !== PENDING) {
+    // JS registers an await one microtask late. A future that finished in
+    // this iteration was pending when awaited: wake in order, via the loop.
+    if (
+      this.#state !== PENDING && this.#finishedIn !== currentIteration()
+    ) {
       return this.#settledPromise().then(onFulfilled, onRejected);
     }
     const awaiter = new Awaiter(
@@ -241,7 +247,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
       onFulfilled as Awaiter["onFulfilled"],
       onRejected as Awaiter["onRejected"],
     );
-    (this.#callbacks ??= []).push(awaiter);
+    if (this.#state === PENDING) {
+      (this.#callbacks ??= []).push(awaiter);
+    } else {
+      this.#loop.callSoon(Future.#deliverLater, this, awaiter);
+    }
     return awaiter.promise as Promise<R1 | R2>;
   }
 
@@ -290,6 +300,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * callback, so the extra loop iteration would only add latency.
    */
   #wake(now: boolean): void {
+    this.#finishedIn = currentIteration();
     const callbacks = this.#callbacks;
     if (callbacks === null) return;
     this.#callbacks = null;

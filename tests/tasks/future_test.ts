@@ -115,6 +115,32 @@ describe("Future", () => {
     });
   });
 
+  it("wakes a late-registered awaiter after those woken before it", async () => {
+    const order = await run(async () => {
+      const loop = getRunningLoop();
+      const order: string[] = [];
+      const a = loop.createFuture<void>();
+      const b = loop.createFuture<void>();
+      const first = loop.createTask(async () => {
+        await a;
+        order.push("a");
+      });
+      await sleep(0);
+      // JS calls b.then() a microtask after `await b`, when b is done
+      // already; it must still wake after a's awaiter, as in asyncio.
+      const second = (async () => {
+        await b;
+        order.push("b");
+      })();
+      a.setResult();
+      b.setResult();
+      await second;
+      await first;
+      return order;
+    });
+    assert.deepEqual(order, ["a", "b"]);
+  });
+
   it("supports then() chaining like a promise", async () => {
     await run(async () => {
       const future = new Future<number>();
