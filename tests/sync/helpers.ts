@@ -1,0 +1,64 @@
+// Small helpers for the sync tests, built on the core only.
+import {
+  CancelledError,
+  createTask,
+  getRunningLoop,
+  sleep,
+  TimeoutError,
+} from "../../mod.ts";
+
+/** Lets the loop run `n` iterations (each woken task runs to its next await). */
+export async function ticks(n = 1): Promise<void> {
+  for (let i = 0; i < n; i++) await sleep(0);
+}
+
+/** Runs `fn` as a task cancelled after `seconds`; a TimeoutError then. */
+export async function withTimeout<T>(
+  seconds: number,
+  fn: () => PromiseLike<T>,
+): Promise<T> {
+  const task = createTask(async () => await fn());
+  let expired = false;
+  const timer = getRunningLoop().callLater(seconds, () => {
+    expired = true;
+    task.cancel();
+  });
+  try {
+    return await task;
+  } catch (error) {
+    if (expired && error instanceof CancelledError) {
+      throw new TimeoutError(`Timed out after ${seconds} s`);
+    }
+    throw error;
+  } finally {
+    timer.cancel();
+  }
+}
+
+/** The outcome of awaiting `x`: its value, or the error it threw. */
+export async function outcome<T>(
+  x: PromiseLike<T>,
+): Promise<{ value: T } | { error: unknown }> {
+  try {
+    return { value: await x };
+  } catch (error) {
+    return { error };
+  }
+}
+
+/** The error `x` throws; fails if it resolves. */
+export async function errorOf(x: PromiseLike<unknown>): Promise<unknown> {
+  const result = await outcome(x);
+  if ("error" in result) return result.error;
+  throw new Error(`Expected an error, got ${String(result.value)}`);
+}
+
+/** A seeded generator of floats in [0, 1) (mulberry32), to replay failures. */
+export function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
