@@ -34,7 +34,7 @@ export function checkSeconds(value: unknown, what: string): number {
 
 /** A short description of a value for error messages. */
 export function describe(value: unknown): string {
-  if (value === null) return "null";
+  if (value === null || value === undefined) return String(value);
   if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
   if (typeof value === "object") {
     const name = (value as object).constructor?.name;
