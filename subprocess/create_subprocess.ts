@@ -1,0 +1,206 @@
+/**
+ * `createSubprocessExec()` and `createSubprocessShell()`.
+ *
+ * @module
+ */
+import {
+  spawnChild,
+  type SpawnRequest,
+  type StdioMode,
+} from "../internal/process_host.ts";
+import { describe } from "../internal/validate.ts";
+import { getRunningLoop } from "../loop/events.ts";
+import { checkLimit } from "../streams/checks.ts";
+import { waitOnHost } from "../streams/host_wait.ts";
+import { DEFAULT_LIMIT } from "../streams/stream_reader.ts";
+import { DEVNULL, PIPE, STDOUT } from "./constants.ts";
+import { makeProcess, type Process, processExited } from "./process.ts";
+
+/** Options of `createSubprocessExec()` and `createSubprocessShell()`. */
+export interface SubprocessOptions {
+  /**
+   * The child's stdin: `PIPE`, `DEVNULL`, a file descriptor, or `null`
+   * (the default) to share the parent's.
+   */
+  stdin?: number | null;
+  /** The child's stdout: as `stdin`. */
+  stdout?: number | null;
+  /** The child's stderr: as `stdin`, or `STDOUT` to merge it into stdout. */
+  stderr?: number | null;
+  /** The buffer limit of the output readers in bytes; 64 KiB by default. */
+  limit?: number;
+  /** The working directory; the parent's by default. */
+  cwd?: string;
+  /** The child's whole environment; the parent's by default. */
+  env?: Record<string, string>;
+}
+
+/**
+ * Runs `program` with `args` as a child process: asyncio's
+ * `create_subprocess_exec`. No shell is involved: each argument reaches
+ * the program verbatim (spaces, quotes and `$` included). A trailing plain
+ * object is the options. A program that cannot be started throws an
+ * `Error` that names it and says why (`code` `"ENOENT"` when it does not
+ * exist); nothing is left running.
+ *
+ * @example Arguments reach the program verbatim
+ * ```ts
+ * import { createSubprocessExec, PIPE } from "@aio/asyncio/subprocess";
+ * import { run } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const out = await run(async () => {
+ *   const child = await createSubprocessExec("printf", "%s|", "a b", "$HOME", {
+ *     stdout: PIPE,
+ *   });
+ *   const [stdout] = await child.communicate();
+ *   return new TextDecoder().decode(stdout!);
+ * });
+ * assert.equal(out, "a b|$HOME|");
+ * ```
+ */
+export async function createSubprocessExec(
+  program: string,
+  ...args: [...args: string[], options: SubprocessOptions] | string[]
+): Promise<Process> {
+  if (typeof program !== "string" || program === "") {
+    throw new TypeError(
+      `The program must be a non-empty string, got ${describe(program)}`,
+    );
+  }
+  const last = args[args.length - 1];
+  const hasOptions = typeof last === "object" && last !== null;
+  const options = (hasOptions ? args.pop() : {}) as SubprocessOptions;
+  args.forEach((arg, index) => {
+    if (typeof arg !== "string") {
+      throw new TypeError(
+        `Argument ${index + 1} of createSubprocessExec() must be a string, ` +
+          `got ${describe(arg)}`,
+      );
+    }
+  });
+  return await start(program, args as string[], false, options);
+}
+
+/**
+ * Runs `command` through the system shell (`/bin/sh -c` on POSIX):
+ * asyncio's `create_subprocess_shell`. Quote anything that comes from
+ * outside; `createSubprocessExec()` needs no quoting.
+ *
+ * @example A pipeline
+ * ```ts
+ * import { createSubprocessShell, PIPE } from "@aio/asyncio/subprocess";
+ * import { run } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const [out, code] = await run(async () => {
+ *   const child = await createSubprocessShell("echo one two | wc -w", {
+ *     stdout: PIPE,
+ *   });
+ *   const [stdout] = await child.communicate();
+ *   return [new TextDecoder().decode(stdout!).trim(), child.returncode];
+ * });
+ * assert.equal(out, "2");
+ * assert.equal(code, 0);
+ * ```
+ */
+export async function createSubprocessShell(
+  command: string,
+  options: SubprocessOptions = {},
+): Promise<Process> {
+  if (typeof command !== "string" || command === "") {
+    throw new TypeError(
+      `The command must be a non-empty string, got ${describe(command)}`,
+    );
+  }
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `The options must be an object, got ${describe(options)}`,
+    );
+  }
+  return await start(command, [], true, options);
+}
+
+async function start(
+  file: string,
+  args: string[],
+  shell: boolean,
+  options: SubprocessOptions,
+): Promise<Process> {
+  const request: SpawnRequest = {
+    file,
+    args,
+    shell,
+    stdin: stdioMode(options.stdin, "stdin"),
+    stdout: stdioMode(options.stdout, "stdout"),
+    stderr: options.stderr === STDOUT
+      ? "stdout"
+      : stdioMode(options.stderr, "stderr"),
+    cwd: optionalString(options.cwd, "cwd"),
+    env: checkEnv(options.env),
+  };
+  const limit = checkLimit(options.limit ?? DEFAULT_LIMIT);
+  const loop = getRunningLoop();
+  const spawned = loop.createFuture<void>();
+  const settle = (error: Error | null) => {
+    if (spawned.done() || loop.isClosed()) return;
+    if (error === null) spawned.setResult();
+    else spawned.setException(error);
+  };
+  let process: Process | null = null;
+  const child = spawnChild(request, {
+    spawned: () => settle(null),
+    failed: settle,
+    exited: (returncode) => processExited(process!, returncode),
+  });
+  process = makeProcess(loop, child, limit);
+  try {
+    await waitOnHost(spawned, child);
+  } catch (error) {
+    child.signal("SIGKILL");
+    throw error;
+  }
+  return process;
+}
+
+function stdioMode(value: unknown, name: string): StdioMode {
+  if (value === undefined || value === null) return "inherit";
+  if (value === PIPE) return "pipe";
+  if (value === DEVNULL) return "ignore";
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `${name} must be PIPE, DEVNULL, a file descriptor or null, got ` +
+        describe(value),
+    );
+  }
+  if (!Number.isInteger(value) || value < 0) {
+    throw new RangeError(
+      `${name} must be PIPE, DEVNULL, a file descriptor or null, got ` +
+        (value === STDOUT ? "STDOUT (only stderr can go to STDOUT)" : value),
+    );
+  }
+  return value;
+}
+
+function optionalString(value: unknown, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string") {
+    throw new TypeError(`${name} must be a string, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function checkEnv(env: unknown): Record<string, string> | undefined {
+  if (env === undefined) return undefined;
+  if (typeof env !== "object" || env === null) {
+    throw new TypeError(`env must be an object, got ${describe(env)}`);
+  }
+  for (const [key, value] of Object.entries(env)) {
+    if (typeof value !== "string") {
+      throw new TypeError(
+        `env.${key} must be a string, got ${describe(value)}`,
+      );
+    }
+  }
+  return env as Record<string, string>;
+}
