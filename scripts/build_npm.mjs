@@ -1,0 +1,321 @@
+#!/usr/bin/env node
+/**
+ * Builds the npm package into the git-ignored folder `npm/` with the npm
+ * `tsc` (dnt lives on JSR, which this project cannot reach).
+ *
+ *     node scripts/build_npm.mjs            # the package
+ *     node scripts/build_npm.mjs --tests    # also tests/ → npm/tests/, for `node --test npm/tests/`
+ *
+ * What is compiled follows deno.json: every `.ts` file that `deno publish`
+ * would publish (all folders except those in `publish.exclude`), so a new
+ * folder is picked up by itself; the package's "exports" mirror deno.json's
+ * "exports", minus entries whose file does not exist yet.
+ *
+ * Worker (or child-process) entry files: tsc leaves
+ * `new URL("./entry.ts", import.meta.url)` and `import.meta.resolve("./entry.ts")`
+ * alone, so this build rewrites such literal relative `.ts` specifiers to
+ * `.js` in the emitted JavaScript (and fails if that file was not compiled).
+ * Every `.ts` file of a published folder (and of tests/) is compiled, so a
+ * URL built at run time with the extension of `import.meta.url` works too.
+ *
+ * @module
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import ts from "typescript";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const outDir = path.join(root, "npm");
+const configDir = path.join(root, ".build");
+const withTests = process.argv.slice(2).includes("--tests");
+const unknown = process.argv.slice(2).filter((arg) => arg !== "--tests");
+if (unknown.length > 0) {
+  fail(`Unknown argument ${unknown.join(" ")}: the only option is --tests`);
+}
+
+const deno = JSON.parse(fs.readFileSync(path.join(root, "deno.json"), "utf8"));
+const sources = publishedSources();
+const tests = withTests ? tsFilesUnder("tests") : [];
+const exports = packageExports();
+
+fs.rmSync(outDir, { recursive: true, force: true });
+// The tests are only transpiled: `deno check` type-checks them with Deno's
+// TypeScript (the one JSR uses), and tsc versions disagree on details. The
+// package is compiled last and checked, so its files come from that run.
+if (tests.length > 0) {
+  compile("tests", tests, { noCheck: true, declaration: false });
+}
+compile("package", sources, {});
+rewriteEmitted(outDir);
+copyAssets([...sources, ...tests]);
+writePackageJson();
+console.log(
+  `npm/: ${deno.name}@${deno.version}, ${sources.length} package files` +
+    (withTests ? ` and ${tests.length} test files` : "") +
+    `, exports ${Object.keys(exports).join(" ")}`,
+);
+
+/** Top-level names `deno publish` leaves out (plus git-ignored build output). */
+function excludedNames() {
+  const listed = [
+    ...(deno.publish?.exclude ?? []),
+    ...(deno.fmt?.exclude ?? []),
+    "node_modules/",
+    "npm/",
+    ".build/",
+  ];
+  return new Set(
+    listed.map((entry) => entry.replace(/^\.\//, "").replace(/\/$/, "")),
+  );
+}
+
+/** Every `.ts` file of the published package, as paths relative to the root. */
+function publishedSources() {
+  const excluded = excludedNames();
+  const files = [];
+  for (const entry of fs.readdirSync(root, { withFileTypes: true })) {
+    if (entry.name.startsWith(".") || excluded.has(entry.name)) continue;
+    if (entry.isDirectory()) files.push(...tsFilesUnder(entry.name));
+    else if (isTs(entry.name)) files.push(entry.name);
+  }
+  return files.sort();
+}
+
+function isTs(name) {
+  return name.endsWith(".ts") && !name.endsWith(".d.ts");
+}
+
+function filesUnder(dir) {
+  return fs.readdirSync(path.join(root, dir), {
+    recursive: true,
+    withFileTypes: true,
+  })
+    .filter((entry) => entry.isFile())
+    .map((entry) =>
+      path.relative(root, path.join(entry.parentPath, entry.name))
+    )
+    .map((file) => file.split(path.sep).join("/"))
+    .sort();
+}
+
+function tsFilesUnder(dir) {
+  return filesUnder(dir).filter(isTs);
+}
+
+/** deno.json "exports" as npm conditions, skipping entries not written yet. */
+function packageExports() {
+  const result = {};
+  const missing = [];
+  for (const [subpath, target] of Object.entries(deno.exports)) {
+    if (!target.endsWith(".ts")) {
+      fail(`Export ${subpath} (${target}) is not a .ts file`);
+    }
+    if (!fs.existsSync(path.join(root, target))) {
+      missing.push(subpath);
+      continue;
+    }
+    const base = target.slice(0, -".ts".length);
+    result[subpath] = { types: `${base}.d.ts`, import: `${base}.js` };
+  }
+  if (missing.length > 0) {
+    console.error(
+      `build_npm: not exported, their mod.ts does not exist yet: ${
+        missing.join(" ")
+      }`,
+    );
+  }
+  result["./package.json"] = "./package.json";
+  return result;
+}
+
+/**
+ * Runs tsc on a generated project: tsconfig.build.json's emit options plus
+ * deno.json's checks, so the npm build is as strict as `deno check`.
+ */
+function compile(name, files, options) {
+  const { lib: _lib, types: _types, ...checks } = deno.compilerOptions ?? {};
+  const config = {
+    extends: "../tsconfig.build.json",
+    compilerOptions: { ...checks, ...options, rootDir: "..", outDir: "../npm" },
+    files: files.map((file) => `../${file}`),
+  };
+  fs.mkdirSync(configDir, { recursive: true });
+  const configPath = path.join(configDir, `tsconfig.npm-${name}.json`);
+  fs.writeFileSync(configPath, JSON.stringify(config, null, 2) + "\n");
+  const tsc = path.join(root, "node_modules", "typescript", "bin", "tsc");
+  const { status } = spawnSync(process.execPath, [tsc, "-p", configPath], {
+    cwd: root,
+    stdio: ["ignore", 2, 2], // diagnostics on stderr: callers may silence stdout
+  });
+  if (status !== 0) {
+    fail(`tsc failed on the ${name} (exit ${status}); npm/ is incomplete`);
+  }
+}
+
+/**
+ * Two rewrites tsc does not do, found by parsing (never inside strings or
+ * comments), of relative `.ts` specifiers to `.js`:
+ * - in JavaScript, `new URL("./entry.ts", import.meta.url)` and
+ *   `import.meta.resolve("./entry.ts")`, so worker and child-process entries
+ *   point at the compiled file (the build fails if there is none);
+ * - in declarations, import and export specifiers, which tsc keeps as `.ts`:
+ *   `.js` resolves for TypeScript consumers of every version.
+ */
+function rewriteEmitted(dir) {
+  for (
+    const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+  ) {
+    const file = path.join(entry.parentPath, entry.name);
+    if (!entry.isFile() || !/\.(d\.ts|js)$/.test(file)) continue;
+    const text = fs.readFileSync(file, "utf8");
+    const source = ts.createSourceFile(
+      file,
+      text,
+      ts.ScriptTarget.Latest,
+      true,
+    );
+    const find = file.endsWith(".d.ts") ? declarationSpecifier : entryUrl;
+    const literals = [];
+    const visit = (node) => {
+      const literal = find(node);
+      if (literal && isRelativeTs(literal.text)) literals.push(literal);
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+    let rewritten = text;
+    for (const literal of literals.reverse()) {
+      if (find === entryUrl) checkCompiled(file, literal.text);
+      const end = literal.end - 1; // the closing quote stays
+      rewritten = rewritten.slice(0, end - ".ts".length) + ".js" +
+        rewritten.slice(end);
+    }
+    if (rewritten !== text) fs.writeFileSync(file, rewritten);
+  }
+}
+
+function isRelativeTs(specifier) {
+  return /^\.\.?\//.test(specifier) && isTs(specifier);
+}
+
+function isImportMeta(node, name) {
+  return ts.isPropertyAccessExpression(node) &&
+    ts.isMetaProperty(node.expression) &&
+    node.expression.keywordToken === ts.SyntaxKind.ImportKeyword &&
+    node.name.text === name;
+}
+
+/** The literal of `new URL(literal, import.meta.url)` or `import.meta.resolve(literal)`. */
+function entryUrl(node) {
+  const newUrl = ts.isNewExpression(node) && ts.isIdentifier(node.expression) &&
+    node.expression.text === "URL" && node.arguments?.length === 2 &&
+    isImportMeta(node.arguments[1], "url");
+  const resolve = ts.isCallExpression(node) &&
+    isImportMeta(node.expression, "resolve") && node.arguments.length === 1;
+  const literal = newUrl || resolve ? node.arguments[0] : undefined;
+  return literal && ts.isStringLiteralLike(literal) ? literal : undefined;
+}
+
+/** The module specifier of an import, export or `import("...")` type. */
+function declarationSpecifier(node) {
+  if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) {
+    const specifier = node.moduleSpecifier;
+    return specifier && ts.isStringLiteral(specifier) ? specifier : undefined;
+  }
+  if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) {
+    const literal = node.argument.literal;
+    return ts.isStringLiteral(literal) ? literal : undefined;
+  }
+  return undefined;
+}
+
+function checkCompiled(file, specifier) {
+  const target = path.resolve(
+    path.dirname(file),
+    specifier.replace(/\.ts$/, ".js"),
+  );
+  if (!fs.existsSync(target)) {
+    const where = path.relative(outDir, file);
+    fail(`${where} refers to ${specifier}, which the build did not compile`);
+  }
+}
+
+/** Non-TypeScript files beside the sources (fixtures, data) travel along. */
+function copyAssets(compiled) {
+  const dirs = new Set(
+    compiled.filter((file) => file.includes("/")).map(topLevel),
+  );
+  for (const dir of dirs) {
+    for (const file of filesUnder(dir)) {
+      if (isTs(file)) continue;
+      fs.mkdirSync(path.dirname(path.join(outDir, file)), { recursive: true });
+      fs.copyFileSync(path.join(root, file), path.join(outDir, file));
+    }
+  }
+  for (const name of ["README.md", "LICENSE"]) {
+    if (fs.existsSync(path.join(root, name))) {
+      fs.copyFileSync(path.join(root, name), path.join(outDir, name));
+    } else {
+      console.error(
+        `build_npm: warning: ${name} is missing at the root; the package has none`,
+      );
+    }
+  }
+}
+
+function topLevel(file) {
+  return file.split("/")[0];
+}
+
+function writePackageJson() {
+  const published = sources.map(topLevel);
+  const files = [...new Set(published)].flatMap((name) =>
+    isTs(name)
+      ? [name.replace(/\.ts$/, ".js"), name.replace(/\.ts$/, ".d.ts")]
+      : [`${name}/`]
+  );
+  const manifest = {
+    name: deno.name,
+    version: deno.version,
+    description: moduleSummary(),
+    license: deno.license,
+    type: "module",
+    exports,
+    main: exports["."]?.import,
+    types: exports["."]?.types,
+    files: [...files, "README.md", "LICENSE"],
+    engines: { node: ">=20" },
+    keywords: [
+      "asyncio",
+      "event-loop",
+      "tasks",
+      "cancellation",
+      "deno",
+      "bun",
+      "node",
+    ],
+  };
+  fs.writeFileSync(
+    path.join(outDir, "package.json"),
+    JSON.stringify(manifest, null, 2) + "\n",
+  );
+}
+
+/** The first paragraph of mod.ts's module doc: the package's one description. */
+function moduleSummary() {
+  const text = fs.readFileSync(path.join(root, "mod.ts"), "utf8");
+  const doc = text.match(/\/\*\*([\s\S]*?)\*\//)?.[1] ?? "";
+  const lines = doc.split("\n").map((line) =>
+    line.replace(/^\s*\*\s?/, "").trim()
+  );
+  const start = lines.findIndex((line) => line !== "");
+  const end = lines.indexOf("", start);
+  return lines.slice(start, end === -1 ? undefined : end).join(" ");
+}
+
+function fail(message) {
+  console.error(`build_npm: ${message}`);
+  process.exit(1);
+}
