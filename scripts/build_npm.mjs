@@ -4,7 +4,7 @@
  * `tsc` (dnt lives on JSR, which this project cannot reach).
  *
  *     node scripts/build_npm.mjs            # the package
- *     node scripts/build_npm.mjs --tests    # also tests/ → npm/tests/, for `node --test npm/tests/`
+ *     node scripts/build_npm.mjs --tests    # also tests/, examples/, bench/ → npm/, for `node --test npm/tests/`
  *
  * What is compiled follows deno.json: every `.ts` file that `deno publish`
  * would publish (all folders except those in `publish.exclude`), so a new
@@ -38,7 +38,10 @@ if (unknown.length > 0) {
 
 const deno = JSON.parse(fs.readFileSync(path.join(root, "deno.json"), "utf8"));
 const sources = publishedSources();
-const tests = withTests ? tsFilesUnder("tests") : [];
+// Examples and benchmarks ride along: their tests and `node` runs use them.
+const tests = withTests
+  ? ["tests", "examples", "bench"].flatMap(tsFilesUnder)
+  : [];
 const exports = packageExports();
 
 fs.rmSync(outDir, { recursive: true, force: true });

@@ -1,6 +1,5 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import {
   CancelledError,
   createTask,
@@ -14,7 +13,7 @@ import {
   RuntimeError,
   sleep,
 } from "../../mod.ts";
-import { fixture, runtimeCommand } from "../fixtures/runtime.ts";
+import { fixture, runScript } from "../fixtures/runtime.ts";
 
 describe("run()", () => {
   it("runs main as a task and returns its result", async () => {
@@ -133,13 +132,7 @@ describe("run()", () => {
   });
 
   it("leaves nothing that keeps the process alive", async () => {
-    const [command, args] = runtimeCommand(fixture("exits_after_run"));
-    const output = await new Promise<string>((resolve, reject) => {
-      execFile(command, args, { timeout: 30_000 }, (error, stdout, stderr) => {
-        if (error) reject(new Error(`${error.message}\n${stderr}`));
-        else resolve(stdout);
-      });
-    });
+    const output = await runScript(fixture("exits_after_run"), [], 30_000);
     assert.equal(output.trim(), "main done");
   });
 });
