@@ -19,3 +19,4 @@
 export * from "./loop/mod.ts";
 export * from "./tasks/mod.ts";
 export * from "./sync/mod.ts";
+export * from "./executor/mod.ts";

@@ -1,0 +1,166 @@
+/**
+ * What a job calls, made ready for the trip to a worker: a self-contained
+ * function, sent by its source, or a function exported by a module.
+ *
+ * @module
+ */
+import { describe } from "../internal/validate.ts";
+import { freeVariables } from "./free_variables.ts";
+
+/**
+ * A function exported by a module, for work that needs imports or shared
+ * code: `{ module: new URL("./work.ts", import.meta.url), name: "fib" }`.
+ * The worker imports the module (anything the runtime loads: `.ts` on Deno
+ * and Bun, `.js` on Node) once and calls its export `name`.
+ */
+export interface ModuleFunction {
+  /** The module: a `URL`, or an absolute URL or bare specifier string. */
+  module: URL | string;
+  /** The name of the exported function. */
+  name: string;
+}
+
+/** A function sent by its source; `id` names it in a worker's cache. */
+export interface SourceCallable {
+  readonly kind: "source";
+  readonly id: number;
+  /** A function body that returns the function; takes `jobSignal`. */
+  readonly body: string;
+}
+
+/** A module export, with the module as an absolute URL or specifier. */
+export interface ModuleCallable {
+  readonly kind: "module";
+  readonly module: string;
+  readonly name: string;
+}
+
+/** What a job calls, ready to be sent. */
+export type Callable = SourceCallable | ModuleCallable;
+
+/** The names a function sent by its source may use besides globals. */
+const PROVIDED = new Set(["jobSignal"]);
+
+const byFunction = new WeakMap<object, SourceCallable>();
+const bySource = new Map<string, SourceCallable>();
+let nextId = 1;
+
+/**
+ * Checks what `submit` (or `api`) was given and prepares it: a `TypeError`
+ * for anything but a self-contained function or a `ModuleFunction`, naming
+ * the outside variables a function uses.
+ */
+export function prepareCallable(fn: unknown, api: string): Callable {
+  if (typeof fn === "function") {
+    return byFunction.get(fn) ??
+      prepareFunction(fn as (...args: never[]) => unknown, api);
+  }
+  if (typeof fn === "object" && fn !== null && "module" in fn) {
+    return prepareModule(fn as ModuleFunction, api);
+  }
+  throw new TypeError(
+    `${api} takes a function or { module, name }, got ${describe(fn)}`,
+  );
+}
+
+function prepareFunction(
+  fn: (...args: never[]) => unknown,
+  api: string,
+): SourceCallable {
+  const source = Function.prototype.toString.call(fn);
+  const key = `${fn.name}\0${source}`;
+  const known = bySource.get(key);
+  if (known !== undefined) {
+    byFunction.set(fn, known);
+    return known;
+  }
+  const label = fn.name ? `The function ${fn.name}()` : "The function";
+  if (/^class\b/.test(source)) {
+    throw new TypeError(`${api} takes a function, not a class`);
+  }
+  if (/\{\s*\[native code\]\s*\}$/.test(source)) {
+    throw new TypeError(
+      `${label} is built in or bound, so its source cannot be sent to a ` +
+        `worker: wrap it in a function, e.g. ${api}((x) => Math.sqrt(x), 2)`,
+    );
+  }
+  const free = freeVariables(source).filter((name) =>
+    name !== fn.name && !PROVIDED.has(name) && !(name in globalThis)
+  );
+  if (free.length > 0) {
+    throw new TypeError(
+      `${label} uses ${free.map((n) => `'${n}'`).join(", ")} from outside ` +
+        "itself, but a worker receives only the function's own source. " +
+        "Pass the value as an argument, or export the function from a " +
+        'module and submit { module: new URL("./work.ts", import.meta.url), ' +
+        `name: "${fn.name || "work"}" }`,
+    );
+  }
+  const callable: SourceCallable = {
+    kind: "source",
+    id: nextId++,
+    body: functionBody(source, label, fn.name),
+  };
+  bySource.set(key, callable);
+  byFunction.set(fn, callable);
+  return callable;
+}
+
+/**
+ * A function body returning the function, bound to its own name so that
+ * it can call itself (also an arrow function kept in a `const`, and a
+ * function whose source lost its name, as Bun's output does to functions
+ * declared in a block). Method shorthand (`f(x) {…}`, as an object's method
+ * prints itself) is not an expression, so it is read back out of an object
+ * literal. `sourceURL` names it in stack traces.
+ */
+function functionBody(source: string, label: string, name: string): string {
+  const url = `\n//# sourceURL=submitted-${
+    name.replace(/\W/g, "") || "function"
+  }.js`;
+  const expressions = [
+    `(${source}\n)`,
+    `(() => { const o = {${source}\n}; return o[Reflect.ownKeys(o)[0]]; })()`,
+  ];
+  const bound = /^[\p{ID_Start}$_][\p{ID_Continue}$]*$/u.test(name)
+    ? expressions.map((e) => `const ${name} = ${e}; return ${name};`)
+    : [];
+  const bodies = [...bound, ...expressions.map((e) => `return ${e};`)];
+  for (const body of bodies) {
+    try {
+      const strictBody = `"use strict"; ${body}${url}`;
+      new Function("jobSignal", strictBody);
+      return strictBody;
+    } catch {
+      // A reserved word as a name, or another form: try the next body.
+    }
+  }
+  throw new TypeError(`${label} cannot be rebuilt from its source`);
+}
+
+function prepareModule(target: ModuleFunction, api: string): ModuleCallable {
+  const { module, name } = target;
+  if (typeof name !== "string" || name === "") {
+    throw new TypeError(
+      `The name in ${api}({ module, name }) must be the name of an ` +
+        `exported function, got ${describe(name)}`,
+    );
+  }
+  if (module instanceof URL) {
+    return { kind: "module", module: module.href, name };
+  }
+  if (typeof module !== "string") {
+    throw new TypeError(
+      `The module in ${api}({ module, name }) must be a URL or a string, ` +
+        `got ${describe(module)}`,
+    );
+  }
+  if (/^\.{0,2}\//.test(module)) {
+    throw new TypeError(
+      `The module path ${JSON.stringify(module)} would be resolved in the ` +
+        "worker, not next to your code: pass new URL(" +
+        `${JSON.stringify(module)}, import.meta.url) instead`,
+    );
+  }
+  return { kind: "module", module, name };
+}

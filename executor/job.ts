@@ -1,0 +1,89 @@
+/**
+ * A job: one call waiting for, or running in, a worker, and the future its
+ * caller awaits.
+ *
+ * @module
+ */
+import { holdClock } from "../internal/real_world.ts";
+import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
+import { Future } from "../tasks/future.ts";
+import type { Callable } from "./callable.ts";
+
+/**
+ * The future of a job. Cancelling it tells the pool, which drops the job
+ * if it is still queued or aborts it in its worker. While it is pending
+ * it holds the loop's clock: a virtual clock must not jump past real work.
+ */
+export class JobFuture<T = unknown> extends Future<T> {
+  readonly #release: () => void;
+  readonly #onCancel: () => void;
+
+  /** A pending future on `loop`; `onCancel` runs once it is cancelled. */
+  constructor(loop: AbstractEventLoop, onCancel: () => void) {
+    super(loop);
+    this.#release = holdClock(loop);
+    this.#onCancel = onCancel;
+  }
+
+  /** Cancels the job: dropped if queued, aborted if running. */
+  override cancel(msg?: string | null): boolean {
+    if (!super.cancel(msg)) return false;
+    this.#release();
+    this.#onCancel();
+    return true;
+  }
+
+  /**
+   * Settles the future from outside the loop: with the job's result or
+   * error, unless it is already done or its loop is closed (nobody can
+   * await it then).
+   */
+  settle(ok: boolean, value: unknown): void {
+    this.#release();
+    if (this.done() || this.getLoop().isClosed()) return;
+    if (ok) this.setResult(value as T);
+    else this.setException(value);
+  }
+}
+
+/** One call of a function in a worker. */
+export class Job {
+  /** The function to call. */
+  readonly callable: Callable;
+  /** The arguments (for a chunk, one argument list per call). */
+  readonly args: unknown[];
+  /** The buffers in `args`, moved to the worker with them. */
+  readonly transfer: ArrayBuffer[];
+  /** True for a `map` chunk: many calls, one array of results. */
+  readonly chunk: boolean;
+  /** The caller's future. */
+  readonly future: JobFuture;
+  /** Unique among the live jobs of the process, never 0; fits an Int32. */
+  readonly id: number;
+
+  /** A job whose future lives on `loop`. */
+  constructor(
+    init: {
+      callable: Callable;
+      args: unknown[];
+      transfer: ArrayBuffer[];
+      chunk: boolean;
+      loop: AbstractEventLoop;
+      onCancel: (job: Job) => void;
+    },
+  ) {
+    this.callable = init.callable;
+    this.args = init.args;
+    this.transfer = init.transfer;
+    this.chunk = init.chunk;
+    this.id = nextJobId();
+    this.future = new JobFuture(init.loop, () => init.onCancel(this));
+  }
+}
+
+let lastJobId = 0;
+
+function nextJobId(): number {
+  lastJobId = lastJobId === 0x7fffffff ? 1 : lastJobId + 1;
+  return lastJobId;
+}

@@ -1,0 +1,60 @@
+/**
+ * The messages between a pool and its workers. Each worker runs one job at
+ * a time, in the order they arrive; the host sends a function's source
+ * only the first time that worker meets it.
+ *
+ * @module
+ */
+import type { Packed } from "./error_transport.ts";
+
+/** Host → worker: run a job. */
+export interface RunMessage {
+  /** The job's id (never 0), echoed in the reply. */
+  id: number;
+  /** A source function's cache id, or a module URL or specifier. */
+  fn: number | string;
+  /** The function body (first time only), or the export name. */
+  code?: string;
+  /** The arguments; for a chunk, one argument list per call. */
+  args: unknown[];
+  /** True when `args` holds many calls whose results form one array. */
+  chunk?: boolean;
+  /**
+   * True for a job sent while another runs: the worker starts it only if
+   * it can still claim it in the shared `claimable` cell.
+   */
+  claim?: boolean;
+}
+
+/** Host → worker: the job with this id was cancelled. */
+export interface AbortMessage {
+  /** The id of the cancelled job. */
+  abort: number;
+}
+
+/** Worker → host: how a job ended. */
+export type ReplyMessage =
+  | { id: number; value: unknown }
+  | { id: number; thrown: Packed };
+
+/** Where each Int32 cell lies in `WorkerSetup.cells`. */
+export const SHARED_CELLS = {
+  /** The id of a running job the host cancelled. */
+  aborted: 0,
+  /**
+   * The id of the waiting job that either side may claim with a
+   * compare-and-exchange to 0: the worker to start it, the host to take
+   * it back.
+   */
+  claimable: 1,
+} as const;
+
+/** What a worker is started with. */
+export interface WorkerSetup {
+  /** The Int32 cells shared with the host (see `SHARED_CELLS`). */
+  cells: SharedArrayBuffer;
+  /** `SHARED_CELLS`, for the worker's code, which imports nothing. */
+  cellIndex: typeof SHARED_CELLS;
+  /** The `Symbol.for` key under which `jobSignal()` finds the signal. */
+  signalKey: string;
+}

@@ -1,0 +1,103 @@
+/**
+ * Worker threads behind one small interface, for both sides of the
+ * channel. `node:worker_threads` is used on Deno, Bun and Node alike: it is
+ * the only worker that all three can terminate while it is busy, and the
+ * only one that can be unref'd on Deno (Deno's web `Worker` can do
+ * neither; measured in shared/runtime-facts.md).
+ *
+ * @module
+ */
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+
+/** What the host side hears from a worker. */
+export interface WorkerEvents {
+  /** A message the worker posted. */
+  message(data: unknown): void;
+  /**
+   * The worker is gone: `error` is the uncaught error that killed it, if
+   * any, and `code` its exit code. Not called after `terminate()`.
+   */
+  exit(error: unknown, code: number): void;
+}
+
+/** A worker as the host side drives it. */
+export interface WorkerHost {
+  /** Posts `data`, moving the `transfer` buffers; throws if not cloneable. */
+  post(data: unknown, transfer: ArrayBuffer[]): void;
+  /** Lets the worker keep the process alive (it has work). */
+  ref(): void;
+  /** Stops the worker from keeping the process alive (it is idle). */
+  unref(): void;
+  /** Stops the worker, even in the middle of a job; settles once gone. */
+  terminate(): Promise<void>;
+}
+
+/**
+ * What every worker loads: a small `data:` URL module that builds the
+ * channel and runs the program it is given. So there is no worker file to
+ * locate (the npm build cannot rewrite `new URL("./x.ts", import.meta.url)`),
+ * nothing that Deno type-checks at each start (seconds under `deno test`),
+ * and no build step can rewrite the program, which stays plain JavaScript.
+ * `sourceURL` names the program in stack traces.
+ */
+const BOOT = new URL(
+  "data:text/javascript," + encodeURIComponent(`
+import { parentPort, workerData } from "node:worker_threads";
+const { main, name, data } = workerData;
+new Function("channel", "(" + main + ")(channel);\\n//# sourceURL=" + name)({
+  data,
+  post: (message, transfer) => parentPort.postMessage(message, transfer),
+  listen: (listener) => parentPort.on("message", listener),
+  importModule: (specifier) => import(specifier),
+});
+`),
+);
+
+/**
+ * Starts a worker that runs `main`, the source of a self-contained function
+ * `(channel: ParentChannel) => void`, named `name` in stack traces; `data`
+ * is its `channel.data`.
+ */
+export function startWorker(
+  program: { main: string; name: string; data: unknown },
+  events: WorkerEvents,
+): WorkerHost {
+  const worker = new Worker(BOOT, { workerData: program });
+  let failure: unknown = undefined;
+  let terminated = false;
+  worker.on("message", (message) => events.message(message));
+  worker.on("error", (error) => failure = error);
+  worker.on("exit", (code) => {
+    if (!terminated) events.exit(failure, code);
+  });
+  return {
+    post: (message, transfer) => worker.postMessage(message, transfer),
+    ref: () => worker.ref(),
+    unref: () => worker.unref(),
+    terminate: async () => {
+      terminated = true;
+      // Held until gone, so that whoever awaits this is not left behind
+      // by a process that exits first.
+      worker.ref();
+      await worker.terminate();
+    },
+  };
+}
+
+/** How many jobs can run in parallel on this machine. */
+export function cpuCount(): number {
+  return Math.max(1, availableParallelism());
+}
+
+/** The worker side of the channel: what `main` gets in the worker. */
+export interface ParentChannel {
+  /** The `data` given to `startWorker`. */
+  readonly data: unknown;
+  /** Posts `message` to the host, moving the `transfer` buffers. */
+  post(message: unknown, transfer: ArrayBuffer[]): void;
+  /** Calls `listener` with every message from the host. */
+  listen(listener: (message: unknown) => void): void;
+  /** Imports a module by absolute URL or bare specifier. */
+  importModule(specifier: string): Promise<Record<string, unknown>>;
+}

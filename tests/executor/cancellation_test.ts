@@ -1,0 +1,188 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import {
+  CancelledError,
+  createTask,
+  run,
+  RuntimeError,
+  sleep,
+} from "../../mod.ts";
+import {
+  BrokenExecutorError,
+  jobSignal,
+  WorkerPoolExecutor,
+} from "../../executor/mod.ts";
+
+const extension = import.meta.url.endsWith(".js") ? ".js" : ".ts";
+const work = new URL(`./fixtures/work${extension}`, import.meta.url);
+
+/** Increments a shared counter: proof, from the host, that a job ran. */
+const markRun = (counter: Int32Array) => Atomics.add(counter, 0, 1);
+
+describe("cancelling jobs", () => {
+  it("drops a queued job: it never runs", async () => {
+    await run(async () => {
+      await using pool = new WorkerPoolExecutor({ maxWorkers: 1 });
+      const counter = new Int32Array(new SharedArrayBuffer(4));
+      const blocker = pool.submit(() => new Promise((r) => setTimeout(r, 100)));
+      const queued = pool.submit(markRun, counter);
+      assert.equal(queued.cancel("not needed"), true);
+      await blocker;
+      await pool.submit(() => "after");
+      assert.equal(Atomics.load(counter, 0), 0);
+      await assert.rejects(async () => await queued, CancelledError);
+    });
+  });
+
+  it("takes back a cancelled job waiting in a worker: it never runs", async () => {
+    await run(async () => {
+      await using pool = new WorkerPoolExecutor({ maxWorkers: 1 });
+      const counter = new Int32Array(new SharedArrayBuffer(4));
+      await pool.submit(() => "warm");
+      const blocker = pool.submit(() => new Promise((r) => setTimeout(r, 100)));
+      const waiting = [
+        pool.submit(markRun, counter),
+        pool.submit(markRun, counter),
+      ];
+      waiting[0].cancel();
+      await blocker;
+      await waiting[1];
+      assert.equal(Atomics.load(counter, 0), 1);
+      assert.equal(waiting[0].cancelled(), true);
+    });
+  });
+
+  it("aborts the signal of a running async job, which stops by itself", async () => {
+    await run(async () => {
+      await using pool = new WorkerPoolExecutor({
+        maxWorkers: 1,
+        gracePeriod: null,
+      });
+      const counter = new Int32Array(new SharedArrayBuffer(4));
+      const job = pool.submit(async (shared: Int32Array) => {
+        const signal = jobSignal();
+        await new Promise((resolve) =>
+          signal.addEventListener("abort", resolve)
+        );
+        Atomics.store(shared, 0, 1);
+      }, counter);
+      await sleep(0.2);
+      job.cancel();
+      await assert.rejects(async () => await job, CancelledError);
+      // The same worker, not a replacement, runs the next job.
+      assert.equal(await pool.submit(() => "next"), "next");
+      assert.equal(Atomics.load(counter, 0), 1, "the job saw its signal abort");
+    });
+  });
+
+  it("lets a busy synchronous job see the cancel through jobSignal()", async () => {
+    await run(async () => {
+      await using pool = new WorkerPoolExecutor({
+        maxWorkers: 1,
+        gracePeriod: null,
+      });
+      const counter = new Int32Array(new SharedArrayBuffer(4));
+      const job = pool.submit((shared: Int32Array) => {
+        const signal = jobSignal();
+        while (!signal.aborted) {
+          // CPU-bound work in small steps.
+        }
+        Atomics.store(shared, 0, 1);
+        signal.throwIfAborted();
+      }, counter);
+      await sleep(0.2);
+      job.cancel();
+      assert.equal(await pool.submit(() => "next"), "next");
+      assert.equal(Atomics.load(counter, 0), 1);
+    });
+  });
+
+  it("sees the cancel in a module task too", async () => {
+    await run(async () => {
+      await using pool = new WorkerPoolExecutor({
+        maxWorkers: 1,
+        gracePeriod: null,
+      });
+      const job = pool.submit({ module: work, name: "waitForCancel" });
+      await sleep(0.3);
+      job.cancel();
+      assert.equal(await pool.submit(() => "next"), "next");
+    });
+  });
+
+  it("terminates and replaces a worker that ignores the cancel", async () => {
+    await run(async () => {
+      await using pool = new WorkerPoolExecutor({
+        maxWorkers: 2,
+        gracePeriod: 0.1,
+      });
+      const stuck = pool.submit(() => {
+        for (;;) {
+          // Never looks at its signal.
+        }
+      });
+      const neighbour = pool.submit(
+        () => new Promise((r) => setTimeout(r, 400, "unharmed")),
+      );
+      await sleep(0.2);
+      stuck.cancel();
+      await assert.rejects(async () => await stuck, CancelledError);
+      assert.equal(await neighbour, "unharmed");
+      const after = await Promise.all([
+        pool.submit(() => 1),
+        pool.submit(() => 2),
+      ]);
+      assert.deepEqual(after, [1, 2]);
+    });
+  });
+
+  it("cancels the job when the task awaiting it is cancelled", async () => {
+    await run(async () => {
+      await using pool = new WorkerPoolExecutor({
+        maxWorkers: 1,
+        gracePeriod: 0,
+      });
+      const job = pool.submit(() => new Promise(() => {}));
+      const task = createTask(async () => await job);
+      await sleep(0.1);
+      task.cancel();
+      await assert.rejects(async () => await task, CancelledError);
+      assert.equal(job.cancelled(), true);
+      assert.equal(await pool.submit(() => "replaced"), "replaced");
+    });
+  });
+});
+
+describe("dead workers", () => {
+  it("fail only their own job with BrokenExecutorError and are replaced", async () => {
+    await run(async () => {
+      await using pool = new WorkerPoolExecutor({ maxWorkers: 2 });
+      const crash = pool.submit({ module: work, name: "crashLater" });
+      const neighbour = pool.submit(
+        () => new Promise((r) => setTimeout(r, 300, "unharmed")),
+      );
+      await assert.rejects(async () => await crash, (error: unknown) => {
+        assert.ok(error instanceof BrokenExecutorError);
+        assert.ok(error instanceof RuntimeError);
+        assert.match((error.cause as Error).message, /worker blew up/);
+        return true;
+      });
+      assert.equal(await neighbour, "unharmed");
+      assert.equal(await pool.submit((n: number) => n + 1, 1), 2);
+    });
+  });
+
+  it("fail the job of a worker that exits, not the one waiting behind it", async () => {
+    await run(async () => {
+      await using pool = new WorkerPoolExecutor({ maxWorkers: 1 });
+      const exit = pool.submit({ module: work, name: "exitWorker" }, 3);
+      const queued = pool.submit((n: number) => n * 2, 21);
+      await assert.rejects(
+        async () => await exit,
+        (error: Error) =>
+          error instanceof BrokenExecutorError && /code 3/.test(error.message),
+      );
+      assert.equal(await queued, 42);
+    });
+  });
+});
