@@ -19,12 +19,16 @@ export class Unretrieved {
   #reported = false;
   readonly #future: WeakRef<object>;
 
-  /** Starts tracking `exception` of `future`. */
+  /**
+   * Starts tracking `exception` of `future`; `sourceTraceback` is where the
+   * future was created, recorded in debug mode.
+   */
   constructor(
     readonly loop: Reporter,
     future: object,
     readonly exception: unknown,
     readonly message: string,
+    readonly sourceTraceback?: string,
   ) {
     this.#future = new WeakRef(future);
   }
@@ -46,6 +50,9 @@ export class Unretrieved {
       message: this.message,
       exception: this.exception,
       ...(future === undefined ? {} : { future }),
+      ...(this.sourceTraceback === undefined
+        ? {}
+        : { sourceTraceback: this.sourceTraceback }),
     });
   }
 }

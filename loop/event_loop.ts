@@ -13,9 +13,12 @@ import { nextIteration, takeResumed } from "../internal/resumed.ts";
 import { reportUnretrieved } from "../internal/unretrieved.ts";
 import { checkFunction, checkSeconds, describe } from "../internal/validate.ts";
 import { Future } from "../tasks/future.ts";
+import { wantCreationSites } from "../tasks/creation_site.ts";
+import { takeSteps, traceSteps } from "../tasks/step_trace.ts";
 import { type Awaitable, ensureFuture } from "../tasks/ensure_future.ts";
 import {
   checkCoroutineFunction,
+  forgetTasksOf,
   Task,
   type TaskOptions,
 } from "../tasks/task.ts";
@@ -24,6 +27,7 @@ import type {
   ExceptionContext,
 } from "./abstract_event_loop.ts";
 import { Handle, TimerHandle } from "./handle.ts";
+import { reportPendingTasks, reportSlowCallback } from "./debug.ts";
 
 /** What `setExceptionHandler` takes: called as `handler(loop, context)`. */
 export type ExceptionHandler = (
@@ -263,6 +267,8 @@ export class EventLoop implements AbstractEventLoop {
     }
     if (this.#closed) return;
     reportUnretrieved(this);
+    if (this.#debug) reportPendingTasks(this);
+    forgetTasksOf(this);
     this.#closed = true;
     this.#ready = [];
     this.#timers.clear();
@@ -362,7 +368,11 @@ export class EventLoop implements AbstractEventLoop {
     const { message, exception, ...rest } = context;
     const lines = [message];
     for (const [key, value] of Object.entries(rest)) {
-      lines.push(`${key}: ${String(value)}`);
+      lines.push(
+        key === "sourceTraceback"
+          ? `Object created at (most recent call first):\n${value}`
+          : `${key}: ${String(value)}`,
+      );
     }
     if (exception !== undefined) {
       lines.push(
@@ -374,9 +384,15 @@ export class EventLoop implements AbstractEventLoop {
     console.error(lines.join("\n"));
   }
 
-  /** Turns debug mode on or off. */
+  /**
+   * Turns debug mode on or off. In debug mode futures and tasks record where
+   * they were created, callbacks and task steps slower than
+   * `slowCallbackDuration` are reported, and tasks still pending when the
+   * loop closes are reported.
+   */
   setDebug(enabled: boolean): void {
     this.#debug = Boolean(enabled);
+    if (this.#debug) wantCreationSites();
   }
 
   /** True in debug mode. */
@@ -471,11 +487,18 @@ export class EventLoop implements AbstractEventLoop {
     for (let i = 0; i < batch.length; i++) {
       const handle = batch[i];
       if (handle.cancelled()) continue;
-      const start = debug ? performance.now() : 0;
+      let start = 0;
+      if (debug) {
+        traceSteps();
+        start = performance.now();
+      }
       handle.run();
       // Lets the task steps this callback woke run now, in queue order.
       if (takeResumed()) await undefined;
-      if (debug) this.#checkSlow(handle, (performance.now() - start) / 1000);
+      if (debug) {
+        const seconds = (performance.now() - start) / 1000;
+        this.#checkSlow(handle, seconds, takeSteps());
+      }
     }
   }
 
@@ -511,11 +534,10 @@ export class EventLoop implements AbstractEventLoop {
   }
 
   /** Real seconds, not loop time: a virtual clock stands still meanwhile. */
-  #checkSlow(handle: Handle, seconds: number): void {
-    if (seconds < this.slowCallbackDuration) return;
-    console.warn(
-      `Executing ${handle} took ${seconds.toFixed(3)} seconds`,
-    );
+  #checkSlow(handle: Handle, seconds: number, stepOwners: unknown[]): void {
+    if (seconds >= this.slowCallbackDuration) {
+      reportSlowCallback(handle, seconds, stepOwners);
+    }
   }
 
   #checkOpen(): void {

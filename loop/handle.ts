@@ -63,6 +63,15 @@ export class Handle {
     return this.#cancelled;
   }
 
+  /** A short description naming the callback, as asyncio's `repr`. */
+  toString(): string {
+    const callback = this.#callback;
+    const what = callback === null
+      ? "cancelled"
+      : `${callback.name || "anonymous"}()`;
+    return `<${this.constructor.name} ${what}>`;
+  }
+
   /** Runs the callback, sending any error to the loop's handler. */
   run(): void {
     const callback = this.#callback as ((...args: unknown[]) => unknown);

@@ -12,6 +12,13 @@ import {
 import { checkFunction } from "../internal/validate.ts";
 import { currentIteration, markResumed } from "../internal/resumed.ts";
 import { track, Unretrieved } from "../internal/unretrieved.ts";
+import {
+  createdAtSuffix,
+  creationSitesWanted,
+  recordCreationSite,
+  sourceTraceback,
+} from "./creation_site.ts";
+import { noteStep, stepOwners } from "./step_trace.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 
 const PENDING = 0;
@@ -49,6 +56,7 @@ class Awaiter {
 
   settle(ok: boolean, value: unknown): void {
     markResumed();
+    if (stepOwners !== null) noteStep(this.owner);
     const handler = (ok ? this.onFulfilled : this.onRejected) as
       | ((value: unknown) => unknown)
       | null
@@ -107,6 +115,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
    */
   constructor(loop?: AbstractEventLoop) {
     this.#loop = loop ?? (runningLoop() as AbstractEventLoop);
+    if (creationSitesWanted && this.#loop.getDebug()) {
+      recordCreationSite(this);
+    }
   }
 
   static {
@@ -182,6 +193,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
       this,
       exception,
       `${this.constructor.name} exception was never retrieved`,
+      creationSitesWanted ? sourceTraceback(this) : undefined,
     );
     track(this.#unretrieved, this);
     this.#wake(false);
@@ -267,7 +279,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** A short description, as asyncio's `repr`. */
   toString(): string {
-    return `<${this.constructor.name} ${STATE_NAMES[this.#state]}>`;
+    return `<${this.constructor.name} ${STATE_NAMES[this.#state]}${
+      createdAtSuffix(this)
+    }>`;
   }
 
   #checkPending(operation: string): void {

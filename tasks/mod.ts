@@ -20,6 +20,7 @@ export { createTask } from "./create_task.ts";
 export { ensureFuture } from "./ensure_future.ts";
 export type { Awaitable, TaskCreator } from "./ensure_future.ts";
 export { allTasks, currentTask } from "./current_task.ts";
+export { formatCallGraph, printCallGraph } from "./call_graph.ts";
 export { sleep } from "./sleep.ts";
 export {
   CancelledError,

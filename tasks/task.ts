@@ -9,6 +9,8 @@ import { runAs, runningLoop } from "../internal/context.ts";
 import { checkFunction, isPromiseLike } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import { Future } from "./future.ts";
+import { createdAtSuffix } from "./creation_site.ts";
+import { noteStep, stepOwners } from "./step_trace.ts";
 
 /** Options for creating a task. */
 export interface TaskOptions {
@@ -31,6 +33,12 @@ let firstLive: Task<unknown> | null = null;
 
 /** The unfinished tasks of `loop`, oldest last. */
 export let tasksOf: (loop: AbstractEventLoop) => Set<Task<unknown>>;
+
+/**
+ * Drops the tasks of a closed loop from the live list: they can never run
+ * again, and would otherwise be kept alive for good.
+ */
+export let forgetTasksOf: (loop: AbstractEventLoop) => void;
 /** How many futures a task keeps in its waiting list before pruning it. */
 const PRUNE_AT = 8;
 
@@ -69,7 +77,7 @@ export function checkCoroutineFunction(fn: unknown, api: string): void {
  *   }, { name: "sleeper" });
  *   await sleep(0);
  *   task.cancel();
- *   await task.then(undefined, (e) => log.push(e.name));
+ *   await task.then(undefined, (e: Error) => log.push(e.name));
  *   return log;
  * });
  * assert.deepEqual(log, ["cleaned up", "CancelledError"]);
@@ -187,7 +195,9 @@ export class Task<T = unknown> extends Future<T> {
       : this.done()
       ? "finished"
       : "pending";
-    return `<Task ${state} name=${JSON.stringify(this.getName())}>`;
+    return `<Task ${state} name=${JSON.stringify(this.getName())}${
+      createdAtSuffix(this)
+    }>`;
   }
 
   /** @internal Called by a future this task is about to await. */
@@ -218,6 +228,14 @@ export class Task<T = unknown> extends Future<T> {
     return new CancelledError(this.#cancelMessage);
   }
 
+  /** @internal The library futures the task is blocked on now. */
+  awaiting(): Future<unknown>[] {
+    const waitingOn = this.#waitingOn;
+    if (waitingOn === null) return [];
+    const all = waitingOn instanceof Future ? [waitingOn] : waitingOn;
+    return all.filter((future) => !future.done());
+  }
+
   /** @internal True while the task runs but awaits no library future. */
   awaitsForeignWork(): boolean {
     const waitingOn = this.#waitingOn;
@@ -237,6 +255,7 @@ export class Task<T = unknown> extends Future<T> {
       return;
     }
     task.#started = true;
+    if (stepOwners !== null) noteStep(task);
     runAs(task, () => Task.#drive(task, fn));
   }
 
@@ -308,6 +327,9 @@ export class Task<T = unknown> extends Future<T> {
         if (task.getLoop() === loop) tasks.add(task);
       }
       return tasks;
+    };
+    forgetTasksOf = (loop) => {
+      for (const task of tasksOf(loop)) task.#unlink();
     };
   }
 }

@@ -339,6 +339,16 @@ describe("currentTask and allTasks", () => {
   });
 });
 
+describe("closed loops", () => {
+  it("forgets the tasks of a closed loop", () => {
+    const loop = newEventLoop();
+    loop.createTask(() => sleep(3600));
+    assert.equal(allTasks(loop).size, 1);
+    loop.close();
+    assert.equal(allTasks(loop).size, 0);
+  });
+});
+
 describe("ensureFuture", () => {
   it("passes futures through and wraps functions in tasks", async () => {
     await run(async () => {
