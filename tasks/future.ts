@@ -240,7 +240,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
    */
   then<R1 = T, R2 = never>(
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
-    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+    // `any`, as in Promise's own typing, so handlers can name the error type.
+    // deno-lint-ignore no-explicit-any
+    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
     const owner = currentOwner();
     const cancelled = owner?.willAwait?.(this);
