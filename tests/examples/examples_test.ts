@@ -56,6 +56,29 @@ const expected: Record<string, string[]> = {
     "closed db",
     "after the block, locked: false",
   ],
+  run_in_executor: [
+    "Hello world!",
+    "default thread pool 100 random bytes",
+    "custom thread pool 100 random bytes",
+    "custom process pool 333332833333500000",
+  ],
+  to_thread: [
+    "started main",
+    "blocking_io complete",
+    "the loop ticked meanwhile: true",
+    "finished main in less than 2 s: true",
+  ],
+  wget: [
+    "wget www.sina.com.cn...",
+    "wget www.sohu.com...",
+    "wget www.163.com...",
+    ...["www.sina.com.cn", "www.sohu.com", "www.163.com"].flatMap((host) => [
+      `${host} header > HTTP/1.0 200 OK`,
+      `${host} header > Server: aio-wget`,
+      `${host} header > Content-Type: text/html`,
+      `${host} header > Content-Length: ${host.length + 29}`,
+    ]),
+  ],
 };
 
 describe("examples", () => {
