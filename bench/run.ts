@@ -1,0 +1,101 @@
+/**
+ * Runs the workloads of shared/bench-workloads.md side by side on the
+ * runtime that runs this file, and prints min, median and ratios.
+ *
+ *   deno task bench [--only W1,W2] [--rounds 5] [--warmup 1] [--scale 1]
+ *   bun bench/run.ts ...           node npm/bench/run.js ...
+ *
+ * @module
+ */
+import process from "node:process";
+import { measure, report, type Timing, type Workload } from "./harness.ts";
+import { type Plan, w1, w2, w6, w9 } from "./workloads/tasks.ts";
+import { w3, w4, w5 } from "./workloads/sync.ts";
+import { closers, w7, w8 } from "./workloads/executor.ts";
+import { memoryPerTask } from "./workloads/memory.ts";
+
+function option(name: string, fallback: string): string {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 && process.argv[at + 1] ? process.argv[at + 1] : fallback;
+}
+
+function runtime(): string {
+  const versions = process.versions as Record<string, string | undefined>;
+  if (versions.deno) return `Deno ${versions.deno}`;
+  if (versions.bun) return `Bun ${versions.bun}`;
+  return `Node ${process.versions.node}`;
+}
+
+/** Pools of some peers may not shut down on every runtime: do not hang. */
+async function closeWithin(
+  close: () => Promise<unknown>,
+  ms: number,
+): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    close().catch(() => {}),
+    new Promise((resolve) => timer = setTimeout(resolve, ms)),
+  ]);
+  clearTimeout(timer);
+}
+
+const plan: Plan = {
+  rounds: Number(option("rounds", "5")),
+  warmup: Number(option("warmup", "1")),
+  scale: Number(option("scale", "1")),
+};
+const only = option("only", "W1,W2,W3,W4,W5,W6,W7,W8,W8B,W9,MEM").split(",");
+const overshoots = new Map<string, number>();
+
+const builders: Record<string, () => Workload | Promise<Workload>> = {
+  W1: () => w1(plan),
+  W2: () => w2(plan),
+  W3: () => w3(plan),
+  W4: () => w4(plan),
+  W5: () => w5(plan),
+  W6: () => w6(plan, overshoots),
+  W7: () => w7(plan),
+  W8: () => w8(plan),
+  W8B: () => w8(plan, 32),
+  W9: () => w9(plan),
+};
+
+console.log(
+  `# ${runtime()}, ${new Date().toISOString().slice(0, 10)}, ` +
+    `${plan.rounds} rounds after ${plan.warmup} warm-up, scale 1/${plan.scale}`,
+);
+for (const id of only) {
+  if (id === "MEM") {
+    console.log(await memoryPerTask(Math.round(1_000_000 / plan.scale)));
+    continue;
+  }
+  const build = builders[id];
+  if (build === undefined) throw new RangeError(`Unknown workload ${id}`);
+  const workload = await build();
+  const timings: Timing[] = [];
+  for (const system of workload.systems) {
+    timings.push(
+      await measure(system, workload.checksum, plan.rounds, plan.warmup),
+    );
+  }
+  console.log(report(workload, timings));
+  while (closers.length > 0) await closeWithin(closers.pop()!, 5000);
+  if (id.startsWith("W8")) {
+    const serial = timings.find((t) => t.kind === "floor")!;
+    for (const t of timings.filter((t) => t.kind !== "floor" && !t.error)) {
+      console.log(
+        `  speedup on 2 workers, ${t.name}: ${
+          (serial.min / t.min).toFixed(2)
+        }x`,
+      );
+    }
+  }
+  if (id === "W6") {
+    for (const [name, ms] of overshoots) {
+      console.log(
+        `  worst overshoot past the deadline, ${name}: ${ms.toFixed(1)} ms`,
+      );
+    }
+  }
+}
+process.exit(0);
