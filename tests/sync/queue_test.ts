@@ -151,7 +151,7 @@ describe("Queue cancellation", () => {
       const error = await errorOf(withTimeout(0, () => queue.get()));
       assert.ok(error instanceof TimeoutError);
       queue.putNowait(7);
-      assert.equal(await waitFor(() => queue.get(), 1), 7);
+      assert.equal(await waitFor(() => queue.get(), 30), 7);
       queue.taskDone();
       await queue.join();
     });

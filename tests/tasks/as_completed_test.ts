@@ -170,7 +170,7 @@ describe("asCompleted", () => {
       future.setResult("first");
       await assert.rejects(async () => await a, CancelledError);
       // Without the pass-on, b would wait for `never` (the guard fails).
-      assert.equal(await waitFor(b, 2), "first");
+      assert.equal(await waitFor(b, 30), "first");
       never.cancel();
     });
   });

@@ -16,8 +16,8 @@ describe("waitFor", () => {
   it("resolves to the result when the work is in time", async () => {
     await run(async () => {
       assert.equal(await waitFor(sleep(0.01, "future"), 1), "future");
-      assert.equal(await waitFor(async () => "function", 1), "function");
-      assert.equal(await waitFor(Promise.resolve("promise"), 1), "promise");
+      assert.equal(await waitFor(async () => "function", 30), "function");
+      assert.equal(await waitFor(Promise.resolve("promise"), 30), "promise");
       assert.equal(await waitFor(sleep(0.01, "no timeout")), "no timeout");
       assert.equal(await waitFor(sleep(0.01, "null"), null), "null");
     });
