@@ -18,12 +18,9 @@ import {
   RuntimeError,
   sleep,
 } from "../../mod.ts";
+import { bytes, text } from "../fixtures/bytes.ts";
 import { clockHeld } from "../../internal/real_world.ts";
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-const bytes = (text: string) => encoder.encode(text);
-const text = (data: Uint8Array) => decoder.decode(data);
 const HOST = "127.0.0.1";
 
 function portOf(server: Server): number {

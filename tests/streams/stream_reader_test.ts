@@ -12,11 +12,7 @@ import {
   RuntimeError,
   sleep,
 } from "../../mod.ts";
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-const bytes = (text: string) => encoder.encode(text);
-const text = (data: Uint8Array) => decoder.decode(data);
+import { bytes, text } from "../fixtures/bytes.ts";
 
 function readerWith(
   data: string,

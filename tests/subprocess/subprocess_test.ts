@@ -16,12 +16,8 @@ import {
   RuntimeError,
   sleep,
 } from "../../mod.ts";
+import { bytes, text } from "../fixtures/bytes.ts";
 import { clockHeld } from "../../internal/real_world.ts";
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-const bytes = (text: string) => encoder.encode(text);
-const text = (data: Uint8Array | null) => decoder.decode(data!);
 
 /** A child that runs until killed, for the tests that signal it. */
 function sleeper(): Promise<Process> {
