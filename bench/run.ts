@@ -9,10 +9,11 @@
  */
 import process from "node:process";
 import { measure, report, type Timing, type Workload } from "./harness.ts";
-import { type Plan, w1, w2, w6, w9 } from "./workloads/tasks.ts";
+import { type Plan, w1, w10, w2, w6, w9 } from "./workloads/tasks.ts";
 import { w3, w4, w5 } from "./workloads/sync.ts";
 import { closers, w7, w8 } from "./workloads/executor.ts";
 import { memoryPerTask } from "./workloads/memory.ts";
+import { s1, s2 } from "./workloads/streams.ts";
 
 function option(name: string, fallback: string): string {
   const at = process.argv.indexOf(`--${name}`);
@@ -44,7 +45,8 @@ const plan: Plan = {
   warmup: Number(option("warmup", "1")),
   scale: Number(option("scale", "1")),
 };
-const only = option("only", "W1,W2,W3,W4,W5,W6,W7,W8,W8B,W9,MEM").split(",");
+const only = option("only", "W1,W2,W3,W4,W5,W6,W7,W8,W8B,W9,W10,S1,S2,MEM")
+  .split(",");
 const overshoots = new Map<string, number>();
 
 const builders: Record<string, () => Workload | Promise<Workload>> = {
@@ -58,6 +60,9 @@ const builders: Record<string, () => Workload | Promise<Workload>> = {
   W8: () => w8(plan),
   W8B: () => w8(plan, 32),
   W9: () => w9(plan),
+  W10: () => w10(plan),
+  S1: () => s1(plan),
+  S2: () => s2(plan),
 };
 
 console.log(

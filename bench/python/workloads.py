@@ -114,7 +114,14 @@ async def w9(n):
     return sum(1 for r in results if isinstance(r, asyncio.CancelledError))
 
 
-WORKLOADS = {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W6": w6, "W7": w7, "W9": w9}
+async def w10(n):
+    async def job(i):
+        await asyncio.wait_for(asyncio.sleep(0), 10)
+        return i
+    return sum(await asyncio.gather(*[job(i) for i in range(n)]))
+
+
+WORKLOADS = {"W10": w10, "W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W6": w6, "W7": w7, "W9": w9}
 
 
 def main():

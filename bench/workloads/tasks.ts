@@ -10,6 +10,7 @@ import {
   getRunningLoop,
   run,
   sleep,
+  waitFor,
 } from "../../mod.ts";
 import * as effection from "effection";
 import { Effect, Fiber } from "effect";
@@ -257,6 +258,62 @@ export function w9(plan: Plan): Workload {
             return fibers.length;
           })),
       },
+    ],
+  };
+}
+
+/** W10: N tasks each under a waitFor that never fires (timer cancel cost). */
+export function w10(plan: Plan): Workload {
+  const n = Math.round(100_000 / plan.scale);
+  const checksum = (n * (n - 1)) / 2;
+  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+  return {
+    id: "W10",
+    title: `waitFor-never-fires: ${n} tasks, each waitFor(sleep(0), 10)`,
+    checksum,
+    systems: [
+      {
+        name: "@aio/asyncio",
+        kind: "aio",
+        run: () =>
+          run(async () => {
+            const tasks = new Array(n);
+            for (let i = 0; i < n; i++) {
+              tasks[i] = createTask(async () => {
+                await waitFor(() => sleep(0), 10);
+                return i;
+              });
+            }
+            return sum(await gather(tasks));
+          }),
+      },
+      {
+        name: "raw Promise.race+setTimeout",
+        kind: "floor",
+        run: async () => {
+          const jobs = new Array(n);
+          for (let i = 0; i < n; i++) {
+            jobs[i] = (async () => {
+              let timer: ReturnType<typeof setTimeout> | undefined;
+              await Promise.race([
+                (async () => {
+                  await null;
+                })(),
+                new Promise((_, reject) => {
+                  timer = setTimeout(
+                    () => reject(new Error("timeout")),
+                    10_000,
+                  );
+                }),
+              ]);
+              clearTimeout(timer);
+              return i;
+            })();
+          }
+          return sum(await Promise.all(jobs));
+        },
+      },
+      cpython("W10", plan.rounds + plan.warmup, n),
     ],
   };
 }
