@@ -72,6 +72,11 @@ function unsendableArgument(
   );
 }
 
+/** True if every argument is a primitive: nothing to scan or move. */
+export function allPrimitive(args: unknown[]): boolean {
+  return args.every(isPrimitive);
+}
+
 function isPrimitive(value: unknown): boolean {
   return value === null ||
     (typeof value !== "object" && typeof value !== "function" &&

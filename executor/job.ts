@@ -16,12 +16,17 @@ import type { Callable } from "./callable.ts";
  */
 export class JobFuture<T = unknown> extends Future<T> {
   readonly #release: () => void;
-  readonly #onCancel: () => void;
+  readonly #job: Job;
+  readonly #onCancel: (job: Job) => void;
 
-  /** A pending future on `loop`; `onCancel` runs once it is cancelled. */
-  constructor(loop: AbstractEventLoop, onCancel: () => void) {
+  /**
+   * A pending future on `loop` for `job`; `onCancel(job)` runs once it is
+   * cancelled (one handler for all the jobs of a pool, not a closure each).
+   */
+  constructor(loop: AbstractEventLoop, job: Job, onCancel: (job: Job) => void) {
     super(loop);
     this.#release = holdClock(loop);
+    this.#job = job;
     this.#onCancel = onCancel;
   }
 
@@ -29,7 +34,7 @@ export class JobFuture<T = unknown> extends Future<T> {
   override cancel(msg?: string | null): boolean {
     if (!super.cancel(msg)) return false;
     this.#release();
-    this.#onCancel();
+    this.#onCancel(this.#job);
     return true;
   }
 
@@ -77,7 +82,7 @@ export class Job {
     this.transfer = init.transfer;
     this.chunk = init.chunk;
     this.id = nextJobId();
-    this.future = new JobFuture(init.loop, () => init.onCancel(this));
+    this.future = new JobFuture(init.loop, this, init.onCancel);
   }
 }
 

@@ -1,13 +1,14 @@
 /**
- * The messages between a pool and its workers. Each worker runs one job at
- * a time, in the order they arrive; the host sends a function's source
- * only the first time that worker meets it.
+ * The messages between a pool and its workers. The host sends jobs in
+ * batches (one array per message); each worker runs one job at a time, in
+ * the order they arrive, and replies to each as it ends. The host sends a
+ * function's source only the first time that worker meets it.
  *
  * @module
  */
 import type { Packed } from "./error_transport.ts";
 
-/** Host → worker: run a job. */
+/** Host → worker: run a job (sent in a `RunMessage[]` batch). */
 export interface RunMessage {
   /** The job's id (never 0), echoed in the reply. */
   id: number;
@@ -20,10 +21,11 @@ export interface RunMessage {
   /** True when `args` holds many calls whose results form one array. */
   chunk?: boolean;
   /**
-   * True for a job sent while another runs: the worker starts it only if
-   * it can still claim it in the shared `claimable` cell.
+   * For a job sent behind others: the index of its shared cell, which
+   * holds its id while it waits. The worker starts it only if it can still
+   * claim it there (see `SHARED_CELLS`).
    */
-  claim?: boolean;
+  claim?: number;
 }
 
 /** Host → worker: the job with this id was cancelled. */
@@ -37,16 +39,22 @@ export type ReplyMessage =
   | { id: number; value: unknown }
   | { id: number; thrown: Packed };
 
+/**
+ * How many jobs a worker holds at most: the one it runs and those waiting
+ * behind it, each with a claim cell of its own.
+ */
+export const JOBS_PER_WORKER = 64;
+
 /** Where each Int32 cell lies in `WorkerSetup.cells`. */
 export const SHARED_CELLS = {
   /** The id of a running job the host cancelled. */
   aborted: 0,
   /**
-   * The id of the waiting job that either side may claim with a
-   * compare-and-exchange to 0: the worker to start it, the host to take
-   * it back.
+   * The first of the `JOBS_PER_WORKER` claim cells. A cell holds the id of
+   * a waiting job, which either side may claim with a compare-and-exchange
+   * to 0: the worker to start it, the host to take it back.
    */
-  claimable: 1,
+  firstClaim: 1,
 } as const;
 
 /** What a worker is started with. */

@@ -1,6 +1,7 @@
 /**
- * The program every pool worker runs: it receives jobs one at a time,
- * calls their function and posts back the result or the packed error.
+ * The program every pool worker runs: it receives jobs in batches, calls
+ * their function one job at a time and posts back the result or the packed
+ * error of each as soon as it ends.
  *
  * Workers do not load this file: they run `workerProgram`, a string built
  * from the sources of `workerMain` and the few self-contained helpers it
@@ -40,13 +41,14 @@ export interface WorkerTools {
 export function workerMain(channel: ParentChannel, tools: WorkerTools): void {
   type Fn = (...args: unknown[]) => unknown;
   const setup = channel.data as WorkerSetup;
-  const cell = (index: number) => new Int32Array(setup.cells, 4 * index, 1);
+  const cells = new Int32Array(setup.cells);
   const signals = tools.trackJobSignals(
-    cell(setup.cellIndex.aborted),
+    new Int32Array(setup.cells, 4 * setup.cellIndex.aborted, 1),
     setup.signalKey,
   );
-  const claimable = cell(setup.cellIndex.claimable);
-  const waiting: RunMessage[] = [];
+  /** Jobs not started yet, from `head` on (`shift` is slow on Bun). */
+  let waiting: RunMessage[] = [];
+  let head = 0;
   let busy = false;
   /** Function bodies by id, kept even from jobs the host takes back. */
   const bodies = new Map<number, string>();
@@ -62,6 +64,15 @@ export function workerMain(channel: ParentChannel, tools: WorkerTools): void {
 
   const reply = (job: RunMessage, value: unknown): void => {
     done();
+    if (
+      value === null ||
+      (typeof value !== "object" && typeof value !== "function" &&
+        typeof value !== "symbol")
+    ) {
+      // Nothing to scan in a primitive.
+      post({ id: job.id, value }, []);
+      return;
+    }
     const { transfer, unsendable } = tools.scanMessage(value);
     try {
       if (unsendable !== undefined) {
@@ -132,14 +143,19 @@ export function workerMain(channel: ParentChannel, tools: WorkerTools): void {
 
   /** Starts the next waiting job, unless the host took it back. */
   const next = (): void => {
-    while (!busy && waiting.length > 0) {
-      const job = waiting.shift()!;
+    while (!busy && head < waiting.length) {
+      const job = waiting[head++];
       if (
-        job.claim && Atomics.compareExchange(claimable, 0, job.id, 0) !== job.id
+        job.claim !== undefined &&
+        Atomics.compareExchange(cells, job.claim, job.id, 0) !== job.id
       ) {
         continue;
       }
       run(job);
+    }
+    if (head === waiting.length) {
+      waiting = [];
+      head = 0;
     }
   };
 
@@ -164,11 +180,12 @@ export function workerMain(channel: ParentChannel, tools: WorkerTools): void {
     if ("abort" in (message as object)) {
       signals.abort((message as AbortMessage).abort);
     } else {
-      const job = message as RunMessage;
-      if (typeof job.fn === "number" && job.code !== undefined) {
-        bodies.set(job.fn, job.code);
+      for (const job of message as RunMessage[]) {
+        if (typeof job.fn === "number" && job.code !== undefined) {
+          bodies.set(job.fn, job.code);
+        }
+        waiting.push(job);
       }
-      waiting.push(job);
       next();
     }
   });

@@ -21,12 +21,17 @@ import {
   prepareCallable,
 } from "./callable.ts";
 import { unpackThrown } from "./error_transport.ts";
-import { checkSendable, cloneFailure, cloneForQueue } from "./arguments.ts";
+import {
+  allPrimitive,
+  checkSendable,
+  cloneFailure,
+  cloneForQueue,
+} from "./arguments.ts";
 import { Job } from "./job.ts";
 import { JobQueue } from "./job_queue.ts";
 import { type MapOptions, mapResults, splitMapArguments } from "./map.ts";
 import type { ReplyMessage } from "./protocol.ts";
-import { WorkerSlot } from "./worker_slot.ts";
+import { REFILL_AT, WorkerSlot } from "./worker_slot.ts";
 
 /** Options of `new WorkerPoolExecutor()`. */
 export interface WorkerPoolOptions {
@@ -106,6 +111,7 @@ export class WorkerPoolExecutor implements Executor {
   #shutDown = false;
   readonly #terminating = new Set<Promise<void>>();
   #goneWaiters: (() => void)[] = [];
+  readonly #onCancel = (job: Job): void => this.#cancel(job);
 
   /** Creates the pool; no worker starts before the first job. */
   constructor(options: WorkerPoolOptions = {}) {
@@ -207,8 +213,7 @@ export class WorkerPoolExecutor implements Executor {
     if (cancelFutures) {
       const unstarted = this.#queue.drain();
       for (const slot of this.#slots) {
-        const waiting = slot.jobs.slice(1);
-        unstarted.push(...waiting.filter((job) => slot.takeBack(job)));
+        unstarted.push(...[...slot.jobs].filter((job) => slot.takeBack(job)));
       }
       for (const job of unstarted) {
         if (!job.future.getLoop().isClosed()) job.future.cancel();
@@ -234,23 +239,31 @@ export class WorkerPoolExecutor implements Executor {
     chunk: boolean,
     loop: AbstractEventLoop,
   ): Job {
-    let { transfer } = checkSendable(args);
+    // Plain numbers, strings and the like: nothing to scan, move or fail.
+    const plain = allPrimitive(args);
+    let transfer = plain ? [] : checkSendable(args).transfer;
     const slot = this.#slotFor(transfer.length > 0);
-    if (slot === null) ({ args, transfer } = cloneForQueue(args, transfer));
+    if (slot === null && !plain) {
+      ({ args, transfer } = cloneForQueue(args, transfer));
+    }
     const job = new Job({
       callable,
       args,
       transfer,
       chunk,
       loop,
-      onCancel: (cancelled) => this.#cancel(cancelled),
+      onCancel: this.#onCancel,
     });
     if (slot === null) {
       this.#queue.push(job);
       return job;
     }
+    if (plain) {
+      slot.add(job);
+      return job;
+    }
     try {
-      slot.run(job);
+      slot.send(job);
     } catch (error) {
       this.#settled(slot);
       job.future.cancel();
@@ -259,15 +272,24 @@ export class WorkerPoolExecutor implements Executor {
     return job;
   }
 
-  /** A worker that can take a job now, started if need be; else null. */
+  /**
+   * A worker that can take a job now, started if need be, the one that
+   * holds the fewest jobs among the others; else null.
+   */
   #slotFor(movesBuffers: boolean): WorkerSlot | null {
     const idle = this.#idle.pop();
     if (idle !== undefined) return idle;
     if (this.#slots.size < this.#maxWorkers) return this.#spawn();
+    let best: WorkerSlot | null = null;
     for (const slot of this.#slots) {
-      if (slot.hasRoom(movesBuffers)) return slot;
+      if (
+        slot.hasRoom(movesBuffers) &&
+        (best === null || slot.jobs.length < best.jobs.length)
+      ) {
+        best = slot;
+      }
     }
-    return null;
+    return best;
   }
 
   #spawn(): WorkerSlot {
@@ -282,7 +304,8 @@ export class WorkerPoolExecutor implements Executor {
   #onReply(slot: WorkerSlot, job: Job, reply: ReplyMessage): void {
     if ("thrown" in reply) job.future.settle(false, unpackThrown(reply.thrown));
     else job.future.settle(true, reply.value);
-    this.#feed(slot);
+    // Refilled in batches, once half empty.
+    if (slot.jobs.length <= REFILL_AT) this.#feed(slot);
     this.#settled(slot);
   }
 
@@ -308,6 +331,8 @@ export class WorkerPoolExecutor implements Executor {
       if (!slot.jobs.includes(job)) continue;
       if (slot.takeBack(job)) {
         this.#feed(slot);
+        // It may hold nothing now: then it idles, or retires on shutdown.
+        this.#settled(slot);
       } else {
         slot.abort(job, this.#gracePeriod, () => this.#kill(slot));
       }
@@ -350,22 +375,25 @@ export class WorkerPoolExecutor implements Executor {
       const job = this.#queue.peek();
       if (job === undefined || !slot.hasRoom(job.transfer.length > 0)) return;
       this.#queue.take();
-      this.#runQueued(slot, job);
+      // Queued arguments were cloned once already: they clone again.
+      slot.add(job);
     }
   }
 
   /**
-   * Called when `slot` may hold nothing: it takes a job that waits behind
-   * a running one in another worker, else idles (or retires on shutdown).
+   * Called when `slot` may hold nothing: it takes the later half of the
+   * jobs that wait behind a running one in another worker, else idles (or
+   * retires on shutdown).
    */
   #settled(slot: WorkerSlot): void {
     if (slot.jobs.length > 0 || !this.#slots.has(slot)) return;
     for (const other of this.#slots) {
-      const waiting = other.jobs[1];
-      if (waiting !== undefined && other.takeBack(waiting)) {
-        this.#runQueued(slot, waiting);
-        if (slot.jobs.length > 0) return;
+      const held = other.jobs;
+      const later = held.slice(Math.max(1, Math.ceil(held.length / 2)));
+      for (const job of later) {
+        if (other.takeBack(job)) slot.add(job);
       }
+      if (slot.jobs.length > 0) return;
     }
     if (this.#shutDown) this.#retire(slot);
     else this.#idle.push(slot);
@@ -379,15 +407,6 @@ export class WorkerPoolExecutor implements Executor {
       if (slot === null) return;
       this.#feed(slot);
       this.#settled(slot);
-    }
-  }
-
-  #runQueued(slot: WorkerSlot, job: Job): void {
-    try {
-      slot.run(job);
-    } catch (error) {
-      // Queued arguments were cloned once already; this is unexpected.
-      job.future.settle(false, error);
     }
   }
 

@@ -10,6 +10,7 @@ import { startWorker, type WorkerHost } from "../internal/worker_host.ts";
 import type { Job } from "./job.ts";
 import { JOB_SIGNAL_KEY } from "./job_signal.ts";
 import {
+  JOBS_PER_WORKER,
   type ReplyMessage,
   type RunMessage,
   SHARED_CELLS,
@@ -18,13 +19,14 @@ import {
 import { workerProgram } from "./worker_main.ts";
 
 /**
- * How many jobs a worker holds: the one it runs and the next, so that it
- * starts the next without waiting for a round trip to the host (this
- * halves the cost of small jobs on Deno). The next one can be taken back
- * until it starts, so it never waits behind a long job while another
- * worker is free.
+ * A worker holds the job it runs and up to `JOBS_PER_WORKER - 1` waiting
+ * behind it, so that it starts each next one without waiting for a round
+ * trip to the host, and the host sends many jobs per message. A waiting
+ * job can be taken back until it starts, so it never waits behind a long
+ * job while another worker is free. The pool refills a worker once it
+ * holds no more than this many, so that refills come in batches.
  */
-export const JOBS_PER_WORKER = 2;
+export const REFILL_AT = JOBS_PER_WORKER / 2;
 
 /** What a slot reports to its pool. */
 export interface SlotEvents {
@@ -40,13 +42,21 @@ export class WorkerSlot {
   readonly #cells: Int32Array;
   readonly #known = new Set<number>();
   #jobs: Job[] = [];
+  /** The claim cell of each held job (0 for one sent to an empty worker). */
+  #claims: number[] = [];
+  #freeClaims: number[] = freshClaims();
+  /** Messages to post together once the current turn ends. */
+  #outbox: RunMessage[] = [];
+  #outboxTransfer: ArrayBuffer[] = [];
   #graceJob: Job | null = null;
   #graceTimer: HostTimer | null = null;
 
   /** Starts a worker; it stays unref'd while it holds no job. */
   constructor(events: SlotEvents) {
     const setup: WorkerSetup = {
-      cells: new SharedArrayBuffer(4 * Object.keys(SHARED_CELLS).length),
+      cells: new SharedArrayBuffer(
+        4 * (SHARED_CELLS.firstClaim + JOBS_PER_WORKER),
+      ),
       cellIndex: SHARED_CELLS,
       signalKey: JOB_SIGNAL_KEY,
     };
@@ -56,13 +66,7 @@ export class WorkerSlot {
       name: "aio-asyncio-worker.js",
       data: setup,
     }, {
-      message: (data) => {
-        const job = this.#jobs.shift();
-        if (job === undefined) return;
-        if (job === this.#graceJob) this.#clearGrace();
-        if (this.#jobs.length === 0) this.#host.unref();
-        events.reply(this, job, data as ReplyMessage);
-      },
+      message: (data) => this.#onReply(data as ReplyMessage, events),
       exit: (error, code) => {
         this.#clearGrace();
         events.death(this, error, code);
@@ -78,45 +82,46 @@ export class WorkerSlot {
 
   /**
    * True if a job may be sent now: to a worker that holds nothing, or
-   * behind its one running job, if that one has started and the job moves
-   * no buffers (a job taken back is sent again, and moved buffers are gone
+   * behind the jobs it holds, up to `JOBS_PER_WORKER`, if the job moves no
+   * buffers (a job taken back is sent again, and moved buffers are gone
    * from the host).
    */
   hasRoom(movesBuffers: boolean): boolean {
     const held = this.#jobs.length;
-    return held === 0 ||
-      (held < JOBS_PER_WORKER && !movesBuffers &&
-        Atomics.load(this.#cells, SHARED_CELLS.claimable) === 0);
+    return held === 0 || (held < JOBS_PER_WORKER && !movesBuffers);
   }
 
   /**
-   * Sends `job` (see `hasRoom`) to the worker, with its buffers moved;
-   * behind another job it waits there, and can be taken back until it
-   * starts. Throws (and holds nothing new) when an argument cannot be
-   * cloned.
+   * Sends `job` (see `hasRoom`), whose arguments are known to clone, with
+   * its buffers moved, and
+   * the other jobs added in this turn: in one message, posted from a
+   * microtask. Behind another job it waits there, and can be taken back
+   * until it starts.
    */
-  run(job: Job): void {
-    const { callable } = job;
-    const message: RunMessage = callable.kind === "source"
-      ? { id: job.id, fn: callable.id, args: job.args }
-      : {
-        id: job.id,
-        fn: callable.module,
-        code: callable.name,
-        args: job.args,
-      };
-    const first = callable.kind === "source" && !this.#known.has(callable.id);
-    if (first) message.code = callable.body;
-    if (job.chunk) message.chunk = true;
-    const waits = this.#jobs.length > 0;
-    if (waits) {
-      message.claim = true;
-      Atomics.store(this.#cells, SHARED_CELLS.claimable, job.id);
+  add(job: Job): void {
+    if (this.#outbox.length === 0) queueMicrotask(this.#flush);
+    this.#outbox.push(this.#hold(job));
+    this.#outboxTransfer.push(...job.transfer);
+  }
+
+  /**
+   * Sends `job` (see `hasRoom`) at once, with its buffers moved. Throws
+   * (and holds nothing new) when an argument cannot be cloned.
+   */
+  send(job: Job): void {
+    this.#flush();
+    const message = this.#hold(job);
+    try {
+      this.#host.post([message], job.transfer);
+    } catch (error) {
+      if (message.code !== undefined && typeof message.fn === "number") {
+        this.#known.delete(message.fn);
+      }
+      this.#jobs.pop();
+      this.#release(this.#claims.pop()!);
+      if (this.#jobs.length === 0) this.#host.unref();
+      throw error;
     }
-    this.#host.post(message, job.transfer);
-    if (first) this.#known.add(callable.id);
-    this.#jobs.push(job);
-    if (!waits) this.#host.ref();
   }
 
   /**
@@ -125,12 +130,19 @@ export class WorkerSlot {
    */
   takeBack(job: Job): boolean {
     const index = this.#jobs.indexOf(job);
-    if (index < 1) return false;
-    const cell = SHARED_CELLS.claimable;
-    if (Atomics.compareExchange(this.#cells, cell, job.id, 0) !== job.id) {
+    if (index < 0) return false;
+    const claim = this.#claims[index];
+    if (
+      claim === 0 ||
+      Atomics.compareExchange(this.#cells, claim, job.id, 0) !== job.id
+    ) {
       return false;
     }
     this.#jobs.splice(index, 1);
+    this.#claims.splice(index, 1);
+    this.#freeClaims.push(claim);
+    const queued = this.#outbox.findIndex((message) => message.id === job.id);
+    if (queued >= 0) this.#outbox.splice(queued, 1);
     return true;
   }
 
@@ -139,6 +151,7 @@ export class WorkerSlot {
    * `grace` seconds (never when `null`) calls `kill`, unless it ended.
    */
   abort(job: Job, grace: number | null, kill: () => void): void {
+    this.#flush();
     Atomics.store(this.#cells, SHARED_CELLS.aborted, job.id);
     this.#host.post({ abort: job.id }, []);
     if (grace !== null && this.#graceTimer === null) {
@@ -154,7 +167,68 @@ export class WorkerSlot {
   terminate(): Promise<void> {
     this.#clearGrace();
     this.#jobs = [];
+    this.#claims = [];
+    this.#outbox = [];
+    this.#outboxTransfer = [];
+    this.#freeClaims = freshClaims();
     return this.#host.terminate();
+  }
+
+  /** Holds `job` and makes its message, with a claim cell if it waits. */
+  #hold(job: Job): RunMessage {
+    const { callable } = job;
+    const message: RunMessage = callable.kind === "source"
+      ? { id: job.id, fn: callable.id, args: job.args }
+      : {
+        id: job.id,
+        fn: callable.module,
+        code: callable.name,
+        args: job.args,
+      };
+    if (callable.kind === "source" && !this.#known.has(callable.id)) {
+      // Sent with the first job that this worker gets, and kept there
+      // even if that job is taken back.
+      message.code = callable.body;
+      this.#known.add(callable.id);
+    }
+    if (job.chunk) message.chunk = true;
+    let claim = 0;
+    if (this.#jobs.length > 0) {
+      claim = this.#freeClaims.pop()!;
+      Atomics.store(this.#cells, claim, job.id);
+      message.claim = claim;
+    } else {
+      this.#host.ref();
+    }
+    this.#jobs.push(job);
+    this.#claims.push(claim);
+    return message;
+  }
+
+  readonly #flush = (): void => {
+    const batch = this.#outbox;
+    if (batch.length === 0) return;
+    const transfer = this.#outboxTransfer;
+    this.#outbox = [];
+    this.#outboxTransfer = [];
+    // Every job in the outbox was checked to clone (or cloned) already.
+    this.#host.post(batch, transfer);
+  };
+
+  #onReply(reply: ReplyMessage, events: SlotEvents): void {
+    // The oldest held job (jobs run in order), looked up to be safe.
+    const index = this.#jobs.findIndex((job) => job.id === reply.id);
+    if (index < 0) return;
+    const [job] = this.#jobs.splice(index, 1);
+    // Claimed by the worker when it started the job: free to reuse.
+    this.#release(this.#claims.splice(index, 1)[0]);
+    if (job === this.#graceJob) this.#clearGrace();
+    if (this.#jobs.length === 0) this.#host.unref();
+    events.reply(this, job, reply);
+  }
+
+  #release(claim: number): void {
+    if (claim !== 0) this.#freeClaims.push(claim);
   }
 
   #clearGrace(): void {
@@ -162,4 +236,11 @@ export class WorkerSlot {
     this.#graceTimer = null;
     this.#graceJob = null;
   }
+}
+
+function freshClaims(): number[] {
+  return Array.from(
+    { length: JOBS_PER_WORKER },
+    (_, i) => SHARED_CELLS.firstClaim + JOBS_PER_WORKER - 1 - i,
+  );
 }
