@@ -202,6 +202,14 @@ export class Task<T = unknown> extends Future<T> {
 
   /** @internal Called by a future this task is about to await. */
   willAwait(future: Future<unknown>): Error | undefined {
+    // JS calls then() a microtask after `await`: a cancel that came in
+    // between must reach the awaited future, as it would have a moment
+    // later, or an awaited task would be left running on its own.
+    if (this.#mustCancel && !future.done()) {
+      this.#mustCancel = false;
+      if (future.cancel(this.#cancelMessage)) return undefined;
+      this.#mustCancel = true;
+    }
     const cancel = this.takeCancelRequest();
     if (cancel !== undefined) return cancel;
     if (future.done()) return undefined;

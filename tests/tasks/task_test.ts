@@ -206,6 +206,23 @@ describe("Task cancellation", () => {
     });
   });
 
+  it("passes a cancel made just as the task awaits another task on to it", async () => {
+    await run(async () => {
+      const inner = createTask(() => sleep(3600));
+      const outer = createTask(async () => {
+        // Lands after `await inner` ran but before JS registers the await.
+        queueMicrotask(() => outer.cancel());
+        await inner;
+      });
+      await assert.rejects(async () => await outer, CancelledError);
+      assert.equal(
+        inner.cancelled(),
+        true,
+        "the awaited task was cancelled too",
+      );
+    });
+  });
+
   it("cancels a task whose body returns after a foreign await", async () => {
     await run(async () => {
       const task = createTask(async () => await foreign(10, "value"));
