@@ -7,6 +7,7 @@ import { RuntimeError } from "../internal/errors.ts";
 import { currentOwner } from "../internal/context.ts";
 import { readEnv } from "../internal/env.ts";
 import { checkFunction } from "../internal/validate.ts";
+import { gather } from "../tasks/gather.ts";
 import { checkCoroutineFunction, type Task, tasksOf } from "../tasks/task.ts";
 import type { EventLoop } from "./event_loop.ts";
 import { newEventLoop, setEventLoop } from "./events.ts";
@@ -138,16 +139,10 @@ export async function run<T>(
 
 /** Cancels the loop's live tasks, waits for them, reports their errors. */
 async function cancelAllTasks(loop: EventLoop): Promise<void> {
-  const tasks = tasksOf(loop);
-  if (tasks.size === 0) return;
+  const tasks = [...tasksOf(loop)];
+  if (tasks.length === 0) return;
   for (const task of tasks) task.cancel();
-  const allDone = loop.createFuture<void>();
-  let pending = tasks.size;
-  const countDown = () => {
-    if (--pending === 0) allDone.setResult();
-  };
-  for (const task of tasks) task.addDoneCallback(countDown);
-  await loop.runUntilComplete(allDone);
+  await loop.runUntilComplete(gather(tasks, { returnExceptions: true }));
   for (const task of tasks) reportFailure(loop, task);
 }
 
