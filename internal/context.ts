@@ -20,8 +20,9 @@ export interface ContextOwner {
   /** The loop this code runs on. */
   getLoop(): LoopLike;
   /**
-   * Told before the owner awaits a library future. A task answers with the
-   * `CancelledError` to throw there when a cancel request is pending.
+   * Told before the owner awaits a library future. A task with a pending
+   * cancel request cancels that future, or answers with the
+   * `CancelledError` to throw at once when the future is already done.
    */
   willAwait?(future: object): Error | undefined;
   /** Asked when a result is delivered: a pending cancel replaces it. */
