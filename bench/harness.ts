@@ -5,6 +5,10 @@
  * @module
  */
 
+/** The checksum most workloads use. */
+export const sum = (values: number[]): number =>
+  values.reduce((a, b) => a + b, 0);
+
 /** One system's way of running a workload; resolves to a checksum. */
 export interface System {
   /** Name in the table, e.g. "@aio/asyncio", "raw Promise", "p-limit". */

@@ -6,7 +6,7 @@
 import { Worker } from "node:worker_threads";
 import { gather, Runner } from "../../mod.ts";
 import { WorkerPoolExecutor } from "../../executor/mod.ts";
-import type { System, Workload } from "../harness.ts";
+import { sum, type System, type Workload } from "../harness.ts";
 import { cpython } from "../cpython.ts";
 import type { Plan } from "./tasks.ts";
 
@@ -156,7 +156,6 @@ export async function w7(plan: Plan): Promise<Workload> {
   const n = Math.round(10_000 / plan.scale);
   const checksum = (n * (n - 1)) / 2 + n;
   const ids = Array.from({ length: n }, (_, i) => i);
-  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
   return {
     id: "W7",
     title: `pool-roundtrip: ${n} jobs adding two numbers, 2 workers`,
@@ -210,7 +209,6 @@ export async function w8(_plan: Plan, n = 27): Promise<Workload> {
   const fib = (k: number): number => k < 2 ? k : fib(k - 1) + fib(k - 2);
   const checksum = jobs * fib(n);
   const list = Array.from({ length: jobs }, () => n);
-  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
   return {
     id: n === 27 ? "W8" : `W8 fib(${n})`,
     title: `pool-cpu: ${jobs} x fib(${n}), 2 workers vs the main thread alone`,

@@ -15,11 +15,9 @@ import {
   Queue as EffectQueue,
   Semaphore as EffectSemaphore,
 } from "effect";
-import type { Workload } from "../harness.ts";
+import { sum, type Workload } from "../harness.ts";
 import { cpython } from "../cpython.ts";
 import type { Plan } from "./tasks.ts";
-
-const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
 /** W3: tasks take a lock, yield once inside, release; many rounds each. */
 export function w3(plan: Plan): Workload {

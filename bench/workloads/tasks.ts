@@ -14,7 +14,7 @@ import {
 } from "../../mod.ts";
 import * as effection from "effection";
 import { Effect, Fiber } from "effect";
-import type { Workload } from "../harness.ts";
+import { sum, type Workload } from "../harness.ts";
 import { cpython } from "../cpython.ts";
 
 /** Sizes and round counts shared by every workload. */
@@ -31,7 +31,6 @@ export interface Plan {
 export function w1(plan: Plan): Workload {
   const n = Math.round(100_000 / plan.scale);
   const checksum = (n * (n - 1)) / 2;
-  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
   return {
     id: "W1",
     title: `spawn-gather: ${n} tasks, each sleep(0) once`,
@@ -266,7 +265,6 @@ export function w9(plan: Plan): Workload {
 export function w10(plan: Plan): Workload {
   const n = Math.round(100_000 / plan.scale);
   const checksum = (n * (n - 1)) / 2;
-  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
   return {
     id: "W10",
     title: `waitFor-never-fires: ${n} tasks, each waitFor(sleep(0), 10)`,
