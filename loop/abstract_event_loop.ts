@@ -35,6 +35,11 @@ export interface AbstractEventLoop {
     callback: (...args: A) => unknown,
     ...args: A
   ): Handle;
+  /**
+   * @internal As `callSoon(callback, arg)`, without a handle to cancel: the
+   * hot path of futures and tasks, whose callbacks check their own state.
+   */
+  callSoonInternal<T>(callback: (arg: T) => unknown, arg: T): void;
   /** Schedules `callback(...args)` after `delay` seconds. */
   callLater<A extends unknown[]>(
     delay: number,

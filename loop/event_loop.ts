@@ -91,7 +91,8 @@ const MIN_HEAP_TO_PRUNE = 100;
  * ```
  */
 export class EventLoop implements AbstractEventLoop {
-  #ready: Handle[] = [];
+  /** Handles, and `callSoonInternal`'s callbacks each followed by its argument. */
+  #ready: unknown[] = [];
   readonly #timers = new MinHeap<TimerHandle>(heapOrder);
   #timerSequence = 0;
   #cancelledTimers = 0;
@@ -130,6 +131,13 @@ export class EventLoop implements AbstractEventLoop {
     this.#ready.push(handle);
     if (this.#wake !== null) this.#wakeUp();
     return handle;
+  }
+
+  /** @internal As `callSoon(callback, arg)`, without a handle. */
+  callSoonInternal<T>(callback: (arg: T) => unknown, arg: T): void {
+    this.#checkOpen();
+    this.#ready.push(callback, arg);
+    if (this.#wake !== null) this.#wakeUp();
   }
 
   /**
@@ -495,20 +503,36 @@ export class EventLoop implements AbstractEventLoop {
     this.#ready = [];
     const debug = this.#debug;
     for (let i = 0; i < batch.length; i++) {
-      const handle = batch[i];
-      if (handle.cancelled()) continue;
+      const entry = batch[i];
+      const internal = typeof entry === "function";
+      const arg = internal ? batch[++i] : undefined;
+      if (!internal && (entry as Handle).cancelled()) continue;
       let start = 0;
       if (debug) {
         traceSteps();
         start = performance.now();
       }
-      handle.run();
+      if (internal) this.#runInternal(entry as (arg: unknown) => unknown, arg);
+      else (entry as Handle).run();
       // Lets the task steps this callback woke run now, in queue order.
       if (takeResumed()) await undefined;
       if (debug) {
         const seconds = (performance.now() - start) / 1000;
-        this.#checkSlow(handle, seconds, takeSteps());
+        this.#checkSlow(entry, arg, seconds, takeSteps());
       }
+    }
+  }
+
+  /** Runs a `callSoonInternal` callback; an error gets a handle to report. */
+  #runInternal(callback: (arg: unknown) => unknown, arg: unknown): void {
+    try {
+      callback(arg);
+    } catch (exception) {
+      this.callExceptionHandler({
+        message: `Exception in callback ${callback.name || "anonymous"}`,
+        exception,
+        handle: new Handle(callback, [arg], this),
+      });
     }
   }
 
@@ -544,10 +568,17 @@ export class EventLoop implements AbstractEventLoop {
   }
 
   /** Real seconds, not loop time: a virtual clock stands still meanwhile. */
-  #checkSlow(handle: Handle, seconds: number, stepOwners: unknown[]): void {
-    if (seconds >= this.slowCallbackDuration) {
-      reportSlowCallback(handle, seconds, stepOwners);
-    }
+  #checkSlow(
+    entry: unknown,
+    arg: unknown,
+    seconds: number,
+    stepOwners: unknown[],
+  ): void {
+    if (seconds < this.slowCallbackDuration) return;
+    const handle = entry instanceof Handle
+      ? entry
+      : new Handle(entry as (arg: unknown) => unknown, [arg], this);
+    reportSlowCallback(handle, seconds, stepOwners);
   }
 
   #checkOpen(): void {

@@ -24,10 +24,12 @@ import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 const PENDING = 0;
 const FINISHED = 1;
 const CANCELLED = 2;
-const STATE_NAMES = ["pending", "finished", "cancelled"] as const;
+const FAILED = 3;
+const STATE_NAMES = ["pending", "finished", "cancelled", "finished"] as const;
 
 /** Stored loosely typed so that `Future<T>` stays covariant in `T`. */
 type DoneCallback = (future: never) => unknown;
+type Waiter = DoneCallback | Awaiter;
 
 /** Receives the resolving functions of the awaiter being built. */
 let building: Awaiter;
@@ -43,15 +45,18 @@ function capture(
 class Awaiter {
   resolve!: (value: unknown) => void;
   reject!: (reason: unknown) => void;
-  readonly promise: Promise<unknown>;
 
   constructor(
+    readonly future: Future<unknown>,
     readonly owner: ContextOwner | undefined,
     readonly onFulfilled: ((value: never) => unknown) | null | undefined,
     readonly onRejected: ((reason: never) => unknown) | null | undefined,
-  ) {
+  ) {}
+
+  /** The promise `then()` returns, settled along with the awaiter. */
+  promise(): Promise<unknown> {
     building = this;
-    this.promise = new Promise(capture);
+    return new Promise(capture);
   }
 
   settle(ok: boolean, value: unknown): void {
@@ -98,14 +103,16 @@ export let resolveNow: <T>(future: Future<T>, value: T) => void;
  */
 export class Future<T = unknown> implements PromiseLike<T> {
   readonly #loop: AbstractEventLoop;
-  #state: 0 | 1 | 2 = PENDING;
-  #result: T | undefined = undefined;
-  #failed = false;
-  #exception: unknown = undefined;
-  #cancelError: CancelledError | undefined = undefined;
-  #callbacks: (DoneCallback | Awaiter)[] | null = null;
+  #state: 0 | 1 | 2 | 3 = PENDING;
+  /**
+   * By state: the result (finished), the `Unretrieved` record holding the
+   * exception (failed), the `CancelledError` (cancelled, made on demand).
+   * One field for all three keeps a future small: tasks make many.
+   */
+  #outcome: unknown = undefined;
+  /** None, one, or several waiters: most futures have exactly one. */
+  #callbacks: Waiter | Waiter[] | null = null;
   #settled: Promise<T> | null = null;
-  #unretrieved: Unretrieved | null = null;
   /** The loop iteration in which the future finished. */
   #finishedIn = -1;
 
@@ -123,7 +130,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   static {
     resolveNow = <T>(future: Future<T>, value: T) => {
       if (future.#state !== PENDING) return;
-      future.#result = value;
+      future.#outcome = value;
       future.#state = FINISHED;
       future.#wake(true);
     };
@@ -154,9 +161,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (this.#state === PENDING) {
       throw new InvalidStateError("Result is not set: the future is pending");
     }
-    this.#unretrieved?.retrieve();
-    if (this.#failed) throw this.#exception;
-    return this.#result as T;
+    if (this.#state === FAILED) throw this.#retrieve();
+    return this.#outcome as T;
   }
 
   /**
@@ -170,14 +176,13 @@ export class Future<T = unknown> implements PromiseLike<T> {
         "Exception is not set: the future is pending",
       );
     }
-    this.#unretrieved?.retrieve();
-    return this.#failed ? this.#exception : null;
+    return this.#state === FAILED ? this.#retrieve() : null;
   }
 
   /** Marks the future done with `value`; `InvalidStateError` if done. */
   setResult(value: T): void {
     this.#checkPending("setResult");
-    this.#result = value;
+    this.#outcome = value;
     this.#state = FINISHED;
     this.#wake(false);
   }
@@ -185,17 +190,16 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** Marks the future failed with `exception`; `InvalidStateError` if done. */
   setException(exception: unknown): void {
     this.#checkPending("setException");
-    this.#failed = true;
-    this.#exception = exception;
-    this.#state = FINISHED;
-    this.#unretrieved = new Unretrieved(
+    const unretrieved = new Unretrieved(
       this.#loop,
       this,
       exception,
       `${this.constructor.name} exception was never retrieved`,
       creationSitesWanted ? sourceTraceback(this) : undefined,
     );
-    track(this.#unretrieved, this);
+    track(unretrieved, this);
+    this.#outcome = unretrieved;
+    this.#state = FAILED;
     this.#wake(false);
   }
 
@@ -205,7 +209,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
    */
   cancel(msg?: string | null): boolean {
     if (this.#state !== PENDING) return false;
-    this.#cancelError ??= new CancelledError(msg ?? undefined);
+    // A task may have set the very error its body raised.
+    this.#outcome ??= new CancelledError(msg ?? undefined);
     this.#state = CANCELLED;
     this.#wake(false);
     return true;
@@ -218,9 +223,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
   addDoneCallback(callback: (future: Future<T>) => unknown): void {
     checkFunction(callback, "The done callback");
     if (this.#state !== PENDING) {
-      this.#loop.callSoon(callback, this);
+      this.#loop.callSoonInternal(callback, this);
     } else {
-      (this.#callbacks ??= []).push(callback);
+      this.#addWaiter(callback as DoneCallback);
     }
   }
 
@@ -228,6 +233,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
   removeDoneCallback(callback: (future: Future<T>) => unknown): number {
     const callbacks = this.#callbacks;
     if (callbacks === null) return 0;
+    if (!Array.isArray(callbacks)) {
+      if (callbacks !== callback) return 0;
+      this.#callbacks = null;
+      return 1;
+    }
     const kept = callbacks.filter((entry) => entry !== callback);
     this.#callbacks = kept;
     return callbacks.length - kept.length;
@@ -257,26 +267,27 @@ export class Future<T = unknown> implements PromiseLike<T> {
       return this.#settledPromise().then(onFulfilled, onRejected);
     }
     const awaiter = new Awaiter(
+      this as Future<unknown>,
       owner,
       onFulfilled as Awaiter["onFulfilled"],
       onRejected as Awaiter["onRejected"],
     );
     if (this.#state === PENDING) {
-      (this.#callbacks ??= []).push(awaiter);
+      this.#addWaiter(awaiter);
     } else {
-      this.#loop.callSoon(Future.#deliverLater, this, awaiter);
+      this.#loop.callSoonInternal(Future.#deliverLater, awaiter);
     }
-    return awaiter.promise as Promise<R1 | R2>;
+    return awaiter.promise() as Promise<R1 | R2>;
   }
 
   /** The `CancelledError` of a cancelled future. */
   protected cancelError(): CancelledError {
-    return this.#cancelError ??= new CancelledError();
+    return this.#outcome as CancelledError;
   }
 
   /** Lets a task keep the very `CancelledError` its body raised. */
   protected setCancelError(error: CancelledError): void {
-    this.#cancelError = error;
+    if (this.#state === PENDING) this.#outcome = error;
   }
 
   /** A short description, as asyncio's `repr`. */
@@ -296,15 +307,28 @@ export class Future<T = unknown> implements PromiseLike<T> {
     }
   }
 
+  #addWaiter(waiter: Waiter): void {
+    const callbacks = this.#callbacks;
+    if (callbacks === null) this.#callbacks = waiter;
+    else if (Array.isArray(callbacks)) callbacks.push(waiter);
+    else this.#callbacks = [callbacks, waiter];
+  }
+
+  /** The exception of a failed future, marked as seen. */
+  #retrieve(): unknown {
+    const unretrieved = this.#outcome as Unretrieved;
+    unretrieved.retrieve();
+    return unretrieved.exception;
+  }
+
   #settledPromise(): Promise<T> {
     if (this.#settled !== null) return this.#settled;
-    this.#unretrieved?.retrieve();
     if (this.#state === CANCELLED) {
       this.#settled = Promise.reject(this.cancelError());
-    } else if (this.#failed) {
-      this.#settled = Promise.reject(this.#exception);
+    } else if (this.#state === FAILED) {
+      this.#settled = Promise.reject(this.#retrieve());
     } else {
-      this.#settled = Promise.resolve(this.#result as T);
+      this.#settled = Promise.resolve(this.#outcome as T);
     }
     this.#settled.catch(() => {});
     return this.#settled;
@@ -320,20 +344,25 @@ export class Future<T = unknown> implements PromiseLike<T> {
     const callbacks = this.#callbacks;
     if (callbacks === null) return;
     this.#callbacks = null;
-    const loop = this.#loop;
-    for (const entry of callbacks) {
-      if (typeof entry === "function") {
-        loop.callSoon(entry as (future: Future<T>) => unknown, this);
-      } else if (now) {
-        this.#deliver(entry);
-      } else {
-        loop.callSoon(Future.#deliverLater, this, entry);
-      }
+    if (!Array.isArray(callbacks)) {
+      this.#schedule(callbacks, now);
+      return;
+    }
+    for (const entry of callbacks) this.#schedule(entry, now);
+  }
+
+  #schedule(entry: Waiter, now: boolean): void {
+    if (typeof entry === "function") {
+      this.#loop.callSoonInternal(entry, this as never);
+    } else if (now) {
+      this.#deliver(entry);
+    } else {
+      this.#loop.callSoonInternal(Future.#deliverLater, entry);
     }
   }
 
-  static #deliverLater(future: Future<unknown>, awaiter: Awaiter): void {
-    future.#deliver(awaiter);
+  static #deliverLater(awaiter: Awaiter): void {
+    awaiter.future.#deliver(awaiter);
   }
 
   #deliver(awaiter: Awaiter): void {
@@ -342,11 +371,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
       awaiter.settle(false, cancel);
     } else if (this.#state === CANCELLED) {
       awaiter.settle(false, this.cancelError());
-    } else if (this.#failed) {
-      this.#unretrieved?.retrieve();
-      awaiter.settle(false, this.#exception);
+    } else if (this.#state === FAILED) {
+      awaiter.settle(false, this.#retrieve());
     } else {
-      awaiter.settle(true, this.#result);
+      awaiter.settle(true, this.#outcome);
     }
   }
 }

@@ -11,18 +11,28 @@ import { Future, resolveNow } from "./future.ts";
 
 /** A future resolved by a timer; cancelling it clears the timer. */
 class SleepFuture<T> extends Future<T> {
-  readonly #handle: Handle;
+  readonly #value: T;
+  readonly #timer: Handle | null;
 
   constructor(loop: AbstractEventLoop, seconds: number, value: T) {
     super(loop);
-    this.#handle = seconds <= 0
-      ? loop.callSoon(resolveNow<T>, this, value)
-      : loop.callLater(seconds, resolveNow<T>, this, value);
+    this.#value = value;
+    if (seconds > 0) {
+      this.#timer = loop.callLater(seconds, SleepFuture.#wake, this);
+    } else {
+      // Nothing to clear on cancel: resolveNow ignores a done future.
+      this.#timer = null;
+      loop.callSoonInternal(SleepFuture.#wake, this);
+    }
+  }
+
+  static #wake<T>(future: SleepFuture<T>): void {
+    resolveNow(future, future.#value);
   }
 
   override cancel(msg?: string | null): boolean {
     if (!super.cancel(msg)) return false;
-    this.#handle.cancel();
+    this.#timer?.cancel();
     return true;
   }
 }

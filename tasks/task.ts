@@ -107,7 +107,7 @@ export class Task<T = unknown> extends Future<T> {
     // The default name is formatted only when asked for: tasks are hot.
     this.#name = options?.name == null ? ++taskCounter : String(options.name);
     this.#link();
-    this.getLoop().callSoon(Task.#start, this as Task<unknown>);
+    this.getLoop().callSoonInternal(Task.#start, this as Task<unknown>);
   }
 
   /** The task's name. */
