@@ -7,6 +7,7 @@
 import { RuntimeError } from "../internal/errors.ts";
 import { type ContextOwner, runAs } from "../internal/context.ts";
 import { armTimer, nextTurn } from "../internal/host.ts";
+import { Deque } from "../internal/deque.ts";
 import { MinHeap } from "../internal/heap.ts";
 import { checkSignal, listen } from "../internal/signals.ts";
 import { nextIteration, takeResumed } from "../internal/resumed.ts";
@@ -92,7 +93,7 @@ const MIN_HEAP_TO_PRUNE = 100;
  */
 export class EventLoop implements AbstractEventLoop {
   /** Handles, and `callSoonInternal`'s callbacks each followed by its argument. */
-  #ready: unknown[] = [];
+  readonly #ready = new Deque<unknown>();
   readonly #timers = new MinHeap<TimerHandle>(heapOrder);
   #timerSequence = 0;
   #cancelledTimers = 0;
@@ -136,7 +137,8 @@ export class EventLoop implements AbstractEventLoop {
   /** @internal As `callSoon(callback, arg)`, without a handle. */
   callSoonInternal<T>(callback: (arg: T) => unknown, arg: T): void {
     this.#checkOpen();
-    this.#ready.push(callback, arg);
+    this.#ready.push(callback);
+    this.#ready.push(arg);
     if (this.#wake !== null) this.#wakeUp();
   }
 
@@ -281,7 +283,7 @@ export class EventLoop implements AbstractEventLoop {
     if (this.#debug) reportPendingTasks(this);
     forgetTasksOf(this);
     this.#closed = true;
-    this.#ready = [];
+    this.#ready.clear();
     this.#timers.clear();
     for (const stop of this.#signalListeners.values()) stop();
     this.#signalListeners.clear();
@@ -472,7 +474,7 @@ export class EventLoop implements AbstractEventLoop {
       // turn at least every HOST_TURN_MS: a macrotask per iteration cost
       // more than the iteration itself (W3, a lock handed over 1,000,000
       // times, spent most of its time waiting for setImmediate).
-      if (this.#ready.length > 0 && performance.now() < handBackAt) continue;
+      if (this.#ready.size > 0 && performance.now() < handBackAt) continue;
       await this.#idle();
       handBackAt = performance.now() + HOST_TURN_MS;
     }
@@ -498,14 +500,17 @@ export class EventLoop implements AbstractEventLoop {
         next = timers.peek();
       }
     }
-    const batch = this.#ready;
-    if (batch.length === 0) return;
-    this.#ready = [];
+    const ready = this.#ready;
     const debug = this.#debug;
-    for (let i = 0; i < batch.length; i++) {
-      const entry = batch[i];
+    // What is ready now runs; what it schedules waits for the next batch.
+    for (let count = ready.size; count > 0; count--) {
+      const entry = ready.shift();
       const internal = typeof entry === "function";
-      const arg = internal ? batch[++i] : undefined;
+      let arg: unknown;
+      if (internal) {
+        arg = ready.shift();
+        count--;
+      }
       if (!internal && (entry as Handle).cancelled()) continue;
       let start = 0;
       if (debug) {
@@ -538,7 +543,7 @@ export class EventLoop implements AbstractEventLoop {
 
   #idle(): Promise<void> {
     return new Promise((resolve) => {
-      if (this.#ready.length > 0 || this.#stopping) {
+      if (this.#ready.size > 0 || this.#stopping) {
         nextTurn(resolve);
         return;
       }

@@ -5,7 +5,7 @@
  * @module
  */
 import { CancelledError, RuntimeError } from "../internal/errors.ts";
-import { runAs, runningLoop } from "../internal/context.ts";
+import { currentOwner, runAs, runningLoop } from "../internal/context.ts";
 import { checkFunction, isPromiseLike } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import { Future } from "./future.ts";
@@ -254,32 +254,63 @@ export class Task<T = unknown> extends Future<T> {
   }
 
   static #start(task: Task<unknown>): void {
-    const fn = task.#fn;
-    task.#fn = null;
-    if (task.done() || fn === null) return;
+    if (task.done() || task.#fn === null) return;
     if (task.#mustCancel) {
+      task.#fn = null;
       task.#mustCancel = false;
       task.#finishCancelled(new CancelledError(task.#cancelMessage));
       return;
     }
     task.#started = true;
     if (stepOwners !== null) noteStep(task);
-    runAs(task, () => Task.#drive(task, fn));
+    runAs(task, Task.#runBody);
   }
 
-  /** Runs the body to completion; one frame instead of two closures. */
-  static async #drive<T>(
-    task: Task<T>,
-    fn: () => T | PromiseLike<T>,
-  ): Promise<void> {
-    let value: T;
+  /**
+   * Calls the body inside the task's context and follows its outcome, as
+   * `await fn()` would, without an async frame or closures per task: a
+   * native promise's reaction runs in the context it was registered in,
+   * so the static handlers find their task as the current owner.
+   */
+  static #runBody(): void {
+    const task = currentOwner() as Task<unknown>;
+    const fn = task.#fn!;
+    task.#fn = null;
+    let result: unknown;
     try {
-      value = await fn();
+      result = fn();
     } catch (error) {
       task.#fail(error);
       return;
     }
-    task.#succeed(value);
+    task.#follow(result);
+  }
+
+  static #onValue(value: unknown): void {
+    (currentOwner() as Task<unknown>).#follow(value);
+  }
+
+  static #onError(error: unknown): void {
+    (currentOwner() as Task<unknown>).#fail(error);
+  }
+
+  /** Settles with `outcome`, or waits for it first if it is awaitable. */
+  #follow(outcome: unknown): void {
+    if (outcome instanceof Promise) {
+      outcome.then(Task.#onValue, Task.#onError);
+    } else if (isPromiseLike(outcome)) {
+      // A future or a foreign thenable may call back from any context.
+      try {
+        outcome.then(
+          (value) => this.#follow(value),
+          (error) => this.#fail(error),
+        );
+      } catch (error) {
+        this.#fail(error);
+      }
+    } else {
+      this.#succeed(outcome as T);
+    }
   }
 
   #succeed(value: T): void {

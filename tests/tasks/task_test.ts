@@ -63,6 +63,57 @@ describe("Task start", () => {
     });
   });
 
+  it("follows what a plain function returns, as `await fn()` would", async () => {
+    await run(async () => {
+      const thrown = createTask((): number => {
+        throw new URIError("at once");
+      });
+      await assert.rejects(async () => await thrown, URIError);
+      assert.equal(
+        await createTask(() => sleep(0.001, "a future")),
+        "a future",
+      );
+      const nested = {
+        then(resolve: (value: unknown) => void) {
+          resolve(Promise.resolve("flattened"));
+        },
+      } as PromiseLike<string>;
+      assert.equal(await createTask(() => nested), "flattened");
+      const broken: PromiseLike<string> = {
+        then: () => {
+          throw new EvalError("broken then");
+        },
+      };
+      await assert.rejects(
+        async () => await createTask(() => broken),
+        EvalError,
+      );
+    });
+  });
+
+  it("cancels the future a plain function returned", async () => {
+    await run(async () => {
+      const slept = sleep(3600);
+      const task = createTask(() => slept);
+      await sleep(0);
+      task.cancel();
+      await assert.rejects(async () => await task, CancelledError);
+      assert.equal(slept.cancelled(), true);
+    });
+  });
+
+  it("is the current task inside an async body after native awaits", async () => {
+    await run(async () => {
+      const task = createTask(async () => {
+        await Promise.resolve();
+        await foreign(1, null);
+        // An array: a thenable returned from an async function is awaited.
+        return [currentTask()];
+      });
+      assert.deepEqual(await task, [task]);
+    });
+  });
+
   it("names tasks", async () => {
     await run(async () => {
       const named = createTask(async () => {}, { name: "worker" });
