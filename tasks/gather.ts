@@ -56,7 +56,7 @@ function outcomeOf(child: Future<unknown>): unknown {
  */
 class GatheringFuture extends Future<unknown[]> {
   readonly #children: Future<unknown>[];
-  readonly #unique: number;
+  readonly #expected: number;
   readonly #returnExceptions: boolean;
   #finished = 0;
   #cancelRequested = false;
@@ -65,20 +65,19 @@ class GatheringFuture extends Future<unknown[]> {
   constructor(
     loop: AbstractEventLoop,
     children: Future<unknown>[],
-    unique: Iterable<Future<unknown>>,
     returnExceptions: boolean,
   ) {
     super(loop);
     this.#children = children;
     this.#returnExceptions = returnExceptions;
+    // A child listed twice is counted twice and calls back twice: the
+    // same outcome as once, without a set of 100,000 children.
+    this.#expected = children.length;
     const done: Future<unknown>[] = [];
-    let count = 0;
-    for (const child of unique) {
-      count++;
+    for (const child of children) {
       if (child.done()) done.push(child);
       else child.addDoneCallback(this.#onChildDone);
     }
-    this.#unique = count;
     // Children done already are counted now, so that a gather of finished
     // futures is finished at once, as in asyncio.
     for (const child of done) this.#onChildDone(child);
@@ -119,7 +118,7 @@ class GatheringFuture extends Future<unknown[]> {
         return;
       }
     }
-    if (this.#finished < this.#unique) return;
+    if (this.#finished < this.#expected) return;
     const results = this.#children.map(outcomeOf);
     if (this.#cancelRequested) {
       this.setException(new CancelledError(this.#cancelMessage));
@@ -156,30 +155,31 @@ function readReturnExceptions(options: unknown): boolean {
   return value;
 }
 
-/** Wraps each awaitable; on bad input cancels what it already started. */
-function childrenOf(
-  aws: readonly unknown[],
-): [Future<unknown>[], Map<unknown, Future<unknown>>] {
+/**
+ * Wraps each awaitable, the same function or promise twice only once; on
+ * bad input cancels what it already started.
+ */
+function childrenOf(aws: readonly unknown[]): Future<unknown>[] {
   const children = new Array<Future<unknown>>(aws.length);
-  const unique = new Map<unknown, Future<unknown>>();
+  let wrapped: Map<unknown, Future<unknown>> | undefined;
   let loop: TaskCreator | undefined;
   try {
     for (let i = 0; i < aws.length; i++) {
       const aw = aws[i];
-      let child = unique.get(aw);
+      let child = wrapped?.get(aw);
       if (child === undefined) {
         child = ensureFuture(aw as Awaitable<unknown>, loop);
         // Every child joins the first one's loop, as asyncio requires.
         loop ??= child.getLoop() as unknown as TaskCreator;
-        unique.set(aw, child);
+        if (child !== aw) (wrapped ??= new Map()).set(aw, child);
       }
       children[i] = child;
     }
   } catch (error) {
-    for (const [aw, child] of unique) if (child !== aw) child.cancel();
+    for (const child of wrapped?.values() ?? []) child.cancel();
     throw error;
   }
-  return [children, unique];
+  return children;
 }
 
 /**
@@ -292,11 +292,10 @@ export function gather(...args: unknown[]): Future<unknown[]> {
     outer.setResult([]);
     return outer;
   }
-  const [children, unique] = childrenOf(aws);
+  const children = childrenOf(aws);
   return new GatheringFuture(
     children[0].getLoop(),
     children,
-    unique.values(),
     returnExceptions,
   );
 }

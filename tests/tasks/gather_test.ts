@@ -92,6 +92,23 @@ describe("gather", () => {
       const task = createTask(work);
       assert.deepEqual(await gather(task, task, task), [1, 1, 1]);
       assert.equal(runs, 1);
+      assert.deepEqual(await gather(work, work), [2, 2]);
+      assert.equal(runs, 2);
+      const done = getRunningLoop().createFuture<string>();
+      done.setResult("done");
+      assert.deepEqual(await gather(done, task, done), ["done", 1, "done"]);
+      const failed = createTask(async () => {
+        throw new RangeError("once");
+      });
+      const outcomes = await gather([failed, failed], {
+        returnExceptions: true,
+      });
+      assert.ok(outcomes[0] instanceof RangeError);
+      assert.equal(outcomes[0], outcomes[1]);
+      await assert.rejects(
+        async () => await gather(failed, failed),
+        RangeError,
+      );
     });
   });
 
