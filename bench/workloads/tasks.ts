@@ -145,10 +145,15 @@ export function w2(plan: Plan): Workload {
   };
 }
 
-/** W6: N concurrent sleeps of (i*37) % 101 ms; reports overshoot. */
+/**
+ * W6: N concurrent sleeps of (i*37) % 101 ms; reports the smallest worst
+ * overshoot of any round, as the times report the fastest round.
+ */
 export function w6(plan: Plan, overshoots: Map<string, number>): Workload {
   const n = Math.round(100_000 / plan.scale);
   const delay = (i: number) => ((i * 37) % 101) / 1000;
+  const record = (name: string, ms: number) =>
+    overshoots.set(name, Math.min(overshoots.get(name) ?? Infinity, ms));
   return {
     id: "W6",
     title: `timers: ${n} concurrent sleeps of 0-100 ms (wall time)`,
@@ -171,7 +176,7 @@ export function w6(plan: Plan, overshoots: Map<string, number>): Workload {
               });
             }
             const total = (await gather(sleepers)).length;
-            overshoots.set("@aio/asyncio", worst * 1000);
+            record("@aio/asyncio", worst * 1000);
             return total;
           }),
       },
@@ -194,7 +199,7 @@ export function w6(plan: Plan, overshoots: Map<string, number>): Workload {
             );
           }
           const total = (await Promise.all(timers)).length;
-          overshoots.set("raw setTimeout", worst);
+          record("raw setTimeout", worst);
           return total;
         },
       },
