@@ -287,29 +287,37 @@ export class Task<T = unknown> extends Future<T> {
   }
 
   static #onValue(value: unknown): void {
-    (currentOwner() as Task<unknown>).#follow(value);
+    // A native promise never fulfills with a thenable: nothing to follow.
+    (currentOwner() as Task<unknown>).#succeed(value);
   }
 
   static #onError(error: unknown): void {
     (currentOwner() as Task<unknown>).#fail(error);
   }
 
-  /** Settles with `outcome`, or waits for it first if it is awaitable. */
+  /** Settles with `outcome`; called in the task's own context. */
   #follow(outcome: unknown): void {
     if (outcome instanceof Promise) {
       outcome.then(Task.#onValue, Task.#onError);
     } else if (isPromiseLike(outcome)) {
-      // A future or a foreign thenable may call back from any context.
-      try {
-        outcome.then(
-          (value) => this.#follow(value),
-          (error) => this.#fail(error),
-        );
-      } catch (error) {
-        this.#fail(error);
-      }
+      this.#followThenable(outcome);
     } else {
       this.#succeed(outcome as T);
+    }
+  }
+
+  /** A future or a foreign thenable may call back from any context. */
+  #followThenable(thenable: PromiseLike<unknown>): void {
+    try {
+      thenable.then(
+        (value) =>
+          isPromiseLike(value)
+            ? this.#followThenable(value)
+            : this.#succeed(value as T),
+        (error) => this.#fail(error),
+      );
+    } catch (error) {
+      this.#fail(error);
     }
   }
 

@@ -79,6 +79,8 @@ describe("Task start", () => {
         },
       } as PromiseLike<string>;
       assert.equal(await createTask(() => nested), "flattened");
+      const holdsPromise = sleep(0.001, Promise.resolve("from a future"));
+      assert.equal(await createTask(() => holdsPromise), "from a future");
       const broken: PromiseLike<string> = {
         then: () => {
           throw new EvalError("broken then");
