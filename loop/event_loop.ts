@@ -129,7 +129,7 @@ export class EventLoop implements AbstractEventLoop {
     checkFunction(callback, "The callback");
     this.#checkOpen();
     const handle = new Handle(callback, args, this);
-    this.#ready.push(handle);
+    this.#ready.add(handle);
     if (this.#wake !== null) this.#wakeUp();
     return handle;
   }
@@ -137,8 +137,8 @@ export class EventLoop implements AbstractEventLoop {
   /** @internal As `callSoon(callback, arg)`, without a handle. */
   callSoonInternal<T>(callback: (arg: T) => unknown, arg: T): void {
     this.#checkOpen();
-    this.#ready.push(callback);
-    this.#ready.push(arg);
+    this.#ready.add(callback);
+    this.#ready.add(arg);
     if (this.#wake !== null) this.#wakeUp();
   }
 
@@ -474,7 +474,7 @@ export class EventLoop implements AbstractEventLoop {
       // turn at least every HOST_TURN_MS: a macrotask per iteration cost
       // more than the iteration itself (W3, a lock handed over 1,000,000
       // times, spent most of its time waiting for setImmediate).
-      if (this.#ready.size > 0 && performance.now() < handBackAt) continue;
+      if (this.#ready.length > 0 && performance.now() < handBackAt) continue;
       await this.#idle();
       handBackAt = performance.now() + HOST_TURN_MS;
     }
@@ -496,19 +496,19 @@ export class EventLoop implements AbstractEventLoop {
       let next = timers.peek();
       while (next !== undefined && (next.cancelled() || next.when() <= now)) {
         timers.pop();
-        if (!next.cancelled()) this.#ready.push(next);
+        if (!next.cancelled()) this.#ready.add(next);
         next = timers.peek();
       }
     }
     const ready = this.#ready;
     const debug = this.#debug;
     // What is ready now runs; what it schedules waits for the next batch.
-    for (let count = ready.size; count > 0; count--) {
-      const entry = ready.shift();
+    for (let count = ready.length; count > 0; count--) {
+      const entry = ready.take();
       const internal = typeof entry === "function";
       let arg: unknown;
       if (internal) {
-        arg = ready.shift();
+        arg = ready.take();
         count--;
       }
       if (!internal && (entry as Handle).cancelled()) continue;
@@ -543,7 +543,7 @@ export class EventLoop implements AbstractEventLoop {
 
   #idle(): Promise<void> {
     return new Promise((resolve) => {
-      if (this.#ready.size > 0 || this.#stopping) {
+      if (this.#ready.length > 0 || this.#stopping) {
         nextTurn(resolve);
         return;
       }

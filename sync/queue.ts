@@ -5,7 +5,7 @@
  */
 import { describe } from "../internal/validate.ts";
 import { checkInteger } from "./check_integer.ts";
-import { Deque } from "./deque.ts";
+import { Deque } from "../internal/deque.ts";
 import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.ts";
 import { Event } from "./event.ts";
 import { Waiters } from "./waiters.ts";

@@ -7,7 +7,7 @@ import { RuntimeError } from "../internal/errors.ts";
 import type { EventLoop } from "../loop/event_loop.ts";
 import { getRunningLoop } from "../loop/events.ts";
 import type { Future } from "../tasks/future.ts";
-import { Deque } from "./deque.ts";
+import { Deque } from "../internal/deque.ts";
 
 /** Cancelled waiters tolerated in a list before it is compacted. */
 const COMPACT_AFTER = 16;
