@@ -85,7 +85,8 @@ export let resolveNow: <T>(future: Future<T>, value: T) => void;
  * A result that will exist later, owned by one event loop: asyncio's
  * `Future`. It is awaitable (`PromiseLike`); awaiting it from a task makes
  * the task cancellable at that point. Done callbacks and awaiters are
- * always woken through `loop.callSoon`, never synchronously.
+ * always woken through the loop's ready queue, in order, as `callSoon`
+ * callbacks are: never synchronously.
  *
  * @example Setting a result from a callback
  * ```ts
@@ -217,7 +218,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   /**
-   * Calls `callback(future)` through `loop.callSoon` once the future is
+   * Calls `callback(future)` from the loop's ready queue once the future is
    * done (at once, scheduled, if it already is).
    */
   addDoneCallback(callback: (future: Future<T>) => unknown): void {
