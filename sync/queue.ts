@@ -10,6 +10,9 @@ import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.ts";
 import { Event } from "./event.ts";
 import { Waiters } from "./waiters.ts";
 
+/** What a `put()` that found room returns: it is done already. */
+const DONE = Promise.resolve();
+
 /** Where a queue keeps its items; the kind of queue decides the order. */
 export interface ItemStore<T> {
   /** The number of items. */
@@ -109,7 +112,18 @@ export class Queue<T> implements AsyncIterable<T> {
    * `QueueShutDown` if the queue is or gets shut down. If cancelled, the
    * item was not added.
    */
-  async put(item: T): Promise<void> {
+  put(item: T): Promise<void> {
+    // No async frame when there is room: most puts of a busy queue.
+    if (this.full()) return this.#putWhenFree(item);
+    try {
+      this.putNowait(item);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return DONE;
+  }
+
+  async #putWhenFree(item: T): Promise<void> {
     while (this.full()) {
       if (this.#shutDown) throw new QueueShutDown();
       const putter = this.#putters.add(this);
@@ -144,7 +158,13 @@ export class Queue<T> implements AsyncIterable<T> {
    * `QueueShutDown` once a shut-down queue is empty. If cancelled, no item
    * was taken.
    */
-  async get(): Promise<T> {
+  get(): Promise<T> {
+    // No async frame when an item is there: most gets of a busy queue.
+    if (this.empty()) return this.#getWhenThere();
+    return Promise.resolve(this.getNowait());
+  }
+
+  async #getWhenThere(): Promise<T> {
     while (this.empty()) {
       if (this.#shutDown) throw new QueueShutDown();
       const getter = this.#getters.add(this);
