@@ -107,8 +107,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
   #state: 0 | 1 | 2 | 3 = PENDING;
   /**
    * By state: the result (finished), the `Unretrieved` record holding the
-   * exception (failed), the `CancelledError` (cancelled, made on demand).
-   * One field for all three keeps a future small: tasks make many.
+   * exception (failed), the `CancelledError` (cancelled). One field for
+   * all three keeps a future small: tasks make many.
    */
   #outcome: unknown = undefined;
   /** None, one, or several waiters: most futures have exactly one. */

@@ -18,15 +18,15 @@ class SleepFuture<T> extends Future<T> {
     super(loop);
     this.#value = value;
     if (seconds > 0) {
-      this.#timer = loop.callLater(seconds, SleepFuture.#wake, this);
+      this.#timer = loop.callLater(seconds, SleepFuture.#fire, this);
     } else {
       // Nothing to clear on cancel: resolveNow ignores a done future.
       this.#timer = null;
-      loop.callSoonInternal(SleepFuture.#wake, this);
+      loop.callSoonInternal(SleepFuture.#fire, this);
     }
   }
 
-  static #wake<T>(future: SleepFuture<T>): void {
+  static #fire<T>(future: SleepFuture<T>): void {
     resolveNow(future, future.#value);
   }
 

@@ -4,8 +4,10 @@ import process from "node:process";
 import {
   EventLoop,
   type ExceptionContext,
+  Handle,
   newEventLoop,
   RuntimeError,
+  sleep,
 } from "../../mod.ts";
 
 /** Runs `loop` until `stop()`; closes it afterwards. */
@@ -241,6 +243,31 @@ describe("EventLoop errors and debugging", () => {
     assert.equal(contexts[0].exception, boom);
     assert.equal(contexts[0].handle, handle);
     assert.match(contexts[0].message, /failing/);
+  });
+
+  it("sends a done callback's error to the handler with a handle", async () => {
+    const loop = newEventLoop();
+    const contexts: ExceptionContext[] = [];
+    loop.setExceptionHandler((_, context) => contexts.push(context));
+    const boom = new Error("boom");
+    const future = loop.createFuture<number>();
+    future.addDoneCallback(function failingDone() {
+      throw boom;
+    });
+    const seen: number[] = [];
+    future.addDoneCallback((done) => seen.push(done.result()));
+    loop.callSoon(() => future.setResult(7));
+    await loop.runUntilComplete(async () => {
+      await future;
+      await sleep(0);
+    });
+    loop.close();
+    assert.deepEqual(seen, [7]);
+    assert.equal(contexts.length, 1);
+    assert.equal(contexts[0].exception, boom);
+    assert.ok(contexts[0].handle instanceof Handle);
+    assert.match(contexts[0].message, /failingDone/);
+    assert.match(String(contexts[0].handle), /failingDone/);
   });
 
   it("falls back to the default handler when the handler throws", async () => {
