@@ -70,7 +70,8 @@ export class StreamWriter {
 
   /**
    * Queues `data` for sending; never blocks. Follow a series of writes
-   * with `await drain()`. A `RuntimeError` after `close()` or `writeEof()`.
+   * with `await drain()`. A `RuntimeError` after `writeEof()`; after
+   * `close()` or a lost connection the bytes are dropped, as in asyncio.
    */
   write(data: Uint8Array): void {
     checkBytes(data, "write()");

@@ -127,19 +127,21 @@ export class StreamTransport
   // -- writing -------------------------------------------------------------
 
   /**
-   * Queues `data` for writing. After the connection was lost the bytes are
-   * dropped, as in asyncio (the next `drain()` reports the loss).
+   * Queues `data` for writing; a `RuntimeError` after `writeEof()`. After
+   * `close()`, `abort()` or the loss of the connection the bytes are
+   * dropped, as in asyncio (the next `drain()` reports a loss).
    */
   write(data: Uint8Array): void {
-    this.#checkWritable();
-    if (this.#lost || data.length === 0) return;
+    if (this.#eofWritten) {
+      throw new RuntimeError("Cannot write after writeEof()");
+    }
+    if (this.#lost || this.#closeCalled || data.length === 0) return;
     if (!this.#host!.write(data)) this.#writePaused = true;
   }
 
   /** Sends EOF after the queued bytes; the reading side stays open. */
   writeEof(): void {
-    if (this.#eofWritten || this.#lost) return;
-    this.#checkWritable();
+    if (this.#eofWritten || this.#lost || this.#closeCalled) return;
     this.#eofWritten = true;
     this.#host!.end();
   }
@@ -203,15 +205,6 @@ export class StreamTransport
       ? this.#extra[name]
       : undefined;
     return compute?.() ?? defaultValue;
-  }
-
-  #checkWritable(): void {
-    if (this.#eofWritten) {
-      throw new RuntimeError("Cannot write after writeEof()");
-    }
-    if (this.#closeCalled) {
-      throw new RuntimeError("Cannot write to a closed stream");
-    }
   }
 
   /** A host event after the loop closed: the stream is shut at once. */

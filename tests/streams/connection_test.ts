@@ -495,7 +495,7 @@ describe("bad input and failures", () => {
     await assert.rejects(openConnection(HOST, 80), RuntimeError);
   });
 
-  it("writes are checked: bytes only, nothing after close()", async () => {
+  it("writes are checked: bytes only, dropped after close()", async () => {
     await run(async () => {
       await using server = await startServer(echo, HOST, 0);
       const [, writer] = await openConnection(HOST, portOf(server));
@@ -503,9 +503,25 @@ describe("bad input and failures", () => {
       assert.throws(() => writer.write("text"), TypeError);
       writer.close();
       assert.equal(writer.isClosing(), true);
-      assert.throws(() => writer.write(bytes("late")), RuntimeError);
+      // As asyncio's transports: no error, nothing sent.
+      writer.write(bytes("late"));
+      writer.writeEof();
       await writer.waitClosed();
+      writer.write(bytes("later"));
       await assert.rejects(writer.drain(), { code: "ECONNRESET" });
+    });
+  });
+
+  it("refuses a write after writeEof()", async () => {
+    await run(async () => {
+      await using server = await startServer(echo, HOST, 0);
+      const [reader, writer] = await openConnection(HOST, portOf(server));
+      writer.write(bytes("last"));
+      writer.writeEof();
+      assert.throws(() => writer.write(bytes("more")), RuntimeError);
+      assert.equal(text(await reader.read()), "last");
+      writer.close();
+      await writer.waitClosed();
     });
   });
 
