@@ -306,18 +306,28 @@ export class Task<T = unknown> extends Future<T> {
     }
   }
 
-  /** A future or a foreign thenable may call back from any context. */
+  /**
+   * A future or a foreign thenable may call back from any context, and a
+   * foreign one more than once: only its first word counts, as with await.
+   */
   #followThenable(thenable: PromiseLike<unknown>): void {
+    let called = false;
     try {
       thenable.then(
-        (value) =>
-          isPromiseLike(value)
-            ? this.#followThenable(value)
-            : this.#succeed(value as T),
-        (error) => this.#fail(error),
+        (value) => {
+          if (called) return;
+          called = true;
+          if (isPromiseLike(value)) this.#followThenable(value);
+          else this.#succeed(value as T);
+        },
+        (error) => {
+          if (called) return;
+          called = true;
+          this.#fail(error);
+        },
       );
     } catch (error) {
-      this.#fail(error);
+      if (!called) this.#fail(error);
     }
   }
 

@@ -90,6 +90,21 @@ describe("Task start", () => {
         async () => await createTask(() => broken),
         EvalError,
       );
+      const chatty = {
+        then(resolve: (value: unknown) => void, reject: (e: unknown) => void) {
+          resolve("first");
+          resolve("second");
+          reject(new Error("late"));
+          throw new Error("later");
+        },
+      } as PromiseLike<string>;
+      const reported: unknown[] = [];
+      getRunningLoop().setExceptionHandler((_, context) =>
+        reported.push(context)
+      );
+      assert.equal(await createTask(() => chatty), "first");
+      await sleep(0);
+      assert.deepEqual(reported, []);
     });
   });
 
