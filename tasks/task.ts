@@ -306,19 +306,34 @@ export class Task<T = unknown> extends Future<T> {
     }
   }
 
-  /**
-   * A future or a foreign thenable may call back from any context, and a
-   * foreign one more than once: only its first word counts, as with await.
-   */
+  /** Settles with a followed thenable's value, or follows that on too. */
+  #settleWith(value: unknown): void {
+    if (isPromiseLike(value)) this.#followThenable(value);
+    else this.#succeed(value as T);
+  }
+
+  /** A future or a foreign thenable may call back from any context. */
   #followThenable(thenable: PromiseLike<unknown>): void {
+    if (!(thenable instanceof Future)) {
+      this.#followForeign(thenable);
+      return;
+    }
+    // A future calls back exactly once: no guard to allocate.
+    thenable.then(
+      (value) => this.#settleWith(value),
+      (error) => this.#fail(error),
+    );
+  }
+
+  /** A foreign thenable may call back more than once: the first counts. */
+  #followForeign(thenable: PromiseLike<unknown>): void {
     let called = false;
     try {
       thenable.then(
         (value) => {
           if (called) return;
           called = true;
-          if (isPromiseLike(value)) this.#followThenable(value);
-          else this.#succeed(value as T);
+          this.#settleWith(value);
         },
         (error) => {
           if (called) return;
