@@ -6,9 +6,10 @@ import {
   run,
   RuntimeError,
   sleep,
+  waitFor,
 } from "../../mod.ts";
 import { Condition, Lock, Ticket } from "../../sync/mod.ts";
-import { errorOf, ticks, withTimeout } from "./helpers.ts";
+import { errorOf, ticks } from "./helpers.ts";
 
 describe("Condition", () => {
   it("checks its lock argument", () => {
@@ -231,7 +232,7 @@ describe("Condition", () => {
         a.cancel(); // before a runs
       }
       assert.ok(await errorOf(a) instanceof CancelledError);
-      await withTimeout(1, () => b);
+      await waitFor(() => b, 1);
       assert.deepEqual(woke, ["b"]);
       assert.equal(condition.locked(), false);
     });

@@ -1,8 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { CancelledError, createTask, run } from "../../mod.ts";
+import { CancelledError, createTask, run, waitFor } from "../../mod.ts";
 import { Event } from "../../sync/mod.ts";
-import { errorOf, ticks, withTimeout } from "./helpers.ts";
+import { errorOf, ticks } from "./helpers.ts";
 
 describe("Event", () => {
   it("starts clear; set, clear and isSet work as in asyncio", () => {
@@ -50,7 +50,7 @@ describe("Event", () => {
       await ticks(1);
       event.set();
       event.clear();
-      assert.equal(await withTimeout(1, () => waiter), true);
+      assert.equal(await waitFor(() => waiter, 1), true);
       assert.equal(event.isSet(), false);
     });
   });
@@ -72,7 +72,7 @@ describe("Event", () => {
     await run(async () => {
       const event = new Event();
       for (let i = 0; i < 100; i++) {
-        const error = await errorOf(withTimeout(0, () => event.wait()));
+        const error = await errorOf(waitFor(() => event.wait(), 0));
         assert.equal((error as Error).name, "TimeoutError");
       }
       const waiter = createTask(() => event.wait());

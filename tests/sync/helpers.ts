@@ -1,38 +1,9 @@
 // Small helpers for the sync tests, built on the core only.
-import {
-  CancelledError,
-  createTask,
-  getRunningLoop,
-  sleep,
-  TimeoutError,
-} from "../../mod.ts";
+import { sleep } from "../../mod.ts";
 
 /** Lets the loop run `n` iterations (each woken task runs to its next await). */
 export async function ticks(n = 1): Promise<void> {
   for (let i = 0; i < n; i++) await sleep(0);
-}
-
-/** Runs `fn` as a task cancelled after `seconds`; a TimeoutError then. */
-export async function withTimeout<T>(
-  seconds: number,
-  fn: () => PromiseLike<T>,
-): Promise<T> {
-  const task = createTask(async () => await fn());
-  let expired = false;
-  const timer = getRunningLoop().callLater(seconds, () => {
-    expired = true;
-    task.cancel();
-  });
-  try {
-    return await task;
-  } catch (error) {
-    if (expired && error instanceof CancelledError) {
-      throw new TimeoutError(`Timed out after ${seconds} s`);
-    }
-    throw error;
-  } finally {
-    timer.cancel();
-  }
 }
 
 /** The outcome of awaiting `x`: its value, or the error it threw. */

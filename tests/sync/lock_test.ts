@@ -6,9 +6,10 @@ import {
   run,
   RuntimeError,
   sleep,
+  waitFor,
 } from "../../mod.ts";
 import { Lock, Ticket } from "../../sync/mod.ts";
-import { errorOf, ticks, withTimeout } from "./helpers.ts";
+import { errorOf, ticks } from "./helpers.ts";
 
 describe("Lock", () => {
   it("is taken at once when free and resolves to a truthy ticket", async () => {
@@ -127,7 +128,7 @@ describe("Lock", () => {
       lock.release(); // wakes a
       a.cancel(); // before a runs
       assert.ok(await errorOf(a) instanceof CancelledError);
-      await withTimeout(1, () => b);
+      await waitFor(() => b, 1);
       assert.equal(lock.locked(), false);
       return order;
     });

@@ -9,7 +9,7 @@ import {
   waitFor,
 } from "../../mod.ts";
 import { Queue, QueueEmpty, QueueFull, QueueShutDown } from "../../sync/mod.ts";
-import { errorOf, ticks, withTimeout } from "./helpers.ts";
+import { errorOf, ticks } from "./helpers.ts";
 
 describe("Queue basics", () => {
   it("checks maxsize", () => {
@@ -104,7 +104,7 @@ describe("Queue cancellation", () => {
       queue.putNowait("item"); // wakes a
       a.cancel(); // before a runs
       assert.ok(await errorOf(a) instanceof CancelledError);
-      assert.equal(await withTimeout(1, () => b), "item");
+      assert.equal(await waitFor(() => b, 1), "item");
       assert.equal(queue.qsize(), 0);
     });
   });
@@ -132,7 +132,7 @@ describe("Queue cancellation", () => {
       assert.equal(queue.getNowait(), "first"); // wakes a
       a.cancel(); // before a runs
       assert.ok(await errorOf(a) instanceof CancelledError);
-      await withTimeout(1, () => b);
+      await waitFor(() => b, 1);
       assert.equal(queue.qsize(), 1);
       assert.equal(queue.getNowait(), "b");
       queue.taskDone();
@@ -148,7 +148,7 @@ describe("Queue cancellation", () => {
         const error = await errorOf(waitFor(() => queue.get(), 0.001));
         assert.ok(error instanceof TimeoutError);
       }
-      const error = await errorOf(withTimeout(0, () => queue.get()));
+      const error = await errorOf(waitFor(() => queue.get(), 0));
       assert.ok(error instanceof TimeoutError);
       queue.putNowait(7);
       assert.equal(await waitFor(() => queue.get(), 30), 7);
@@ -263,7 +263,7 @@ describe("Queue shutdown", () => {
       assert.equal(queue.qsize(), 0);
       await assert.rejects(queue.get(), QueueShutDown);
       assert.ok(await errorOf(putter) instanceof QueueShutDown);
-      await withTimeout(1, () => joiner);
+      await waitFor(() => joiner, 1);
       assert.throws(() => queue.taskDone(), RangeError);
     });
   });

@@ -1,8 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { CancelledError, createTask, run, sleep } from "../../mod.ts";
+import { CancelledError, createTask, run, sleep, waitFor } from "../../mod.ts";
 import { BoundedSemaphore, Semaphore, Ticket } from "../../sync/mod.ts";
-import { errorOf, ticks, withTimeout } from "./helpers.ts";
+import { errorOf, ticks } from "./helpers.ts";
 
 describe("Semaphore", () => {
   it("checks its value", () => {
@@ -108,7 +108,7 @@ describe("Semaphore", () => {
       semaphore.release(); // hands the slot to a
       a.cancel(); // before a runs
       assert.ok(await errorOf(a) instanceof CancelledError);
-      assert.ok(await withTimeout(1, () => b) instanceof Ticket);
+      assert.ok(await waitFor(() => b, 1) instanceof Ticket);
       assert.equal(semaphore.locked(), true, "b holds the only slot");
       semaphore.release();
       assert.equal(semaphore.locked(), false);
