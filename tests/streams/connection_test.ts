@@ -420,8 +420,12 @@ describe("Server lifecycle", () => {
 
   it("abortClients() and closeClients() end the connections", async () => {
     const ends = await run(async () => {
+      // Both handlers must have started, however slow the machine.
+      const bothServed = getRunningLoop().createFuture<void>();
+      let served = 0;
       const server = await startServer(
         async (reader) => {
+          if (++served === 2) bothServed.setResult();
           await reader.read();
         },
         HOST,
@@ -430,7 +434,7 @@ describe("Server lifecycle", () => {
       const port = portOf(server);
       const [r1, w1] = await openConnection(HOST, port);
       const [r2, w2] = await openConnection(HOST, port);
-      await settle(3);
+      await bothServed;
       server.close();
       server.closeClients();
       const ends = [(await r1.read()).length, (await r2.read()).length];
