@@ -92,7 +92,6 @@ export class Task<T = unknown> extends Future<T> {
   /** The futures the task awaits: none, one, or several at once. */
   #waitingOn: Future<unknown> | Future<unknown>[] | null = null;
   #abort: AbortController | null = null;
-  #started = false;
   #previousLive: Task<unknown> | null = null;
   #nextLive: Task<unknown> | null = null;
 
@@ -250,7 +249,8 @@ export class Task<T = unknown> extends Future<T> {
     const blocked = waitingOn instanceof Future
       ? !waitingOn.done()
       : waitingOn !== null && waitingOn.some((f) => !f.done());
-    return this.#started && !this.done() && !blocked;
+    // The body has been called once its function is dropped.
+    return this.#fn === null && !this.done() && !blocked;
   }
 
   static #start(task: Task<unknown>): void {
@@ -261,7 +261,6 @@ export class Task<T = unknown> extends Future<T> {
       task.#finishCancelled(new CancelledError(task.#cancelMessage));
       return;
     }
-    task.#started = true;
     if (stepOwners !== null) noteStep(task);
     runAs(task, Task.#runBody);
   }
