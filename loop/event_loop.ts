@@ -5,12 +5,12 @@
  * @module
  */
 import { RuntimeError } from "../internal/errors.ts";
-import { type ContextOwner, runAs } from "../internal/context.ts";
+import { type ContextOwner, currentOwner, runAs } from "../internal/context.ts";
 import { armTimer, nextTurn } from "../internal/host.ts";
 import { Deque } from "../internal/deque.ts";
 import { MinHeap } from "../internal/heap.ts";
 import { checkSignal, listen } from "../internal/signals.ts";
-import { nextIteration, takeResumed } from "../internal/resumed.ts";
+import { forgetSteps, stepsRunning } from "../internal/steps.ts";
 import { reportUnretrieved } from "../internal/unretrieved.ts";
 import { checkFunction, checkSeconds, describe } from "../internal/validate.ts";
 import { Future } from "../tasks/future.ts";
@@ -67,6 +67,13 @@ const heapOrder = (a: TimerHandle, b: TimerHandle): boolean =>
 /** The longest the loop runs busy iterations before the host gets a turn. */
 const HOST_TURN_MS = 1;
 
+/**
+ * Microtask hops the loop waits for a running step to end before it lets
+ * the microtask queue run dry instead; either way the step runs whole, so
+ * this only trades a hop's cost against a host turn's.
+ */
+const HOPS_BEFORE_DRAIN = 64;
+
 /** A heap this large, more than half cancelled, is rebuilt (as CPython). */
 const MIN_HEAP_TO_PRUNE = 100;
 
@@ -101,7 +108,8 @@ export class EventLoop implements AbstractEventLoop {
   #stopping = false;
   #closed = false;
   #debug = false;
-  #wake: (() => void) | null = null;
+  /** Ends the wait for the host; `later` resolves it on a host turn. */
+  #wake: ((later?: boolean) => void) | null = null;
   #exceptionHandler: ExceptionHandler | null = null;
   #taskFactory: TaskFactory | null = null;
   #defaultExecutor: Executor | null = null;
@@ -215,10 +223,7 @@ export class EventLoop implements AbstractEventLoop {
    * or already running.
    */
   async runForever(): Promise<void> {
-    this.#checkOpen();
-    if (this.#running) {
-      throw new RuntimeError("This event loop is already running");
-    }
+    this.#checkCanRun();
     this.#running = true;
     try {
       await runAs(this.#context, () => this.#loop());
@@ -235,10 +240,7 @@ export class EventLoop implements AbstractEventLoop {
    * which becomes a task.
    */
   async runUntilComplete<T>(future: Awaitable<T>): Promise<T> {
-    this.#checkOpen();
-    if (this.#running) {
-      throw new RuntimeError("This event loop is already running");
-    }
+    this.#checkCanRun();
     const target = ensureFuture(future, this);
     const stop = () => this.stop();
     target.addDoneCallback(stop);
@@ -387,7 +389,8 @@ export class EventLoop implements AbstractEventLoop {
           : `${key}: ${String(value)}`,
       );
     }
-    if (exception !== undefined) {
+    // A task may throw undefined: the key, not the value, says it threw.
+    if ("exception" in context) {
       lines.push(
         exception instanceof Error
           ? exception.stack ?? String(exception)
@@ -482,7 +485,6 @@ export class EventLoop implements AbstractEventLoop {
 
   /** One iteration: due timers join the ready queue, then one batch runs. */
   async #runOnce(): Promise<void> {
-    nextIteration();
     const timers = this.#timers;
     if (
       timers.size > MIN_HEAP_TO_PRUNE &&
@@ -519,8 +521,15 @@ export class EventLoop implements AbstractEventLoop {
       }
       if (internal) this.#runInternal(entry as (arg: unknown) => unknown, arg);
       else (entry as Handle).run();
-      // Lets the task steps this callback woke run now, in queue order.
-      if (takeResumed()) await undefined;
+      // The step this callback woke or started runs whole before the next
+      // callback, as in asyncio: a task suspends only on a pending future.
+      if (stepsRunning()) {
+        let hops = 0;
+        do await undefined; while (
+          stepsRunning() && ++hops < HOPS_BEFORE_DRAIN
+        );
+        if (stepsRunning()) await this.#drainMicrotasks();
+      }
       if (debug) {
         const seconds = (performance.now() - start) / 1000;
         this.#checkSlow(entry, arg, seconds, takeSteps());
@@ -541,19 +550,33 @@ export class EventLoop implements AbstractEventLoop {
     }
   }
 
+  /**
+   * Waits for the host's next turn, which comes only once the microtask
+   * queue is empty: every step still counted then waits on foreign work.
+   */
+  async #drainMicrotasks(): Promise<void> {
+    await new Promise<void>(nextTurn);
+    forgetSteps();
+  }
+
   #idle(): Promise<void> {
     return new Promise((resolve) => {
       if (this.#ready.length > 0 || this.#stopping) {
         nextTurn(resolve);
         return;
       }
+      let waiting = true;
       let disarm = () => {};
-      this.#wake = () => {
-        this.#wake = null;
+      const wake = (later = false) => {
+        if (!waiting) return;
+        waiting = false;
+        if (this.#wake === wake) this.#wake = null;
         disarm();
-        resolve();
+        if (later) nextTurn(resolve);
+        else resolve();
       };
-      disarm = this.waitForHost(this.#nextDeadline(), this.#wake);
+      this.#wake = wake;
+      disarm = this.waitForHost(this.#nextDeadline(), wake);
     });
   }
 
@@ -567,9 +590,13 @@ export class EventLoop implements AbstractEventLoop {
     return next === undefined ? null : next.when();
   }
 
+  /**
+   * Ends the wait for the host on a host turn of its own, so that code
+   * which scheduled a callback after a foreign await finishes its step
+   * before the loop goes on.
+   */
   #wakeUp(): void {
-    const wake = this.#wake;
-    if (wake !== null) wake();
+    this.#wake?.(true);
   }
 
   /** Real seconds, not loop time: a virtual clock stands still meanwhile. */
@@ -588,5 +615,18 @@ export class EventLoop implements AbstractEventLoop {
 
   #checkOpen(): void {
     if (this.#closed) throw new RuntimeError("Event loop is closed");
+  }
+
+  #checkCanRun(): void {
+    this.#checkOpen();
+    if (this.#running) {
+      throw new RuntimeError("This event loop is already running");
+    }
+    const outer = currentOwner()?.getLoop();
+    if (outer !== undefined && outer !== this && outer.isRunning()) {
+      throw new RuntimeError(
+        "Cannot run the event loop while another loop is running",
+      );
+    }
   }
 }

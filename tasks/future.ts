@@ -10,7 +10,6 @@ import {
   runningLoop,
 } from "../internal/context.ts";
 import { checkFunction } from "../internal/validate.ts";
-import { currentIteration, markResumed } from "../internal/resumed.ts";
 import { track, Unretrieved } from "../internal/unretrieved.ts";
 import {
   createdAtSuffix,
@@ -60,7 +59,7 @@ class Awaiter {
   }
 
   settle(ok: boolean, value: unknown): void {
-    markResumed();
+    this.owner?.resume?.();
     if (stepOwners !== null) noteStep(this.owner);
     const handler = (ok ? this.onFulfilled : this.onRejected) as
       | ((value: unknown) => unknown)
@@ -80,6 +79,12 @@ class Awaiter {
 
 /** Settles a future and wakes its awaiters at once; for loop callbacks. */
 export let resolveNow: <T>(future: Future<T>, value: T) => void;
+
+/**
+ * True if `future` failed. JavaScript can throw anything, `null` included,
+ * so the state says it, never the value `exception()` returns.
+ */
+export let hasFailed: (future: Future<unknown>) => boolean;
 
 /**
  * A result that will exist later, owned by one event loop: asyncio's
@@ -114,8 +119,6 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** None, one, or several waiters: most futures have exactly one. */
   #callbacks: Waiter | Waiter[] | null = null;
   #settled: Promise<T> | null = null;
-  /** The loop iteration in which the future finished. */
-  #finishedIn = -1;
 
   /**
    * Creates a pending future on `loop`, or on the running loop (a
@@ -135,6 +138,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
       future.#state = FINISHED;
       future.#wake(true);
     };
+    hasFailed = (future) => future.#state === FAILED;
   }
 
   /** The loop the future belongs to. */
@@ -260,11 +264,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (cancelled !== undefined) {
       return Promise.reject(cancelled).then(onFulfilled, onRejected);
     }
-    // JS registers an await one microtask late. A future that finished in
-    // this iteration was pending when awaited: wake in order, via the loop.
-    if (
-      this.#state !== PENDING && this.#finishedIn !== currentIteration()
-    ) {
+    // A done future does not suspend the awaiting task, as in asyncio: the
+    // loop runs nothing else until the task's step is over.
+    if (this.#state !== PENDING) {
       return this.#settledPromise().then(onFulfilled, onRejected);
     }
     const awaiter = new Awaiter(
@@ -273,11 +275,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
       onFulfilled as Awaiter["onFulfilled"],
       onRejected as Awaiter["onRejected"],
     );
-    if (this.#state === PENDING) {
-      this.#addWaiter(awaiter);
-    } else {
-      this.#loop.callSoonInternal(Future.#deliverLater, awaiter);
-    }
+    this.#addWaiter(awaiter);
     return awaiter.promise() as Promise<R1 | R2>;
   }
 
@@ -337,11 +335,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /**
    * Schedules every done callback and awaiter, in registration order. With
-   * `now`, awaiters are woken at once: the caller is already a loop
-   * callback, so the extra loop iteration would only add latency.
+   * `now`, a lone awaiter is woken at once: the caller is already a loop
+   * callback, so the extra loop iteration would only add latency. Several
+   * awaiters each get a callback of their own, so that each step runs whole.
    */
   #wake(now: boolean): void {
-    this.#finishedIn = currentIteration();
     const callbacks = this.#callbacks;
     if (callbacks === null) return;
     this.#callbacks = null;
@@ -349,7 +347,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
       this.#schedule(callbacks, now);
       return;
     }
-    for (const entry of callbacks) this.#schedule(entry, now);
+    for (const entry of callbacks) this.#schedule(entry, false);
   }
 
   #schedule(entry: Waiter, now: boolean): void {

@@ -18,15 +18,21 @@ class SleepFuture<T> extends Future<T> {
     super(loop);
     this.#value = value;
     if (seconds > 0) {
-      this.#timer = loop.callLater(seconds, SleepFuture.#fire, this);
+      this.#timer = loop.callLater(seconds, SleepFuture.#expire, this);
     } else {
       // Nothing to clear on cancel: resolveNow ignores a done future.
       this.#timer = null;
-      loop.callSoonInternal(SleepFuture.#fire, this);
+      loop.callSoonInternal(SleepFuture.#yield, this);
     }
   }
 
-  static #fire<T>(future: SleepFuture<T>): void {
+  /** As asyncio's timer: the result wakes the sleeper one iteration later. */
+  static #expire<T>(future: SleepFuture<T>): void {
+    if (!future.done()) future.setResult(future.#value);
+  }
+
+  /** As asyncio's bare `yield`: the sleeper's next step is this callback. */
+  static #yield<T>(future: SleepFuture<T>): void {
     resolveNow(future, future.#value);
   }
 

@@ -11,6 +11,7 @@ import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import { Future } from "./future.ts";
 import { createdAtSuffix } from "./creation_site.ts";
 import { noteStep, stepOwners } from "./step_trace.ts";
+import { beginStep, endStep, isRunningStep } from "../internal/steps.ts";
 
 /** Options for creating a task. */
 export interface TaskOptions {
@@ -92,6 +93,11 @@ export class Task<T = unknown> extends Future<T> {
   /** The futures the task awaits: none, one, or several at once. */
   #waitingOn: Future<unknown> | Future<unknown>[] | null = null;
   #abort: AbortController | null = null;
+  /**
+   * The token of the step the task is running (`internal/steps.ts`), or 0
+   * while it is suspended on a pending future, not started, or done.
+   */
+  #step = 0;
   #previousLive: Task<unknown> | null = null;
   #nextLive: Task<unknown> | null = null;
 
@@ -132,9 +138,10 @@ export class Task<T = unknown> extends Future<T> {
     if (this.#cancelRequests === 1) {
       this.#abort?.abort(new CancelledError(msg ?? undefined));
     }
+    // Each request reaches what the task awaits, as asyncio passes every
+    // cancel on to its `_fut_waiter`: an awaited task counts them all.
     let reached = false;
     const waitingOn = this.#waitingOn;
-    this.#waitingOn = null;
     if (waitingOn instanceof Future) {
       reached = waitingOn.cancel(msg);
     } else if (waitingOn !== null) {
@@ -199,8 +206,19 @@ export class Task<T = unknown> extends Future<T> {
     }>`;
   }
 
-  /** @internal Called by a future this task is about to await. */
+  /**
+   * @internal Called by a future this task is about to await: the task's
+   * step goes on if the future is done, and is over if it is pending.
+   */
   willAwait(future: Future<unknown>): Error | undefined {
+    if (future === this) {
+      return new RuntimeError(`Task cannot await on itself: ${this}`);
+    }
+    if (future.getLoop() !== this.getLoop()) {
+      return new RuntimeError(
+        `Task ${this} got Future ${future} attached to a different loop`,
+      );
+    }
     // JS calls then() a microtask after `await`: a cancel that came in
     // between must reach the awaited future, as it would have a moment
     // later, or an awaited task would be left running on its own.
@@ -210,8 +228,12 @@ export class Task<T = unknown> extends Future<T> {
       this.#mustCancel = true;
     }
     const cancel = this.takeCancelRequest();
-    if (cancel !== undefined) return cancel;
-    if (future.done()) return undefined;
+    if (cancel !== undefined || future.done()) {
+      // Code after a foreign await runs here too: it is a step as well.
+      this.resume();
+      return cancel;
+    }
+    this.#suspend();
     const waitingOn = this.#waitingOn;
     if (
       waitingOn === null || (waitingOn instanceof Future && waitingOn.done())
@@ -226,6 +248,16 @@ export class Task<T = unknown> extends Future<T> {
       (this.#waitingOn as Future<unknown>[]).push(future);
     }
     return undefined;
+  }
+
+  /** @internal The loop answered one of the task's awaits: a step begins. */
+  resume(): void {
+    if (!isRunningStep(this.#step)) this.#step = beginStep();
+  }
+
+  #suspend(): void {
+    endStep(this.#step);
+    this.#step = 0;
   }
 
   /** @internal Takes a pending cancel request as the error to throw. */
@@ -262,6 +294,7 @@ export class Task<T = unknown> extends Future<T> {
       return;
     }
     if (stepOwners !== null) noteStep(task);
+    task.resume();
     runAs(task, Task.#runBody);
   }
 
@@ -371,6 +404,7 @@ export class Task<T = unknown> extends Future<T> {
   }
 
   #finish(): void {
+    this.#suspend();
     this.#waitingOn = null;
     this.#unlink();
   }

@@ -1,0 +1,47 @@
+/**
+ * Which task steps are running now, so that the loop can keep each step
+ * atomic. An asyncio await of something ready (a done future, a free lock)
+ * does not suspend, but a JS `await` still takes a microtask hop, so a
+ * woken task's step is a chain of microtasks. The loop runs its next ready
+ * callback only once every step that began has ended: its task suspended
+ * on a pending future, or finished. A step left waiting on something the
+ * library cannot see (a foreign promise) is over once the microtask queue
+ * runs dry; the loop then forgets every step still counted.
+ *
+ * @module
+ */
+
+/** Bumped whenever the loop forgets the steps it counted. */
+let epoch = 1;
+/** Steps begun in this epoch and not ended. */
+let running = 0;
+
+/**
+ * Records that a step began; returns the token that ends it. A token is
+ * never 0, so 0 can stand for "no step".
+ */
+export function beginStep(): number {
+  running++;
+  return epoch;
+}
+
+/** Ends the step begun with `token`; a forgotten step or 0 ends nothing. */
+export function endStep(token: number): void {
+  if (token === epoch) running--;
+}
+
+/** True if the step begun with `token` is still counted. */
+export function isRunningStep(token: number): boolean {
+  return token === epoch;
+}
+
+/** True while some step that began has not ended. */
+export function stepsRunning(): boolean {
+  return running !== 0;
+}
+
+/** Forgets every step: called once the microtask queue ran dry. */
+export function forgetSteps(): void {
+  epoch++;
+  running = 0;
+}
