@@ -7,6 +7,7 @@ import { RuntimeError } from "../internal/errors.ts";
 import { currentOwner } from "../internal/context.ts";
 import { readEnv } from "../internal/env.ts";
 import { checkFunction } from "../internal/validate.ts";
+import { hasFailed } from "../tasks/future.ts";
 import { gather } from "../tasks/gather.ts";
 import { checkCoroutineFunction, type Task, tasksOf } from "../tasks/task.ts";
 import type { EventLoop } from "./event_loop.ts";
@@ -147,12 +148,10 @@ async function cancelAllTasks(loop: EventLoop): Promise<void> {
 }
 
 function reportFailure(loop: EventLoop, task: Task<unknown>): void {
-  if (task.cancelled()) return;
-  const exception = task.exception();
-  if (exception === null) return;
+  if (!hasFailed(task)) return;
   loop.callExceptionHandler({
     message: "Unhandled exception during run() shutdown",
-    exception,
+    exception: task.exception(),
     task,
   });
 }

@@ -14,7 +14,7 @@ import type { StreamEvents } from "../internal/stream_host.ts";
 import { checkFunction, describe } from "../internal/validate.ts";
 import type { EventLoop } from "../loop/event_loop.ts";
 import { getRunningLoop } from "../loop/events.ts";
-import type { Future } from "../tasks/future.ts";
+import { type Future, hasFailed } from "../tasks/future.ts";
 import { checkHost, checkLimit, checkOptions, checkPort } from "./checks.ts";
 import { type Holdable, waitOnHost } from "./host_wait.ts";
 import {
@@ -294,11 +294,10 @@ export class Server implements AsyncDisposable {
         transport.close();
         return;
       }
-      const exception = done.exception();
-      if (exception === null) return;
+      if (!hasFailed(done)) return;
       loop.callExceptionHandler({
         message: "Unhandled error in a startServer() client handler",
-        exception,
+        exception: done.exception(),
         transport,
       });
       transport.close();

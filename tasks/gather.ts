@@ -12,7 +12,7 @@ import {
   ensureFuture,
   type TaskCreator,
 } from "./ensure_future.ts";
-import { Future } from "./future.ts";
+import { Future, hasFailed } from "./future.ts";
 
 /** The value an awaitable gives: what `await` gives, or what a function's call gives. */
 export type ResultOf<A> = A extends () => infer R ? Awaited<R> : Awaited<A>;
@@ -112,9 +112,8 @@ class GatheringFuture extends Future<unknown[]> {
         this.setException(outcomeOf(child));
         return;
       }
-      const error = child.exception();
-      if (error !== null) {
-        this.setException(error);
+      if (hasFailed(child)) {
+        this.setException(child.exception());
         return;
       }
     }

@@ -10,7 +10,7 @@ import type { EventLoop } from "../loop/event_loop.ts";
 import { getRunningLoop } from "../loop/events.ts";
 import { currentTask } from "./current_task.ts";
 import { ExceptionGroup } from "./exception_group.ts";
-import type { Future } from "./future.ts";
+import { type Future, hasFailed } from "./future.ts";
 import type { Task, TaskOptions } from "./task.ts";
 
 /** What `taskGroup` runs: the body, given its `TaskGroup`. */
@@ -103,9 +103,8 @@ export class TaskGroup {
     if (this.#tasks.size === 0 && this.#onCompleted?.done() === false) {
       this.#onCompleted.setResult(true);
     }
-    if (task.cancelled()) return;
+    if (!hasFailed(task)) return;
     const error = task.exception();
-    if (error === null) return;
     this.#errors.push(error);
     if (this.#parent.done()) {
       this.#loop.callExceptionHandler({

@@ -8,7 +8,7 @@ import { checkSeconds, describe, isPromiseLike } from "../internal/validate.ts";
 import type { TimerHandle } from "../loop/handle.ts";
 import { getRunningLoop } from "../loop/events.ts";
 import { type Awaitable, ensureFuture } from "./ensure_future.ts";
-import { Future } from "./future.ts";
+import { Future, hasFailed } from "./future.ts";
 import type { ResultOf } from "./gather.ts";
 
 /** `wait` returns when any awaitable finishes or is cancelled. */
@@ -98,8 +98,7 @@ async function waitUntil<T>(
     left--;
     if (
       left <= 0 || returnWhen === FIRST_COMPLETED ||
-      (returnWhen === FIRST_EXCEPTION && !future.cancelled() &&
-        future.exception() !== null)
+      (returnWhen === FIRST_EXCEPTION && hasFailed(future))
     ) {
       timer?.cancel();
       release();
