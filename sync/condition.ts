@@ -109,8 +109,9 @@ export class Condition {
       }
     }
     if (!failed) return true;
-    // Notified but not returning normally: the notification goes on.
-    if (!waiter.cancelled()) this.#waiters.wakeOne();
+    // It may have been notified just before it failed: as in asyncio 3.13,
+    // another waiter is woken instead (a spurious wake-up is allowed).
+    this.#waiters.wakeOne();
     throw failure;
   }
 
