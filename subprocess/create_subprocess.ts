@@ -151,7 +151,13 @@ async function start(
   const child = spawnChild(request, {
     spawned: () => settle(null),
     failed: settle,
-    exited: (returncode) => processExited(process!, returncode),
+    // As in asyncio, the exit is seen by loop callbacks in order, not as
+    // the host reports it in the middle of a task's step.
+    exited: (returncode) => {
+      const exited = (code: number) => processExited(process!, code);
+      if (loop.isClosed()) exited(returncode);
+      else loop.callSoonInternal(exited, returncode);
+    },
   });
   process = makeProcess(loop, child, limit);
   try {
