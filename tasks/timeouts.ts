@@ -92,11 +92,12 @@ export class Timeout {
   reschedule(when: number | null): void {
     const deadline = checkWhen(when, "The deadline");
     if (this.#state !== ENTERED) {
-      throw new RuntimeError(
-        `Cannot reschedule a timeout that has ${
-          this.#state === EXITED ? "finished" : "expired"
-        }`,
-      );
+      const what = this.#state === EXITED
+        ? "has finished"
+        : this.#state === EXPIRING
+        ? "is expiring"
+        : "has expired";
+      throw new RuntimeError(`Cannot reschedule a timeout that ${what}`);
     }
     this.#when = deadline;
     this.#handle?.cancel();
