@@ -3,6 +3,7 @@
  * runtime that runs this file, and prints min, median and ratios.
  *
  *   deno task bench [--only W1,W2] [--rounds 5] [--warmup 1] [--scale 1]
+ *                   [--kinds aio,floor]   (skip the peers and CPython)
  *   bun bench/run.ts ...           node npm/bench/run.js ...
  *
  * @module
@@ -47,6 +48,7 @@ const plan: Plan = {
 };
 const only = option("only", "W1,W2,W3,W4,W5,W6,W7,W8,W8B,W9,W10,S1,S2,MEM")
   .split(",");
+const kinds = option("kinds", "").split(",").filter(Boolean);
 const overshoots = new Map<string, number>();
 
 const builders: Record<string, () => Workload | Promise<Workload>> = {
@@ -79,6 +81,7 @@ for (const id of only) {
   const workload = await build();
   const timings: Timing[] = [];
   for (const system of workload.systems) {
+    if (kinds.length > 0 && !kinds.includes(system.kind)) continue;
     timings.push(
       await measure(system, workload.checksum, plan.rounds, plan.warmup),
     );
