@@ -7,7 +7,7 @@
 import { TimeoutError } from "../internal/errors.ts";
 import { checkSeconds, describe } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
-import { Future } from "../tasks/future.ts";
+import { Future, onDone } from "../tasks/future.ts";
 
 /** The options `map()` takes after its iterables. */
 export interface MapOptions {
@@ -118,8 +118,8 @@ async function waitUntil(
   const wake = () => {
     if (!woken.done()) woken.setResult(undefined);
   };
-  future.addDoneCallback(wake);
-  const timer = loop.callAt(deadline, wake);
+  onDone(future, wake);
+  const timer = loop.callInternal(deadline, wake);
   try {
     await woken;
   } finally {

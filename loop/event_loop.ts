@@ -5,7 +5,14 @@
  * @module
  */
 import { RuntimeError } from "../internal/errors.ts";
-import { type ContextOwner, currentOwner, runAs } from "../internal/context.ts";
+import {
+  type CallbackContext,
+  callbackOwner,
+  captureContext,
+  type ContextOwner,
+  currentOwner,
+  runAs,
+} from "../internal/context.ts";
 import { armTimer, nextTurn } from "../internal/host.ts";
 import { Deque } from "../internal/deque.ts";
 import { MinHeap } from "../internal/heap.ts";
@@ -13,7 +20,7 @@ import { checkSignal, listen } from "../internal/signals.ts";
 import { forgetSteps, stepsRunning } from "../internal/steps.ts";
 import { reportUnretrieved } from "../internal/unretrieved.ts";
 import { checkFunction, checkSeconds, describe } from "../internal/validate.ts";
-import { Future } from "../tasks/future.ts";
+import { Future, onDone } from "../tasks/future.ts";
 import { wantCreationSites } from "../tasks/creation_site.ts";
 import { takeSteps, traceSteps } from "../tasks/step_trace.ts";
 import { type Awaitable, ensureFuture } from "../tasks/ensure_future.ts";
@@ -114,7 +121,7 @@ export class EventLoop implements AbstractEventLoop {
   #taskFactory: TaskFactory | null = null;
   #defaultExecutor: Executor | null = null;
   readonly #signalListeners = new Map<string, () => void>();
-  readonly #context: ContextOwner = { getLoop: () => this };
+  readonly #context: ContextOwner = callbackOwner(this);
 
   /**
    * In debug mode, callbacks and task steps that take longer than this
@@ -129,17 +136,25 @@ export class EventLoop implements AbstractEventLoop {
 
   // -- scheduling ----------------------------------------------------------
 
-  /** Schedules `callback(...args)` for the next iteration (FIFO). */
+  /**
+   * Schedules `callback(...args)` for the next iteration (FIFO), to run in
+   * the `AsyncLocalStorage` context of this call.
+   */
   callSoon<A extends unknown[]>(
     callback: (...args: A) => unknown,
     ...args: A
   ): Handle {
     checkFunction(callback, "The callback");
-    this.#checkOpen();
-    const handle = new Handle(callback, args, this);
-    this.#ready.add(handle);
-    if (this.#wake !== null) this.#wakeUp();
-    return handle;
+    return this.#schedule(null, callback, args, captureContext(this.#context));
+  }
+
+  /** @internal As `callAt`, or `callSoon` when `when` is null, for the library. */
+  callInternal<A extends unknown[]>(
+    when: number | null,
+    callback: (...args: A) => unknown,
+    ...args: A
+  ): Handle {
+    return this.#schedule(when, callback, args, null);
   }
 
   /** @internal As `callSoon(callback, arg)`, without a handle. */
@@ -163,7 +178,10 @@ export class EventLoop implements AbstractEventLoop {
     return this.callAt(this.time() + delay, callback, ...args);
   }
 
-  /** Schedules `callback(...args)` at loop time `when` (seconds). */
+  /**
+   * Schedules `callback(...args)` at loop time `when` (seconds), to run in
+   * the `AsyncLocalStorage` context of this call.
+   */
   callAt<A extends unknown[]>(
     when: number,
     callback: (...args: A) => unknown,
@@ -171,15 +189,26 @@ export class EventLoop implements AbstractEventLoop {
   ): TimerHandle {
     checkSeconds(when, "The deadline");
     checkFunction(callback, "The callback");
+    const context = captureContext(this.#context);
+    return this.#schedule(when, callback, args, context) as TimerHandle;
+  }
+
+  #schedule(
+    when: number | null,
+    callback: (...args: never[]) => unknown,
+    args: readonly unknown[],
+    context: CallbackContext | null,
+  ): Handle {
     this.#checkOpen();
-    const handle = new TimerHandle(
-      when,
-      this.#timerSequence++,
-      callback,
-      args,
-      this,
-    );
-    this.#timers.push(handle);
+    let handle: Handle;
+    if (when === null) {
+      handle = new Handle(callback, args, this, context);
+      this.#ready.add(handle);
+    } else {
+      const sequence = this.#timerSequence++;
+      handle = new TimerHandle(when, sequence, callback, args, this, context);
+      this.#timers.push(handle as TimerHandle);
+    }
     if (this.#wake !== null) this.#wakeUp();
     return handle;
   }
@@ -202,7 +231,11 @@ export class EventLoop implements AbstractEventLoop {
     if (this.#taskFactory !== null) {
       return this.#taskFactory(this, fn, options ?? {});
     }
-    return new Task(fn, { loop: this, name: options?.name });
+    return new Task(fn, {
+      loop: this,
+      name: options?.name,
+      eagerStart: options?.eagerStart,
+    });
   }
 
   /** Sets the factory used by `createTask`; `null` restores the default. */
@@ -243,7 +276,7 @@ export class EventLoop implements AbstractEventLoop {
     this.#checkCanRun();
     const target = ensureFuture(future, this);
     const stop = () => this.stop();
-    target.addDoneCallback(stop);
+    onDone(target, stop);
     try {
       await this.runForever();
     } finally {
@@ -431,10 +464,11 @@ export class EventLoop implements AbstractEventLoop {
     checkFunction(callback, "The signal handler");
     this.#checkOpen();
     this.removeSignalHandler(signal);
+    const context = captureContext(this.#context);
     this.#signalListeners.set(
       signal,
       listen(signal, () => {
-        if (!this.#closed) this.callSoon(callback, ...args);
+        if (!this.#closed) this.#schedule(null, callback, args, context);
       }),
     );
   }

@@ -5,12 +5,14 @@
  * @module
  */
 
+import { type CallbackContext, callIn } from "../internal/context.ts";
+
 /** What a handle reports to its loop; kept minimal to avoid a cycle. */
 export interface HandleOwner {
   /** Reports an error thrown by a callback. */
   callExceptionHandler(context: Record<string, unknown>): void;
   /** Told when a timer is cancelled, so the heap can be pruned. */
-  timerHandleCancelled(handle: TimerHandle): void;
+  timerHandleCancelled?(handle: TimerHandle): void;
 }
 
 /**
@@ -35,6 +37,8 @@ export interface HandleOwner {
 export class Handle {
   #callback: ((...args: never[]) => unknown) | null;
   #args: readonly unknown[];
+  /** The scheduler's context, or null for the library's own callbacks. */
+  #context: CallbackContext | null;
   #cancelled = false;
   /** The loop that owns the handle. */
   protected readonly owner: HandleOwner;
@@ -44,10 +48,12 @@ export class Handle {
     callback: (...args: never[]) => unknown,
     args: readonly unknown[],
     owner: HandleOwner,
+    context: CallbackContext | null = null,
   ) {
     this.#callback = callback;
     this.#args = args;
     this.owner = owner;
+    this.#context = context;
   }
 
   /** Stops the callback from running; harmless once it ran. */
@@ -56,6 +62,7 @@ export class Handle {
     this.#cancelled = true;
     this.#callback = null;
     this.#args = [];
+    this.#context = null;
   }
 
   /** True once `cancel()` was called. */
@@ -77,7 +84,9 @@ export class Handle {
     const callback = this.#callback as ((...args: unknown[]) => unknown);
     if (callback === null) return;
     try {
-      callback(...this.#args);
+      const context = this.#context;
+      if (context === null) callback(...this.#args);
+      else callIn(context, callback, this.#args);
     } catch (exception) {
       this.owner.callExceptionHandler({
         message: `Exception in callback ${callback.name || "anonymous"}`,
@@ -116,8 +125,9 @@ export class TimerHandle extends Handle {
     callback: (...args: never[]) => unknown,
     args: readonly unknown[],
     owner: HandleOwner,
+    context: CallbackContext | null = null,
   ) {
-    super(callback, args, owner);
+    super(callback, args, owner, context);
     this.#when = when;
     this.sequence = sequence;
   }
@@ -131,6 +141,6 @@ export class TimerHandle extends Handle {
   override cancel(): void {
     if (this.cancelled()) return;
     super.cancel();
-    this.owner.timerHandleCancelled(this);
+    this.owner.timerHandleCancelled?.(this);
   }
 }

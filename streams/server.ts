@@ -14,7 +14,7 @@ import type { StreamEvents } from "../internal/stream_host.ts";
 import { checkFunction, describe } from "../internal/validate.ts";
 import type { EventLoop } from "../loop/event_loop.ts";
 import { getRunningLoop } from "../loop/events.ts";
-import { type Future, hasFailed } from "../tasks/future.ts";
+import { type Future, hasFailed, onDone } from "../tasks/future.ts";
 import { checkHost, checkLimit, checkOptions, checkPort } from "./checks.ts";
 import { type Holdable, waitOnHost } from "./host_wait.ts";
 import {
@@ -289,7 +289,7 @@ export class Server implements AsyncDisposable {
     this.#clients.add(transport);
     const writer = makeStreamWriter(transport, reader);
     const task = loop.createTask(() => this.#handler(reader, writer));
-    task.addDoneCallback((done) => {
+    onDone(task, (done) => {
       if (done.cancelled()) {
         transport.close();
         return;

@@ -10,7 +10,7 @@ import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import type { Handle } from "../loop/handle.ts";
 import { getRunningLoop } from "../loop/events.ts";
 import { type Awaitable, ensureFuture } from "./ensure_future.ts";
-import { Future } from "./future.ts";
+import { Future, onDone } from "./future.ts";
 import type { ResultOf } from "./gather.ts";
 import { checkCollection } from "./wait.ts";
 
@@ -70,9 +70,12 @@ export class AsCompleted<T>
     this.#loop = loop;
     this.#todo = todo;
     this.#left = todo.size;
-    for (const future of todo) future.addDoneCallback(this.#onCompletion);
+    for (const future of todo) onDone(future, this.#onCompletion);
     if (todo.size > 0 && timeout !== null) {
-      this.#timer = loop.callLater(timeout, () => this.#onTimeout());
+      this.#timer = loop.callInternal(
+        loop.time() + timeout,
+        () => this.#onTimeout(),
+      );
     }
   }
 

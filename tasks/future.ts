@@ -5,6 +5,10 @@
  */
 import { CancelledError, InvalidStateError } from "../internal/errors.ts";
 import {
+  type CallbackContext,
+  callbackOwner,
+  callIn,
+  captureContext,
   type ContextOwner,
   currentOwner,
   runningLoop,
@@ -19,6 +23,7 @@ import {
 } from "./creation_site.ts";
 import { noteStep, stepOwners } from "./step_trace.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
+import { Handle } from "../loop/handle.ts";
 
 const PENDING = 0;
 const FINISHED = 1;
@@ -28,7 +33,29 @@ const STATE_NAMES = ["pending", "finished", "cancelled", "finished"] as const;
 
 /** Stored loosely typed so that `Future<T>` stays covariant in `T`. */
 type DoneCallback = (future: never) => unknown;
-type Waiter = DoneCallback | Awaiter;
+type Waiter = DoneCallback | ContextCallback | Awaiter;
+
+/** A user's done callback, run in the context it was added in. */
+class ContextCallback {
+  constructor(
+    readonly callback: DoneCallback,
+    readonly context: CallbackContext,
+    readonly future: Future<unknown>,
+  ) {}
+
+  static run(entry: ContextCallback): void {
+    try {
+      callIn(entry.context, entry.callback, [entry.future]);
+    } catch (exception) {
+      const loop = entry.future.getLoop();
+      loop.callExceptionHandler({
+        message: `Exception in callback ${entry.callback.name || "anonymous"}`,
+        exception,
+        handle: new Handle(entry.callback, [entry.future], loop),
+      });
+    }
+  }
+}
 
 /** Receives the resolving functions of the awaiter being built. */
 let building: Awaiter;
@@ -76,6 +103,15 @@ class Awaiter {
     }
   }
 }
+
+/**
+ * As `addDoneCallback`, without copying the caller's context: for the
+ * library's own callbacks, which read no user context.
+ */
+export let onDone: <T>(
+  future: Future<T>,
+  callback: (future: Future<T>) => unknown,
+) => void;
 
 /** Settles a future and wakes its awaiters at once; for loop callbacks. */
 export let resolveNow: <T>(future: Future<T>, value: T) => void;
@@ -139,6 +175,13 @@ export class Future<T = unknown> implements PromiseLike<T> {
       future.#wake(true);
     };
     hasFailed = (future) => future.#state === FAILED;
+    onDone = (future, callback) => {
+      if (future.#state !== PENDING) {
+        future.#loop.callSoonInternal(callback, future);
+      } else {
+        future.#addWaiter(callback as DoneCallback);
+      }
+    };
   }
 
   /** The loop the future belongs to. */
@@ -223,14 +266,21 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /**
    * Calls `callback(future)` from the loop's ready queue once the future is
-   * done (at once, scheduled, if it already is).
+   * done (at once, scheduled, if it already is), in the `AsyncLocalStorage`
+   * context of this call.
    */
   addDoneCallback(callback: (future: Future<T>) => unknown): void {
     checkFunction(callback, "The done callback");
+    const context = captureContext(callbackOwner(this.#loop));
+    const entry = new ContextCallback(
+      callback as DoneCallback,
+      context,
+      this as Future<unknown>,
+    );
     if (this.#state !== PENDING) {
-      this.#loop.callSoonInternal(callback, this);
+      this.#loop.callSoonInternal(ContextCallback.run, entry);
     } else {
-      this.#addWaiter(callback as DoneCallback);
+      this.#addWaiter(entry);
     }
   }
 
@@ -238,12 +288,15 @@ export class Future<T = unknown> implements PromiseLike<T> {
   removeDoneCallback(callback: (future: Future<T>) => unknown): number {
     const callbacks = this.#callbacks;
     if (callbacks === null) return 0;
+    const other = (entry: Waiter) =>
+      entry !== callback &&
+      !(entry instanceof ContextCallback && entry.callback === callback);
     if (!Array.isArray(callbacks)) {
-      if (callbacks !== callback) return 0;
+      if (other(callbacks)) return 0;
       this.#callbacks = null;
       return 1;
     }
-    const kept = callbacks.filter((entry) => entry !== callback);
+    const kept = callbacks.filter(other);
     this.#callbacks = kept;
     return callbacks.length - kept.length;
   }
@@ -353,6 +406,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
   #schedule(entry: Waiter, now: boolean): void {
     if (typeof entry === "function") {
       this.#loop.callSoonInternal(entry, this as never);
+    } else if (entry instanceof ContextCallback) {
+      this.#loop.callSoonInternal(ContextCallback.run, entry);
     } else if (now) {
       this.#deliver(entry);
     } else {

@@ -4,7 +4,7 @@
  * @module
  */
 import { type Awaitable, ensureFuture } from "./ensure_future.ts";
-import { Future } from "./future.ts";
+import { Future, onDone } from "./future.ts";
 
 /**
  * Returns a `Future` that follows `aw` (a `Future`/`Task`, a promise, or
@@ -62,7 +62,7 @@ export function shield<T>(aw: Awaitable<T>): Future<T> {
   const onOuterDone = () => {
     if (!inner.done()) inner.removeDoneCallback(onInnerDone);
   };
-  inner.addDoneCallback(onInnerDone);
-  outer.addDoneCallback(onOuterDone);
+  onDone(inner, onInnerDone);
+  onDone(outer, onOuterDone);
   return outer;
 }

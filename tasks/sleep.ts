@@ -18,7 +18,8 @@ class SleepFuture<T> extends Future<T> {
     super(loop);
     this.#value = value;
     if (seconds > 0) {
-      this.#timer = loop.callLater(seconds, SleepFuture.#expire, this);
+      const when = loop.time() + seconds;
+      this.#timer = loop.callInternal(when, SleepFuture.#expire, this);
     } else {
       // Nothing to clear on cancel: resolveNow ignores a done future.
       this.#timer = null;

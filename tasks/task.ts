@@ -5,7 +5,13 @@
  * @module
  */
 import { CancelledError, RuntimeError } from "../internal/errors.ts";
-import { currentOwner, runAs, runningLoop } from "../internal/context.ts";
+import {
+  callIn,
+  captureContext,
+  currentOwner,
+  deferInContext,
+  runningLoop,
+} from "../internal/context.ts";
 import { checkFunction, isPromiseLike } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import { Future } from "./future.ts";
@@ -17,6 +23,13 @@ import { beginStep, endStep, isRunningStep } from "../internal/steps.ts";
 export interface TaskOptions {
   /** The task's name; `Task-N` when omitted. */
   name?: string | null;
+  /**
+   * Runs the body at once, inside `createTask`, up to its first `await`
+   * (asyncio's `eager_start`); the rest of that first step runs before the
+   * loop's next callback. A body that returns without awaiting leaves the
+   * task done when `createTask` returns. Only while the loop runs.
+   */
+  eagerStart?: boolean | null;
 }
 
 /** Options for `new Task()`: a name and the loop to run on. */
@@ -86,6 +99,8 @@ export function checkCoroutineFunction(fn: unknown, api: string): void {
  */
 export class Task<T = unknown> extends Future<T> {
   #fn: (() => T | PromiseLike<T>) | null;
+  /** Starts the first step in the creator's context; null once called. */
+  #go: (() => void) | null;
   #name: string | number;
   #mustCancel = false;
   #cancelRequests = 0;
@@ -112,7 +127,23 @@ export class Task<T = unknown> extends Future<T> {
     // The default name is formatted only when asked for: tasks are hot.
     this.#name = options?.name == null ? ++taskCounter : String(options.name);
     this.#link();
+    if (options?.eagerStart && this.getLoop().isRunning()) {
+      this.#go = null;
+      this.#startEagerly();
+      return;
+    }
+    this.#go = deferInContext(this as Task<unknown>, Task.#runBody);
     this.getLoop().callSoonInternal(Task.#start, this as Task<unknown>);
+  }
+
+  /**
+   * The first step, run now in a copy of the creator's context, as
+   * CPython's: what the body sets there does not reach the creator.
+   */
+  #startEagerly(): void {
+    if (stepOwners !== null) noteStep(this);
+    this.resume();
+    callIn(captureContext(this as Task<unknown>), Task.#runBody, []);
   }
 
   /** The task's name. */
@@ -286,7 +317,9 @@ export class Task<T = unknown> extends Future<T> {
   }
 
   static #start(task: Task<unknown>): void {
-    if (task.done() || task.#fn === null) return;
+    const go = task.#go;
+    task.#go = null;
+    if (task.done() || go === null) return;
     if (task.#mustCancel) {
       task.#fn = null;
       task.#mustCancel = false;
@@ -295,11 +328,11 @@ export class Task<T = unknown> extends Future<T> {
     }
     if (stepOwners !== null) noteStep(task);
     task.resume();
-    runAs(task, Task.#runBody);
+    go();
   }
 
   /**
-   * Calls the body inside the task's context and follows its outcome, as
+   * Calls the body in the task's context and follows its outcome, as
    * `await fn()` would, without an async frame or closures per task: a
    * native promise's reaction runs in the context it was registered in,
    * so the static handlers find their task as the current owner.

@@ -10,7 +10,7 @@ import type { EventLoop } from "../loop/event_loop.ts";
 import { getRunningLoop } from "../loop/events.ts";
 import { currentTask } from "./current_task.ts";
 import { ExceptionGroup } from "./exception_group.ts";
-import { type Future, hasFailed } from "./future.ts";
+import { type Future, hasFailed, onDone } from "./future.ts";
 import type { Task, TaskOptions } from "./task.ts";
 
 /** What `taskGroup` runs: the body, given its `TaskGroup`. */
@@ -80,7 +80,7 @@ export class TaskGroup {
     }
     const task = this.#loop.createTask(fn, options);
     this.#tasks.add(task);
-    task.addDoneCallback(this.#onTaskDone);
+    onDone(task, this.#onTaskDone);
     return task;
   }
 

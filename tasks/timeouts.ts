@@ -104,9 +104,8 @@ export class Timeout {
     this.#handle = null;
     if (deadline === null) return;
     const loop = this.#task.getLoop();
-    this.#handle = deadline <= loop.time()
-      ? loop.callSoon(Timeout.#expire, this)
-      : loop.callAt(deadline, Timeout.#expire, this);
+    const at = deadline <= loop.time() ? null : deadline;
+    this.#handle = loop.callInternal(at, Timeout.#expire, this);
   }
 
   /** True once the deadline has passed and the block was cancelled. */

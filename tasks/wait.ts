@@ -5,10 +5,10 @@
  * @module
  */
 import { checkSeconds, describe, isPromiseLike } from "../internal/validate.ts";
-import type { TimerHandle } from "../loop/handle.ts";
+import type { Handle } from "../loop/handle.ts";
 import { getRunningLoop } from "../loop/events.ts";
 import { type Awaitable, ensureFuture } from "./ensure_future.ts";
-import { Future, hasFailed } from "./future.ts";
+import { Future, hasFailed, onDone } from "./future.ts";
 import type { ResultOf } from "./gather.ts";
 
 /** `wait` returns when any awaitable finishes or is cancelled. */
@@ -91,8 +91,10 @@ async function waitUntil<T>(
   const release = () => {
     if (!waiter.done()) waiter.setResult();
   };
-  let timer: TimerHandle | null = null;
-  if (timeout !== null) timer = loop.callLater(timeout, release);
+  let timer: Handle | null = null;
+  if (timeout !== null) {
+    timer = loop.callInternal(loop.time() + timeout, release);
+  }
   let left = futures.size;
   const onCompletion = (future: Future<T>) => {
     left--;
@@ -104,7 +106,7 @@ async function waitUntil<T>(
       release();
     }
   };
-  for (const future of futures) future.addDoneCallback(onCompletion);
+  for (const future of futures) onDone(future, onCompletion);
   try {
     await waiter;
   } finally {

@@ -7,7 +7,7 @@
 import { CancelledError, TimeoutError } from "../internal/errors.ts";
 import { checkSeconds } from "../internal/validate.ts";
 import { type Awaitable, ensureFuture } from "./ensure_future.ts";
-import { Future } from "./future.ts";
+import { Future, onDone } from "./future.ts";
 import { timeout } from "./timeouts.ts";
 
 /**
@@ -19,7 +19,7 @@ async function cancelAndWait(future: Future<unknown>): Promise<void> {
   const release = () => {
     if (!waiter.done()) waiter.setResult();
   };
-  future.addDoneCallback(release);
+  onDone(future, release);
   try {
     future.cancel();
     await waiter;
