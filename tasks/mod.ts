@@ -17,6 +17,14 @@ export { Future } from "./future.ts";
 export { Task } from "./task.ts";
 export type { NewTaskOptions, TaskOptions } from "./task.ts";
 export { createTask } from "./create_task.ts";
+export {
+  createEagerTaskFactory,
+  eagerTaskFactory,
+} from "./eager_task_factory.ts";
+export type {
+  EagerTaskFactory,
+  TaskConstructor,
+} from "./eager_task_factory.ts";
 export { ensureFuture } from "./ensure_future.ts";
 export type { Awaitable, TaskCreator } from "./ensure_future.ts";
 export { allTasks, currentTask } from "./current_task.ts";
