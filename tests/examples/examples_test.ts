@@ -88,4 +88,9 @@ describe("examples", () => {
       assert.deepEqual(output.trimEnd().split("\n"), lines);
     });
   }
+
+  it("deposit loses no deposit: awaits that do not suspend keep a step whole", async () => {
+    const output = await runScript(example("deposit"));
+    assert.equal(output.trim(), "5");
+  });
 });
