@@ -1,5 +1,5 @@
 /**
- * Runs the workloads of shared/bench-workloads.md side by side on the
+ * Runs the benchmark workloads W1-W10, S1, S2 and MEM side by side on the
  * runtime that runs this file, and prints min, median and ratios.
  *
  *   deno task bench [--only W1,W2] [--rounds 5] [--warmup 1] [--scale 1]

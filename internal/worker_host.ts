@@ -3,7 +3,7 @@
  * channel. `node:worker_threads` is used on Deno, Bun and Node alike: it is
  * the only worker that all three can terminate while it is busy, and the
  * only one that can be unref'd on Deno (Deno's web `Worker` can do
- * neither; measured in shared/runtime-facts.md).
+ * neither: measured on Deno 2.9, Bun 1.4 and Node 20).
  *
  * @module
  */

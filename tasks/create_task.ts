@@ -8,9 +8,11 @@ import type { Task, TaskOptions } from "./task.ts";
 
 /**
  * Wraps the async function `fn` in a `Task` on the running loop. The task
- * starts on the loop's next iteration, not inside this call. Passing a
- * promise instead of a function is a `TypeError`: write
- * `createTask(() => work())`.
+ * starts on the loop's next iteration, not inside this call (unless
+ * `eagerStart` asks for it), in the `AsyncLocalStorage` context of this
+ * call, as asyncio copies the contextvars. Each step of the task, from one
+ * await that suspends to the next, runs whole. Passing a promise instead of
+ * a function is a `TypeError`: write `createTask(() => work())`.
  *
  * @example Two tasks interleaving
  * ```ts
