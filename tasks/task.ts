@@ -8,9 +8,12 @@ import { CancelledError, RuntimeError } from "../internal/errors.ts";
 import {
   callIn,
   captureContext,
+  captureStart,
   currentOwner,
-  deferInContext,
+  runAs,
   runningLoop,
+  type StartContext,
+  startIn,
 } from "../internal/context.ts";
 import { checkFunction, isPromiseLike } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
@@ -99,8 +102,8 @@ export function checkCoroutineFunction(fn: unknown, api: string): void {
  */
 export class Task<T = unknown> extends Future<T> {
   #fn: (() => T | PromiseLike<T>) | null;
-  /** Starts the first step in the creator's context; null once called. */
-  #go: (() => void) | null;
+  /** The creator's context, for the first step; null once used. */
+  #context: StartContext | null;
   #name: string | number;
   #mustCancel = false;
   #cancelRequests = 0;
@@ -128,11 +131,11 @@ export class Task<T = unknown> extends Future<T> {
     this.#name = options?.name == null ? ++taskCounter : String(options.name);
     this.#link();
     if (options?.eagerStart && this.getLoop().isRunning()) {
-      this.#go = null;
+      this.#context = null;
       this.#startEagerly();
       return;
     }
-    this.#go = deferInContext(this as Task<unknown>, Task.#runBody);
+    this.#context = captureStart();
     this.getLoop().callSoonInternal(Task.#start, this as Task<unknown>);
   }
 
@@ -317,9 +320,9 @@ export class Task<T = unknown> extends Future<T> {
   }
 
   static #start(task: Task<unknown>): void {
-    const go = task.#go;
-    task.#go = null;
-    if (task.done() || go === null) return;
+    const context = task.#context;
+    task.#context = null;
+    if (task.done() || context === null) return;
     if (task.#mustCancel) {
       task.#fn = null;
       task.#mustCancel = false;
@@ -328,7 +331,12 @@ export class Task<T = unknown> extends Future<T> {
     }
     if (stepOwners !== null) noteStep(task);
     task.resume();
-    go();
+    startIn(context, Task.#firstStep, task);
+  }
+
+  /** Runs in the creator's context: the task becomes the owner here. */
+  static #firstStep(task: Task<unknown>): void {
+    runAs(task, Task.#runBody);
   }
 
   /**
