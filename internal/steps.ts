@@ -11,6 +11,18 @@
  * @module
  */
 
+/** Resolves the loop's wait once no step runs; null while none waits. */
+let wakeLoop: (() => void) | null = null;
+function keepWake(resolve: () => void): void {
+  wakeLoop = resolve;
+}
+
+function stepsOver(): void {
+  const wake = wakeLoop;
+  wakeLoop = null;
+  wake?.();
+}
+
 /** Bumped whenever the loop forgets the steps it counted. */
 let epoch = 1;
 /** Steps begun in this epoch and not ended. */
@@ -27,7 +39,7 @@ export function beginStep(): number {
 
 /** Ends the step begun with `token`; a forgotten step or 0 ends nothing. */
 export function endStep(token: number): void {
-  if (token === epoch) running--;
+  if (token === epoch && --running === 0) stepsOver();
 }
 
 /** True if the step begun with `token` is still counted. */
@@ -40,8 +52,17 @@ export function stepsRunning(): boolean {
   return running !== 0;
 }
 
-/** Forgets every step: called once the microtask queue ran dry. */
+/** Resolves once no step runs; for the loop, while `stepsRunning()`. */
+export function stepsEnded(): Promise<void> {
+  return new Promise(keepWake);
+}
+
+/**
+ * Forgets every step, ending the loop's wait: called once the microtask
+ * queue ran dry while a step was counted, so it waits on foreign work.
+ */
 export function forgetSteps(): void {
   epoch++;
   running = 0;
+  stepsOver();
 }

@@ -17,7 +17,7 @@ import { armTimer, nextTurn } from "../internal/host.ts";
 import { Deque } from "../internal/deque.ts";
 import { MinHeap } from "../internal/heap.ts";
 import { checkSignal, listen } from "../internal/signals.ts";
-import { forgetSteps, stepsRunning } from "../internal/steps.ts";
+import { forgetSteps, stepsEnded, stepsRunning } from "../internal/steps.ts";
 import { reportUnretrieved } from "../internal/unretrieved.ts";
 import { checkFunction, checkSeconds, describe } from "../internal/validate.ts";
 import { Future, onDone } from "../tasks/future.ts";
@@ -74,12 +74,8 @@ const heapOrder = (a: TimerHandle, b: TimerHandle): boolean =>
 /** The longest the loop runs busy iterations before the host gets a turn. */
 const HOST_TURN_MS = 1;
 
-/**
- * Microtask hops the loop waits for a running step to end before it lets
- * the microtask queue run dry instead; either way the step runs whole, so
- * this only trades a hop's cost against a host turn's.
- */
-const HOPS_BEFORE_DRAIN = 64;
+/** Microtask hops the loop polls for a running step's end before waiting. */
+const HOPS_BEFORE_WAIT = 4;
 
 /** A heap this large, more than half cancelled, is rebuilt (as CPython). */
 const MIN_HEAP_TO_PRUNE = 100;
@@ -121,6 +117,8 @@ export class EventLoop implements AbstractEventLoop {
   #taskFactory: TaskFactory | null = null;
   #defaultExecutor: Executor | null = null;
   readonly #signalListeners = new Map<string, () => void>();
+  /** A host turn is asked for, to end waits on steps that wait on foreign work. */
+  #drainCheckArmed = false;
   readonly #context: ContextOwner = callbackOwner(this);
 
   /**
@@ -558,11 +556,14 @@ export class EventLoop implements AbstractEventLoop {
       // The step this callback woke or started runs whole before the next
       // callback, as in asyncio: a task suspends only on a pending future.
       if (stepsRunning()) {
-        let hops = 0;
-        do await undefined; while (
-          stepsRunning() && ++hops < HOPS_BEFORE_DRAIN
-        );
-        if (stepsRunning()) await this.#drainMicrotasks();
+        // Most steps end within a few microtask hops, which cost less than
+        // a promise to be woken by; a longer step wakes the loop as it ends.
+        let hops = HOPS_BEFORE_WAIT;
+        do await undefined; while (stepsRunning() && --hops > 0);
+        if (stepsRunning()) {
+          this.#armDrainCheck();
+          await stepsEnded();
+        }
       }
       if (debug) {
         const seconds = (performance.now() - start) / 1000;
@@ -585,13 +586,21 @@ export class EventLoop implements AbstractEventLoop {
   }
 
   /**
-   * Waits for the host's next turn, which comes only once the microtask
-   * queue is empty: every step still counted then waits on foreign work.
+   * Asks for a host turn, which comes only once the microtask queue is
+   * empty: a step still counted then waits on foreign work, and is
+   * forgotten so that the loop goes on. One is enough for any number of
+   * waits until it comes.
    */
-  async #drainMicrotasks(): Promise<void> {
-    await new Promise<void>(nextTurn);
-    forgetSteps();
+  #armDrainCheck(): void {
+    if (this.#drainCheckArmed) return;
+    this.#drainCheckArmed = true;
+    nextTurn(this.#drainCheck);
   }
+
+  readonly #drainCheck = (): void => {
+    this.#drainCheckArmed = false;
+    if (stepsRunning()) forgetSteps();
+  };
 
   #idle(): Promise<void> {
     return new Promise((resolve) => {
