@@ -79,8 +79,13 @@ export class TaskGroup {
       );
     }
     const task = this.#loop.createTask(fn, options);
-    this.#tasks.add(task);
-    onDone(task, this.#onTaskDone);
+    // An eager task may be done already: it counts at once, as in CPython.
+    if (task.done()) {
+      this.#onTaskDone(task);
+    } else {
+      this.#tasks.add(task);
+      onDone(task, this.#onTaskDone);
+    }
     return task;
   }
 
