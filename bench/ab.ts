@@ -1,0 +1,140 @@
+/**
+ * Before/after in one process: the library's side of W1, W2, W3, W4 and W9
+ * on two or more checkouts of this repository, rounds interleaved, so that
+ * a noisy machine slows every checkout alike. Prints min and median per
+ * checkout and the ratio of each to the first.
+ *
+ *   git worktree add /tmp/before <commit>
+ *   deno run -A bench/ab.ts /tmp/before,. [--scale 4] [--rounds 9] [--only W1,W4]
+ *   node_modules/.bin/bun bench/ab.ts /tmp/before,. ...
+ *   node npm/bench/ab.js /tmp/before,. ...   (each checkout built: scripts/build_npm.mjs)
+ *
+ * @module
+ */
+import process from "node:process";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { sum } from "./harness.ts";
+
+// deno-lint-ignore no-explicit-any
+type Library = any;
+
+function option(name: string, fallback: string): string {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 && process.argv[at + 1] ? process.argv[at + 1] : fallback;
+}
+
+const scale = Number(option("scale", "4"));
+const rounds = Number(option("rounds", "9"));
+const only = option("only", "W1,W2,W3,W4,W9").split(",");
+const roots = (process.argv[2] ?? "").split(",").filter(Boolean);
+if (roots.length < 2 || roots[0].startsWith("--")) {
+  throw new TypeError("Usage: ab.ts BEFORE,AFTER[,...] [--scale 4]");
+}
+/** The npm build runs as JavaScript and loads each checkout's build. */
+const entry = import.meta.url.endsWith(".js") ? "npm/mod.js" : "mod.ts";
+const n = Math.round(100_000 / scale);
+
+/** Each workload as its `@aio/asyncio` system in bench/workloads/ runs it. */
+const workloads: Record<string, (m: Library) => Promise<number>> = {
+  W1: (m) =>
+    m.run(async () => {
+      const tasks = [];
+      for (let i = 0; i < n; i++) {
+        tasks.push(m.createTask(async () => {
+          await m.sleep(0);
+          return i;
+        }));
+      }
+      return sum(await m.gather(tasks));
+    }),
+  W2: (m) =>
+    m.run(async () => {
+      const future = m.getRunningLoop().createFuture();
+      future.setResult(1);
+      let total = 0;
+      for (let i = 0; i < n * 10; i++) total += await future;
+      return total;
+    }),
+  W3: (m) =>
+    m.run(async () => {
+      const lock = new m.Lock();
+      let counter = 0;
+      const worker = async () => {
+        for (let r = 0; r < 10_000 / scale; r++) {
+          await lock.acquire();
+          try {
+            await m.sleep(0);
+            counter++;
+          } finally {
+            lock.release();
+          }
+        }
+      };
+      await m.gather(Array.from({ length: 100 }, () => m.createTask(worker)));
+      return counter;
+    }),
+  W4: (m) =>
+    m.run(async () => {
+      const semaphore = new m.Semaphore(10);
+      const job = async (i: number) => {
+        await semaphore.acquire();
+        try {
+          await m.sleep(0);
+          return i;
+        } finally {
+          semaphore.release();
+        }
+      };
+      const tasks = [];
+      for (let i = 0; i < n; i++) tasks.push(m.createTask(() => job(i)));
+      return sum(await m.gather(tasks));
+    }),
+  W9: (m) =>
+    m.run(async () => {
+      const tasks = [];
+      for (let i = 0; i < n; i++) {
+        tasks.push(m.createTask(() => m.sleep(3600)));
+      }
+      await m.sleep(0);
+      for (const task of tasks) task.cancel();
+      return (await m.gather(tasks, { returnExceptions: true })).length;
+    }),
+};
+
+const libraries: Library[] = [];
+for (const root of roots) {
+  libraries.push(await import(pathToFileURL(resolve(root, entry)).href));
+}
+const name = (root: string) => root.replace(/\/$/, "").split("/").pop();
+console.log(
+  `# scale 1/${scale}, ${rounds} rounds after a warm-up, min / median ms`,
+);
+for (const id of only) {
+  const workload = workloads[id];
+  if (workload === undefined) throw new RangeError(`Unknown workload ${id}`);
+  const times: number[][] = roots.map(() => []);
+  for (let round = 0; round <= rounds; round++) {
+    // Alternate the order, so that no checkout always runs after another.
+    const order = roots.map((_, i) => round % 2 ? i : roots.length - 1 - i);
+    for (const i of order) {
+      const start = performance.now();
+      const result = await workload(libraries[i]);
+      const ms = performance.now() - start;
+      if (typeof result !== "number" || Number.isNaN(result)) {
+        throw new Error(`${id} on ${roots[i]} returned ${result}`);
+      }
+      if (round > 0) times[i].push(ms);
+    }
+  }
+  const stats = times.map((t) => {
+    const sorted = t.sort((a, b) => a - b);
+    return { min: sorted[0], median: sorted[sorted.length >> 1] };
+  });
+  const cells = stats.map((s, i) =>
+    `${name(roots[i])} ${s.min.toFixed(1)} / ${s.median.toFixed(1)}` +
+    (i === 0 ? "" : ` (${(s.min / stats[0].min).toFixed(2)}x min)`)
+  );
+  console.log(`${id}: ${cells.join(" | ")}`);
+}
+process.exit(0);
