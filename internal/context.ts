@@ -1,8 +1,13 @@
 /**
  * The ambient context: which loop, and which task, the running code belongs
- * to, carried across every `await` by `AsyncLocalStorage`. Kept behind this
- * one module so it can move to the standard `AsyncContext` once runtimes
- * ship it.
+ * to, carried across every `await` by `AsyncLocalStorage`; and copies of the
+ * whole context (a user's own `AsyncLocalStorage` values with it) taken
+ * where work is scheduled, as asyncio copies contextvars. A callback's copy
+ * must run it synchronously, at its place in the ready queue; a task's
+ * first step may start on the next microtask, as the loop waits for it, so
+ * its copy is taken by whatever each runtime makes cheapest. Kept behind
+ * this one module so it can move to the standard `AsyncContext` once
+ * runtimes ship it.
  *
  * @module
  */
@@ -86,12 +91,14 @@ export function callIn(
   );
 }
 
+type Snapshot = <A>(fn: (arg: A) => void, arg: A) => void;
+
 /**
  * A context taken at one point, for code started in it later: a task's
- * first step runs in its creator's context. What it is depends on the
+ * first step runs in its creator's context. Which kind depends on the
  * runtime (see `captureStart`).
  */
-export type StartContext = unknown;
+export type StartContext = AsyncResource | Snapshot | (() => void);
 
 /**
  * How each runtime takes a context at least cost, measured: on Deno each
@@ -105,8 +112,6 @@ const START_BY = "Deno" in globalThis
   : "Bun" in globalThis
   ? "snapshot"
   : "resource";
-
-type Snapshot = <A>(fn: (arg: A) => void, arg: A) => void;
 
 /** Receives the resolving function of the reaction being built. */
 let opener: (() => void) | undefined;

@@ -11,10 +11,15 @@
  * @module
  */
 
-/** Resolves the loop's wait once no step runs; null while none waits. */
+/** Resolves the loops' waits once no step runs; null while none waits. */
 let wakeLoop: (() => void) | null = null;
 function keepWake(resolve: () => void): void {
-  wakeLoop = resolve;
+  // Two loops may run side by side, each waiting: both are woken.
+  const earlier = wakeLoop;
+  wakeLoop = earlier === null ? resolve : () => {
+    earlier();
+    resolve();
+  };
 }
 
 function stepsOver(): void {

@@ -154,3 +154,34 @@ describe("A future of another loop", () => {
     });
   }
 });
+
+describe("Two loops run side by side from outside any loop", () => {
+  it("each runs its tasks' steps whole and finishes", async () => {
+    const work = (name: string) => async () => {
+      const order: string[] = [];
+      for (let i = 0; i < 50; i++) {
+        const task = createTask(async () => {
+          order.push(`${name}${i} start`);
+          await sleep(0);
+          await null; // a foreign await: its own step
+          order.push(`${name}${i} end`);
+          return i;
+        });
+        await task;
+      }
+      return order.length;
+    };
+    const a = newEventLoop();
+    const b = newEventLoop();
+    try {
+      const counts = await Promise.all([
+        a.runUntilComplete(work("a")),
+        b.runUntilComplete(work("b")),
+      ]);
+      assert.deepEqual(counts, [100, 100]);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+});
