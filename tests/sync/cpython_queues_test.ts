@@ -32,21 +32,7 @@ import {
   QueueFull,
   QueueShutDown,
 } from "../../sync/mod.ts";
-import { errorOf } from "./helpers.ts";
-
-/**
- * Sleeps 0 until every task is done; returns how many sleeps it took, or
- * gives up after 100 (every scenario here takes fewer in CPython 3.13), so
- * that a lost wake-up fails the test instead of hanging it.
- */
-async function sleepsUntilDone(tasks: Task<unknown>[]): Promise<number> {
-  let sleeps = 0;
-  while (!tasks.every((task) => task.done()) && sleeps < 100) {
-    await sleep(0);
-    sleeps++;
-  }
-  return sleeps;
-}
+import { errorOf, sleepsUntilDone } from "./helpers.ts";
 
 describe("CPython 3.13 QueueBasicTests", () => {
   it("QueueBasicTests.test_empty", async () => {

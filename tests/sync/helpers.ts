@@ -1,5 +1,5 @@
 // Small helpers for the sync tests, built on the core only.
-import { sleep } from "../../mod.ts";
+import { sleep, type Task } from "../../mod.ts";
 
 /** Lets the loop run `n` iterations (each woken task runs to its next await). */
 export async function ticks(n = 1): Promise<void> {
@@ -32,4 +32,18 @@ export function random(seed: number): () => number {
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * Sleeps 0 until every task is done; returns how many sleeps it took, or
+ * gives up after 100 (every CPython 3.13 scenario ported here takes fewer), so
+ * that a lost wake-up fails the test instead of hanging it.
+ */
+export async function sleepsUntilDone(tasks: Task<unknown>[]): Promise<number> {
+  let sleeps = 0;
+  while (!tasks.every((task) => task.done()) && sleeps < 100) {
+    await sleep(0);
+    sleeps++;
+  }
+  return sleeps;
 }

@@ -8,6 +8,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { assertTime } from "./helpers.ts";
 import {
   CancelledError,
   createTask,
@@ -55,13 +56,6 @@ async function assertCancelled(aw: PromiseLike<unknown>): Promise<void> {
     return;
   }
   assert.fail("no CancelledError was thrown");
-}
-
-function assertTime(actual: number, expected: number): void {
-  assert.ok(
-    Math.abs(actual - expected) < 1e-9,
-    `loop time ${actual}, expected ${expected}`,
-  );
 }
 
 describe("CPython test_taskgroups.py: TestTaskGroup", () => {

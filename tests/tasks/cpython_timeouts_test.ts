@@ -9,6 +9,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { assertTime } from "./helpers.ts";
 import {
   CancelledError,
   createTask,
@@ -41,13 +42,6 @@ async function errorOf<E>(
     return error;
   }
   assert.fail(`no ${type.name} was thrown`);
-}
-
-function assertTime(actual: number, expected: number): void {
-  assert.ok(
-    Math.abs(actual - expected) < 1e-9,
-    `loop time ${actual}, expected ${expected}`,
-  );
 }
 
 describe("CPython test_timeouts.py: TimeoutTests", () => {
