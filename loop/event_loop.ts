@@ -13,7 +13,7 @@ import {
   currentOwner,
   runAs,
 } from "../internal/context.ts";
-import { armTimer, nextTurn } from "../internal/host.ts";
+import { armTimer, nextMicrotask, nextTurn } from "../internal/host.ts";
 import { Deque } from "../internal/deque.ts";
 import { MinHeap } from "../internal/heap.ts";
 import { checkSignal, listen } from "../internal/signals.ts";
@@ -119,6 +119,16 @@ export class EventLoop implements AbstractEventLoop {
   readonly #signalListeners = new Map<string, () => void>();
   /** A host turn is asked for, to end waits on steps that wait on foreign work. */
   #drainCheckArmed = false;
+  /** Ready-queue entries the batch that runs now has still to take. */
+  #batchLeft = 0;
+  /** Ends `#runOnce`'s wait once the batch has run; null between batches. */
+  #batchEnd: (() => void) | null = null;
+  /** Microtask hops `#poll` has waited for the step that runs now. */
+  #hops = 0;
+  /** In debug mode: the callback whose step runs now, and when it began. */
+  #slowEntry: unknown = undefined;
+  #slowArg: unknown = undefined;
+  #slowStart = 0;
   readonly #context: ContextOwner = callbackOwner(this);
 
   /**
@@ -516,7 +526,7 @@ export class EventLoop implements AbstractEventLoop {
   }
 
   /** One iteration: due timers join the ready queue, then one batch runs. */
-  async #runOnce(): Promise<void> {
+  #runOnce(): Promise<void> {
     const timers = this.#timers;
     if (
       timers.size > MIN_HEAP_TO_PRUNE &&
@@ -534,42 +544,74 @@ export class EventLoop implements AbstractEventLoop {
         next = timers.peek();
       }
     }
-    const ready = this.#ready;
-    const debug = this.#debug;
     // What is ready now runs; what it schedules waits for the next batch.
-    for (let count = ready.length; count > 0; count--) {
+    this.#batchLeft = this.#ready.length;
+    return new Promise((resolve) => {
+      this.#batchEnd = resolve;
+      this.#runBatch();
+    });
+  }
+
+  /**
+   * Runs the batch's callbacks until one starts a step that does not end
+   * at once: that step runs whole before the next callback, as in asyncio
+   * (a task suspends only on a pending future), and `#poll` goes on.
+   */
+  #runBatch(): void {
+    const ready = this.#ready;
+    while (this.#batchLeft > 0) {
       const entry = ready.take();
+      this.#batchLeft--;
       const internal = typeof entry === "function";
       let arg: unknown;
       if (internal) {
         arg = ready.take();
-        count--;
-      }
-      if (!internal && (entry as Handle).cancelled()) continue;
-      let start = 0;
-      if (debug) {
-        traceSteps();
-        start = performance.now();
-      }
+        this.#batchLeft--;
+      } else if ((entry as Handle).cancelled()) continue;
+      if (this.#debug) this.#startSlowCheck(entry, arg);
       if (internal) this.#runInternal(entry as (arg: unknown) => unknown, arg);
       else (entry as Handle).run();
-      // The step this callback woke or started runs whole before the next
-      // callback, as in asyncio: a task suspends only on a pending future.
       if (stepsRunning()) {
-        // Most steps end within a few microtask hops, which cost less than
-        // a promise to be woken by; a longer step wakes the loop as it ends.
-        let hops = HOPS_BEFORE_WAIT;
-        do await undefined; while (stepsRunning() && --hops > 0);
-        if (stepsRunning()) {
-          this.#armDrainCheck();
-          await stepsEnded();
-        }
+        this.#hops = 0;
+        nextMicrotask(this.#poll);
+        return;
       }
-      if (debug) {
-        const seconds = (performance.now() - start) / 1000;
-        this.#checkSlow(entry, arg, seconds, takeSteps());
-      }
+      if (this.#debug) this.#endSlowCheck();
     }
+    const end = this.#batchEnd!;
+    this.#batchEnd = null;
+    end();
+  }
+
+  /**
+   * Looks again a microtask later, in the loop's context: most steps end
+   * within a few hops, which cost less than a promise to be woken by; a
+   * longer step wakes the loop as it ends.
+   */
+  readonly #poll = (): void => {
+    if (stepsRunning()) {
+      if (++this.#hops < HOPS_BEFORE_WAIT) {
+        nextMicrotask(this.#poll);
+      } else {
+        this.#armDrainCheck();
+        stepsEnded().then(this.#poll);
+      }
+      return;
+    }
+    if (this.#debug) this.#endSlowCheck();
+    this.#runBatch();
+  };
+
+  #startSlowCheck(entry: unknown, arg: unknown): void {
+    traceSteps();
+    this.#slowEntry = entry;
+    this.#slowArg = arg;
+    this.#slowStart = performance.now();
+  }
+
+  #endSlowCheck(): void {
+    const seconds = (performance.now() - this.#slowStart) / 1000;
+    this.#checkSlow(this.#slowEntry, this.#slowArg, seconds, takeSteps());
   }
 
   /** Runs a `callSoonInternal` callback; an error gets a handle to report. */
