@@ -304,7 +304,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /**
    * Registers reactions, as `Promise.prototype.then` does. Awaiting the
    * future from a task goes through here, which is what makes the task
-   * cancellable while it waits.
+   * cancellable while it waits, and awaiting a done future does not
+   * suspend the task. Unlike a promise's, a handler passed here directly
+   * (not through `await`) runs in the context of the loop callback that
+   * settles a pending future, not of this call: use `addDoneCallback` to
+   * keep the caller's `AsyncLocalStorage` context.
    */
   then<R1 = T, R2 = never>(
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
