@@ -133,7 +133,7 @@ function runStarted(): void {
 /** Takes the context of the code running now, to start code in later. */
 export function captureStart(): StartContext {
   if (START_BY === "snapshot") return AsyncLocalStorage.snapshot();
-  if (START_BY === "resource") return new AsyncResource("aio");
+  if (START_BY === "resource") return newResource();
   new Promise<void>(keepOpener).then(runStarted);
   const open = opener!;
   opener = undefined;

@@ -7,7 +7,6 @@ import { CancelledError, InvalidStateError } from "../internal/errors.ts";
 import {
   type CallbackContext,
   callbackOwner,
-  callIn,
   captureContext,
   type ContextOwner,
   currentOwner,
@@ -35,25 +34,21 @@ const STATE_NAMES = ["pending", "finished", "cancelled", "finished"] as const;
 type DoneCallback = (future: never) => unknown;
 type Waiter = DoneCallback | ContextCallback | Awaiter;
 
-/** A user's done callback, run in the context it was added in. */
-class ContextCallback {
+/**
+ * A user's done callback: a handle that runs it in the context it was
+ * added in and reports its error, as a `callSoon` handle does.
+ */
+class ContextCallback extends Handle {
   constructor(
     readonly callback: DoneCallback,
-    readonly context: CallbackContext,
-    readonly future: Future<unknown>,
-  ) {}
+    future: Future<unknown>,
+    context: CallbackContext,
+  ) {
+    super(callback, [future], future.getLoop(), context);
+  }
 
   static run(entry: ContextCallback): void {
-    try {
-      callIn(entry.context, entry.callback, [entry.future]);
-    } catch (exception) {
-      const loop = entry.future.getLoop();
-      loop.callExceptionHandler({
-        message: `Exception in callback ${entry.callback.name || "anonymous"}`,
-        exception,
-        handle: new Handle(entry.callback, [entry.future], loop),
-      });
-    }
+    entry.run();
   }
 }
 
@@ -271,11 +266,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
    */
   addDoneCallback(callback: (future: Future<T>) => unknown): void {
     checkFunction(callback, "The done callback");
-    const context = captureContext(callbackOwner(this.#loop));
     const entry = new ContextCallback(
       callback as DoneCallback,
-      context,
       this as Future<unknown>,
+      captureContext(callbackOwner(this.#loop)),
     );
     if (this.#state !== PENDING) {
       this.#loop.callSoonInternal(ContextCallback.run, entry);
