@@ -35,7 +35,7 @@ export interface TaskOptions {
   eagerStart?: boolean | null;
 }
 
-/** Options for `new Task()`: a name and the loop to run on. */
+/** Options for `new Task()`: those of `createTask`, and the loop to run on. */
 export interface NewTaskOptions extends TaskOptions {
   /** The loop; the running loop when omitted. */
   loop?: AbstractEventLoop;
@@ -73,7 +73,9 @@ export function checkCoroutineFunction(fn: unknown, api: string): void {
 
 /**
  * A future that runs an async function on the loop: asyncio's `Task`. It
- * starts on the loop's next iteration, never inside `createTask`.
+ * starts on the loop's next iteration, not inside `createTask` (unless
+ * `eagerStart` asks for it), in its creator's `AsyncLocalStorage` context;
+ * each step, from one await that suspends to the next, runs whole.
  * `cancel()` makes the `await` the task is blocked on throw
  * `CancelledError`; a task that awaits a foreign promise gets it at its
  * next library await, and can watch `task.signal` meanwhile.
@@ -120,8 +122,9 @@ export class Task<T = unknown> extends Future<T> {
   #nextLive: Task<unknown> | null = null;
 
   /**
-   * Creates a task and schedules its first step. `createTask(fn)` is the
-   * usual way; it honours the loop's task factory.
+   * Creates a task and schedules its first step, or runs it now with
+   * `eagerStart` while the loop runs. `createTask(fn)` is the usual way;
+   * it honours the loop's task factory.
    */
   constructor(fn: () => T | PromiseLike<T>, options?: NewTaskOptions) {
     checkCoroutineFunction(fn, "createTask()");
