@@ -156,14 +156,16 @@ describe("A future of another loop", () => {
 });
 
 describe("Two loops run side by side from outside any loop", () => {
-  it("each runs its tasks' steps whole and finishes", async () => {
+  // Both loops' steps outlast the loop's few polling hops, so both wait to
+  // be woken by a step's end at once: each must be woken, not only one.
+  it("each waits for its steps to end and finishes", async () => {
     const work = (name: string) => async () => {
       const order: string[] = [];
       for (let i = 0; i < 50; i++) {
         const task = createTask(async () => {
           order.push(`${name}${i} start`);
           await sleep(0);
-          await null; // a foreign await: its own step
+          for (let hop = 0; hop < 20; hop++) await Promise.resolve();
           order.push(`${name}${i} end`);
           return i;
         });
