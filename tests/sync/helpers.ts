@@ -17,11 +17,24 @@ export async function outcome<T>(
   }
 }
 
-/** The error `x` throws; fails if it resolves. */
-export async function errorOf(x: PromiseLike<unknown>): Promise<unknown> {
+/** The error `x` throws; fails if it resolves, or throws not a `type`. */
+export async function errorOf(x: PromiseLike<unknown>): Promise<unknown>;
+export async function errorOf<E>(
+  x: PromiseLike<unknown>,
+  type: abstract new (...args: never[]) => E,
+): Promise<E>;
+export async function errorOf<E>(
+  x: PromiseLike<unknown>,
+  type?: abstract new (...args: never[]) => E,
+): Promise<unknown> {
   const result = await outcome(x);
-  if ("error" in result) return result.error;
-  throw new Error(`Expected an error, got ${String(result.value)}`);
+  if (!("error" in result)) {
+    throw new Error(`Expected an error, got ${String(result.value)}`);
+  }
+  if (type !== undefined && !(result.error instanceof type)) {
+    throw new Error(`Expected a ${type.name}, got ${String(result.error)}`);
+  }
+  return result.error;
 }
 
 /** A seeded generator of floats in [0, 1) (mulberry32), to replay failures. */

@@ -8,6 +8,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { errorOf } from "../sync/helpers.ts";
 import { assertTime } from "./helpers.ts";
 import {
   CancelledError,
@@ -31,31 +32,9 @@ class MyExc extends Error {
   override name = "MyExc";
 }
 
-/** Awaits `aw` and returns the ExceptionGroup it throws. */
-async function groupErrorOf(aw: PromiseLike<unknown>): Promise<ExceptionGroup> {
-  try {
-    await aw;
-  } catch (error) {
-    assert.ok(error instanceof ExceptionGroup, `not a group: ${error}`);
-    return error;
-  }
-  assert.fail("no ExceptionGroup was thrown");
-}
-
 /** The class names of a group's errors, sorted, as `get_error_types`. */
 function errorTypes(group: ExceptionGroup): string[] {
   return group.errors.map((e) => (e as Error).name).sort();
-}
-
-/** Asserts that awaiting `aw` throws a `CancelledError`. */
-async function assertCancelled(aw: PromiseLike<unknown>): Promise<void> {
-  try {
-    await aw;
-  } catch (error) {
-    assert.ok(error instanceof CancelledError, `not cancelled: ${error}`);
-    return;
-  }
-  assert.fail("no CancelledError was thrown");
 }
 
 describe("CPython test_taskgroups.py: TestTaskGroup", () => {
@@ -132,7 +111,7 @@ describe("CPython test_taskgroups.py: TestTaskGroup", () => {
         });
         num += 10;
       });
-      const group = await groupErrorOf(runner);
+      const group = await errorOf(runner, ExceptionGroup);
       assert.deepEqual(errorTypes(group), ["ZeroDivisionError"]);
       assert.equal(num, 0);
       assert.equal(t2Cancel, true);
@@ -173,7 +152,7 @@ describe("CPython test_taskgroups.py: TestTaskGroup", () => {
         });
         num += 10;
       });
-      const group = await groupErrorOf(runner);
+      const group = await errorOf(runner, ExceptionGroup);
       // CPython's note that this "can be racy" is about a real clock: on
       // a virtual one the three timers fire together, and the three tasks
       // have all failed before the first failure's done callback runs.
@@ -216,7 +195,7 @@ describe("CPython test_taskgroups.py: TestTaskGroup", () => {
         await sleep(0.1);
         assert.equal(runner.done(), false);
         runner.cancel();
-        await assertCancelled(runner);
+        await errorOf(runner, CancelledError);
         assert.equal(num, bodySleeps ? 15 : 5);
       }
     });
@@ -250,7 +229,7 @@ describe("CPython test_taskgroups.py: TestTaskGroup", () => {
         await sleep(0.1);
         assert.equal(task.done(), false, name);
         task.cancel();
-        const group = await groupErrorOf(task);
+        const group = await errorOf(task, ExceptionGroup);
         const five = Array(5).fill("ZeroDivisionError");
         if (name === "08") {
           assert.deepEqual(errorTypes(group), five);
@@ -267,18 +246,21 @@ describe("CPython test_taskgroups.py: TestTaskGroup", () => {
       for (const sleepFirst of [true, false]) {
         let t1: Task<number> | null = null;
         let t2: Task<number> | null = null;
-        const group = await groupErrorOf(taskGroup(async (g) => {
-          t1 = g.createTask(async () => {
-            await sleep(1);
-            return 42;
-          });
-          t2 = g.createTask(async () => {
-            await sleep(2);
-            return 11;
-          });
-          if (sleepFirst) await sleep(0.1);
-          throw new ZeroDivisionError();
-        }));
+        const group = await errorOf(
+          taskGroup(async (g) => {
+            t1 = g.createTask(async () => {
+              await sleep(1);
+              return 42;
+            });
+            t2 = g.createTask(async () => {
+              await sleep(2);
+              return 11;
+            });
+            if (sleepFirst) await sleep(0.1);
+            throw new ZeroDivisionError();
+          }),
+          ExceptionGroup,
+        );
         assert.deepEqual(errorTypes(group), ["ZeroDivisionError"]);
         assert.equal(t1!.cancelled(), true);
         assert.equal(t2!.cancelled(), true);
@@ -292,24 +274,30 @@ describe("CPython test_taskgroups.py: TestTaskGroup", () => {
         await sleep(t);
         throw new RangeError(String(t));
       };
-      let group = await groupErrorOf(createTask(() =>
-        taskGroup((g1) => {
-          g1.createTask(crashAfter(0.1));
-          return taskGroup((g2) => {
-            g2.createTask(crashAfter(10));
-          });
-        })
-      ));
+      let group = await errorOf(
+        createTask(() =>
+          taskGroup((g1) => {
+            g1.createTask(crashAfter(0.1));
+            return taskGroup((g2) => {
+              g2.createTask(crashAfter(10));
+            });
+          })
+        ),
+        ExceptionGroup,
+      );
       assert.deepEqual(errorTypes(group), ["RangeError"]);
       assert.equal((group.errors[0] as Error).message, "0.1");
-      group = await groupErrorOf(createTask(() =>
-        taskGroup((g1) => {
-          g1.createTask(crashAfter(10));
-          return taskGroup((g2) => {
-            g2.createTask(crashAfter(0.1));
-          });
-        })
-      ));
+      group = await errorOf(
+        createTask(() =>
+          taskGroup((g1) => {
+            g1.createTask(crashAfter(10));
+            return taskGroup((g2) => {
+              g2.createTask(crashAfter(0.1));
+            });
+          })
+        ),
+        ExceptionGroup,
+      );
       assert.deepEqual(errorTypes(group), ["ExceptionGroup"]);
       assert.deepEqual(
         errorTypes(group.errors[0] as ExceptionGroup),
@@ -341,7 +329,7 @@ describe("CPython test_taskgroups.py: TestTaskGroup", () => {
         await sleep(0.1);
         assert.equal(task.done(), false);
         task.cancel();
-        const group = await groupErrorOf(task);
+        const group = await errorOf(task, ExceptionGroup);
         assert.deepEqual(errorTypes(group), ["ZeroDivisionError"]);
         // The failure at 0.3 cancels the cleanup's sleep(0.5).
         assertTime(loop.time() - start, 0.3);
@@ -368,10 +356,10 @@ describe("CPython test_taskgroups.py: TestTaskGroup", () => {
         assert.equal(runner.done(), false);
         runner.cancel();
         if (raiseMyExc) {
-          const group = await groupErrorOf(runner);
+          const group = await errorOf(runner, ExceptionGroup);
           assert.deepEqual(errorTypes(group), ["MyExc"]);
         } else {
-          await assertCancelled(runner);
+          await errorOf(runner, CancelledError);
         }
         assert.equal(num, 10);
       }
@@ -380,20 +368,23 @@ describe("CPython test_taskgroups.py: TestTaskGroup", () => {
 
   it("TestTaskGroup.test_taskgroup_19: the child's error, then the body's", async () => {
     await runVirtual(async () => {
-      const group = await groupErrorOf(createTask(() =>
-        taskGroup(async (g) => {
-          g.createTask(async () => {
-            await sleep(0.1);
-            throw new ZeroDivisionError();
-          });
-          try {
-            await sleep(10);
-          } finally {
-            // deno-lint-ignore no-unsafe-finally
-            throw new MyExc();
-          }
-        })
-      ));
+      const group = await errorOf(
+        createTask(() =>
+          taskGroup(async (g) => {
+            g.createTask(async () => {
+              await sleep(0.1);
+              throw new ZeroDivisionError();
+            });
+            try {
+              await sleep(10);
+            } finally {
+              // deno-lint-ignore no-unsafe-finally
+              throw new MyExc();
+            }
+          })
+        ),
+        ExceptionGroup,
+      );
       assert.deepEqual(
         group.errors.map((e) => (e as Error).name),
         ["ZeroDivisionError", "MyExc"],
@@ -411,7 +402,7 @@ describe("CPython test_taskgroups.py: TestTaskGroup", () => {
       );
       await sleep(0.05);
       runner.cancel();
-      await assertCancelled(runner);
+      await errorOf(runner, CancelledError);
       assertTime(getRunningLoop().time(), 0.05);
     });
   });
@@ -435,13 +426,16 @@ describe("CPython test_taskgroups.py: TestTaskGroup", () => {
         g.createTask(hydra(g));
         g.createTask(hydra(g));
       };
-      const group = await groupErrorOf(taskGroup((g) => {
-        g.createTask(hydra(g));
-        g.createTask(async () => {
-          while (nhydras < 10) await sleep(0.015);
-          throw new ZeroDivisionError();
-        });
-      }));
+      const group = await errorOf(
+        taskGroup((g) => {
+          g.createTask(hydra(g));
+          g.createTask(async () => {
+            while (nhydras < 10) await sleep(0.015);
+            throw new ZeroDivisionError();
+          });
+        }),
+        ExceptionGroup,
+      );
       assert.deepEqual(errorTypes(group), ["ZeroDivisionError"]);
       assert.ok(nhydras >= 10);
     });
@@ -454,18 +448,21 @@ describe("CPython test_taskgroups.py: TestTaskGroup", () => {
         await sleep(0.001);
         throw new ZeroDivisionError();
       };
-      const group = await groupErrorOf(taskGroup((g) => {
-        g.createTask(coro1);
-        g.createTask(async () => {
-          try {
-            await sleep(1);
-          } catch (error) {
-            if (!(error instanceof CancelledError)) throw error;
-            assert.throws(() => g.createTask(coro1), RuntimeError);
-            seen.push("RuntimeError");
-          }
-        });
-      }));
+      const group = await errorOf(
+        taskGroup((g) => {
+          g.createTask(coro1);
+          g.createTask(async () => {
+            try {
+              await sleep(1);
+            } catch (error) {
+              if (!(error instanceof CancelledError)) throw error;
+              assert.throws(() => g.createTask(coro1), RuntimeError);
+              seen.push("RuntimeError");
+            }
+          });
+        }),
+        ExceptionGroup,
+      );
       assert.deepEqual(errorTypes(group), ["ZeroDivisionError"]);
       assert.deepEqual(seen, ["RuntimeError"]);
     });
@@ -478,17 +475,20 @@ describe("CPython test_taskgroups.py: TestTaskGroup", () => {
       }
       const main = createTask(async () => {
         const task = currentTask()!;
-        const group = await groupErrorOf(taskGroup(async (tg) => {
-          try {
-            tg.createTask(async () => {
+        const group = await errorOf(
+          taskGroup(async (tg) => {
+            try {
+              tg.createTask(async () => {
+                throw new CustomException();
+              });
+              await sleep(1);
+            } finally {
+              // deno-lint-ignore no-unsafe-finally
               throw new CustomException();
-            });
-            await sleep(1);
-          } finally {
-            // deno-lint-ignore no-unsafe-finally
-            throw new CustomException();
-          }
-        }));
+            }
+          }),
+          ExceptionGroup,
+        );
         assert.equal(task.cancelling(), 0);
         assert.deepEqual(errorTypes(group), [
           "CustomException",
@@ -501,12 +501,15 @@ describe("CPython test_taskgroups.py: TestTaskGroup", () => {
 
   it("TestTaskGroup.test_cancelling_level_preserved", async () => {
     await runVirtual(async () => {
-      await groupErrorOf(taskGroup((tg) => {
-        tg.createTask(async () => {
-          await sleep(0);
-          throw new RuntimeError("after 0");
-        });
-      }));
+      await errorOf(
+        taskGroup((tg) => {
+          tg.createTask(async () => {
+            await sleep(0);
+            throw new RuntimeError("after 0");
+          });
+        }),
+        ExceptionGroup,
+      );
       assert.equal(currentTask()!.cancelling(), 0);
     });
   });
@@ -518,14 +521,22 @@ describe("CPython test_taskgroups.py: TestTaskGroup", () => {
         throw make();
       };
       const seen: unknown[] = [];
-      const outer = await groupErrorOf(taskGroup(async (outerTg) => {
-        const inner = await groupErrorOf(taskGroup((innerTg) => {
-          innerTg.createTask(raiseAfter(0, () => new RuntimeError("inner")));
-          outerTg.createTask(raiseAfter(0, () => new RangeError("outer")));
-        }));
-        assert.deepEqual(errorTypes(inner), ["RuntimeError"]);
-        seen.push(currentTask()!.cancelling());
-      }));
+      const outer = await errorOf(
+        taskGroup(async (outerTg) => {
+          const inner = await errorOf(
+            taskGroup((innerTg) => {
+              innerTg.createTask(
+                raiseAfter(0, () => new RuntimeError("inner")),
+              );
+              outerTg.createTask(raiseAfter(0, () => new RangeError("outer")));
+            }),
+            ExceptionGroup,
+          );
+          assert.deepEqual(errorTypes(inner), ["RuntimeError"]);
+          seen.push(currentTask()!.cancelling());
+        }),
+        ExceptionGroup,
+      );
       assert.deepEqual(errorTypes(outer), ["RangeError"]);
       assert.deepEqual(seen, [1]);
       assert.equal(currentTask()!.cancelling(), 0);
@@ -559,7 +570,7 @@ describe("CPython test_taskgroups.py: TestTaskGroup", () => {
       assert.equal(inner.cancelling(), 0);
       inner.cancel();
       assert.equal(inner.cancelling(), 1);
-      await assertCancelled(inner);
+      await errorOf(inner, CancelledError);
       assert.equal(inner.cancelled(), true);
       assert.deepEqual(log, [["caught", 1], 1]);
     });

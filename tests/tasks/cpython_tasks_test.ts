@@ -30,17 +30,8 @@ import {
   wait,
 } from "../../mod.ts";
 import { runVirtual, VirtualClockLoop } from "../../testing/mod.ts";
-
-/** Asserts that awaiting `aw` throws a `CancelledError`, and returns it. */
-async function cancelledErrorOf(aw: PromiseLike<unknown>): Promise<Error> {
-  try {
-    await aw;
-  } catch (error) {
-    assert.ok(error instanceof CancelledError, `not cancelled: ${error}`);
-    return error;
-  }
-  assert.fail("no CancelledError was thrown");
-}
+import { errorOf } from "../sync/helpers.ts";
+import { assertTime } from "./helpers.ts";
 
 /**
  * Runs `main` on a virtual clock of its own and closes the loop without
@@ -54,14 +45,6 @@ async function onOwnLoop(main: () => Promise<void>): Promise<void> {
   } finally {
     loop.close();
   }
-}
-
-/** Asserts loop times equal up to float rounding. */
-function assertTime(actual: number, expected: number): void {
-  assert.ok(
-    Math.abs(actual - expected) < 1e-9,
-    `loop time ${actual}, expected ${expected}`,
-  );
 }
 
 describe("CPython test_tasks.py: BaseTaskTests", () => {
@@ -129,7 +112,7 @@ describe("CPython test_tasks.py: BaseTaskTests", () => {
       assert.equal(task.cancelling(), 1);
       assert.equal(task.cancel(), true);
       assert.equal(task.cancelling(), 2);
-      await cancelledErrorOf(task);
+      await errorOf(task, CancelledError);
       assert.equal(task.cancelled(), true);
     });
   });
@@ -154,7 +137,7 @@ describe("CPython test_tasks.py: BaseTaskTests", () => {
       assert.equal(task.done(), false);
       assert.equal(task.cancel(), true);
       assert.equal(task.cancelling(), 1);
-      await cancelledErrorOf(task);
+      await errorOf(task, CancelledError);
       assert.equal(task.cancelled(), true);
       assert.equal(task.uncancel(), 0);
       assert.equal(task.cancelled(), true);
@@ -239,7 +222,7 @@ describe("CPython test_tasks.py: BaseTaskTests", () => {
         return 12;
       });
       loop.callSoon(() => task.cancel());
-      await cancelledErrorOf(task);
+      await errorOf(task, CancelledError);
       assert.deepEqual(log, ["started"]);
       assert.equal(task.cancelled(), true);
       assert.equal(task.cancel(), false);
@@ -308,7 +291,7 @@ describe("CPython test_tasks.py: BaseTaskTests", () => {
       await sleep(0); // run_briefly: the task is at its first sleep(0)
       assert.deepEqual(log, []);
       task.cancel();
-      await cancelledErrorOf(task);
+      await errorOf(task, CancelledError);
       assert.deepEqual(log, []);
       assert.equal(task.cancelled(), true);
       assert.equal(task.cancel(), false);
@@ -326,7 +309,7 @@ describe("CPython test_tasks.py: BaseTaskTests", () => {
         await sleep(0);
         future.cancel();
         if (cancelTaskToo) assert.equal(task.cancel(), true);
-        await cancelledErrorOf(task);
+        await errorOf(task, CancelledError);
         assert.equal(future.cancelled(), true);
         assert.equal(task.cancelled(), true);
       }
@@ -400,7 +383,7 @@ describe("CPython test_tasks.py: BaseTaskTests", () => {
         }
         return 12;
       });
-      await cancelledErrorOf(task);
+      await errorOf(task, CancelledError);
       assert.deepEqual(stoppedAt, [start]);
       assert.equal(task.cancelled(), true);
       assert.equal(task.cancel(), false);
@@ -413,7 +396,7 @@ describe("CPython test_tasks.py: BaseTaskTests", () => {
         task.cancel();
         return 12;
       });
-      await cancelledErrorOf(task);
+      await errorOf(task, CancelledError);
       assert.equal(task.cancelled(), true);
       assert.equal(task.cancel(), false);
     });
@@ -431,7 +414,7 @@ describe("CPython test_tasks.py: BaseTaskTests", () => {
         task.cancel();
         await nested;
       });
-      await cancelledErrorOf(task);
+      await errorOf(task, CancelledError);
       assert.equal(task.cancelled(), true);
       assert.equal(nested!.cancelled(), true);
       assert.equal(future.cancelled(), true);
@@ -746,7 +729,7 @@ describe("CPython test_tasks.py: steps and cancellation", () => {
       });
       await sleep(0);
       outer.cancel();
-      await cancelledErrorOf(outer);
+      await errorOf(outer, CancelledError);
       assert.equal(proof, 0);
       waiter.setResult();
       await sleep(0);
@@ -804,7 +787,7 @@ describe("CPython test_tasks.py: steps and cancellation", () => {
       });
       await sleep(0);
       outer.cancel();
-      await cancelledErrorOf(outer);
+      await errorOf(outer, CancelledError);
       waiter.setResult();
       await sleep(0);
       assert.equal(proof, 1);
@@ -882,7 +865,7 @@ describe("CPython test_tasks.py: gather", () => {
         });
         await sleep(0.2);
         qwe.cancel(message);
-        const error = await cancelledErrorOf(qwe);
+        const error = await errorOf(qwe, CancelledError);
         assert.equal(error.message, expected);
         assertTime(loop.time() - start, 0.2);
       }
@@ -1051,7 +1034,7 @@ describe("CPython test_tasks.py: gather", () => {
       });
       await sleep(0);
       assert.equal(outer.cancel(), true);
-      await cancelledErrorOf(outer);
+      await errorOf(outer, CancelledError);
       assert.equal(gatherer!.cancel(), false);
       // A gather cancelled through its children fails with CancelledError.
       assert.equal(gatherer!.cancelled(), false);

@@ -9,6 +9,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { errorOf } from "../sync/helpers.ts";
 import { assertTime } from "./helpers.ts";
 import {
   CancelledError,
@@ -28,20 +29,6 @@ import { runVirtual } from "../../testing/mod.ts";
 
 class ZeroDivisionError extends Error {
   override name = "ZeroDivisionError";
-}
-
-/** Awaits `aw` and returns what it throws, asserting its class. */
-async function errorOf<E>(
-  aw: PromiseLike<unknown>,
-  type: abstract new (...args: never[]) => E,
-): Promise<E> {
-  try {
-    await aw;
-  } catch (error) {
-    assert.ok(error instanceof type, `not a ${type.name}: ${error}`);
-    return error;
-  }
-  assert.fail(`no ${type.name} was thrown`);
 }
 
 describe("CPython test_timeouts.py: TimeoutTests", () => {
