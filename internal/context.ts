@@ -14,6 +14,7 @@
 import { AsyncLocalStorage, AsyncResource } from "node:async_hooks";
 import { Deque } from "./deque.ts";
 import { RuntimeError } from "./errors.ts";
+import { RUNTIME } from "./runtime.ts";
 
 /** The least a loop must offer to be found as the running loop. */
 export interface LoopLike {
@@ -107,9 +108,9 @@ export type StartContext = AsyncResource | Snapshot | (() => void);
  * is one closure; on Node it is an `AsyncResource` bound to a new function
  * (about 10 µs), while a bare `AsyncResource` costs tens of nanoseconds.
  */
-const START_BY = "Deno" in globalThis
+const START_BY = RUNTIME === "deno"
   ? "reaction"
-  : "Bun" in globalThis
+  : RUNTIME === "bun"
   ? "snapshot"
   : "resource";
 

@@ -7,6 +7,7 @@
  * @module
  */
 import { setImmediate } from "node:timers";
+import { RUNTIME } from "./runtime.ts";
 
 /** The longest delay a host timer honours (2^31 − 1 ms); longer fire at once. */
 const MAX_HOST_DELAY_MS = 2 ** 31 - 1;
@@ -24,10 +25,9 @@ const resolved = Promise.resolve();
  * which costs more than a reaction on a resolved promise; on Deno and Bun
  * `queueMicrotask` costs least.
  */
-export const nextMicrotask: (callback: () => void) => void =
-  "Deno" in globalThis || "Bun" in globalThis
-    ? queueMicrotask
-    : (callback) => void resolved.then(callback);
+export const nextMicrotask: (callback: () => void) => void = RUNTIME === "node"
+  ? (callback) => void resolved.then(callback)
+  : queueMicrotask;
 
 /** A cancellable host timer. */
 export interface HostTimer {
