@@ -49,3 +49,29 @@ export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
     value !== null &&
     typeof (value as { then?: unknown }).then === "function";
 }
+
+/**
+ * Checks an options argument: omitted, or an object whose every key is one
+ * of `accepted`, so that a misspelt or unsupported option is never ignored.
+ */
+export function checkOptions<T extends object>(
+  options: unknown,
+  caller: string,
+  accepted: readonly (keyof T & string)[],
+): Partial<T> {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== "object") {
+    throw new TypeError(
+      `The options of ${caller} must be an object, got ${describe(options)}`,
+    );
+  }
+  for (const key in options) {
+    if (!(accepted as readonly string[]).includes(key)) {
+      throw new TypeError(
+        `${caller} has no option ${JSON.stringify(key)}; it accepts ` +
+          (accepted.length === 0 ? "none" : accepted.join(", ")),
+      );
+    }
+  }
+  return options as Partial<T>;
+}
