@@ -7,6 +7,7 @@ import { CancelledError, RuntimeError } from "../internal/errors.ts";
 import { checkFunction, describe } from "../internal/validate.ts";
 import { Lock } from "./lock.ts";
 import type { Ticket } from "./ticket.ts";
+import { park } from "../tasks/future.ts";
 import { Waiters } from "./waiters.ts";
 
 /**
@@ -90,7 +91,7 @@ export class Condition {
     let failed = false;
     let failure: unknown;
     try {
-      await waiter;
+      await park(waiter);
     } catch (error) {
       failed = true;
       failure = error;

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { park } from "../tasks/future.ts";
 import { Waiters } from "./waiters.ts";
 
 /**
@@ -58,7 +59,7 @@ export class Event {
     if (this.#value) return true;
     const waiter = this.#waiters.add(this);
     try {
-      await waiter;
+      await park(waiter);
     } catch (error) {
       this.#waiters.leave(waiter);
       throw error;

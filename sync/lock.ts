@@ -5,6 +5,7 @@
  */
 import { RuntimeError } from "../internal/errors.ts";
 import { Ticket } from "./ticket.ts";
+import { park } from "../tasks/future.ts";
 import { Waiters } from "./waiters.ts";
 
 /**
@@ -64,7 +65,7 @@ export class Lock {
     }
     const waiter = this.#waiters.add(this);
     try {
-      await waiter;
+      await park(waiter);
     } catch (error) {
       if (this.#waiters.leave(waiter)) this.#woken--;
       if (!this.#locked) this.#wakeFirst();

@@ -8,6 +8,7 @@ import { checkInteger } from "./check_integer.ts";
 import { Deque } from "../internal/deque.ts";
 import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.ts";
 import { Event } from "./event.ts";
+import { park } from "../tasks/future.ts";
 import { Waiters } from "./waiters.ts";
 
 /** What a `put()` that found room returns: it is done already. */
@@ -128,7 +129,7 @@ export class Queue<T> implements AsyncIterable<T> {
       if (this.#shutDown) throw new QueueShutDown();
       const putter = this.#putters.add(this);
       try {
-        await putter;
+        await park(putter);
       } catch (error) {
         // Woken for a slot it will not use: the next putter gets it.
         if (this.#putters.leave(putter) && !this.full()) {
@@ -169,7 +170,7 @@ export class Queue<T> implements AsyncIterable<T> {
       if (this.#shutDown) throw new QueueShutDown();
       const getter = this.#getters.add(this);
       try {
-        await getter;
+        await park(getter);
       } catch (error) {
         // Woken for an item it will not take: the next getter gets it.
         if (this.#getters.leave(getter) && !this.empty()) {

@@ -5,6 +5,7 @@
  */
 import { checkInteger } from "./check_integer.ts";
 import { Ticket } from "./ticket.ts";
+import { park } from "../tasks/future.ts";
 import { Waiters } from "./waiters.ts";
 
 /** Reads a semaphore's counter; for `BoundedSemaphore`. */
@@ -78,7 +79,7 @@ export class Semaphore {
     }
     const waiter = this.#waiters.add(this);
     try {
-      await waiter;
+      await park(waiter);
     } catch (error) {
       if (this.#waiters.leave(waiter)) {
         // Handed a slot but not taking it: give it back for the next one.

@@ -10,7 +10,7 @@ import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import type { Handle } from "../loop/handle.ts";
 import { getRunningLoop } from "../loop/events.ts";
 import { type Awaitable, ensureFuture } from "./ensure_future.ts";
-import { Future, onDone } from "./future.ts";
+import { Future, onDone, park } from "./future.ts";
 import type { ResultOf } from "./gather.ts";
 import { checkCollection } from "./wait.ts";
 
@@ -144,7 +144,7 @@ export class AsCompleted<T>
       const getter = new Future<void>(this.#loop);
       this.#getters.push(getter);
       try {
-        await getter;
+        await park(getter);
       } catch (error) {
         getter.cancel();
         const index = this.#getters.indexOf(getter);

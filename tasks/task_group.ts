@@ -10,7 +10,7 @@ import type { EventLoop } from "../loop/event_loop.ts";
 import { getRunningLoop } from "../loop/events.ts";
 import { currentTask } from "./current_task.ts";
 import { ExceptionGroup } from "./exception_group.ts";
-import { type Future, hasFailed, onDone } from "./future.ts";
+import { type Future, hasFailed, onDone, park } from "./future.ts";
 import type { Task, TaskOptions } from "./task.ts";
 
 /** What `taskGroup` runs: the body, given its `TaskGroup`. */
@@ -152,7 +152,7 @@ export class TaskGroup {
     while (this.#tasks.size > 0) {
       this.#onCompleted ??= this.#loop.createFuture<boolean>();
       try {
-        await this.#onCompleted;
+        await park(this.#onCompleted);
       } catch (error) {
         if (!(error instanceof CancelledError)) throw error;
         if (!this.#aborting) {

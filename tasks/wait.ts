@@ -8,7 +8,7 @@ import { checkSeconds, describe, isPromiseLike } from "../internal/validate.ts";
 import type { Handle } from "../loop/handle.ts";
 import { getRunningLoop } from "../loop/events.ts";
 import { type Awaitable, ensureFuture } from "./ensure_future.ts";
-import { Future, hasFailed, onDone } from "./future.ts";
+import { Future, hasFailed, onDone, park } from "./future.ts";
 import type { ResultOf } from "./gather.ts";
 
 /** `wait` returns when any awaitable finishes or is cancelled. */
@@ -108,7 +108,7 @@ async function waitUntil<T>(
   };
   for (const future of futures) onDone(future, onCompletion);
   try {
-    await waiter;
+    await park(waiter);
   } finally {
     timer?.cancel();
     for (const future of futures) future.removeDoneCallback(onCompletion);

@@ -7,7 +7,7 @@
 import { CancelledError, TimeoutError } from "../internal/errors.ts";
 import { checkSeconds } from "../internal/validate.ts";
 import { type Awaitable, ensureFuture } from "./ensure_future.ts";
-import { Future, onDone } from "./future.ts";
+import { Future, onDone, park } from "./future.ts";
 import { timeout } from "./timeouts.ts";
 
 /**
@@ -22,7 +22,7 @@ async function cancelAndWait(future: Future<unknown>): Promise<void> {
   onDone(future, release);
   try {
     future.cancel();
-    await waiter;
+    await park(waiter);
   } finally {
     future.removeDoneCallback(release);
   }
