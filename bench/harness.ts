@@ -33,6 +33,62 @@ export interface Workload {
   systems: System[];
   /** Unit shown for figures; default "ms" (smaller is better). */
   unit?: string;
+  /** The library's target, as a ratio against named reference systems. */
+  goal?: Goal;
+}
+
+/**
+ * A target: the library's fastest round over the fastest of `against`
+ * (`time`, at most `ratio`), or the reference's over the library's
+ * (`speedup`: the library keeps at least `ratio` of the reference's speedup).
+ */
+export interface Goal {
+  /** Reference systems, by name; the fastest of them counts. */
+  against: string[];
+  /** The bound on the ratio. */
+  ratio: number;
+  /** Which way the ratio is taken; `time` by default. */
+  by?: "time" | "speedup";
+}
+
+/** A workload's ratio against its goal's reference, or null if not run. */
+export interface GoalResult {
+  /** Workload id. */
+  id: string;
+  /** The reference, in words. */
+  reference: string;
+  /** The measured ratio. */
+  ratio: number;
+  /** The target, in words (e.g. "≤ 2x"). */
+  target: string;
+  /** True if the target is met. */
+  met: boolean;
+}
+
+/** Measures `workload.goal` on the timings; null when it cannot be. */
+export function goalOf(
+  workload: Workload,
+  timings: Timing[],
+): GoalResult | null {
+  const goal = workload.goal;
+  const aio = timings.find((t) => t.kind === "aio" && !t.error);
+  if (goal === undefined || aio === undefined) return null;
+  const references = timings.filter((t) =>
+    goal.against.includes(t.name) && !t.error
+  );
+  if (references.length === 0) return null;
+  const fastest = Math.min(...references.map((t) => t.min));
+  const speedup = goal.by === "speedup";
+  const ratio = speedup ? fastest / aio.min : aio.min / fastest;
+  return {
+    id: workload.id,
+    reference: goal.against.length > 1
+      ? `min(${goal.against.join(", ")})`
+      : goal.against[0],
+    ratio,
+    target: `${speedup ? "≥" : "≤"} ${goal.ratio}x`,
+    met: speedup ? ratio >= goal.ratio : ratio <= goal.ratio,
+  };
 }
 
 /** Timing of one system. */

@@ -9,7 +9,14 @@
  * @module
  */
 import process from "node:process";
-import { measure, report, type Timing, type Workload } from "./harness.ts";
+import {
+  goalOf,
+  type GoalResult,
+  measure,
+  report,
+  type Timing,
+  type Workload,
+} from "./harness.ts";
 import { type Plan, w1, w10, w2, w6, w9 } from "./workloads/tasks.ts";
 import { w3, w4, w5 } from "./workloads/sync.ts";
 import { closers, w7, w8 } from "./workloads/executor.ts";
@@ -71,6 +78,7 @@ console.log(
   `# ${runtime()}, ${new Date().toISOString().slice(0, 10)}, ` +
     `${plan.rounds} rounds after ${plan.warmup} warm-up, scale 1/${plan.scale}`,
 );
+const goals: GoalResult[] = [];
 for (const id of only) {
   if (id === "MEM") {
     console.log(await memoryPerTask(Math.round(1_000_000 / plan.scale)));
@@ -87,10 +95,12 @@ for (const id of only) {
     );
   }
   console.log(report(workload, timings));
+  const goal = goalOf(workload, timings);
+  if (goal !== null) goals.push(goal);
   while (closers.length > 0) await closeWithin(closers.pop()!, 5000);
   if (id.startsWith("W8")) {
-    const serial = timings.find((t) => t.kind === "floor")!;
-    for (const t of timings.filter((t) => t.kind !== "floor" && !t.error)) {
+    const serial = timings.find((t) => t.name === "serial, main thread")!;
+    for (const t of timings.filter((t) => t !== serial && !t.error)) {
       console.log(
         `  speedup on 2 workers, ${t.name}: ${
           (serial.min / t.min).toFixed(2)
@@ -106,6 +116,17 @@ for (const id of only) {
         } ms`,
       );
     }
+  }
+}
+if (goals.length > 0) {
+  console.log("\n| workload | reference | ratio | target | met |");
+  console.log("| --- | --- | --- | --- | --- |");
+  for (const g of goals) {
+    console.log(
+      `| ${g.id} | ${g.reference} | ${g.ratio.toFixed(2)}x | ${g.target} | ${
+        g.met ? "yes" : "no"
+      } |`,
+    );
   }
 }
 process.exit(0);

@@ -158,6 +158,7 @@ export async function w7(plan: Plan): Promise<Workload> {
   const ids = Array.from({ length: n }, (_, i) => i);
   return {
     id: "W7",
+    goal: { against: ["raw postMessage x2"], ratio: 1.5 },
     title: `pool-roundtrip: ${n} jobs adding two numbers, 2 workers`,
     checksum,
     systems: [
@@ -211,6 +212,7 @@ export async function w8(_plan: Plan, n = 27): Promise<Workload> {
   const list = Array.from({ length: jobs }, () => n);
   return {
     id: n === 27 ? "W8" : `W8 fib(${n})`,
+    goal: { against: ["raw workers x2"], ratio: 0.9, by: "speedup" },
     title: `pool-cpu: ${jobs} x fib(${n}), 2 workers vs the main thread alone`,
     checksum,
     systems: [
@@ -224,6 +226,11 @@ export async function w8(_plan: Plan, n = 27): Promise<Workload> {
         kind: "floor",
         run: () => sum(list.map(fib)),
       },
+      rawSystem(
+        "raw workers x2",
+        "(k) => { const fib = (k) => k < 2 ? k : fib(k - 1) + fib(k - 2); return fib(k); }",
+        async (pool) => sum(await Promise.all(list.map((k) => pool.run(k)))),
+      ),
       ...await peerSystems({
         "piscina": async (p) =>
           sum(

@@ -26,6 +26,7 @@ export function w3(plan: Plan): Workload {
   const checksum = tasks * rounds;
   return {
     id: "W3",
+    goal: { against: ["async-mutex Mutex"], ratio: 1 },
     title:
       `lock-contention: ${tasks} tasks x ${rounds} rounds, one yield inside`,
     checksum,
@@ -109,6 +110,7 @@ export function w4(plan: Plan): Workload {
   };
   return {
     id: "W4",
+    goal: { against: ["p-limit", "async-sema"], ratio: 1 },
     title: `limited-concurrency: ${n} jobs, ${limit} at a time`,
     checksum,
     systems: [
@@ -193,6 +195,7 @@ export function w5(plan: Plan): Workload {
   const checksum = (n * (n - 1)) / 2;
   return {
     id: "W5",
+    goal: { against: ["CPython 3 asyncio"], ratio: 0.1 },
     title:
       `bounded-queue: ${n} items, ${producers} producers, ${consumers} consumers, size ${size}`,
     checksum,

@@ -33,6 +33,7 @@ export function w1(plan: Plan): Workload {
   const checksum = (n * (n - 1)) / 2;
   return {
     id: "W1",
+    goal: { against: ["raw Promise.all"], ratio: 2 },
     title: `spawn-gather: ${n} tasks, each sleep(0) once`,
     checksum,
     systems: [
@@ -104,6 +105,7 @@ export function w2(plan: Plan): Workload {
   const n = Math.round(1_000_000 / plan.scale);
   return {
     id: "W2",
+    goal: { against: ["raw await Promise.resolve()"], ratio: 2 },
     title: `await-chain: ${n} awaits of a done future`,
     checksum: n,
     systems: [
@@ -213,6 +215,7 @@ export function w9(plan: Plan): Workload {
   const n = Math.round(100_000 / plan.scale);
   return {
     id: "W9",
+    goal: { against: ["CPython 3 asyncio"], ratio: 0.1 },
     title: `mass-cancel: ${n} tasks sleeping 1 h, cancel all`,
     checksum: n,
     systems: [
