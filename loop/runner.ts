@@ -6,7 +6,7 @@
 import { RuntimeError } from "../internal/errors.ts";
 import { currentOwner } from "../internal/context.ts";
 import { readEnv } from "../internal/env.ts";
-import { checkFunction } from "../internal/validate.ts";
+import { checkFunction, checkOptions, describe } from "../internal/validate.ts";
 import { hasFailed } from "../tasks/future.ts";
 import { gather } from "../tasks/gather.ts";
 import { checkCoroutineFunction, type Task, tasksOf } from "../tasks/task.ts";
@@ -20,6 +20,8 @@ export interface RunOptions {
   /** Makes the loop; the policy's `newEventLoop` when omitted. */
   loopFactory?: (() => EventLoop) | null;
 }
+
+const RUN_OPTIONS: (keyof RunOptions)[] = ["debug", "loopFactory"];
 
 /**
  * Runs several top-level calls on one loop, then cleans up: asyncio's
@@ -44,11 +46,9 @@ export class Runner {
 
   /** Creates a runner; the loop is made on first use. */
   constructor(options: RunOptions = {}) {
-    if (options.loopFactory != null) {
-      checkFunction(options.loopFactory, "loopFactory");
-    }
-    this.#debug = options.debug ?? null;
-    this.#loopFactory = options.loopFactory ?? null;
+    const { debug, loopFactory } = checkRunOptions(options, "Runner()");
+    this.#debug = debug ?? null;
+    this.#loopFactory = loopFactory ?? null;
   }
 
   /** The runner's loop, made on first use. */
@@ -130,12 +130,26 @@ export async function run<T>(
   options: RunOptions = {},
 ): Promise<T> {
   checkCoroutineFunction(main, "run()");
+  checkRunOptions(options, "run()");
   const runner = new Runner(options);
   try {
     return await runner.run(main);
   } finally {
     await runner.close();
   }
+}
+
+/** Checks the options of `run()` or `Runner()`: known keys, right types. */
+function checkRunOptions(options: unknown, caller: string): RunOptions {
+  const checked = checkOptions<RunOptions>(options, caller, RUN_OPTIONS);
+  const { debug, loopFactory } = checked;
+  if (debug != null && typeof debug !== "boolean") {
+    throw new TypeError(
+      `The debug option of ${caller} must be a boolean, got ${describe(debug)}`,
+    );
+  }
+  if (loopFactory != null) checkFunction(loopFactory, "loopFactory");
+  return checked;
 }
 
 /** Cancels the loop's live tasks, waits for them, reports their errors. */
