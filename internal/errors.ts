@@ -107,3 +107,33 @@ export class RuntimeError extends Error {
     this.name = "RuntimeError";
   }
 }
+
+/**
+ * Python's `KeyboardInterrupt`: `run()` and `Runner.run()` reject with it
+ * after Ctrl-C (SIGINT) cancelled the main task and its cleanup ran. Left
+ * uncaught, it ends the process with exit code 130, as in Python.
+ *
+ * @example Telling Ctrl-C apart from a failure
+ * ```ts
+ * import { KeyboardInterrupt, run } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * let outcome = "finished";
+ * try {
+ *   await run(async () => {
+ *     throw new KeyboardInterrupt(); // what Ctrl-C makes run() reject with
+ *   });
+ * } catch (error) {
+ *   if (!(error instanceof KeyboardInterrupt)) throw error;
+ *   outcome = "interrupted";
+ * }
+ * assert.equal(outcome, "interrupted");
+ * ```
+ */
+export class KeyboardInterrupt extends Error {
+  /** Creates the error; Ctrl-C makes one without a message. */
+  constructor(message?: string) {
+    super(message ?? "");
+    this.name = "KeyboardInterrupt";
+  }
+}

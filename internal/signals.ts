@@ -4,7 +4,10 @@
  *
  * @module
  */
+import { writeSync } from "node:fs";
 import process from "node:process";
+import { isMainThread } from "node:worker_threads";
+import { KeyboardInterrupt } from "./errors.ts";
 
 /** Signals no process can catch. */
 const UNCATCHABLE = new Set(["SIGKILL", "SIGSTOP"]);
@@ -33,4 +36,61 @@ export function listen(signal: string, listener: () => void): () => void {
   return () => {
     process.off(signal as NodeJS.Signals, listener);
   };
+}
+
+/**
+ * Listens for SIGINT on behalf of `run()`, as asyncio's `Runner` replaces
+ * Python's default SIGINT handler: returns `null` (nothing installed) off
+ * the main thread or where a SIGINT listener of someone else's is
+ * installed, else the function that stops listening. A listener added by
+ * someone else later takes over: ours then steps aside, as a handler set
+ * with `signal.signal()` replaces the runner's in Python.
+ */
+export function listenForInterrupt(listener: () => void): (() => void) | null {
+  if (!onMainThread() || process.listenerCount("SIGINT") > 0) return null;
+  const ours = () => {
+    if (process.listenerCount("SIGINT") === 1) listener();
+  };
+  process.on("SIGINT", ours);
+  return () => {
+    process.off("SIGINT", ours);
+  };
+}
+
+/** True on a process's main thread; Deno's web workers say so too. */
+function onMainThread(): boolean {
+  const scope = (globalThis as { WorkerGlobalScope?: unknown })
+    .WorkerGlobalScope;
+  return isMainThread &&
+    !(typeof scope === "function" && globalThis instanceof scope);
+}
+
+/** The exit code of a process that Ctrl-C ended: 128 + SIGINT's number. */
+const INTERRUPTED = 130;
+
+/**
+ * Ends the process at once with exit code 130, after writing `report` to
+ * standard error: what Python does with a `KeyboardInterrupt` nobody caught.
+ */
+export function exitInterrupted(report: string): never {
+  // Synchronous, so that the report is out before the process ends.
+  writeSync(2, `${report}\n`);
+  process.exit(INTERRUPTED);
+}
+
+let exitsOnUncaught = false;
+
+/**
+ * Makes a `KeyboardInterrupt` that nobody catches end the process with
+ * exit code 130 on all three runtimes (their default is 1). The hook only
+ * watches, so every other uncaught error is left as it was.
+ */
+export function exitOnUncaughtInterrupt(): void {
+  if (exitsOnUncaught) return;
+  exitsOnUncaught = true;
+  process.on("uncaughtExceptionMonitor", (error) => {
+    if (error instanceof KeyboardInterrupt) {
+      exitInterrupted(error.stack ?? String(error));
+    }
+  });
 }

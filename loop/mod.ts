@@ -32,4 +32,8 @@ export {
 export type { EventLoopPolicy } from "./events.ts";
 export { run, Runner } from "./runner.ts";
 export type { RunOptions } from "./runner.ts";
-export { InvalidStateError, RuntimeError } from "../internal/errors.ts";
+export {
+  InvalidStateError,
+  KeyboardInterrupt,
+  RuntimeError,
+} from "../internal/errors.ts";

@@ -3,10 +3,19 @@
  *
  * @module
  */
-import { RuntimeError } from "../internal/errors.ts";
+import {
+  CancelledError,
+  KeyboardInterrupt,
+  RuntimeError,
+} from "../internal/errors.ts";
 import { currentOwner } from "../internal/context.ts";
 import { readEnv } from "../internal/env.ts";
-import { checkFunction } from "../internal/validate.ts";
+import {
+  exitInterrupted,
+  exitOnUncaughtInterrupt,
+  listenForInterrupt,
+} from "../internal/signals.ts";
+import { checkFunction, checkOptions, describe } from "../internal/validate.ts";
 import { hasFailed } from "../tasks/future.ts";
 import { gather } from "../tasks/gather.ts";
 import { checkCoroutineFunction, type Task, tasksOf } from "../tasks/task.ts";
@@ -21,10 +30,18 @@ export interface RunOptions {
   loopFactory?: (() => EventLoop) | null;
 }
 
+const RUN_OPTIONS: (keyof RunOptions)[] = ["debug", "loopFactory"];
+
 /**
  * Runs several top-level calls on one loop, then cleans up: asyncio's
  * `Runner`. `close()` cancels the tasks still alive and waits for them,
  * shuts the default executor down and closes the loop.
+ *
+ * Ctrl-C works as in Python: while `run()` runs in the main thread and
+ * nobody else listens for SIGINT, the first SIGINT cancels the main task,
+ * and `run()` rejects with `KeyboardInterrupt` once it has finished; a
+ * second SIGINT, or one while the runner closes, ends the process at once
+ * with exit code 130.
  *
  * @example Two calls on one loop
  * ```ts
@@ -39,16 +56,16 @@ export interface RunOptions {
 export class Runner {
   #loop: EventLoop | null = null;
   #closed = false;
+  /** The SIGINTs received during the current `run()`. */
+  #interrupts = 0;
   readonly #debug: boolean | null;
   readonly #loopFactory: (() => EventLoop) | null;
 
   /** Creates a runner; the loop is made on first use. */
   constructor(options: RunOptions = {}) {
-    if (options.loopFactory != null) {
-      checkFunction(options.loopFactory, "loopFactory");
-    }
-    this.#debug = options.debug ?? null;
-    this.#loopFactory = options.loopFactory ?? null;
+    const { debug, loopFactory } = checkRunOptions(options, "Runner()");
+    this.#debug = debug ?? null;
+    this.#loopFactory = loopFactory ?? null;
   }
 
   /** The runner's loop, made on first use. */
@@ -69,7 +86,8 @@ export class Runner {
   /**
    * Runs the async function `main` as a task until it completes and
    * returns its result. A `TypeError` for anything but a function; a
-   * `RuntimeError` when called from a running loop.
+   * `RuntimeError` when called from a running loop. Rejects with
+   * `KeyboardInterrupt` when Ctrl-C cancelled `main` (see the class).
    */
   async run<T>(main: () => T | PromiseLike<T>): Promise<T> {
     checkCoroutineFunction(main, "run()");
@@ -80,7 +98,41 @@ export class Runner {
       );
     }
     const loop = this.getLoop();
-    return await loop.runUntilComplete(loop.createTask(main));
+    const task = loop.createTask(main);
+    this.#interrupts = 0;
+    const stopListening = listenForInterrupt(() => this.#onInterrupt(task));
+    try {
+      return await loop.runUntilComplete(task);
+    } catch (error) {
+      throw this.#interruptOr(error, task);
+    } finally {
+      stopListening?.();
+    }
+  }
+
+  /** asyncio's `Runner._on_sigint`: cancel `main` once, then end at once. */
+  #onInterrupt(main: Task<unknown>): void {
+    this.#interrupts++;
+    if (this.#interrupts === 1 && !main.done()) {
+      main.cancel();
+      return;
+    }
+    exitInterrupted("KeyboardInterrupt");
+  }
+
+  /**
+   * What `run()` throws for `error`: `KeyboardInterrupt` for the cancel
+   * that Ctrl-C asked for, unless `main` was also cancelled otherwise.
+   */
+  #interruptOr(error: unknown, main: Task<unknown>): unknown {
+    if (
+      error instanceof CancelledError && this.#interrupts > 0 &&
+      main.uncancel() === 0
+    ) {
+      error = new KeyboardInterrupt();
+    }
+    if (error instanceof KeyboardInterrupt) exitOnUncaughtInterrupt();
+    return error;
   }
 
   /**
@@ -92,10 +144,16 @@ export class Runner {
     this.#closed = true;
     const loop = this.#loop;
     if (loop === null) return;
+    // Ctrl-C during the cleanup ends the process, as Python's default
+    // SIGINT handler does once `run()` has returned.
+    const stopListening = listenForInterrupt(() =>
+      exitInterrupted("KeyboardInterrupt")
+    );
     try {
       await cancelAllTasks(loop);
       await loop.runUntilComplete(() => loop.shutdownDefaultExecutor());
     } finally {
+      stopListening?.();
       if (this.#loopFactory === null) setEventLoop(null);
       loop.close();
     }
@@ -112,6 +170,12 @@ export class Runner {
  * asyncio's `run()`. Before it returns, every task still alive is cancelled
  * and awaited, the default executor is shut down and the loop is closed, so
  * nothing keeps the process alive.
+ *
+ * Ctrl-C (SIGINT) cancels `main`, so every `finally` and `await using` exit
+ * runs; `run()` then rejects with `KeyboardInterrupt`, which ends the
+ * process with exit code 130 when nobody catches it. A second Ctrl-C ends
+ * the process at once. Nothing is installed off the main thread or when a
+ * SIGINT listener of someone else's is in place.
  *
  * @example Hello world
  * ```ts
@@ -130,12 +194,26 @@ export async function run<T>(
   options: RunOptions = {},
 ): Promise<T> {
   checkCoroutineFunction(main, "run()");
+  checkRunOptions(options, "run()");
   const runner = new Runner(options);
   try {
     return await runner.run(main);
   } finally {
     await runner.close();
   }
+}
+
+/** Checks the options of `run()` or `Runner()`: known keys, right types. */
+function checkRunOptions(options: unknown, caller: string): RunOptions {
+  const checked = checkOptions<RunOptions>(options, caller, RUN_OPTIONS);
+  const { debug, loopFactory } = checked;
+  if (debug != null && typeof debug !== "boolean") {
+    throw new TypeError(
+      `The debug option of ${caller} must be a boolean, got ${describe(debug)}`,
+    );
+  }
+  if (loopFactory != null) checkFunction(loopFactory, "loopFactory");
+  return checked;
 }
 
 /** Cancels the loop's live tasks, waits for them, reports their errors. */
