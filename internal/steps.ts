@@ -4,23 +4,16 @@
  * does not suspend, but a JS `await` still takes a microtask hop, so a
  * woken task's step is a chain of microtasks. The loop runs its next ready
  * callback only once every step that began has ended: its task suspended
- * on a pending future, or finished. A step left waiting on something the
- * library cannot see (a foreign promise) is over once the microtask queue
- * runs dry; the loop then forgets every step still counted.
+ * on a pending future, or finished; the step's end tells the loop. A step
+ * left waiting on something the library cannot see (a foreign promise) is
+ * over once the microtask queue runs dry; the loop then forgets every step
+ * still counted.
  *
  * @module
  */
 
-/** Resolves the loops' waits once no step runs; null while none waits. */
+/** Called once no step runs; null while no loop waits. */
 let wakeLoop: (() => void) | null = null;
-function keepWake(resolve: () => void): void {
-  // Two loops may run side by side, each waiting: both are woken.
-  const earlier = wakeLoop;
-  wakeLoop = earlier === null ? resolve : () => {
-    earlier();
-    resolve();
-  };
-}
 
 function stepsOver(): void {
   const wake = wakeLoop;
@@ -57,9 +50,16 @@ export function stepsRunning(): boolean {
   return running !== 0;
 }
 
-/** Resolves once no step runs; for the loop, while `stepsRunning()`. */
-export function stepsEnded(): Promise<void> {
-  return new Promise(keepWake);
+/**
+ * Calls `listener` once, synchronously, when the last running step ends; for
+ * the loop, while `stepsRunning()`. Two loops side by side may both wait.
+ */
+export function whenStepsEnd(listener: () => void): void {
+  const earlier = wakeLoop;
+  wakeLoop = earlier === null ? listener : () => {
+    earlier();
+    listener();
+  };
 }
 
 /**

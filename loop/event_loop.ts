@@ -17,7 +17,7 @@ import { armTimer, nextMicrotask, nextTurn } from "../internal/host.ts";
 import { Deque } from "../internal/deque.ts";
 import { MinHeap } from "../internal/heap.ts";
 import { checkSignal, listen } from "../internal/signals.ts";
-import { forgetSteps, stepsEnded, stepsRunning } from "../internal/steps.ts";
+import { forgetSteps, stepsRunning, whenStepsEnd } from "../internal/steps.ts";
 import { reportUnretrieved } from "../internal/unretrieved.ts";
 import { checkFunction, checkSeconds, describe } from "../internal/validate.ts";
 import { Future, onDone } from "../tasks/future.ts";
@@ -74,9 +74,6 @@ const heapOrder = (a: TimerHandle, b: TimerHandle): boolean =>
 /** The longest the loop runs busy iterations before the host gets a turn. */
 const HOST_TURN_MS = 1;
 
-/** Microtask hops the loop polls for a running step's end before waiting. */
-const HOPS_BEFORE_WAIT = 4;
-
 /** A heap this large, more than half cancelled, is rebuilt (as CPython). */
 const MIN_HEAP_TO_PRUNE = 100;
 
@@ -123,8 +120,6 @@ export class EventLoop implements AbstractEventLoop {
   #batchLeft = 0;
   /** Ends `#runOnce`'s wait once the batch has run; null between batches. */
   #batchEnd: (() => void) | null = null;
-  /** Microtask hops `#poll` has waited for the step that runs now. */
-  #hops = 0;
   /** In debug mode: the callback whose step runs now, and when it began. */
   #slowEntry: unknown = undefined;
   #slowArg: unknown = undefined;
@@ -572,8 +567,7 @@ export class EventLoop implements AbstractEventLoop {
       if (internal) this.#runInternal(entry as (arg: unknown) => unknown, arg);
       else (entry as Handle).run();
       if (stepsRunning()) {
-        this.#hops = 0;
-        nextMicrotask(this.#poll);
+        this.#waitForSteps();
         return;
       }
       if (this.#debug) this.#endSlowCheck();
@@ -584,18 +578,24 @@ export class EventLoop implements AbstractEventLoop {
   }
 
   /**
-   * Looks again a microtask later, in the loop's context: most steps end
-   * within a few hops, which cost less than a promise to be woken by; a
-   * longer step wakes the loop as it ends.
+   * Goes on once every running step has ended: the last one to end tells
+   * the loop, which then runs on in a microtask of its own, after the code
+   * that ended the step. A host turn meanwhile means a step waits on
+   * foreign work (`#armDrainCheck`).
    */
+  #waitForSteps(): void {
+    whenStepsEnd(this.#stepsEnded);
+    this.#armDrainCheck();
+  }
+
+  readonly #stepsEnded = (): void => {
+    nextMicrotask(this.#poll);
+  };
+
+  /** Runs the rest of the batch, unless a step began again meanwhile. */
   readonly #poll = (): void => {
     if (stepsRunning()) {
-      if (++this.#hops < HOPS_BEFORE_WAIT) {
-        nextMicrotask(this.#poll);
-      } else {
-        this.#armDrainCheck();
-        stepsEnded().then(this.#poll);
-      }
+      this.#waitForSteps();
       return;
     }
     if (this.#debug) this.#endSlowCheck();
