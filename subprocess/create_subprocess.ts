@@ -19,7 +19,31 @@ import { DEFAULT_LIMIT } from "../streams/stream_reader.ts";
 import { DEVNULL, PIPE, STDOUT } from "./constants.ts";
 import { makeProcess, type Process, processExited } from "./process.ts";
 
-/** Options of `createSubprocessExec()` and `createSubprocessShell()`. */
+/**
+ * Options of `createSubprocessExec()` and `createSubprocessShell()`. A key
+ * that is not one of these is a `TypeError` that names it.
+ *
+ * @example Signalling a whole process tree
+ * ```ts
+ * import { createSubprocessShell, PIPE } from "@aio/asyncio/subprocess";
+ * import { run } from "@aio/asyncio";
+ * import process from "node:process";
+ * import assert from "node:assert/strict";
+ *
+ * const [code, rest] = await run(async () => {
+ *   // The shell starts a `sleep` of its own, which shares its stdout.
+ *   const child = await createSubprocessShell("sleep 30 & wait", {
+ *     stdout: PIPE,
+ *     processGroup: 0,
+ *   });
+ *   process.kill(-child.pid, "SIGTERM"); // the shell and its sleep
+ *   const rest = await child.stdout!.read(); // EOF: the sleep is gone too
+ *   return [await child.wait(), rest.length];
+ * });
+ * assert.equal(code, -15);
+ * assert.equal(rest, 0);
+ * ```
+ */
 export interface SubprocessOptions {
   /**
    * The child's stdin: `PIPE`, `DEVNULL`, a file descriptor, or `null`
