@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { describe } from "../internal/validate.ts";
+import { checkOptions, describe } from "../internal/validate.ts";
 
 /** Checks that `data` is bytes (a `Uint8Array`). */
 export function checkBytes(data: unknown, caller: string): void {
@@ -69,16 +69,42 @@ export function checkPort(port: unknown): number {
   return port;
 }
 
-/** Checks an options argument: an object or omitted. */
-export function checkOptions<T extends object>(
+/** The options that would ask for TLS, which these streams do not offer yet. */
+const TLS_OPTIONS = [
+  "ssl",
+  "serverHostname",
+  "sslHandshakeTimeout",
+  "sslShutdownTimeout",
+];
+
+/**
+ * Checks the options of a stream API with `checkOptions`, after refusing
+ * any that asks for TLS: until TLS exists such a connection would be plain
+ * TCP, so it fails at the call instead. `ssl: false` or `null` asks for
+ * plain TCP and is accepted, as in Python.
+ */
+export function checkStreamOptions<T extends object>(
   options: unknown,
   caller: string,
-): T {
-  if (options === undefined || options === null) return {} as T;
-  if (typeof options !== "object") {
-    throw new TypeError(
-      `The options of ${caller} must be an object, got ${describe(options)}`,
+  accepted: readonly (keyof T & string)[],
+): Partial<T> {
+  if (typeof options === "object" && options !== null) {
+    const given = options as Record<string, unknown>;
+    const tls = TLS_OPTIONS.find((key) =>
+      key in given &&
+      !(key === "ssl" && (given.ssl === false || given.ssl == null))
     );
+    if (tls !== undefined) {
+      throw new TypeError(
+        `${caller} does not support TLS yet: the option ` +
+          `${JSON.stringify(tls)} is refused rather than sending the bytes ` +
+          `in clear; it accepts ${accepted.join(", ")} and ssl: false`,
+      );
+    }
   }
-  return options as T;
+  return checkOptions<T>(
+    options,
+    caller,
+    [...accepted, "ssl"] as typeof accepted,
+  );
 }

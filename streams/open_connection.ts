@@ -5,7 +5,7 @@
  */
 import { connect, type HostSocket } from "../internal/socket_host.ts";
 import { getRunningLoop } from "../loop/events.ts";
-import { checkHost, checkOptions, checkPort } from "./checks.ts";
+import { checkHost, checkPort, checkStreamOptions } from "./checks.ts";
 import { waitOnHost } from "./host_wait.ts";
 import {
   DEFAULT_LIMIT,
@@ -19,6 +19,11 @@ import { StreamTransport } from "./transport.ts";
 export interface OpenConnectionOptions {
   /** The reader's buffer limit in bytes; 64 KiB by default. */
   limit?: number;
+  /**
+   * `false` or `null`: plain TCP. TLS is not supported yet, so any other
+   * value is a `TypeError` (never a connection in clear).
+   */
+  ssl?: false | null;
 }
 
 /**
@@ -59,9 +64,10 @@ export async function openConnection(
 ): Promise<[StreamReader, StreamWriter]> {
   checkHost(host);
   checkPort(port);
-  const { limit = DEFAULT_LIMIT } = checkOptions<OpenConnectionOptions>(
+  const { limit = DEFAULT_LIMIT } = checkStreamOptions<OpenConnectionOptions>(
     options,
     "openConnection()",
+    ["limit"],
   );
   const loop = getRunningLoop();
   const reader = new StreamReader(limit);

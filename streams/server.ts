@@ -15,7 +15,12 @@ import { checkFunction, describe } from "../internal/validate.ts";
 import type { EventLoop } from "../loop/event_loop.ts";
 import { getRunningLoop } from "../loop/events.ts";
 import { type Future, hasFailed, onDone } from "../tasks/future.ts";
-import { checkHost, checkLimit, checkOptions, checkPort } from "./checks.ts";
+import {
+  checkHost,
+  checkLimit,
+  checkPort,
+  checkStreamOptions,
+} from "./checks.ts";
 import { type Holdable, waitOnHost } from "./host_wait.ts";
 import {
   DEFAULT_LIMIT,
@@ -40,6 +45,11 @@ export interface StartServerOptions {
   limit?: number;
   /** How many connections the system queues before they are accepted; 100. */
   backlog?: number;
+  /**
+   * `false` or `null`: plain TCP. TLS is not supported yet, so any other
+   * value is a `TypeError` (never a server in clear).
+   */
+  ssl?: false | null;
 }
 
 /** One listening socket of a server. */
@@ -352,9 +362,9 @@ export async function startServer(
     ? [checkHost(host)]
     : checkHosts(host);
   checkPort(port);
-  const { limit = DEFAULT_LIMIT, backlog = 100 } = checkOptions<
+  const { limit = DEFAULT_LIMIT, backlog = 100 } = checkStreamOptions<
     StartServerOptions
-  >(options, "startServer()");
+  >(options, "startServer()", ["limit", "backlog"]);
   checkLimit(limit);
   checkBacklog(backlog);
   return await start(getRunningLoop(), handler, hosts, port, {

@@ -27,24 +27,27 @@
 export const PIPE: number = -1;
 
 /**
- * For `stderr` only: sends the child's errors into its stdout, so that
- * `process.stdout` reads both. The two are read from two pipes: the order
- * between them is the order the parent received them in.
+ * For `stderr` only: sends the child's errors wherever its stdout goes.
+ * With `stdout: PIPE` both write to one channel, so `process.stdout` reads
+ * their bytes in the order the child wrote them and `process.stderr` is
+ * `null`. (Deno, Bun and Node cannot make an OS pipe, so the channel is a
+ * connected pair of Unix-domain stream sockets; the child writes to it as
+ * to a pipe.)
  *
- * @example Errors and output together
+ * @example Errors and output together, in the child's order
  * ```ts
  * import { createSubprocessShell, PIPE, STDOUT } from "@aio/asyncio/subprocess";
  * import { run } from "@aio/asyncio";
  * import assert from "node:assert/strict";
  *
  * const [out, err] = await run(async () => {
- *   const child = await createSubprocessShell("echo oops >&2", {
- *     stdout: PIPE,
- *     stderr: STDOUT,
- *   });
+ *   const child = await createSubprocessShell(
+ *     "echo one; echo two >&2; echo three; echo four >&2",
+ *     { stdout: PIPE, stderr: STDOUT },
+ *   );
  *   return await child.communicate();
  * });
- * assert.equal(new TextDecoder().decode(out!), "oops\n");
+ * assert.equal(new TextDecoder().decode(out!), "one\ntwo\nthree\nfour\n");
  * assert.equal(err, null);
  * ```
  */

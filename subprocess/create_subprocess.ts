@@ -4,11 +4,14 @@
  * @module
  */
 import {
+  openSharedOutput,
+  type SharedOutput,
   spawnChild,
   type SpawnRequest,
   type StdioMode,
 } from "../internal/process_host.ts";
-import { describe } from "../internal/validate.ts";
+import { checkOptions, describe } from "../internal/validate.ts";
+import type { EventLoop } from "../loop/event_loop.ts";
 import { getRunningLoop } from "../loop/events.ts";
 import { checkLimit } from "../streams/checks.ts";
 import { waitOnHost } from "../streams/host_wait.ts";
@@ -16,7 +19,31 @@ import { DEFAULT_LIMIT } from "../streams/stream_reader.ts";
 import { DEVNULL, PIPE, STDOUT } from "./constants.ts";
 import { makeProcess, type Process, processExited } from "./process.ts";
 
-/** Options of `createSubprocessExec()` and `createSubprocessShell()`. */
+/**
+ * Options of `createSubprocessExec()` and `createSubprocessShell()`. A key
+ * that is not one of these is a `TypeError` that names it.
+ *
+ * @example Signalling a whole process tree
+ * ```ts
+ * import { createSubprocessShell, PIPE } from "@aio/asyncio/subprocess";
+ * import { run } from "@aio/asyncio";
+ * import process from "node:process";
+ * import assert from "node:assert/strict";
+ *
+ * const [code, rest] = await run(async () => {
+ *   // The shell starts a `sleep` of its own, which shares its stdout.
+ *   const child = await createSubprocessShell("sleep 30 & wait", {
+ *     stdout: PIPE,
+ *     processGroup: 0,
+ *   });
+ *   process.kill(-child.pid, "SIGTERM"); // the shell and its sleep
+ *   const rest = await child.stdout!.read(); // EOF: the sleep is gone too
+ *   return [await child.wait(), rest.length];
+ * });
+ * assert.equal(code, -15);
+ * assert.equal(rest, 0);
+ * ```
+ */
 export interface SubprocessOptions {
   /**
    * The child's stdin: `PIPE`, `DEVNULL`, a file descriptor, or `null`
@@ -25,7 +52,11 @@ export interface SubprocessOptions {
   stdin?: number | null;
   /** The child's stdout: as `stdin`. */
   stdout?: number | null;
-  /** The child's stderr: as `stdin`, or `STDOUT` to merge it into stdout. */
+  /**
+   * The child's stderr: as `stdin`, or `STDOUT` to send it wherever stdout
+   * goes (with `stdout: PIPE`, one channel that both write to, so
+   * `process.stdout` reads their bytes in the order the child wrote them).
+   */
   stderr?: number | null;
   /** The buffer limit of the output readers in bytes; 64 KiB by default. */
   limit?: number;
@@ -33,7 +64,34 @@ export interface SubprocessOptions {
   cwd?: string;
   /** The child's whole environment; the parent's by default. */
   env?: Record<string, string>;
+  /**
+   * Starts the child in a new session (`setsid()`), which also makes it
+   * the leader of a new process group: `process.kill(-child.pid, signal)`
+   * then reaches it and everything it started. `false` by default.
+   */
+  startNewSession?: boolean;
+  /**
+   * `0` starts the child in a new process group whose id is its pid, so
+   * `process.kill(-child.pid, signal)` reaches the whole tree it starts.
+   * Deno, Bun and Node can only do that through a new session, so the
+   * child also starts a new session, as with `startNewSession` (unlike
+   * Python, it leaves the parent's controlling terminal). Joining another
+   * group (a pgid above 0) is not possible on them: a `RangeError`. `null`
+   * or omitted: the parent's group.
+   */
+  processGroup?: number | null;
 }
+
+const SUBPROCESS_OPTIONS: (keyof SubprocessOptions)[] = [
+  "stdin",
+  "stdout",
+  "stderr",
+  "limit",
+  "cwd",
+  "env",
+  "startNewSession",
+  "processGroup",
+];
 
 /**
  * Runs `program` with `args` as a child process: asyncio's
@@ -69,13 +127,19 @@ export async function createSubprocessExec(
     );
   }
   const last = args[args.length - 1];
-  const hasOptions = typeof last === "object" && last !== null;
-  const options = (hasOptions ? args.pop() : {}) as SubprocessOptions;
+  const hasOptions = typeof last === "object" && last !== null &&
+    !Array.isArray(last);
+  const options = checkOptions<SubprocessOptions>(
+    hasOptions ? args.pop() : {},
+    "createSubprocessExec()",
+    SUBPROCESS_OPTIONS,
+  );
   args.forEach((arg, index) => {
     if (typeof arg !== "string") {
       throw new TypeError(
         `Argument ${index + 1} of createSubprocessExec() must be a string, ` +
-          `got ${describe(arg)}`,
+          `got ${describe(arg)}` +
+          (Array.isArray(arg) ? ": pass the arguments one by one" : ""),
       );
     }
   });
@@ -113,12 +177,12 @@ export async function createSubprocessShell(
       `The command must be a non-empty string, got ${describe(command)}`,
     );
   }
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(
-      `The options must be an object, got ${describe(options)}`,
-    );
-  }
-  return await start(command, [], true, options);
+  const checked = checkOptions<SubprocessOptions>(
+    options,
+    "createSubprocessShell()",
+    SUBPROCESS_OPTIONS,
+  );
+  return await start(command, [], true, checked);
 }
 
 async function start(
@@ -138,9 +202,14 @@ async function start(
       : stdioMode(options.stderr, "stderr"),
     cwd: optionalString(options.cwd, "cwd"),
     env: checkEnv(options.env),
+    newSession: checkNewSession(options.startNewSession) ||
+      checkProcessGroup(options.processGroup),
   };
   const limit = checkLimit(options.limit ?? DEFAULT_LIMIT);
   const loop = getRunningLoop();
+  if (request.stderr === "stdout" && request.stdout === "pipe") {
+    request.output = await openOutput(loop);
+  }
   const spawned = loop.createFuture<void>();
   const settle = (error: Error | null) => {
     if (spawned.done() || loop.isClosed()) return;
@@ -167,6 +236,53 @@ async function start(
     throw error;
   }
   return process;
+}
+
+/** Opens the one channel a child's stdout and stderr will share. */
+async function openOutput(loop: EventLoop): Promise<SharedOutput> {
+  const opened = loop.createFuture<void>();
+  const output = openSharedOutput({
+    opened: () => {
+      if (!opened.done()) opened.setResult();
+    },
+    failed: (error) => {
+      if (!opened.done()) opened.setException(error);
+    },
+  });
+  try {
+    await waitOnHost(opened, output);
+  } catch (error) {
+    output.close();
+    throw error;
+  }
+  return output;
+}
+
+function checkNewSession(value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== "boolean") {
+    throw new TypeError(
+      `startNewSession must be a boolean, got ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+/** Whether the child needs a group of its own (only through a new session). */
+function checkProcessGroup(value: unknown): boolean {
+  if (value === undefined || value === null) return false;
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `processGroup must be a number or null, got ${describe(value)}`,
+    );
+  }
+  if (value !== 0) {
+    throw new RangeError(
+      `processGroup must be 0 (a new group led by the child), got ${value}: ` +
+        "Deno, Bun and Node cannot make a child join an existing group",
+    );
+  }
+  return true;
 }
 
 function stdioMode(value: unknown, name: string): StdioMode {

@@ -5,7 +5,7 @@
  * @module
  */
 import { CancelledError } from "../internal/errors.ts";
-import { describe, isPromiseLike } from "../internal/validate.ts";
+import { checkOptions, describe, isPromiseLike } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import {
   type Awaitable,
@@ -144,7 +144,9 @@ function readReturnExceptions(options: unknown): boolean {
       }`,
     );
   }
-  const value = (options as GatherOptions).returnExceptions;
+  const value = checkOptions<GatherOptions>(options, "gather()", [
+    "returnExceptions",
+  ]).returnExceptions;
   if (value === undefined || value === null) return false;
   if (typeof value !== "boolean") {
     throw new TypeError(

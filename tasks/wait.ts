@@ -4,7 +4,12 @@
  *
  * @module
  */
-import { checkSeconds, describe, isPromiseLike } from "../internal/validate.ts";
+import {
+  checkOptions,
+  checkSeconds,
+  describe,
+  isPromiseLike,
+} from "../internal/validate.ts";
 import type { Handle } from "../loop/handle.ts";
 import { getRunningLoop } from "../loop/events.ts";
 import { type Awaitable, ensureFuture } from "./ensure_future.ts";
@@ -169,9 +174,13 @@ export function wait<A extends Awaitable<unknown>>(
   [done: Set<Future<ResultOf<A>>>, pending: Set<Future<ResultOf<A>>>]
 > {
   checkCollection(aws, "wait()");
-  const timeout = options?.timeout ?? null;
+  const checked = checkOptions<WaitOptions>(options, "wait()", [
+    "timeout",
+    "returnWhen",
+  ]);
+  const timeout = checked.timeout ?? null;
   if (timeout !== null) checkSeconds(timeout, "wait()'s timeout");
-  const returnWhen = checkReturnWhen(options?.returnWhen ?? ALL_COMPLETED);
+  const returnWhen = checkReturnWhen(checked.returnWhen ?? ALL_COMPLETED);
   const unique = new Set(aws);
   if (unique.size === 0) {
     throw new RangeError(

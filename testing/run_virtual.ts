@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { checkOptions } from "../internal/validate.ts";
 import { run, type RunOptions } from "../loop/runner.ts";
 import { checkCoroutineFunction } from "../tasks/task.ts";
 import { VirtualClockLoop } from "./virtual_clock_loop.ts";
@@ -41,8 +42,12 @@ export function runVirtual<T>(
   options: RunVirtualOptions = {},
 ): Promise<T> {
   checkCoroutineFunction(main, "runVirtual()");
+  // The loop factory is this function's own: one passed in is refused.
+  const { debug } = checkOptions<RunVirtualOptions>(options, "runVirtual()", [
+    "debug",
+  ]);
   return run(main, {
-    ...options,
+    debug,
     loopFactory: () => new VirtualClockLoop(),
   });
 }
