@@ -19,7 +19,12 @@ import { MinHeap } from "../internal/heap.ts";
 import { checkSignal, listen } from "../internal/signals.ts";
 import { forgetSteps, stepsRunning, whenStepsEnd } from "../internal/steps.ts";
 import { reportUnretrieved } from "../internal/unretrieved.ts";
-import { checkFunction, checkSeconds, describe } from "../internal/validate.ts";
+import {
+  checkFunction,
+  checkOptions,
+  checkSeconds,
+  describe,
+} from "../internal/validate.ts";
 import { Future, onDone } from "../tasks/future.ts";
 import { wantCreationSites } from "../tasks/creation_site.ts";
 import { takeSteps, traceSteps } from "../tasks/step_trace.ts";
@@ -28,6 +33,7 @@ import {
   checkCoroutineFunction,
   forgetTasksOf,
   Task,
+  TASK_OPTIONS,
   type TaskOptions,
 } from "../tasks/task.ts";
 import type {
@@ -230,6 +236,7 @@ export class EventLoop implements AbstractEventLoop {
     options?: TaskOptions,
   ): Task<T> {
     checkCoroutineFunction(fn, "createTask()");
+    checkOptions<TaskOptions>(options, "createTask()", TASK_OPTIONS);
     this.#checkOpen();
     if (this.#taskFactory !== null) {
       return this.#taskFactory(this, fn, options ?? {});

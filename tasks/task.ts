@@ -15,7 +15,11 @@ import {
   type StartContext,
   startIn,
 } from "../internal/context.ts";
-import { checkFunction, isPromiseLike } from "../internal/validate.ts";
+import {
+  checkFunction,
+  checkOptions,
+  isPromiseLike,
+} from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import { Future } from "./future.ts";
 import { createdAtSuffix } from "./creation_site.ts";
@@ -35,11 +39,22 @@ export interface TaskOptions {
   eagerStart?: boolean | null;
 }
 
+/** The keys of `TaskOptions`, for the options check. */
+export const TASK_OPTIONS: readonly (keyof TaskOptions)[] = [
+  "name",
+  "eagerStart",
+];
+
 /** Options for `new Task()`: those of `createTask`, and the loop to run on. */
 export interface NewTaskOptions extends TaskOptions {
   /** The loop; the running loop when omitted. */
   loop?: AbstractEventLoop;
 }
+
+const NEW_TASK_OPTIONS: readonly (keyof NewTaskOptions)[] = [
+  ...TASK_OPTIONS,
+  "loop",
+];
 
 let taskCounter = 0;
 /**
@@ -128,6 +143,7 @@ export class Task<T = unknown> extends Future<T> {
    */
   constructor(fn: () => T | PromiseLike<T>, options?: NewTaskOptions) {
     checkCoroutineFunction(fn, "createTask()");
+    checkOptions<NewTaskOptions>(options, "new Task()", NEW_TASK_OPTIONS);
     super(options?.loop ?? (runningLoop() as AbstractEventLoop));
     this.#fn = fn;
     // The default name is formatted only when asked for: tasks are hot.
