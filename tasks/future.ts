@@ -3,7 +3,11 @@
  *
  * @module
  */
-import { CancelledError, InvalidStateError } from "../internal/errors.ts";
+import {
+  type CancelledError,
+  cancelledError,
+  InvalidStateError,
+} from "../internal/errors.ts";
 import {
   type CallbackContext,
   callbackOwner,
@@ -262,7 +266,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   cancel(msg?: string | null): boolean {
     if (this.#state !== PENDING) return false;
     // A task may have set the very error its body raised.
-    this.#outcome ??= new CancelledError(msg ?? undefined);
+    this.#outcome ??= cancelledError(msg);
     this.#state = CANCELLED;
     this.#wake(false);
     return true;

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { CancelledError } from "../internal/errors.ts";
+import { cancelledError } from "../internal/errors.ts";
 import { checkOptions, describe, isPromiseLike } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import {
@@ -120,7 +120,7 @@ class GatheringFuture extends Future<unknown[]> {
     if (this.#finished < this.#expected) return;
     const results = this.#children.map(outcomeOf);
     if (this.#cancelRequested) {
-      this.setException(new CancelledError(this.#cancelMessage));
+      this.setException(cancelledError(this.#cancelMessage));
     } else {
       this.setResult(results);
     }

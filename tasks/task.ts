@@ -4,7 +4,11 @@
  *
  * @module
  */
-import { CancelledError, RuntimeError } from "../internal/errors.ts";
+import {
+  CancelledError,
+  cancelledError,
+  RuntimeError,
+} from "../internal/errors.ts";
 import {
   callIn,
   captureContext,
@@ -189,7 +193,7 @@ export class Task<T = unknown> extends Future<T> {
     if (this.done()) return false;
     this.#cancelRequests++;
     if (this.#cancelRequests === 1) {
-      this.#abort?.abort(new CancelledError(msg ?? undefined));
+      this.#abort?.abort(cancelledError(msg));
     }
     // Each request reaches what the task awaits, as asyncio passes every
     // cancel on to its `_fut_waiter`: an awaited task counts them all.
@@ -231,7 +235,7 @@ export class Task<T = unknown> extends Future<T> {
     if (this.#abort === null) {
       this.#abort = new AbortController();
       if (this.#cancelRequests > 0) {
-        this.#abort.abort(new CancelledError(this.#cancelMessage));
+        this.#abort.abort(cancelledError(this.#cancelMessage));
       }
     }
     return this.#abort.signal;
@@ -317,7 +321,7 @@ export class Task<T = unknown> extends Future<T> {
   takeCancelRequest(): CancelledError | undefined {
     if (!this.#mustCancel) return undefined;
     this.#mustCancel = false;
-    return new CancelledError(this.#cancelMessage);
+    return cancelledError(this.#cancelMessage);
   }
 
   /** @internal The library futures the task is blocked on now. */
@@ -345,7 +349,7 @@ export class Task<T = unknown> extends Future<T> {
     if (task.#mustCancel) {
       task.#fn = null;
       task.#mustCancel = false;
-      task.#finishCancelled(new CancelledError(task.#cancelMessage));
+      task.#finishCancelled(cancelledError(task.#cancelMessage));
       return;
     }
     if (stepOwners !== null) noteStep(task);
@@ -441,7 +445,7 @@ export class Task<T = unknown> extends Future<T> {
   #succeed(value: T): void {
     if (this.#mustCancel) {
       this.#mustCancel = false;
-      this.#finishCancelled(new CancelledError(this.#cancelMessage));
+      this.#finishCancelled(cancelledError(this.#cancelMessage));
       return;
     }
     this.#finish();

@@ -1,0 +1,50 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { inspect } from "node:util";
+import { CancelledError, createTask, run, sleep } from "../../mod.ts";
+
+/** The error a cancelled task's await raised, with `message`. */
+function cancelledAwait(message?: string): Promise<unknown> {
+  return run(async () => {
+    const task = createTask(async (): Promise<unknown> => {
+      try {
+        await sleep(3600);
+        return null;
+      } catch (error) {
+        return error;
+      }
+    });
+    await sleep(0);
+    task.cancel(message);
+    return await task;
+  });
+}
+
+describe("the CancelledError the library raises", () => {
+  it("is a CancelledError and an Error with the cancel message", async () => {
+    const error = await cancelledAwait("stop") as CancelledError;
+    assert.ok(error instanceof CancelledError);
+    assert.ok(error instanceof Error);
+    assert.equal(error.name, "CancelledError");
+    assert.equal(error.message, "stop");
+    assert.equal(String(error), "CancelledError: stop");
+    assert.equal(error.stack, "CancelledError: stop");
+  });
+
+  it("reads as a CancelledError when printed", async () => {
+    const error = await cancelledAwait("stop");
+    assert.match(inspect(error), /CancelledError: stop/);
+  });
+
+  it("has an empty message when cancel() was given none", async () => {
+    const error = await cancelledAwait() as CancelledError;
+    assert.equal(error.message, "");
+    assert.equal(String(error), "CancelledError");
+  });
+
+  it("is the class users construct, too", () => {
+    const error = new CancelledError("by hand");
+    assert.equal(error.name, "CancelledError");
+    assert.equal(String(error), "CancelledError: by hand");
+  });
+});
