@@ -36,7 +36,8 @@ const STATE_NAMES = ["pending", "finished", "cancelled", "finished"] as const;
 
 /** Stored loosely typed so that `Future<T>` stays covariant in `T`. */
 type DoneCallback = (future: never) => unknown;
-type Waiter = DoneCallback | ContextCallback | Awaiter;
+/** A task following a future its body returned is a waiter of its own. */
+type Waiter = DoneCallback | ContextCallback | Awaiter | Future<unknown>;
 
 /**
  * A user's done callback: a handle that runs it in the context it was
@@ -346,6 +347,17 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return awaiter.promise() as Promise<R1 | R2>;
   }
 
+  /**
+   * Makes this future a waiter of `future`: `followedDone()` is called from
+   * the loop once that is done, with no promise or closure between them.
+   */
+  protected follow(future: Future<unknown>): void {
+    future.#addWaiter(this as Future<unknown>);
+  }
+
+  /** Called once the future passed to `follow()` is done. */
+  protected followedDone(): void {}
+
   /** The `CancelledError` of a cancelled future. */
   protected cancelError(): CancelledError {
     return this.#outcome as CancelledError;
@@ -422,11 +434,18 @@ export class Future<T = unknown> implements PromiseLike<T> {
       this.#loop.callSoonInternal(entry, this as never);
     } else if (entry instanceof ContextCallback) {
       this.#loop.callSoonInternal(ContextCallback.run, entry);
+    } else if (entry instanceof Future) {
+      if (now) entry.followedDone();
+      else this.#loop.callSoonInternal(Future.#tellFollower, entry);
     } else if (now) {
       this.#deliver(entry);
     } else {
       this.#loop.callSoonInternal(Future.#deliverLater, entry);
     }
+  }
+
+  static #tellFollower(follower: Future<unknown>): void {
+    follower.followedDone();
   }
 
   static #deliverLater(awaiter: Awaiter): void {

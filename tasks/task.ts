@@ -408,17 +408,45 @@ export class Task<T = unknown> extends Future<T> {
     else this.#succeed(value as T);
   }
 
-  /** A future or a foreign thenable may call back from any context. */
+  /** A future calls back through the loop; a foreign thenable from anywhere. */
   #followThenable(thenable: PromiseLike<unknown>): void {
     if (!(thenable instanceof Future)) {
       this.#followForeign(thenable);
       return;
     }
-    // A future calls back exactly once: no guard to allocate.
-    thenable.then(
-      (value) => this.#settleWith(value),
-      (error) => this.#fail(error),
+    const refused = this.willAwait(thenable);
+    if (refused !== undefined) this.#fail(refused);
+    else if (thenable.done()) this.#settleFrom(thenable);
+    else this.follow(thenable);
+  }
+
+  /**
+   * The future the body returned is done. It is the last the task awaits:
+   * the body is over, so nothing was awaited after it.
+   */
+  protected override followedDone(): void {
+    const waitingOn = this.#waitingOn;
+    if (waitingOn === null) return;
+    this.#settleFrom(
+      waitingOn instanceof Future ? waitingOn : waitingOn[waitingOn.length - 1],
     );
+  }
+
+  /** Settles as the done `future` did, unless a cancel request came first. */
+  #settleFrom(future: Future<unknown>): void {
+    const cancel = this.takeCancelRequest();
+    if (cancel !== undefined) {
+      this.#finishCancelled(cancel);
+      return;
+    }
+    let value: unknown;
+    try {
+      value = future.result();
+    } catch (error) {
+      this.#fail(error);
+      return;
+    }
+    this.#settleWith(value);
   }
 
   /** A foreign thenable may call back more than once: the first counts. */

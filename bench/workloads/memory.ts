@@ -34,12 +34,28 @@ export async function memoryPerTask(n: number): Promise<string> {
   await Promise.all(pending);
   pending.length = 0;
 
-  const aioBytes = await run(async () => {
+  const aioBytes = await sleepingTasks(n, () => sleep(3600));
+  const asyncBytes = await sleepingTasks(n, async () => {
+    await sleep(3600);
+  });
+  const gcNote = typeof (globalThis as { gc?: unknown }).gc === "function" ||
+      "Bun" in globalThis
+    ? ""
+    : " (no forced GC: run with --expose-gc for steadier figures)";
+  return `MEM ${n} concurrent sleeping tasks fit\n` +
+    `  @aio/asyncio task + sleep:   ${aioBytes.toFixed(0)} bytes each\n` +
+    `  ... async body awaiting it:  ${asyncBytes.toFixed(0)} bytes each\n` +
+    `  raw pending async function:  ${rawBytes.toFixed(0)} bytes each\n` +
+    `  ratio: ${(aioBytes / rawBytes).toFixed(2)}x, async body ${
+      (asyncBytes / rawBytes).toFixed(2)
+    }x${gcNote}`;
+}
+
+/** Bytes per task of `n` tasks running `body`, which sleeps until cancelled. */
+function sleepingTasks(n: number, body: () => unknown): Promise<number> {
+  return run(async () => {
     const before = heap();
-    const tasks = Array.from(
-      { length: n },
-      () => createTask(() => sleep(3600)),
-    );
+    const tasks = Array.from({ length: n }, () => createTask(body));
     await sleep(0);
     const bytes = (heap() - before) / n;
     for (const task of tasks) task.cancel();
@@ -49,12 +65,4 @@ export async function memoryPerTask(n: number): Promise<string> {
     }
     return bytes;
   });
-  const gcNote = typeof (globalThis as { gc?: unknown }).gc === "function" ||
-      "Bun" in globalThis
-    ? ""
-    : " (no forced GC: run with --expose-gc for steadier figures)";
-  return `MEM ${n} concurrent sleeping tasks fit\n` +
-    `  @aio/asyncio task + sleep:   ${aioBytes.toFixed(0)} bytes each\n` +
-    `  raw pending async function:  ${rawBytes.toFixed(0)} bytes each\n` +
-    `  ratio: ${(aioBytes / rawBytes).toFixed(2)}x${gcNote}`;
 }
