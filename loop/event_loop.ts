@@ -31,6 +31,7 @@ import { takeSteps, traceSteps } from "../tasks/step_trace.ts";
 import { type Awaitable, ensureFuture } from "../tasks/ensure_future.ts";
 import {
   checkCoroutineFunction,
+  type CoroutineFunction,
   forgetTasksOf,
   Task,
   TASK_OPTIONS,
@@ -52,7 +53,7 @@ export type ExceptionHandler = (
 /** What `setTaskFactory` takes: builds the task for `loop.createTask`. */
 export type TaskFactory = <T>(
   loop: EventLoop,
-  fn: () => T | PromiseLike<T>,
+  fn: CoroutineFunction<T>,
   options: TaskOptions,
 ) => Task<T>;
 
@@ -232,7 +233,7 @@ export class EventLoop implements AbstractEventLoop {
    * the task factory if one is set.
    */
   createTask<T>(
-    fn: () => T | PromiseLike<T>,
+    fn: CoroutineFunction<T>,
     options?: TaskOptions,
   ): Task<T> {
     checkCoroutineFunction(fn, "createTask()");

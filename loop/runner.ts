@@ -18,7 +18,12 @@ import {
 import { checkFunction, checkOptions, describe } from "../internal/validate.ts";
 import { hasFailed } from "../tasks/future.ts";
 import { gather } from "../tasks/gather.ts";
-import { checkCoroutineFunction, type Task, tasksOf } from "../tasks/task.ts";
+import {
+  checkCoroutineFunction,
+  type CoroutineFunction,
+  type Task,
+  tasksOf,
+} from "../tasks/task.ts";
 import type { EventLoop } from "./event_loop.ts";
 import { newEventLoop, setEventLoop } from "./events.ts";
 
@@ -89,7 +94,7 @@ export class Runner {
    * `RuntimeError` when called from a running loop. Rejects with
    * `KeyboardInterrupt` when Ctrl-C cancelled `main` (see the class).
    */
-  async run<T>(main: () => T | PromiseLike<T>): Promise<T> {
+  async run<T>(main: CoroutineFunction<T>): Promise<T> {
     checkCoroutineFunction(main, "run()");
     if (currentOwner()?.getLoop().isRunning()) {
       throw new RuntimeError(
@@ -190,7 +195,7 @@ export class Runner {
  * ```
  */
 export async function run<T>(
-  main: () => T | PromiseLike<T>,
+  main: CoroutineFunction<T>,
   options: RunOptions = {},
 ): Promise<T> {
   checkCoroutineFunction(main, "run()");

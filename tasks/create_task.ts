@@ -4,7 +4,7 @@
  * @module
  */
 import { getRunningLoop } from "../loop/events.ts";
-import type { Task, TaskOptions } from "./task.ts";
+import type { CoroutineFunction, Task, TaskOptions } from "./task.ts";
 
 /**
  * Wraps the async function `fn` in a `Task` on the running loop. The task
@@ -37,7 +37,7 @@ import type { Task, TaskOptions } from "./task.ts";
  * ```
  */
 export function createTask<T>(
-  fn: () => T | PromiseLike<T>,
+  fn: CoroutineFunction<T>,
   options?: TaskOptions,
 ): Task<T> {
   return getRunningLoop().createTask(fn, options);

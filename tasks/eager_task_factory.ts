@@ -5,18 +5,23 @@
  */
 import { checkFunction } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
-import { type NewTaskOptions, Task, type TaskOptions } from "./task.ts";
+import {
+  type CoroutineFunction,
+  type NewTaskOptions,
+  Task,
+  type TaskOptions,
+} from "./task.ts";
 
 /** A task factory as `loop.setTaskFactory` takes it. */
 export type EagerTaskFactory = <T>(
   loop: AbstractEventLoop,
-  fn: () => T | PromiseLike<T>,
+  fn: CoroutineFunction<T>,
   options: TaskOptions,
 ) => Task<T>;
 
 /** A constructor of `Task` or of a subclass of it. */
 export type TaskConstructor = new <T>(
-  fn: () => T | PromiseLike<T>,
+  fn: CoroutineFunction<T>,
   options?: NewTaskOptions,
 ) => Task<T>;
 

@@ -8,18 +8,18 @@ import { holdClock } from "../internal/real_world.ts";
 import { describe, isPromiseLike } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import { Future, onDone } from "./future.ts";
-import type { Task, TaskOptions } from "./task.ts";
+import type { CoroutineFunction, Task, TaskOptions } from "./task.ts";
 
 /** Anything the waiting APIs accept: a future, a promise, an async function. */
 export type Awaitable<T> =
   | Future<T>
   | PromiseLike<T>
-  | (() => T | PromiseLike<T>);
+  | CoroutineFunction<T>;
 
 /** What `ensureFuture` needs of a loop: a way to create tasks. */
 export interface TaskCreator {
   /** Creates a task running `fn`. */
-  createTask<T>(fn: () => T | PromiseLike<T>, options?: TaskOptions): Task<T>;
+  createTask<T>(fn: CoroutineFunction<T>, options?: TaskOptions): Task<T>;
 }
 
 /**

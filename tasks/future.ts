@@ -348,6 +348,28 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   /**
+   * Registers a handler for a failure, as `Promise.prototype.catch` does:
+   * `then(undefined, onRejected)`. A cancelled future fails with a
+   * `CancelledError`.
+   */
+  catch<R = never>(
+    // `any`, as in Promise's own typing, so handlers can name the error type.
+    // deno-lint-ignore no-explicit-any
+    onRejected?: ((reason: any) => R | PromiseLike<R>) | null,
+  ): Promise<T | R> {
+    return this.then(undefined, onRejected);
+  }
+
+  /**
+   * Runs `onFinally` once the future is done, however it ended, as
+   * `Promise.prototype.finally` does; the promise it returns settles as the
+   * future did, unless `onFinally` throws or rejects.
+   */
+  finally(onFinally?: (() => void) | null): Promise<T> {
+    return this.then().finally(onFinally);
+  }
+
+  /**
    * Makes this future a waiter of `future`: `followedDone()` is called from
    * the loop once that is done, with no promise or closure between them.
    */

@@ -15,7 +15,7 @@
  */
 export { Future } from "./future.ts";
 export { Task } from "./task.ts";
-export type { NewTaskOptions, TaskOptions } from "./task.ts";
+export type { CoroutineFunction, NewTaskOptions, TaskOptions } from "./task.ts";
 export { createTask } from "./create_task.ts";
 export {
   createEagerTaskFactory,

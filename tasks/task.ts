@@ -30,6 +30,33 @@ import { createdAtSuffix } from "./creation_site.ts";
 import { noteStep, stepOwners } from "./step_trace.ts";
 import { beginStep, endStep, isRunningStep } from "../internal/steps.ts";
 
+/**
+ * What a task runs: an async function (asyncio's coroutine). One that
+ * declares a parameter is handed the task's `AbortSignal`, aborted on the
+ * first cancel request, for foreign APIs such as `fetch`:
+ * `createTask((signal) => fetch(url, { signal }))`.
+ *
+ * @example A body that watches its signal
+ * ```ts
+ * import { createTask, run, sleep } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const aborted = await run(async () => {
+ *   let seen: AbortSignal | undefined;
+ *   const task = createTask(async (signal) => {
+ *     seen = signal;
+ *     await sleep(3600);
+ *   });
+ *   await sleep(0);
+ *   task.cancel();
+ *   await task.catch(() => {});
+ *   return seen?.aborted;
+ * });
+ * assert.equal(aborted, true);
+ * ```
+ */
+export type CoroutineFunction<T> = (signal: AbortSignal) => T | PromiseLike<T>;
+
 /** Options for creating a task. */
 export interface TaskOptions {
   /** The task's name; `Task-N` when omitted. */
@@ -122,7 +149,7 @@ export function checkCoroutineFunction(fn: unknown, api: string): void {
  * ```
  */
 export class Task<T = unknown> extends Future<T> {
-  #fn: (() => T | PromiseLike<T>) | null;
+  #fn: CoroutineFunction<T> | null;
   /** The creator's context, for the first step; null once used. */
   #context: StartContext | null;
   #name: string | number;
@@ -145,7 +172,7 @@ export class Task<T = unknown> extends Future<T> {
    * `eagerStart` while the loop runs. `createTask(fn)` is the usual way;
    * it honours the loop's task factory.
    */
-  constructor(fn: () => T | PromiseLike<T>, options?: NewTaskOptions) {
+  constructor(fn: CoroutineFunction<T>, options?: NewTaskOptions) {
     checkCoroutineFunction(fn, "createTask()");
     checkOptions<NewTaskOptions>(options, "new Task()", NEW_TASK_OPTIONS);
     super(options?.loop ?? (runningLoop() as AbstractEventLoop));
@@ -374,7 +401,7 @@ export class Task<T = unknown> extends Future<T> {
     task.#fn = null;
     let result: unknown;
     try {
-      result = fn();
+      result = fn.length === 0 ? (fn as () => unknown)() : fn(task.signal);
     } catch (error) {
       task.#fail(error);
       return;

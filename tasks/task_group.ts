@@ -11,7 +11,7 @@ import { getRunningLoop } from "../loop/events.ts";
 import { currentTask } from "./current_task.ts";
 import { ExceptionGroup } from "./exception_group.ts";
 import { type Future, hasFailed, onDone, park } from "./future.ts";
-import type { Task, TaskOptions } from "./task.ts";
+import type { CoroutineFunction, Task, TaskOptions } from "./task.ts";
 
 /** What `taskGroup` runs: the body, given its `TaskGroup`. */
 export type TaskGroupBody<T> = (group: TaskGroup) => T | PromiseLike<T>;
@@ -67,7 +67,7 @@ export class TaskGroup {
    * `RuntimeError` once the group is shutting down after a failure, or has
    * finished.
    */
-  createTask<T>(fn: () => T | PromiseLike<T>, options?: TaskOptions): Task<T> {
+  createTask<T>(fn: CoroutineFunction<T>, options?: TaskOptions): Task<T> {
     if (this.#exiting && this.#tasks.size === 0) {
       throw new RuntimeError(
         "The task group has finished: start tasks inside its body",

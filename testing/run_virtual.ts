@@ -5,7 +5,10 @@
  */
 import { checkOptions } from "../internal/validate.ts";
 import { run, type RunOptions } from "../loop/runner.ts";
-import { checkCoroutineFunction } from "../tasks/task.ts";
+import {
+  checkCoroutineFunction,
+  type CoroutineFunction,
+} from "../tasks/task.ts";
 import { VirtualClockLoop } from "./virtual_clock_loop.ts";
 
 /** Options of `runVirtual`: those of `run()` but the loop factory. */
@@ -38,7 +41,7 @@ export type RunVirtualOptions = Omit<RunOptions, "loopFactory">;
  * ```
  */
 export function runVirtual<T>(
-  main: () => T | PromiseLike<T>,
+  main: CoroutineFunction<T>,
   options: RunVirtualOptions = {},
 ): Promise<T> {
   checkCoroutineFunction(main, "runVirtual()");
