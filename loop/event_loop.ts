@@ -41,6 +41,7 @@ import type {
   AbstractEventLoop,
   ExceptionContext,
 } from "./abstract_event_loop.ts";
+import { formatReport } from "./format_report.ts";
 import { Handle, TimerHandle } from "./handle.ts";
 import { reportPendingTasks, reportSlowCallback } from "./debug.ts";
 
@@ -422,26 +423,12 @@ export class EventLoop implements AbstractEventLoop {
     }
   }
 
-  /** Logs `context` to the console, as CPython logs it. */
+  /**
+   * Logs `context` to the console, as CPython logs it: each value readable,
+   * an error group as a tree of its sub-errors.
+   */
   defaultExceptionHandler(context: ExceptionContext): void {
-    const { message, exception, ...rest } = context;
-    const lines = [message];
-    for (const [key, value] of Object.entries(rest)) {
-      lines.push(
-        key === "sourceTraceback"
-          ? `Object created at (most recent call first):\n${value}`
-          : `${key}: ${String(value)}`,
-      );
-    }
-    // A task may throw undefined: the key, not the value, says it threw.
-    if ("exception" in context) {
-      lines.push(
-        exception instanceof Error
-          ? exception.stack ?? String(exception)
-          : String(exception),
-      );
-    }
-    console.error(lines.join("\n"));
+    console.error(formatReport(context));
   }
 
   /**
