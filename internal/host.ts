@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { setImmediate } from "node:timers";
+import process from "node:process";
+import { clearImmediate, setImmediate } from "node:timers";
 import { RUNTIME } from "./runtime.ts";
 
 /** The longest delay a host timer honours (2^31 − 1 ms); longer fire at once. */
@@ -43,4 +44,41 @@ export function armTimer(delayMs: number, callback: () => void): HostTimer {
   const ms = Math.min(Math.max(0, delayMs), MAX_HOST_DELAY_MS);
   const id = setTimeout(callback, ms);
   return { clear: () => clearTimeout(id) };
+}
+
+/** How long Bun's loop stays deadlocked before the loop says so. */
+const BUN_DEADLOCK_NOTICE_MS = 2000;
+
+/**
+ * Watches for the host to have nothing left that could call back (no
+ * socket, timer, child process or worker of its own), for a loop that can
+ * wake no more by itself; returns the function that stops watching.
+ * `onIdle` is called once the host is idle. Node says so with `beforeExit`;
+ * Deno lists its open resources, because its `beforeExit` does not come
+ * while a top-level await is pending. Bun can tell neither (it lists no
+ * resources, and stays alive while a top-level await is pending), so there
+ * `onStuck` is called instead after a while, to say what is stuck without
+ * ending anything.
+ */
+export function watchHostIdle(
+  onIdle: () => void,
+  onStuck: () => void,
+): () => void {
+  if (RUNTIME === "bun") {
+    const id = setTimeout(onStuck, BUN_DEADLOCK_NOTICE_MS);
+    return () => clearTimeout(id);
+  }
+  process.once("beforeExit", onIdle);
+  let check: ReturnType<typeof setImmediate> | null = null;
+  if (RUNTIME === "deno") {
+    // One host turn first, so that what is closing has closed.
+    check = setImmediate(() => {
+      check = null;
+      if (process.getActiveResourcesInfo().length === 0) onIdle();
+    });
+  }
+  return () => {
+    process.off("beforeExit", onIdle);
+    if (check !== null) clearImmediate(check);
+  };
 }

@@ -13,7 +13,13 @@ import {
   currentOwner,
   runAs,
 } from "../internal/context.ts";
-import { armTimer, nextMicrotask, nextTurn } from "../internal/host.ts";
+import {
+  armTimer,
+  nextMicrotask,
+  nextTurn,
+  watchHostIdle,
+} from "../internal/host.ts";
+import { clockHeld } from "../internal/real_world.ts";
 import { Deque } from "../internal/deque.ts";
 import { MinHeap } from "../internal/heap.ts";
 import { checkSignal, listen } from "../internal/signals.ts";
@@ -26,6 +32,7 @@ import {
   describe,
 } from "../internal/validate.ts";
 import { Future, onDone } from "../tasks/future.ts";
+import { formatCallGraph } from "../tasks/call_graph.ts";
 import { wantCreationSites } from "../tasks/creation_site.ts";
 import { takeSteps, traceSteps } from "../tasks/step_trace.ts";
 import { type Awaitable, ensureFuture } from "../tasks/ensure_future.ts";
@@ -36,6 +43,7 @@ import {
   Task,
   TASK_OPTIONS,
   type TaskOptions,
+  tasksOf,
 } from "../tasks/task.ts";
 import type {
   AbstractEventLoop,
@@ -122,6 +130,8 @@ export class EventLoop implements AbstractEventLoop {
   #taskFactory: TaskFactory | null = null;
   #defaultExecutor: Executor | null = null;
   readonly #signalListeners = new Map<string, () => void>();
+  /** Set when the loop stopped because nothing could wake it again. */
+  #deadlock: RuntimeError | null = null;
   /** A host turn is asked for, to end waits on steps that wait on foreign work. */
   #drainCheckArmed = false;
   /** Ready-queue entries the batch that runs now has still to take. */
@@ -294,8 +304,11 @@ export class EventLoop implements AbstractEventLoop {
     } finally {
       target.removeDoneCallback(stop);
     }
+    const deadlock = this.#deadlock;
+    this.#deadlock = null;
     if (!target.done()) {
-      throw new RuntimeError("Event loop stopped before the future completed");
+      throw deadlock ??
+        new RuntimeError("Event loop stopped before the future completed");
     }
     return target.result();
   }
@@ -656,8 +669,60 @@ export class EventLoop implements AbstractEventLoop {
         else resolve();
       };
       this.#wake = wake;
-      disarm = this.waitForHost(this.#nextDeadline(), wake);
+      const deadline = this.#nextDeadline();
+      const stopWaiting = this.waitForHost(deadline, wake);
+      const stopWatching = deadline === null ? this.#watchForDeadlock() : null;
+      // A signal can still wake the loop: Node would exit without a timer.
+      const keepAlive = deadline === null && this.#signalListeners.size > 0
+        ? armTimer(Infinity, wake)
+        : null;
+      disarm = () => {
+        stopWaiting();
+        stopWatching?.();
+        keepAlive?.clear();
+      };
     });
+  }
+
+  /**
+   * Beyond asyncio: with nothing ready, no timer, nothing of the real world
+   * pending and tasks still waiting, nothing can wake the loop again. Once
+   * the host has nothing left either, the loop stops, and
+   * `runUntilComplete` rejects with the pending tasks and what each awaits,
+   * instead of the process exiting silently or hanging.
+   */
+  #watchForDeadlock(): (() => void) | null {
+    if (!this.#mayBeDeadlocked()) return null;
+    return watchHostIdle(() => {
+      if (this.#wake === null || !this.#mayBeDeadlocked()) return;
+      this.#deadlock = new RuntimeError(this.#deadlockReport());
+      this.stop();
+    }, () => {
+      if (this.#wake === null || !this.#mayBeDeadlocked()) return;
+      console.error(
+        `${this.#deadlockReport()}
+(The loop goes on waiting: this host ` +
+          "cannot tell whether anything of its own is left to wake it.)",
+      );
+    });
+  }
+
+  #mayBeDeadlocked(): boolean {
+    if (this.#ready.length > 0 || this.#nextDeadline() !== null) return false;
+    if (clockHeld(this) || this.#signalListeners.size > 0) return false;
+    let pending = false;
+    for (const task of tasksOf(this)) {
+      if (task.awaitsForeignWork()) return false;
+      pending = true;
+    }
+    return pending;
+  }
+
+  #deadlockReport(): string {
+    const graph = runAs(this.#context, () => formatCallGraph());
+    return "Deadlock: every task waits and nothing can wake one: no callback " +
+      "is ready, no timer is set, and no socket, worker, process, signal " +
+      `handler or foreign promise is pending. The tasks and what each awaits:\n${graph}`;
   }
 
   #nextDeadline(): number | null {

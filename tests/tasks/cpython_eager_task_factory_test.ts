@@ -28,6 +28,7 @@ import assert from "node:assert/strict";
 import { AsyncLocalStorage } from "node:async_hooks";
 import {
   allTasks,
+  type CoroutineFunction,
   createEagerTaskFactory,
   createTask,
   currentTask,
@@ -432,7 +433,7 @@ function countTasks(loop: EventLoop, eager: boolean): () => number {
   let taskCount = 0;
   class CountingTask<T> extends Task<T> {
     constructor(
-      fn: () => T | PromiseLike<T>,
+      fn: CoroutineFunction<T>,
       options?: NewTaskOptions,
     ) {
       super(fn, options);

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import {
   allTasks,
   CancelledError,
+  type CoroutineFunction,
   createTask,
   currentTask,
   ensureFuture,
@@ -169,7 +170,7 @@ describe("Task start", () => {
       loop.setTaskFactory(
         <T>(
           l: EventLoop,
-          fn: () => T | PromiseLike<T>,
+          fn: CoroutineFunction<T>,
           options: TaskOptions,
         ) => {
           made.push(options.name ?? "anonymous");

@@ -1,0 +1,82 @@
+// Beyond asyncio: a program whose tasks all wait on something nothing can
+// set is reported with its tasks and what each awaits, in a real child
+// process, instead of exiting silently (Node), with a generic top-level
+// await error (Deno) or hanging (Bun, which keeps the process alive and
+// lists none of its resources: there the report is a notice).
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import process from "node:process";
+import {
+  finished,
+  fixture,
+  sendSignal,
+  spawnScript,
+} from "../fixtures/runtime.ts";
+
+const isBun = "bun" in process.versions;
+
+/** Runs a scenario of the deadlock fixture to its end. */
+function runScenario(scenario: string) {
+  return finished(spawnScript(fixture("deadlock"), [scenario]));
+}
+
+/** On Bun: waits for the notice on stderr, then ends the child. */
+async function bunNotice(scenario: string): Promise<string> {
+  const child = spawnScript(fixture("deadlock"), [scenario]);
+  const done = finished(child);
+  let stderr = "";
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.on("data", (chunk: Buffer | string) => {
+      stderr += chunk;
+      if (stderr.includes("goes on waiting")) resolve();
+    });
+    done.then((end) => reject(new Error(`ended: ${JSON.stringify(end)}`)));
+  });
+  child.kill("SIGKILL");
+  await done;
+  return stderr;
+}
+
+function assertReport(stderr: string): void {
+  assert.match(stderr, /Deadlock: every task waits/);
+  // In debug mode each line also says where the task was created.
+  assert.match(stderr, /<Task pending name="consumer"[^\n]*>\n└── <Future/);
+  assert.match(stderr, /<Task pending name="Task-1"/);
+}
+
+describe("a deadlocked program says why", () => {
+  for (const scenario of ["queue", "queue-debug"]) {
+    it(`run() rejects with the pending tasks (${scenario})`, async () => {
+      if (isBun) {
+        assertReport(await bunNotice(scenario));
+        return;
+      }
+      const end = await runScenario(scenario);
+      assert.equal(end.code, 1, end.stderr);
+      assert.match(end.stderr, /RuntimeError/);
+      assertReport(end.stderr);
+    });
+  }
+
+  it("a wait on a host timer the loop does not know is no deadlock", async () => {
+    const end = await runScenario("host-timer");
+    assert.equal(end.code, 0, end.stderr);
+    assert.equal(end.stdout, "done\n");
+    assert.doesNotMatch(end.stderr, /Deadlock/);
+  });
+
+  it("a signal handler keeps the program waiting for its signal", async () => {
+    const child = spawnScript(fixture("deadlock"), ["signal"]);
+    const done = finished(child);
+    await new Promise<void>((resolve) =>
+      child.stdout.on("data", (chunk: Buffer | string) => {
+        if (String(chunk).includes("ready")) resolve();
+      })
+    );
+    sendSignal(child, "SIGUSR2");
+    const end = await done;
+    assert.equal(end.code, 0, end.stderr);
+    assert.match(end.stdout, /done/);
+    assert.doesNotMatch(end.stderr, /Deadlock/);
+  });
+});
