@@ -18,6 +18,14 @@
  * Every `.ts` file of a published folder (and of tests/) is compiled, so a
  * URL built at run time with the extension of `import.meta.url` works too.
  *
+ * The package carries its `.ts` sources under `src/` (not beside the `.d.ts`
+ * files, where TypeScript would resolve imports to them and type-check them
+ * with the user's options), with source maps and declaration maps that point
+ * there. Its `sideEffects` lists the modules whose top level does more than
+ * declare, and the subpath entries that import them, so bundlers drop the
+ * rest; the main entry is not listed, so importing one name from it does not
+ * drag the executor's worker code in.
+ *
  * @module
  */
 import { spawnSync } from "node:child_process";
@@ -51,8 +59,9 @@ fs.rmSync(outDir, { recursive: true, force: true });
 if (tests.length > 0) {
   compile("tests", tests, { noCheck: true, declaration: false });
 }
-compile("package", sources, {});
+compile("package", sources, { sourceMap: true, declarationMap: true });
 rewriteEmitted(outDir);
+copySources();
 copyAssets([...sources, ...tests]);
 writePackageJson();
 console.log(
@@ -121,7 +130,10 @@ function packageExports() {
       continue;
     }
     const base = target.slice(0, -".ts".length);
-    result[subpath] = { types: `${base}.d.ts`, import: `${base}.js` };
+    // "default", not "import": require() of it works where the runtime can
+    // load ES modules synchronously (Node 20.19+, Bun); older Node says to
+    // use import() instead.
+    result[subpath] = { types: `${base}.d.ts`, default: `${base}.js` };
   }
   if (missing.length > 0) {
     console.error(
@@ -245,6 +257,93 @@ function checkCompiled(file, specifier) {
   }
 }
 
+/**
+ * Copies the package's `.ts` sources to `src/` and points every map there:
+ * tsc writes each map's sources relative to the repository's files.
+ */
+function copySources() {
+  for (const file of sources) {
+    const target = path.join(outDir, "src", file);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.copyFileSync(path.join(root, file), target);
+  }
+  for (const file of sources) {
+    const base = path.join(outDir, file.replace(/\.ts$/, ""));
+    for (const mapFile of [`${base}.js.map`, `${base}.d.ts.map`]) {
+      const map = JSON.parse(fs.readFileSync(mapFile, "utf8"));
+      const dir = path.dirname(mapFile);
+      map.sources = map.sources.map((source) => {
+        const original = path.relative(root, path.resolve(dir, source));
+        const copy = path.join(outDir, "src", original);
+        if (!fs.existsSync(copy)) {
+          fail(`${mapFile} maps ${source}, not shipped`);
+        }
+        return path.relative(dir, copy).split(path.sep).join("/");
+      });
+      fs.writeFileSync(mapFile, JSON.stringify(map));
+    }
+  }
+}
+
+/**
+ * `sideEffects` for bundlers: every compiled module with a top-level
+ * statement that is not a declaration (a registration call, say), and every
+ * subpath entry but the main one that imports such a module, directly or
+ * not, so that `import "@aio/asyncio/executor"` alone still runs it.
+ */
+function sideEffects() {
+  const graph = new Map(); // package file → the package files it imports
+  const effectful = new Set();
+  for (const source of sources) {
+    const file = source.replace(/\.ts$/, ".js");
+    const text = fs.readFileSync(path.join(outDir, file), "utf8");
+    const parsed = ts.createSourceFile(file, text, ts.ScriptTarget.Latest);
+    const imports = [];
+    for (const statement of parsed.statements) {
+      const specifier = statement.moduleSpecifier;
+      if (specifier && ts.isStringLiteral(specifier)) {
+        if (/^\.\.?\//.test(specifier.text)) {
+          imports.push(
+            path.posix.join(path.posix.dirname(file), specifier.text),
+          );
+        }
+      } else if (!isDeclaration(statement)) {
+        effectful.add(file);
+      }
+    }
+    graph.set(file, imports);
+  }
+  const reaches = (file, seen = new Set()) => {
+    if (effectful.has(file)) return true;
+    if (seen.has(file)) return false;
+    seen.add(file);
+    return (graph.get(file) ?? []).some((next) => reaches(next, seen));
+  };
+  const entries = Object.entries(exports)
+    .filter(([subpath, target]) => subpath !== "." && target.default)
+    .map(([, target]) => target.default.replace(/^\.\//, ""))
+    .filter((entry) => reaches(entry));
+  return [...new Set([...entries, ...effectful])].sort().map((f) => `./${f}`);
+}
+
+/**
+ * A top-level statement that only declares or imports, counting tsc's
+ * `_a = Future;`, which names a class for its static members.
+ */
+function isDeclaration(statement) {
+  return ts.isFunctionDeclaration(statement) ||
+    ts.isClassDeclaration(statement) ||
+    ts.isVariableStatement(statement) ||
+    ts.isImportDeclaration(statement) ||
+    ts.isExportDeclaration(statement) ||
+    ts.isEmptyStatement(statement) ||
+    (ts.isExpressionStatement(statement) &&
+      ts.isBinaryExpression(statement.expression) &&
+      statement.expression.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+      ts.isIdentifier(statement.expression.left) &&
+      ts.isIdentifier(statement.expression.right));
+}
+
 /** Non-TypeScript files beside the sources (fixtures, data) travel along. */
 function copyAssets(compiled) {
   const dirs = new Set(
@@ -276,19 +375,29 @@ function writePackageJson() {
   const published = sources.map(topLevel);
   const files = [...new Set(published)].flatMap((name) =>
     isTs(name)
-      ? [name.replace(/\.ts$/, ".js"), name.replace(/\.ts$/, ".d.ts")]
+      ? [".js", ".js.map", ".d.ts", ".d.ts.map"].map((ext) =>
+        name.replace(/\.ts$/, ext)
+      )
       : [`${name}/`]
+  );
+  const dev = JSON.parse(
+    fs.readFileSync(path.join(root, "package.json"), "utf8"),
   );
   const manifest = {
     name: deno.name,
     version: deno.version,
     description: moduleSummary(),
     license: deno.license,
+    // Where the project lives: set once, in the repository's package.json.
+    repository: dev.repository,
+    homepage: dev.homepage,
+    bugs: dev.bugs,
     type: "module",
     exports,
-    main: exports["."]?.import,
+    main: exports["."]?.default,
     types: exports["."]?.types,
-    files: [...files, "README.md", "LICENSE"],
+    sideEffects: sideEffects(),
+    files: [...files, "src/", "README.md", "LICENSE"],
     engines: { node: ">=20" },
     keywords: [
       "asyncio",
@@ -306,7 +415,10 @@ function writePackageJson() {
   );
 }
 
-/** The first paragraph of mod.ts's module doc: the package's one description. */
+/**
+ * The first paragraph of mod.ts's module doc, as plain text (npm shows
+ * descriptions raw): the package's one description.
+ */
 function moduleSummary() {
   const text = fs.readFileSync(path.join(root, "mod.ts"), "utf8");
   const doc = text.match(/\/\*\*([\s\S]*?)\*\//)?.[1] ?? "";
@@ -315,7 +427,8 @@ function moduleSummary() {
   );
   const start = lines.findIndex((line) => line !== "");
   const end = lines.indexOf("", start);
-  return lines.slice(start, end === -1 ? undefined : end).join(" ");
+  return lines.slice(start, end === -1 ? undefined : end).join(" ")
+    .replace(/`([^`]*)`/g, "$1");
 }
 
 function fail(message) {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Formatting, lint, type-check and doc lint of every public entry point.
+# Formatting, lint, type-check and doc lint of every public entry point, and
+# the type tests of the npm build with every supported TypeScript.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deno=node_modules/.bin/deno
@@ -9,4 +10,5 @@ entries=$(ls mod.ts */mod.ts)
 "$deno" check $entries tests/ examples/ bench/
 "$deno" doc --lint $entries
 "$deno" test -A --doc --quiet $entries >/dev/null
+bash scripts/type_test.sh
 echo "check: clean"

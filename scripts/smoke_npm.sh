@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Smoke test of the npm package as a user gets it: build, `npm pack`, install
 # the tarball into a fresh project, import every subpath from plain Node ESM,
-# and compile a TypeScript consumer (nodenext) against the shipped types.
+# compile a TypeScript consumer (nodenext) against the shipped types, check
+# require(), sideEffects and the maps, and print the import time.
 # Needs no network: the package has no dependencies and the tarball is local.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -88,4 +89,68 @@ EOF
 node "$repo/node_modules/typescript/bin/tsc" -p tsconfig.json
 node consumer.js >/dev/null
 echo "smoke: TypeScript consumer compiles (nodenext) and runs"
+
+# require(): loads the ES modules where Node can (20.19+); where it cannot,
+# Node's own error says to use import().
+cat >required.cjs <<'EOF'
+const asyncio = require("@aio/asyncio");
+require("node:assert/strict").equal(typeof asyncio.run, "function");
+EOF
+off=() # Node before 20.19 cannot require() ES modules at all
+if [ "$(node -p 'process.features.require_module === true')" = true ]; then
+  node required.cjs
+  off=(--no-experimental-require-module)
+fi
+if node "${off[@]}" required.cjs 2>require.err; then
+  echo "smoke: require() worked with require(esm) off"
+  exit 1
+fi
+grep -q "ERR_REQUIRE_ESM" require.err && grep -q "import()" require.err || {
+  echo "smoke: require() without require(esm) fails unclearly:"
+  cat require.err
+  exit 1
+}
+echo "smoke: require() works; without require(esm) it says to use import()"
+
+# sideEffects, source maps and declaration maps, checked on the installed files.
+node --input-type=module - <<'EOF'
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+const dir = "node_modules/@aio/asyncio";
+const manifest = JSON.parse(fs.readFileSync(`${dir}/package.json`, "utf8"));
+const { sideEffects } = manifest;
+assert.ok(Array.isArray(sideEffects), "sideEffects must list the modules");
+for (const file of sideEffects) assert.ok(fs.existsSync(path.join(dir, file)), file);
+assert.ok(!sideEffects.includes("./mod.js"), "the main entry must be free of side effects");
+const files = fs.readdirSync(dir, { recursive: true }).map(String)
+  .filter((file) => !file.startsWith("src"));
+const registering = files.filter((file) => file.endsWith(".js") &&
+  /^setDefaultExecutorFactory\(/m.test(fs.readFileSync(path.join(dir, file), "utf8")));
+assert.ok(registering.length > 0, "no module registers the default executor");
+for (const file of registering) assert.ok(sideEffects.includes(`./${file}`), file);
+let maps = 0;
+for (const file of files.filter((f) => /\.(js|d\.ts)$/.test(f))) {
+  const map = JSON.parse(fs.readFileSync(path.join(dir, `${file}.map`), "utf8"));
+  for (const source of map.sources) {
+    const shipped = path.join(dir, path.dirname(file), source);
+    assert.ok(shipped.startsWith(`${dir}/src/`) && fs.existsSync(shipped), `${file}: ${source}`);
+  }
+  maps++;
+}
+assert.ok(/^[^`*_\[]*$/.test(manifest.description), "description has markdown");
+for (const key of ["repository", "homepage", "bugs"]) {
+  if (!manifest[key]) console.log(`smoke: warning: no "${key}" (set it in the repository's package.json)`);
+}
+console.log(`smoke: sideEffects ${sideEffects.join(" ")}; ${maps} maps, each to a shipped .ts source`);
+EOF
+
+# Import time on this Node: the median of fresh processes (printed, not
+# judged), beside that of a one-line module, the loader's own cost.
+echo 'export const one = 1;' >one.mjs
+for specifier in @aio/asyncio @aio/asyncio/sync ./one.mjs; do
+  for _ in 1 2 3 4 5 6 7; do
+    node --input-type=module -e "const t = performance.now(); await import('$specifier'); console.log((performance.now() - t).toFixed(1));"
+  done | sort -n | sed -n 4p | xargs printf "smoke: import(\"$specifier\") takes %s ms on Node $(node --version) (median of 7)\n"
+done
 echo "smoke: passed ($tarball, subpaths: $(echo $subpaths | tr '\n' ' '))"

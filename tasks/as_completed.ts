@@ -26,6 +26,31 @@ export interface AsCompletedOptions {
 /** Stands for "the time was up" in the queue of finished futures. */
 const TIMED_OUT = null;
 
+/**
+ * The iterator `for await` gets from `AsCompleted`: each step gives the
+ * next future to finish. An interface of its own, not the global
+ * `AsyncIterator`: TypeScript 7 types `for await` over an
+ * `AsyncIterator<Future<T>>` as the futures' results, and takes this
+ * one's element type as declared.
+ */
+export interface FinishedFutures<T> {
+  /** Waits for the next future to finish; `done` once all have been given. */
+  next(): Promise<IteratorResult<Future<T>, undefined>>;
+}
+
+/**
+ * Never a value: besides `undefined`, the declared return value of
+ * `AsCompleted`'s `for...of` iterator, a thenable that resolves to itself.
+ * TypeScript 5 types a `for await` over a type it has already iterated
+ * with `for...of` by awaiting that iterator's values and return value, so
+ * this makes it an error (TS1062) instead of typing the futures as their
+ * results. TypeScript 6 and later read the async iterator, as run time does.
+ */
+export interface ForAwaitGuard {
+  /** Resolves to itself, which TypeScript rejects when it awaits the type. */
+  then(onFulfilled: (value: ForAwaitGuard) => unknown): unknown;
+}
+
 /** Runs `take` when first awaited, as a Python coroutine would. */
 class NextResult<T> implements PromiseLike<T> {
   readonly #take: () => Promise<T>;
@@ -80,7 +105,7 @@ export class AsCompleted<T>
   }
 
   /** Yields an awaitable for each next result, in completion order. */
-  [Symbol.iterator](): Iterator<PromiseLike<T>> {
+  [Symbol.iterator](): Iterator<PromiseLike<T>, undefined | ForAwaitGuard> {
     const next = async () => (await this.#take()).value.result();
     return {
       next: () => {
@@ -95,7 +120,7 @@ export class AsCompleted<T>
    * Yields each future once it has finished, in completion order. (Not an
    * async generator: its `yield` would unwrap the futures.)
    */
-  [Symbol.asyncIterator](): AsyncIterator<Future<T>> {
+  [Symbol.asyncIterator](): FinishedFutures<T> {
     return {
       next: async () => {
         if (this.#left === 0) return { value: undefined, done: true };
@@ -181,8 +206,11 @@ export class AsCompleted<T>
  *   error), and so on (Python 3.12 and before).
  * - `for await (const done of asCompleted(aws))` yields the futures
  *   themselves as they finish (Python 3.13); the very objects given, for
- *   inputs that were futures. (TypeScript before 6.0 types each such
- *   value as the future's result; it is the future.)
+ *   inputs that were futures. `await done` or `done.result()` gives the
+ *   result. (TypeScript 5 rejects such a loop, error TS1062, where the
+ *   program has iterated an `AsCompleted` of the same result type with
+ *   `for...of` before it: that compiler would type the futures as their
+ *   results there. TypeScript 6 and later type both forms right.)
  *
  * With a `timeout` (seconds), every result not in by then is a
  * `TimeoutError`; nothing is cancelled. A single future instead of a
