@@ -56,7 +56,15 @@ export function runAs<R>(owner: ContextOwner, fn: () => R): R {
  * loop as owner: the callback runs in it, as asyncio runs a callback in
  * the contextvars copied by `call_soon`.
  */
-export type CallbackContext = AsyncResource;
+export interface CallbackContext {
+  /** Calls `fn(...args)` inside the captured context. */
+  runInAsyncScope<R>(
+    // deno-lint-ignore no-explicit-any
+    fn: (...args: any[]) => R,
+    thisArg?: unknown,
+    ...args: unknown[]
+  ): R;
+}
 
 function newResource(): AsyncResource {
   return new AsyncResource("aio");
@@ -99,7 +107,7 @@ type Snapshot = <A>(fn: (arg: A) => void, arg: A) => void;
  * first step runs in its creator's context. Which kind depends on the
  * runtime (see `captureStart`).
  */
-export type StartContext = AsyncResource | Snapshot | (() => void);
+export type StartContext = CallbackContext | Snapshot | (() => void);
 
 /**
  * How each runtime takes a context at least cost, measured: on Deno each
@@ -153,7 +161,7 @@ export function startIn<A>(
   if (START_BY === "snapshot") {
     (context as Snapshot)(fn, arg);
   } else if (START_BY === "resource") {
-    (context as AsyncResource).runInAsyncScope(fn, undefined, arg);
+    (context as CallbackContext).runInAsyncScope(fn, undefined, arg);
   } else {
     started.add(fn);
     started.add(arg);

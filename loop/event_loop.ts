@@ -368,8 +368,8 @@ export class EventLoop implements AbstractEventLoop {
       if (this.#defaultExecutor === null) {
         if (defaultExecutorFactory === null) {
           throw new RuntimeError(
-            "No default executor: import @aio/asyncio or " +
-              "@aio/asyncio/executor, or pass an executor",
+            "No default executor: pass one, use toThread(), or import " +
+              '"@aio/asyncio/executor"',
           );
         }
         this.#defaultExecutor = defaultExecutorFactory();

@@ -247,7 +247,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * Yields items as `get()` returns them, until the queue is shut down and
    * empty.
    */
-  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+  async *[Symbol.asyncIterator](): AsyncGenerator<Awaited<T>, void, undefined> {
     for (;;) {
       let item: T;
       try {

@@ -5,7 +5,7 @@
  * @module
  */
 import { TimeoutError } from "../internal/errors.ts";
-import { checkSeconds } from "../internal/validate.ts";
+import { checkOptions, checkSeconds } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import type { Handle } from "../loop/handle.ts";
 import { getRunningLoop } from "../loop/events.ts";
@@ -249,7 +249,9 @@ export function asCompleted<A extends Awaitable<unknown>>(
   options?: AsCompletedOptions | null,
 ): AsCompleted<ResultOf<A>> {
   checkCollection(aws, "asCompleted()");
-  const timeout = options?.timeout ?? null;
+  const timeout = checkOptions<AsCompletedOptions>(options, "asCompleted()", [
+    "timeout",
+  ]).timeout ?? null;
   if (timeout !== null) checkSeconds(timeout, "asCompleted()'s timeout");
   const loop = getRunningLoop();
   const unique = new Set<Awaitable<ResultOf<A>>>(

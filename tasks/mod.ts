@@ -51,7 +51,11 @@ export {
 export type { ReturnWhen, WaitOptions } from "./wait.ts";
 export { waitFor } from "./wait_for.ts";
 export { AsCompleted, asCompleted } from "./as_completed.ts";
-export type { AsCompletedOptions } from "./as_completed.ts";
+export type {
+  AsCompletedOptions,
+  FinishedFutures,
+  ForAwaitGuard,
+} from "./as_completed.ts";
 export { shield } from "./shield.ts";
 export { Timeout, timeout, timeoutAt } from "./timeouts.ts";
 export type { TimeoutBody } from "./timeouts.ts";

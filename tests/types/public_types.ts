@@ -211,3 +211,13 @@ export async function executorJobs(pool: WorkerPoolExecutor): Promise<void> {
   // @ts-expect-error one iterable per parameter, of its type
   pool.map((a: number) => a, ["one"]);
 }
+
+/** `for await` over a queue of promises or futures gives their results. */
+export async function queueOfAwaitables(): Promise<void> {
+  for await (const item of new Queue<Promise<number>>()) {
+    type _ = [Expect<Equal<typeof item, number>>];
+  }
+  for await (const item of new Queue<Future<string>>()) {
+    type _ = [Expect<Equal<typeof item, string>>];
+  }
+}
