@@ -149,15 +149,37 @@ export function checkCoroutineFunction(fn: unknown, api: string): void {
  * ```
  */
 export class Task<T = unknown> extends Future<T> {
+  // Cancellation lives here, in four fields and three places: `cancel()`,
+  // `willAwait()` (called by every library await) and `takeCancelRequest()`
+  // (called when an await is answered). Its invariant, as CPython's
+  // `_fut_waiter` rule: a cancel request either reached a pending future
+  // the task awaits (`#waitingOn`), which then answers the await with a
+  // `CancelledError`, or it waits in `#mustCancel` and is thrown at the
+  // task's next library await, or when its pending await is answered, or
+  // when its body ends; never both, and never lost. `cancelling()` counts
+  // requests independently of where they are.
+
+  /** The body; null once called. */
   #fn: CoroutineFunction<T> | null;
   /** The creator's context, for the first step; null once used. */
   #context: StartContext | null;
+  /** The name, or the number of a default `Task-N` name. */
   #name: string | number;
+  /**
+   * True while a cancel request reached no pending future: the next await,
+   * answered await or end of the body throws `CancelledError` instead.
+   */
   #mustCancel = false;
+  /** Cancel requests not withdrawn by `uncancel()`; what `cancelling()` says. */
   #cancelRequests = 0;
+  /** The message of the latest request, for the `CancelledError` it makes. */
   #cancelMessage: string | undefined = undefined;
-  /** The futures the task awaits: none, one, or several at once. */
+  /**
+   * The futures the task awaits: none, one, or several at once. A cancel
+   * request goes to each that is pending; entries may be done already.
+   */
   #waitingOn: Future<unknown> | Future<unknown>[] | null = null;
+  /** Made on first use of `signal`; aborted on the first cancel request. */
   #abort: AbortController | null = null;
   /**
    * The token of the step the task is running (`internal/steps.ts`), or 0
