@@ -1,6 +1,8 @@
 /**
- * A binary min-heap over an array, ordered by a `before` function. The loop
- * keeps its timers in one, as CPython keeps `_scheduled`.
+ * A binary min-heap over an array, ordered by a `before` function: the
+ * loop's timers (CPython's `_scheduled`) and `PriorityQueue`'s items. A
+ * `before` that throws (items Python could not compare) leaves the heap as
+ * it was.
  *
  * @module
  */
@@ -25,26 +27,42 @@ export class MinHeap<T> {
     return this.#items[0];
   }
 
-  /** Adds an item. */
+  /** Adds an item; if `before` throws, nothing is added. */
   push(item: T): void {
     const items = this.#items;
-    let i = items.length;
-    items.push(item);
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
+    // Find the slot first: a throwing comparison then changes nothing.
+    let slot = items.length;
+    while (slot > 0) {
+      const parent = (slot - 1) >> 1;
       if (!this.#before(item, items[parent])) break;
-      items[i] = items[parent];
-      i = parent;
+      slot = parent;
     }
-    items[i] = item;
+    let hole = items.length;
+    items.push(item);
+    while (hole > slot) {
+      const parent = (hole - 1) >> 1;
+      items[hole] = items[parent];
+      hole = parent;
+    }
+    items[slot] = item;
   }
 
-  /** Removes and returns the smallest item. */
+  /** Removes and returns the smallest item; if `before` throws, none. */
   pop(): T | undefined {
     const items = this.#items;
+    const size = items.length - 1;
+    if (size <= 0) return items.pop();
     const top = items[0];
-    const last = items.pop();
-    if (items.length > 0 && last !== undefined) this.#siftDown(last, 0);
+    const last = items[size];
+    let hole = 0;
+    try {
+      hole = this.#holeFor(last, size);
+    } catch (error) {
+      this.#items[0] = top;
+      throw error;
+    }
+    items[hole] = last;
+    items.pop();
     return top;
   }
 
@@ -59,6 +77,37 @@ export class MinHeap<T> {
   /** Removes every item. */
   clear(): void {
     this.#items = [];
+  }
+
+  /**
+   * Moves children up from the root until `item` fits, among the first
+   * `size` items, and returns its slot. If `before` throws, each moved
+   * child goes back first.
+   */
+  #holeFor(item: T, size: number): number {
+    const items = this.#items;
+    let hole = 0;
+    try {
+      for (;;) {
+        let child = 2 * hole + 1;
+        if (child >= size) break;
+        if (child + 1 < size && this.#before(items[child + 1], items[child])) {
+          child++;
+        }
+        if (!this.#before(items[child], item)) break;
+        items[hole] = items[child];
+        hole = child;
+      }
+    } catch (error) {
+      // Each ancestor of the hole holds its child's old item: move back.
+      while (hole > 0) {
+        const parent = (hole - 1) >> 1;
+        items[hole] = items[parent];
+        hole = parent;
+      }
+      throw error;
+    }
+    return hole;
   }
 
   #siftDown(item: T, start: number): void {

@@ -4,9 +4,9 @@
  * @module
  */
 import { checkFunction } from "../internal/validate.ts";
-import { BinaryHeap } from "./binary_heap.ts";
+import { MinHeap } from "../internal/heap.ts";
 import { checkOrderable, pythonOrder } from "./python_order.ts";
-import { Queue, useStore } from "./queue.ts";
+import { type ItemStore, Queue, useStore } from "./queue.ts";
 
 /**
  * A `Queue` that hands out the smallest item first: asyncio's
@@ -47,8 +47,27 @@ export class PriorityQueue<T> extends Queue<T> {
     useStore(
       this,
       compare == null
-        ? new BinaryHeap<T>(pythonOrder, checkOrderable)
-        : new BinaryHeap<T>(compare, null),
+        ? heapStore<T>(pythonOrder, checkOrderable)
+        : heapStore<T>(compare, null),
     );
   }
+}
+
+/** The queue's store: a heap in `compare` order; `check` vets each item. */
+function heapStore<T>(
+  compare: (a: T, b: T) => number,
+  check: ((item: T) => void) | null,
+): ItemStore<T> {
+  const heap = new MinHeap<T>((a, b) => compare(a, b) < 0);
+  return {
+    get length() {
+      return heap.size;
+    },
+    add(item) {
+      check?.(item);
+      heap.push(item);
+    },
+    take: () => heap.pop(),
+    clear: () => heap.clear(),
+  };
 }
