@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { Deque } from "../internal/deque.ts";
 import { TimeoutError } from "../internal/errors.ts";
 import { checkOptions, checkSeconds } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
@@ -81,9 +82,8 @@ export class AsCompleted<T>
   readonly #loop: AbstractEventLoop;
   readonly #todo: Set<Future<T>>;
   #left: number;
-  #finished: (Future<T> | typeof TIMED_OUT)[] = [];
-  #head = 0;
-  #getters: Future<void>[] = [];
+  readonly #finished = new Deque<Future<T> | typeof TIMED_OUT>();
+  readonly #getters = new Deque<Future<void>>();
   #timer: Handle | null = null;
 
   /** @internal Use `asCompleted()`. */
@@ -146,13 +146,16 @@ export class AsCompleted<T>
   }
 
   #put(item: Future<T> | typeof TIMED_OUT): void {
-    this.#finished.push(item);
+    this.#finished.add(item);
     this.#wakeNext();
   }
 
   #wakeNext(): void {
-    while (this.#getters.length > 0) {
-      const getter = this.#getters.shift()!;
+    for (
+      let getter = this.#getters.take();
+      getter;
+      getter = this.#getters.take()
+    ) {
       if (!getter.done()) {
         getter.setResult();
         return;
@@ -165,27 +168,22 @@ export class AsCompleted<T>
    * Boxed: a promise resolved with a future would adopt its result.
    */
   async #take(): Promise<{ value: Future<T>; done: false }> {
-    while (this.#head === this.#finished.length) {
+    while (this.#finished.length === 0) {
       const getter = new Future<void>(this.#loop);
-      this.#getters.push(getter);
+      this.#getters.add(getter);
       try {
         await park(getter);
       } catch (error) {
+        // A cancelled getter stays queued, done: a wake-up skips it.
         getter.cancel();
-        const index = this.#getters.indexOf(getter);
-        if (index >= 0) this.#getters.splice(index, 1);
         // Woken, then cancelled before it ran: pass the wake-up on.
-        if (this.#head < this.#finished.length && !getter.cancelled()) {
+        if (this.#finished.length > 0 && !getter.cancelled()) {
           this.#wakeNext();
         }
         throw error;
       }
     }
-    const item = this.#finished[this.#head++];
-    if (this.#head === this.#finished.length) {
-      this.#finished = [];
-      this.#head = 0;
-    }
+    const item = this.#finished.take()!;
     if (item === TIMED_OUT) {
       throw new TimeoutError(
         "asCompleted() timed out before every awaitable finished",
