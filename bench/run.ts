@@ -4,6 +4,7 @@
  *
  *   deno task bench [--only W1,W2] [--rounds 5] [--warmup 1] [--scale 1]
  *                   [--kinds aio,floor]   (skip the peers and CPython)
+ *                   [--goals]             (only the library and each goal's reference)
  *   bun bench/run.ts ...           node npm/bench/run.js ...
  *
  * @module
@@ -56,6 +57,7 @@ const plan: Plan = {
 const only = option("only", "W1,W2,W3,W4,W5,W6,W7,W8,W8B,W9,W10,S1,S2,MEM")
   .split(",");
 const kinds = option("kinds", "").split(",").filter(Boolean);
+const goalsOnly = process.argv.includes("--goals");
 const overshoots = new Map<string, number>();
 
 const builders: Record<string, () => Workload | Promise<Workload>> = {
@@ -90,6 +92,10 @@ for (const id of only) {
   const timings: Timing[] = [];
   for (const system of workload.systems) {
     if (kinds.length > 0 && !kinds.includes(system.kind)) continue;
+    if (
+      goalsOnly && system.kind !== "aio" &&
+      !workload.goal?.against.includes(system.name)
+    ) continue;
     timings.push(
       await measure(system, workload.checksum, plan.rounds, plan.warmup),
     );
