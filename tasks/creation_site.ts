@@ -37,6 +37,35 @@ export function sourceTraceback(future: object): string | undefined {
   return stack.split("\n").slice(1).filter(isUserFrame).join("\n");
 }
 
+/** In debug mode, where each task last awaited a pending future. */
+const awaitSites = new WeakMap<object, Error>();
+
+/** Records that `task` is awaiting here (debug mode only). */
+export function recordAwaitSite(task: object): void {
+  awaitSites.set(task, new Error());
+}
+
+/**
+ * Gives a `CancelledError` that ends `task`'s await of `future` the frames
+ * of that await (debug mode only), so that a timeout's cause shows where the
+ * work was blocked. Where the runtime kept no frame of the user's code (an
+ * `await` of a thenable is called from a job of its own on Bun and Node),
+ * the frames where `future` was made stand in: a `sleep()` call, say.
+ */
+export function markCancelledAwait(
+  error: unknown,
+  task: object,
+  future: object,
+): void {
+  if (!(error instanceof Error)) return;
+  const stack = awaitSites.get(task)?.stack ?? "";
+  const frames = stack.split("\n").slice(1).filter(isUserFrame).join("\n") ||
+    sourceTraceback(future);
+  if (!frames) return;
+  const head = error.message ? `${error.name}: ${error.message}` : error.name;
+  error.stack = `${head}\n${frames}`;
+}
+
 /** `" created at file:line:column"` in debug mode, for `toString()`. */
 export function createdAtSuffix(future: object): string {
   if (!creationSitesWanted) return "";

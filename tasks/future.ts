@@ -21,6 +21,7 @@ import { track, Unretrieved } from "../internal/unretrieved.ts";
 import {
   createdAtSuffix,
   creationSitesWanted,
+  markCancelledAwait,
   recordCreationSite,
   sourceTraceback,
 } from "./creation_site.ts";
@@ -475,11 +476,13 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   #deliver(awaiter: Awaiter): void {
-    const cancel = awaiter.owner?.takeCancelRequest?.();
+    const cancel = awaiter.owner?.takeCancelRequest?.() ??
+      (this.#state === CANCELLED ? this.cancelError() : undefined);
     if (cancel !== undefined) {
+      if (creationSitesWanted && awaiter.owner !== undefined) {
+        markCancelledAwait(cancel, awaiter.owner, this);
+      }
       awaiter.settle(false, cancel);
-    } else if (this.#state === CANCELLED) {
-      awaiter.settle(false, this.cancelError());
     } else if (this.#state === FAILED) {
       awaiter.settle(false, this.#retrieve());
     } else {

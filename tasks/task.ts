@@ -26,7 +26,12 @@ import {
 } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import { Future } from "./future.ts";
-import { createdAtSuffix } from "./creation_site.ts";
+import {
+  createdAtSuffix,
+  creationSitesWanted,
+  markCancelledAwait,
+  recordAwaitSite,
+} from "./creation_site.ts";
 import { noteStep, stepOwners } from "./step_trace.ts";
 import { beginStep, endStep, isRunningStep } from "../internal/steps.ts";
 
@@ -333,10 +338,13 @@ export class Task<T = unknown> extends Future<T> {
       if (future.cancel(this.#cancelMessage)) return undefined;
       this.#mustCancel = true;
     }
+    const debug = creationSitesWanted && this.getLoop().getDebug();
+    if (debug) recordAwaitSite(this);
     const cancel = this.takeCancelRequest();
     if (cancel !== undefined || future.done()) {
       // Code after a foreign await runs here too: it is a step as well.
       this.resume();
+      if (debug) markCancelledAwait(cancel, this, future);
       return cancel;
     }
     this.#suspend();
