@@ -105,11 +105,11 @@ for (const id of only) {
   if (goal !== null) goals.push(goal);
   while (closers.length > 0) await closeWithin(closers.pop()!, 5000);
   if (id.startsWith("W8")) {
-    const serial = timings.find((t) => t.name === "serial, main thread")!;
-    for (const t of timings.filter((t) => t !== serial && !t.error)) {
+    const serial = timings.find((t) => t.name === "serial, main thread");
+    for (const t of timings.filter((t) => serial && t !== serial && !t.error)) {
       console.log(
         `  speedup on 2 workers, ${t.name}: ${
-          (serial.min / t.min).toFixed(2)
+          (serial!.min / t.min).toFixed(2)
         }x`,
       );
     }
