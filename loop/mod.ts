@@ -20,16 +20,16 @@ export { Handle, TimerHandle } from "./handle.ts";
 export type { HandleOwner } from "./handle.ts";
 export { EventLoop } from "./event_loop.ts";
 export type { ExceptionHandler, Executor, TaskFactory } from "./event_loop.ts";
+export { getRunningLoop } from "./events.ts";
 export {
   DefaultEventLoopPolicy,
   getEventLoop,
   getEventLoopPolicy,
-  getRunningLoop,
   newEventLoop,
   setEventLoop,
   setEventLoopPolicy,
-} from "./events.ts";
-export type { EventLoopPolicy } from "./events.ts";
+} from "./policy.ts";
+export type { EventLoopPolicy } from "./policy.ts";
 export { run, Runner } from "./runner.ts";
 export type { RunOptions } from "./runner.ts";
 export {

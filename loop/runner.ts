@@ -25,7 +25,7 @@ import {
   tasksOf,
 } from "../tasks/task.ts";
 import type { EventLoop } from "./event_loop.ts";
-import { newEventLoop, setEventLoop } from "./events.ts";
+import { newEventLoop, setEventLoop } from "./policy.ts";
 
 /** Options of `run()` and `Runner`. */
 export interface RunOptions {

@@ -8,6 +8,7 @@ entries=$(ls mod.ts */mod.ts)
 "$deno" fmt --check
 "$deno" lint
 "$deno" check $entries tests/ examples/ bench/
+"$deno" run --allow-read scripts/check_layers.ts
 "$deno" doc --lint $entries
 "$deno" test -A --doc --quiet $entries >/dev/null
 bash scripts/type_test.sh

@@ -5,7 +5,7 @@
  * @module
  */
 import type { EventLoop } from "../loop/event_loop.ts";
-import { DefaultEventLoopPolicy } from "../loop/events.ts";
+import { DefaultEventLoopPolicy } from "../loop/policy.ts";
 import { VirtualClockLoop } from "./virtual_clock_loop.ts";
 
 /**

@@ -1,0 +1,146 @@
+/**
+ * The current loop and the policy that makes new ones (how an alternative
+ * loop is plugged in): asyncio's `events` policy functions, beside the
+ * `EventLoop` they build.
+ *
+ * @module
+ */
+import { currentOwner } from "../internal/context.ts";
+import { checkFunction, describe } from "../internal/validate.ts";
+import { EventLoop } from "./event_loop.ts";
+
+/**
+ * Decides which loop `getEventLoop()` returns and what `newEventLoop()`
+ * makes. Set one with `setEventLoopPolicy` to plug in another loop class.
+ */
+export interface EventLoopPolicy {
+  /** The current loop, created on first use. */
+  getEventLoop(): EventLoop;
+  /** Makes `loop` the current loop (`null` forgets it). */
+  setEventLoop(loop: EventLoop | null): void;
+  /** A new loop. */
+  newEventLoop(): EventLoop;
+}
+
+/**
+ * The default policy: plain `EventLoop`s, one current loop.
+ *
+ * @example A policy that makes a subclass of EventLoop
+ * ```ts
+ * import {
+ *   DefaultEventLoopPolicy,
+ *   EventLoop,
+ *   newEventLoop,
+ *   setEventLoopPolicy,
+ * } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * class MyLoop extends EventLoop {}
+ * class MyPolicy extends DefaultEventLoopPolicy {
+ *   override newEventLoop(): EventLoop {
+ *     return new MyLoop();
+ *   }
+ * }
+ * setEventLoopPolicy(new MyPolicy());
+ * const loop = newEventLoop();
+ * assert.ok(loop instanceof MyLoop);
+ * loop.close();
+ * setEventLoopPolicy(null);
+ * ```
+ */
+export class DefaultEventLoopPolicy implements EventLoopPolicy {
+  #loop: EventLoop | null = null;
+
+  /** The current loop; a new one is made and set on first use. */
+  getEventLoop(): EventLoop {
+    if (this.#loop === null || this.#loop.isClosed()) {
+      this.#loop = this.newEventLoop();
+    }
+    return this.#loop;
+  }
+
+  /** Makes `loop` the current loop. */
+  setEventLoop(loop: EventLoop | null): void {
+    if (loop !== null && !(loop instanceof EventLoop)) {
+      throw new TypeError(
+        `setEventLoop() takes an EventLoop or null, got ${describe(loop)}`,
+      );
+    }
+    this.#loop = loop;
+  }
+
+  /** A new `EventLoop`. */
+  newEventLoop(): EventLoop {
+    return new EventLoop();
+  }
+}
+
+let policy: EventLoopPolicy | null = null;
+
+/** The current policy (the default one unless another was set). */
+export function getEventLoopPolicy(): EventLoopPolicy {
+  return policy ??= new DefaultEventLoopPolicy();
+}
+
+/** Sets the policy; `null` restores the default. */
+export function setEventLoopPolicy(newPolicy: EventLoopPolicy | null): void {
+  if (newPolicy !== null) {
+    checkFunction(newPolicy?.newEventLoop, "The policy's newEventLoop");
+  }
+  policy = newPolicy;
+}
+
+/**
+ * The running loop if there is one, else the policy's current loop.
+ *
+ * @example Outside a running loop
+ * ```ts
+ * import { getEventLoop } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = getEventLoop();
+ * assert.equal(getEventLoop(), loop);
+ * assert.equal(loop.isRunning(), false);
+ * ```
+ */
+export function getEventLoop(): EventLoop {
+  const loop = currentOwner()?.getLoop();
+  if (loop !== undefined && loop.isRunning()) return loop as EventLoop;
+  return getEventLoopPolicy().getEventLoop();
+}
+
+/**
+ * Makes `loop` the current loop of the policy.
+ *
+ * @example Setting the current loop
+ * ```ts
+ * import { getEventLoop, newEventLoop, setEventLoop } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = newEventLoop();
+ * setEventLoop(loop);
+ * assert.equal(getEventLoop(), loop);
+ * setEventLoop(null);
+ * loop.close();
+ * ```
+ */
+export function setEventLoop(loop: EventLoop | null): void {
+  getEventLoopPolicy().setEventLoop(loop);
+}
+
+/**
+ * A new loop from the policy.
+ *
+ * @example A loop of one's own
+ * ```ts
+ * import { newEventLoop } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = newEventLoop();
+ * assert.equal(await loop.runUntilComplete(async () => 7), 7);
+ * loop.close();
+ * ```
+ */
+export function newEventLoop(): EventLoop {
+  return getEventLoopPolicy().newEventLoop();
+}
