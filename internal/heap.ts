@@ -56,7 +56,7 @@ export class MinHeap<T> {
     const last = items[size];
     let hole = 0;
     try {
-      hole = this.#holeFor(last, size);
+      hole = this.#holeFor(last, 0, size);
     } catch (error) {
       this.#items[0] = top;
       throw error;
@@ -80,13 +80,13 @@ export class MinHeap<T> {
   }
 
   /**
-   * Moves children up from the root until `item` fits, among the first
+   * Moves children up from `start` until `item` fits, among the first
    * `size` items, and returns its slot. If `before` throws, each moved
    * child goes back first.
    */
-  #holeFor(item: T, size: number): number {
+  #holeFor(item: T, start: number, size: number): number {
     const items = this.#items;
-    let hole = 0;
+    let hole = start;
     try {
       for (;;) {
         let child = 2 * hole + 1;
@@ -100,7 +100,7 @@ export class MinHeap<T> {
       }
     } catch (error) {
       // Each ancestor of the hole holds its child's old item: move back.
-      while (hole > 0) {
+      while (hole > start) {
         const parent = (hole - 1) >> 1;
         items[hole] = items[parent];
         hole = parent;
@@ -111,19 +111,6 @@ export class MinHeap<T> {
   }
 
   #siftDown(item: T, start: number): void {
-    const items = this.#items;
-    const n = items.length;
-    let i = start;
-    for (;;) {
-      let child = 2 * i + 1;
-      if (child >= n) break;
-      if (child + 1 < n && this.#before(items[child + 1], items[child])) {
-        child++;
-      }
-      if (!this.#before(items[child], item)) break;
-      items[i] = items[child];
-      i = child;
-    }
-    items[i] = item;
+    this.#items[this.#holeFor(item, start, this.#items.length)] = item;
   }
 }

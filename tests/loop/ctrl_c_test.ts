@@ -25,6 +25,17 @@ interface Child {
   done: Promise<Finished>;
 }
 
+/** The child exited with 130 after `KeyboardInterrupt`, having printed `printed`. */
+function assertEndedAtOnce(end: Finished, printed: string[]): void {
+  assert.deepEqual(
+    { code: end.code, signal: end.signal },
+    { code: 130, signal: null },
+    show(end),
+  );
+  assert.deepEqual(lines(end), printed);
+  assert.match(end.stderr, /^KeyboardInterrupt\b/);
+}
+
 function start(scenario: string, file = ""): Child {
   const child = spawnScript(fixture("ctrl_c"), [scenario, file]);
   const done = finished(child);
@@ -97,14 +108,8 @@ describe("Ctrl-C during run()", () => {
     child.interrupt();
     await child.printed("main: ignored the cancel");
     child.interrupt();
-    const end = await child.done;
-    assert.deepEqual({ code: end.code, signal: end.signal }, {
-      code: 130,
-      signal: null,
-    }, show(end));
     // At once: the `finally` around the await it was in never ran.
-    assert.deepEqual(lines(end), ["ready", "main: ignored the cancel"]);
-    assert.match(end.stderr, /^KeyboardInterrupt\b/);
+    assertEndedAtOnce(await child.done, ["ready", "main: ignored the cancel"]);
   });
 
   it("ends the process at once with 130 on a second SIGINT during the leftover tasks' cleanup", async () => {
@@ -113,13 +118,7 @@ describe("Ctrl-C during run()", () => {
     child.interrupt();
     await child.printed("leftover: cleaning up");
     child.interrupt();
-    const end = await child.done;
-    assert.deepEqual({ code: end.code, signal: end.signal }, {
-      code: 130,
-      signal: null,
-    }, show(end));
-    assert.deepEqual(lines(end), ["ready", "leftover: cleaning up"]);
-    assert.match(end.stderr, /^KeyboardInterrupt\b/);
+    assertEndedAtOnce(await child.done, ["ready", "leftover: cleaning up"]);
   });
 
   it("returns main's value when main swallowed the cancel, as asyncio does", async () => {
