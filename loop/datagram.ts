@@ -6,6 +6,7 @@
  * @module
  */
 import { CancelledError } from "../internal/errors.ts";
+import { closeWithLoop } from "../internal/loop_resources.ts";
 import { holdClock } from "../internal/real_world.ts";
 import {
   type HostUdpSocket,
@@ -206,6 +207,12 @@ export class DatagramTransport {
   #dropped = 0;
   /** Datagrams that came before the protocol was told of the endpoint. */
   #early: [Uint8Array, SockAddr][] | null = [];
+  /**
+   * While open, the endpoint is real-world work the loop waits on: a
+   * datagram may come at any time, so this is no deadlock, and a virtual
+   * clock follows real time.
+   */
+  #releaseClock: () => void = () => {};
 
   /** @internal Made by `createDatagramEndpoint`. */
   constructor(
@@ -246,6 +253,12 @@ export class DatagramTransport {
   start(host: HostUdpSocket, protocol: DatagramProtocolLike): void {
     this.#host = host;
     this.#protocol = protocol;
+    const releaseClock = holdClock(this.#loop);
+    const forget = closeWithLoop(this.#loop, () => this.#shut());
+    this.#releaseClock = () => {
+      releaseClock();
+      forget();
+    };
     this.#loop.callSoonInternal(this.#connectionMade, protocol);
     for (const datagram of this.#early!) {
       this.#loop.callSoonInternal(this.#deliver, datagram);
@@ -402,6 +415,7 @@ export class DatagramTransport {
   readonly #lose = (): void => {
     if (this.#lost) return;
     this.#lost = true;
+    this.#releaseClock();
     try {
       this.#protocol!.connectionLost?.(null);
     } finally {
@@ -465,9 +479,15 @@ export class DatagramTransport {
   /** A host event after the loop closed: the socket is shut at once. */
   #loopGone(): boolean {
     if (!this.#loop.isClosed()) return false;
-    this.#lost = this.#closing = true;
-    this.#host?.close();
+    this.#shut();
     return true;
+  }
+
+  /** Closes the socket without telling the protocol: its loop is gone. */
+  #shut(): void {
+    this.#lost = this.#closing = true;
+    this.#releaseClock();
+    this.#host?.close();
   }
 }
 

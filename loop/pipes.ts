@@ -11,6 +11,8 @@ import {
   openReadPipe,
   openWritePipe,
 } from "../internal/pipe_host.ts";
+import { closeWithLoop } from "../internal/loop_resources.ts";
+import { holdClock } from "../internal/real_world.ts";
 import { checkFunction, describe } from "../internal/validate.ts";
 import { park } from "../tasks/future.ts";
 import type { EventLoop } from "./event_loop.ts";
@@ -83,6 +85,7 @@ export class ReadPipeTransport {
   readonly #events: ReadEvent[] = [];
   #scheduled = false;
   #release: (() => void) | null = null;
+  #forget: () => void = () => {};
 
   /** @internal Made by `connectReadPipe`. */
   constructor(loop: EventLoop) {
@@ -105,6 +108,7 @@ export class ReadPipeTransport {
       onError: push,
     });
     this.#host.pause();
+    this.#forget = closeWithLoop(this.#loop, () => this.#host?.close());
   }
 
   /**
@@ -209,6 +213,7 @@ export class ReadPipeTransport {
   readonly #lose = (error: Error | null): void => {
     if (this.#lost) return;
     this.#lost = true;
+    this.#forget();
     try {
       this.#protocol.connectionLost?.(error);
     } finally {
@@ -216,8 +221,19 @@ export class ReadPipeTransport {
     }
   };
 
+  /**
+   * While reading, the pipe keeps the process alive and is real-world
+   * work the loop waits on (no deadlock; a virtual clock follows real
+   * time).
+   */
   #hold(): void {
-    this.#release ??= this.#host!.hold();
+    if (this.#release !== null) return;
+    const releaseHost = this.#host!.hold();
+    const releaseClock = holdClock(this.#loop);
+    this.#release = () => {
+      releaseHost();
+      releaseClock();
+    };
   }
 
   #unhold(): void {
@@ -263,6 +279,7 @@ export class WritePipeTransport {
   #low = HIGH_WATER / 4;
   #writePaused = false;
   #release: (() => void) | null = null;
+  #forget: () => void = () => {};
 
   /** @internal Made by `connectWritePipe`. */
   constructor(loop: EventLoop) {
@@ -272,6 +289,7 @@ export class WritePipeTransport {
   /** @internal Opens the pipe. */
   open(pipe: unknown): void {
     this.#host = openWritePipe(pipe, (error) => this.#hostFailed(error));
+    this.#forget = closeWithLoop(this.#loop, () => this.#host?.abort());
   }
 
   /** @internal Tells `protocol` of the pipe through the loop. */
@@ -308,7 +326,7 @@ export class WritePipeTransport {
     }
     const size = data.length;
     this.#bufferSize += size;
-    this.#release ??= this.#host!.hold();
+    this.#hold();
     this.#host!.write(data.slice(), (error) => {
       if (this.#loop.isClosed()) {
         this.#host?.abort();
@@ -410,10 +428,7 @@ export class WritePipeTransport {
       return;
     }
     this.#bufferSize -= size;
-    if (this.#bufferSize === 0) {
-      this.#release?.();
-      this.#release = null;
-    }
+    if (this.#bufferSize === 0) this.#unhold();
     if (this.#writePaused && this.#bufferSize <= this.#low) {
       this.#writePaused = false;
       this.#callProtocol("resumeWriting");
@@ -425,6 +440,22 @@ export class WritePipeTransport {
     if (this.#writePaused || this.#bufferSize <= this.#high) return;
     this.#writePaused = true;
     this.#callProtocol("pauseWriting");
+  }
+
+  /** While bytes wait to be written, as a read pipe while it reads. */
+  #hold(): void {
+    if (this.#release !== null) return;
+    const releaseHost = this.#host!.hold();
+    const releaseClock = holdClock(this.#loop);
+    this.#release = () => {
+      releaseHost();
+      releaseClock();
+    };
+  }
+
+  #unhold(): void {
+    this.#release?.();
+    this.#release = null;
   }
 
   #callProtocol(method: "pauseWriting" | "resumeWriting"): void {
@@ -468,8 +499,8 @@ export class WritePipeTransport {
   readonly #lose = (error: Error | null): void => {
     if (this.#lost) return;
     this.#lost = true;
-    this.#release?.();
-    this.#release = null;
+    this.#unhold();
+    this.#forget();
     this.#protocol.connectionLost?.(error);
   };
 }

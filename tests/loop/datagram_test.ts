@@ -12,6 +12,7 @@ import {
   createTask,
   type EventLoop,
   getRunningLoop,
+  newEventLoop,
   run,
   sleep,
 } from "../../mod.ts";
@@ -26,6 +27,7 @@ import {
 import type { SockAddr } from "../../loop/net_checks.ts";
 import { AF_INET } from "../../loop/socket_constants.ts";
 import { REUSE_PORT_SUPPORTED } from "../../internal/udp_host.ts";
+import { closeLoopResources } from "../../internal/loop_resources.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const hex = (data: Uint8Array) =>
@@ -516,6 +518,17 @@ describe("createDatagramEndpoint: cancellation at every await", () => {
       await bindAgain(port);
       assert.equal(made, 0);
     });
+  });
+
+  it("an endpoint left open is closed with its loop", async () => {
+    const loop = newEventLoop();
+    const port = await loop.runUntilComplete(async () => {
+      const [transport] = await endpoint({ localAddr: ["127.0.0.1", 0] });
+      return (transport.getExtraInfo("sockname") as SockAddr)[1];
+    });
+    loop.close();
+    closeLoopResources(loop); // what the loop's close() does
+    await run(() => bindAgain(port));
   });
 
   it("while connectionMade is pending: the endpoint is closed after it", async () => {
