@@ -62,3 +62,5 @@ export type { TimeoutBody } from "./timeouts.ts";
 export { TaskGroup, taskGroup } from "./task_group.ts";
 export type { TaskGroupBody } from "./task_group.ts";
 export { ExceptionGroup } from "./exception_group.ts";
+export { staggeredRace } from "./staggered_race.ts";
+export type { RaceAttempt, StaggeredRaceResult } from "./staggered_race.ts";

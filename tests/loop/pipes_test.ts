@@ -1,0 +1,271 @@
+/**
+ * `connectReadPipe` and `connectWritePipe`: protocols over streams and
+ * file descriptors, called through the loop in order; pausing, flow
+ * control, closing, and cancellation of the one await.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { PassThrough } from "node:stream";
+import {
+  CancelledError,
+  createTask,
+  getRunningLoop,
+  run,
+  sleep,
+} from "../../mod.ts";
+import {
+  connectReadPipe,
+  connectWritePipe,
+  type PipeProtocolLike,
+  type ReadPipeTransport,
+  type WritePipeTransport,
+} from "../../loop/pipes.ts";
+
+const text = (data: Uint8Array) => new TextDecoder().decode(data);
+const bytes = (s: string) => new TextEncoder().encode(s);
+
+/** A protocol that logs every call and says when the pipe is lost. */
+function recorder() {
+  const loop = getRunningLoop();
+  const log: string[] = [];
+  const lost = loop.createFuture<Error | null>();
+  let wake: (() => void) | null = null;
+  const protocol: PipeProtocolLike = {
+    connectionMade: () => log.push("made"),
+    dataReceived: (data) => {
+      log.push(`data ${text(data)}`);
+      wake?.();
+    },
+    eofReceived: () => log.push("eof"),
+    connectionLost: (exc) => {
+      log.push(`lost ${exc === null ? "null" : exc.message}`);
+      lost.setResult(exc);
+    },
+    pauseWriting: () => log.push("pause"),
+    resumeWriting: () => log.push("resume"),
+  };
+  const nextData = async () => {
+    const future = loop.createFuture<void>();
+    wake = () => future.done() || future.setResult();
+    await future;
+  };
+  return { log, lost, protocol, nextData };
+}
+
+function tempFile(contents: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aio-pipes-"));
+  const file = path.join(dir, "data");
+  fs.writeFileSync(file, contents);
+  return file;
+}
+
+describe("connectReadPipe", () => {
+  it("gives the protocol data, then EOF, then the loss, each from the loop", async () => {
+    const log = await run(async () => {
+      const { log, lost, protocol } = recorder();
+      const pipe = new PassThrough();
+      const [transport] = await connectReadPipe(
+        getRunningLoop(),
+        () => protocol,
+        pipe,
+      );
+      assert.deepEqual(log, ["made"]);
+      assert.equal(transport.isReading(), true);
+      assert.equal(transport.getExtraInfo("pipe"), pipe);
+      pipe.write("one");
+      pipe.end("two");
+      await lost;
+      assert.equal(transport.isClosing(), true);
+      return log;
+    });
+    assert.equal(log[0], "made");
+    assert.equal(log.slice(1, -2).map((l) => l.slice(5)).join(""), "onetwo");
+    assert.deepEqual(log.slice(-2), ["eof", "lost null"]);
+  });
+
+  it("reads a file descriptor", async () => {
+    const file = tempFile("from a file\n");
+    const got = await run(async () => {
+      const { log, lost, protocol } = recorder();
+      await connectReadPipe(
+        getRunningLoop(),
+        () => protocol,
+        fs.openSync(file, "r"),
+      );
+      await lost;
+      return log;
+    });
+    assert.deepEqual(got, ["made", "data from a file\n", "eof", "lost null"]);
+  });
+
+  it("pauseReading holds data back until resumeReading", async () => {
+    await run(async () => {
+      const { log, protocol, nextData } = recorder();
+      const pipe = new PassThrough();
+      let transport: ReadPipeTransport | null = null;
+      [transport] = await connectReadPipe(getRunningLoop(), () => ({
+        ...protocol,
+        dataReceived: (data: Uint8Array) => {
+          protocol.dataReceived!(data);
+          transport!.pauseReading(); // after each chunk
+        },
+      }), pipe);
+      pipe.write("a");
+      await nextData();
+      pipe.write("b");
+      await sleep(0.05);
+      assert.deepEqual(log, ["made", "data a"]);
+      assert.equal(transport.isReading(), false);
+      transport.resumeReading();
+      await nextData();
+      assert.deepEqual(log, ["made", "data a", "data b"]);
+      transport.close();
+      transport.close();
+      await sleep(0);
+      assert.deepEqual(log.at(-1), "lost null");
+    });
+  });
+
+  it("close() drops what was not yet given and ends with connectionLost(null)", async () => {
+    const log = await run(async () => {
+      const { log, lost, protocol } = recorder();
+      const pipe = new PassThrough();
+      const [transport] = await connectReadPipe(
+        getRunningLoop(),
+        () => protocol,
+        pipe,
+      );
+      transport.close();
+      pipe.write("late");
+      await lost;
+      await sleep(0.01);
+      return log;
+    });
+    assert.deepEqual(log, ["made", "lost null"]);
+  });
+
+  it("a cancelled connect closes the pipe after connectionMade", async () => {
+    await run(async () => {
+      const { log, protocol } = recorder();
+      const pipe = new PassThrough();
+      const task = createTask(() =>
+        connectReadPipe(getRunningLoop(), () => protocol, pipe)
+      );
+      await sleep(0);
+      task.cancel();
+      await assert.rejects(async () => await task, CancelledError);
+      await sleep(0);
+      assert.deepEqual(log, ["made", "lost null"]);
+      assert.equal(pipe.destroyed, true);
+    });
+  });
+
+  it("refuses what is not a readable pipe, before making the protocol", async () => {
+    await run(async () => {
+      let made = 0;
+      const factory = () => {
+        made++;
+        return {};
+      };
+      const loop = getRunningLoop();
+      await assert.rejects(connectReadPipe(loop, factory, "stdin"), TypeError);
+      await assert.rejects(connectReadPipe(loop, factory, -1), RangeError);
+      await assert.rejects(
+        connectReadPipe(loop, "no" as never, new PassThrough()),
+        TypeError,
+      );
+      assert.equal(made, 0);
+    });
+  });
+});
+
+describe("connectWritePipe", () => {
+  it("writes in order; writeEof ends the pipe once written, then connectionLost(null)", async () => {
+    await run(async () => {
+      const { log, lost, protocol } = recorder();
+      const pipe = new PassThrough();
+      const [transport] = await connectWritePipe(
+        getRunningLoop(),
+        () => protocol,
+        pipe,
+      );
+      assert.equal(transport.canWriteEof(), true);
+      const data = bytes("one,");
+      transport.write(data);
+      data.fill(0x21); // the transport copied it
+      transport.writelines([bytes("two,"), bytes("three")]);
+      transport.writeEof();
+      assert.equal(transport.isClosing(), true);
+      transport.write(bytes("dropped"));
+      await lost;
+      assert.deepEqual(log, ["made", "lost null"]);
+      let written = "";
+      for (let chunk; (chunk = pipe.read()) !== null;) written += chunk;
+      assert.equal(written, "one,two,three");
+      assert.equal(pipe.writableEnded, true);
+    });
+  });
+
+  it("writes a file descriptor", async () => {
+    const file = tempFile("");
+    await run(async () => {
+      const { lost, protocol } = recorder();
+      const [transport] = await connectWritePipe(
+        getRunningLoop(),
+        () => protocol,
+        fs.openSync(file, "w"),
+      );
+      transport.write(bytes("to a file\n"));
+      transport.close();
+      await lost;
+    });
+    assert.equal(fs.readFileSync(file, "utf8"), "to a file\n");
+  });
+
+  it("pauses writing over the high-water mark and resumes as the reader catches up", async () => {
+    await run(async () => {
+      const { log, protocol } = recorder();
+      const pipe = new PassThrough({ highWaterMark: 16 });
+      let transport: WritePipeTransport | null = null;
+      [transport] = await connectWritePipe(
+        getRunningLoop(),
+        () => protocol,
+        pipe,
+      );
+      transport.setWriteBufferLimits(100, 10);
+      for (let i = 0; i < 20; i++) transport.write(new Uint8Array(10));
+      assert.deepEqual(log, ["made", "pause"]);
+      assert.ok(transport.getWriteBufferSize() > 100);
+      while (pipe.read() !== null || transport.getWriteBufferSize() > 0) {
+        await sleep(0.001);
+      }
+      assert.deepEqual(log, ["made", "pause", "resume"]);
+      transport.abort();
+    });
+  });
+
+  it("abort() drops what is queued; a failing pipe reaches connectionLost", async () => {
+    await run(async () => {
+      const aborted = recorder();
+      const [transport] = await connectWritePipe(
+        getRunningLoop(),
+        () => aborted.protocol,
+        new PassThrough({ highWaterMark: 1 }),
+      );
+      transport.write(new Uint8Array(1000));
+      transport.abort();
+      assert.equal(transport.getWriteBufferSize(), 0);
+      assert.equal(await aborted.lost, null);
+
+      const failing = recorder();
+      const pipe = new PassThrough();
+      await connectWritePipe(getRunningLoop(), () => failing.protocol, pipe);
+      pipe.destroy(Object.assign(new Error("broken pipe"), { code: "EPIPE" }));
+      const error = await failing.lost;
+      assert.equal(error?.message, "broken pipe");
+    });
+  });
+});
