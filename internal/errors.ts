@@ -21,6 +21,7 @@
  *   task.cancel("stop");
  *   try {
  *     await task;
+ *     return "not cancelled";
  *   } catch (error) {
  *     return error instanceof CancelledError ? error.message : "other";
  *   }

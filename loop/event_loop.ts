@@ -52,6 +52,27 @@ import type {
 import { formatReport } from "./format_report.ts";
 import { Handle, TimerHandle } from "./handle.ts";
 import { reportPendingTasks, reportSlowCallback } from "./debug.ts";
+import {
+  type AddrInfo,
+  getaddrinfo,
+  type GetaddrinfoOptions,
+  getnameinfo,
+} from "./names.ts";
+import type { SockAddr } from "./net_checks.ts";
+import {
+  createDatagramEndpoint,
+  type DatagramEndpointOptions,
+  type DatagramProtocolLike,
+  type DatagramTransport,
+} from "./datagram.ts";
+import {
+  connectReadPipe,
+  connectWritePipe,
+  type PipeProtocolLike,
+  type ReadPipeTransport,
+  type WritePipeTransport,
+} from "./pipes.ts";
+import { closeLoopResources } from "../internal/loop_resources.ts";
 
 /** What `setExceptionHandler` takes: called as `handler(loop, context)`. */
 export type ExceptionHandler = (
@@ -342,6 +363,7 @@ export class EventLoop implements AbstractEventLoop {
     reportUnretrieved(this);
     if (this.#debug) reportPendingTasks(this);
     forgetTasksOf(this);
+    closeLoopResources(this);
     this.#closed = true;
     this.#ready.clear();
     this.#timers.clear();
@@ -399,6 +421,182 @@ export class EventLoop implements AbstractEventLoop {
     const executor = this.#defaultExecutor;
     this.#defaultExecutor = null;
     await executor?.shutdown({ wait: true });
+  }
+
+  // -- networking ----------------------------------------------------------
+
+  /**
+   * Resolves `host` and `port` with the system's resolver (so
+   * `/etc/hosts` counts), as asyncio's `loop.getaddrinfo`: a list of
+   * `[family, type, proto, canonname, sockaddr]` tuples as Python's
+   * `socket.getaddrinfo` gives them on Linux, numbers included (`AF_INET`
+   * is 2, `AF_INET6` 10, ...), `sockaddr` being `[host, port]` for IPv4
+   * and `[host, port, flowinfo, scopeId]` for IPv6. A `null` host is the
+   * loopback addresses, or with `AI_PASSIVE` the wildcard ones. Options:
+   * `family`, `type` (0: stream, datagram and raw, as glibc lists them),
+   * `proto`, `flags` (`AI_*`). A failure is an `Error` whose message
+   * names the host and whose `code` is the system's (`"ENOTFOUND"`).
+   * Differences: a port must be a number or a numeric string (service
+   * names are not looked up), and `AI_CANONNAME` gives the name as asked,
+   * not its CNAME target. The result is a future of this loop: awaiting it
+   * is cancellable (the lookup's late answer is dropped).
+   *
+   * @example Resolving an address
+   * ```ts
+   * import { AF_INET, getRunningLoop, run, SOCK_STREAM } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const infos = await run(() =>
+   *   getRunningLoop().getaddrinfo("127.0.0.1", 80, { type: SOCK_STREAM })
+   * );
+   * assert.deepEqual(infos, [[AF_INET, SOCK_STREAM, 6, "", ["127.0.0.1", 80]]]);
+   * ```
+   */
+  getaddrinfo(
+    host: string | null,
+    port: number | string | null,
+    options?: GetaddrinfoOptions,
+  ): Future<AddrInfo[]> {
+    return getaddrinfo(this, host, port, options);
+  }
+
+  /**
+   * The host name and service name of a numeric socket address, as
+   * asyncio's `loop.getnameinfo` (Python's `socket.getnameinfo`); `flags`
+   * are `NI_*`. An address without a name gives the address itself,
+   * unless `NI_NAMEREQD` asks for a failure.
+   *
+   * @example Numeric host and service
+   * ```ts
+   * import { getRunningLoop, NI_NUMERICHOST, NI_NUMERICSERV, run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const [host, service] = await run(() =>
+   *   getRunningLoop().getnameinfo(["127.0.0.1", 8080], NI_NUMERICHOST | NI_NUMERICSERV)
+   * );
+   * assert.deepEqual([host, service], ["127.0.0.1", "8080"]);
+   * ```
+   */
+  getnameinfo(
+    sockaddr: SockAddr,
+    flags = 0,
+  ): Future<[host: string, service: string]> {
+    return getnameinfo(this, sockaddr, flags);
+  }
+
+  /**
+   * Opens a UDP endpoint, as asyncio's `loop.create_datagram_endpoint`,
+   * and returns `[transport, protocol]` once the protocol's
+   * `connectionMade` has run. Options: `localAddr` (`[host, port]` to
+   * bind), `remoteAddr` (the peer: the socket is connected to it),
+   * `family`, `proto`, `flags`, `reusePort` (Bun, and Node from 22.12;
+   * elsewhere a `RangeError`), `allowBroadcast`. Without `localAddr` the
+   * socket is bound to the wildcard address on a free port. Every
+   * protocol call comes from the loop, in the order of the events.
+   *
+   * @example A request and its answer
+   * ```ts
+   * import { type DatagramTransport, getRunningLoop, run, type SockAddr } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const answer = await run(async () => {
+   *   const loop = getRunningLoop();
+   *   let transport: DatagramTransport | null = null;
+   *   const [server] = await loop.createDatagramEndpoint(() => ({
+   *     connectionMade: (t: DatagramTransport) => { transport = t; },
+   *     datagramReceived: (data: Uint8Array, addr: SockAddr) => {
+   *       transport!.sendto(data.reverse(), addr);
+   *     },
+   *   }), { localAddr: ["127.0.0.1", 0] });
+   *   const reply = loop.createFuture<Uint8Array>();
+   *   const [client] = await loop.createDatagramEndpoint(
+   *     () => ({ datagramReceived: (data: Uint8Array) => reply.setResult(data) }),
+   *     { remoteAddr: server.getExtraInfo("sockname") as [string, number] },
+   *   );
+   *   client.sendto(new Uint8Array([1, 2, 3]));
+   *   const data = await reply;
+   *   client.close();
+   *   server.close();
+   *   return [...data];
+   * });
+   * assert.deepEqual(answer, [3, 2, 1]);
+   * ```
+   */
+  createDatagramEndpoint<P extends DatagramProtocolLike>(
+    protocolFactory: () => P,
+    options?: DatagramEndpointOptions,
+  ): Promise<[DatagramTransport, P]> {
+    return createDatagramEndpoint(this, protocolFactory, options);
+  }
+
+  /**
+   * Connects a pipe this process reads (a readable `node:stream` stream
+   * such as `process.stdin`, or a file descriptor) to a protocol, as
+   * asyncio's `loop.connect_read_pipe`: `connectionMade`, then
+   * `dataReceived` for each chunk, `eofReceived` and `connectionLost`,
+   * each from the loop. Returns `[transport, protocol]` once
+   * `connectionMade` has run.
+   *
+   * @example Reading a stream
+   * ```ts
+   * import { getRunningLoop, run } from "@aio/asyncio/loop";
+   * import { Readable } from "node:stream";
+   * import assert from "node:assert/strict";
+   *
+   * const text = await run(async () => {
+   *   const loop = getRunningLoop();
+   *   let text = "";
+   *   const lost = loop.createFuture();
+   *   await loop.connectReadPipe(() => ({
+   *     dataReceived: (data: Uint8Array) => text += new TextDecoder().decode(data),
+   *     connectionLost: () => lost.setResult(null),
+   *   }), Readable.from([new TextEncoder().encode("piped")]));
+   *   await lost;
+   *   return text;
+   * });
+   * assert.equal(text, "piped");
+   * ```
+   */
+  connectReadPipe<P extends PipeProtocolLike>(
+    protocolFactory: () => P,
+    pipe: unknown,
+  ): Promise<[ReadPipeTransport, P]> {
+    return connectReadPipe(this, protocolFactory, pipe);
+  }
+
+  /**
+   * Connects a pipe this process writes (a writable `node:stream` stream
+   * such as `process.stdout`, or a file descriptor) to a protocol, as
+   * asyncio's `loop.connect_write_pipe`; the transport's write buffer
+   * calls the protocol's `pauseWriting`/`resumeWriting` at its water
+   * marks. Returns `[transport, protocol]` once `connectionMade` has run.
+   *
+   * @example Writing a stream
+   * ```ts
+   * import { getRunningLoop, run } from "@aio/asyncio/loop";
+   * import { PassThrough } from "node:stream";
+   * import assert from "node:assert/strict";
+   *
+   * const pipe = new PassThrough();
+   * await run(async () => {
+   *   const loop = getRunningLoop();
+   *   const lost = loop.createFuture();
+   *   const [transport] = await loop.connectWritePipe(
+   *     () => ({ connectionLost: () => lost.setResult(null) }),
+   *     pipe,
+   *   );
+   *   transport.write(new TextEncoder().encode("written"));
+   *   transport.close();
+   *   await lost;
+   * });
+   * assert.equal(String(pipe.read()), "written");
+   * ```
+   */
+  connectWritePipe<P extends PipeProtocolLike>(
+    protocolFactory: () => P,
+    pipe: unknown,
+  ): Promise<[WritePipeTransport, P]> {
+    return connectWritePipe(this, protocolFactory, pipe);
   }
 
   // -- errors and debugging ------------------------------------------------

@@ -37,3 +37,13 @@ export {
   KeyboardInterrupt,
   RuntimeError,
 } from "../internal/errors.ts";
+export * from "./socket_constants.ts";
+export type { AddrInfo, GetaddrinfoOptions } from "./names.ts";
+export type { SockAddr } from "./net_checks.ts";
+export { DatagramProtocol, DatagramTransport } from "./datagram.ts";
+export type {
+  DatagramEndpointOptions,
+  DatagramProtocolLike,
+} from "./datagram.ts";
+export { ReadPipeTransport, WritePipeTransport } from "./pipes.ts";
+export type { PipeProtocolLike } from "./pipes.ts";

@@ -37,3 +37,5 @@ export { StreamReader } from "./stream_reader.ts";
 export { StreamWriter } from "./stream_writer.ts";
 export type { Transport } from "./transport.ts";
 export { IncompleteReadError, LimitOverrunError } from "./errors.ts";
+export { openStderr, openStdin, openStdout } from "./std_streams.ts";
+export type { OpenStdinOptions } from "./std_streams.ts";
