@@ -20,6 +20,7 @@ import {
   type StreamEvents,
   wrapStream,
 } from "./stream_host.ts";
+import { checkInteger } from "./validate.ts";
 
 /** Where a standard stream of the child goes. */
 export type StdioMode = "pipe" | "ignore" | "inherit" | number;
@@ -326,12 +327,7 @@ export class SharedOutput {
  */
 export function checkSignalToSend(signal: unknown): string | number {
   if (typeof signal === "number") {
-    if (!Number.isInteger(signal) || signal < 0) {
-      throw new RangeError(
-        `A signal number must be a non-negative integer, got ${signal}`,
-      );
-    }
-    return signal;
+    return checkInteger(signal, "A signal number", 0);
   }
   if (typeof signal !== "string") {
     throw new TypeError(

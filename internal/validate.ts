@@ -32,6 +32,32 @@ export function checkSeconds(value: unknown, what: string): number {
   return value;
 }
 
+/**
+ * Checks a count or a size: a `TypeError` unless `value` is a number, a
+ * `RangeError` unless it is an integer from `min` to `max`.
+ */
+export function checkInteger(
+  value: unknown,
+  what: string,
+  min = -Infinity,
+  max = Infinity,
+): number {
+  if (typeof value !== "number") {
+    throw new TypeError(`${what} must be an integer, got ${describe(value)}`);
+  }
+  if (!Number.isInteger(value)) {
+    throw new RangeError(`${what} must be an integer, got ${value}`);
+  }
+  if (value < min || value > max) {
+    throw new RangeError(
+      `${what} must be ${
+        max === Infinity ? `at least ${min}` : `from ${min} to ${max}`
+      }, got ${value}`,
+    );
+  }
+  return value;
+}
+
 /** A short description of a value for error messages. */
 export function describe(value: unknown): string {
   if (value === null || value === undefined) return String(value);

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { checkInteger } from "./check_integer.ts";
+import { checkInteger } from "../internal/validate.ts";
 import { Condition } from "./condition.ts";
 import { BrokenBarrierError } from "./errors.ts";
 

@@ -3,8 +3,7 @@
  *
  * @module
  */
-import { describe } from "../internal/validate.ts";
-import { checkInteger } from "./check_integer.ts";
+import { checkInteger, describe } from "../internal/validate.ts";
 import { Deque } from "../internal/deque.ts";
 import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.ts";
 import { Event } from "./event.ts";

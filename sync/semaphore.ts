@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { checkInteger } from "./check_integer.ts";
+import { checkInteger } from "../internal/validate.ts";
 import { Ticket } from "./ticket.ts";
 import { park } from "../tasks/future.ts";
 import { Waiters } from "./waiters.ts";
