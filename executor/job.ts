@@ -6,18 +6,23 @@
  */
 import { holdClock } from "../internal/real_world.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
-import { Future } from "../tasks/future.ts";
+import { Future, hasFailed, onDone } from "../tasks/future.ts";
 import type { Callable } from "./callable.ts";
+import { activeLoop, hostLoop } from "./host_loop.ts";
 
 /**
  * The future of a job. Cancelling it tells the pool, which drops the job
  * if it is still queued or aborts it in its worker. While it is pending
  * it holds the loop's clock: a virtual clock must not jump past real work.
+ * Made where no loop runs, it lives on the host, and a task that awaits it
+ * awaits a future of its own loop that mirrors it, as asyncio's
+ * `wrap_future` does: an ordinary, cancellable library await.
  */
 export class JobFuture<T = unknown> extends Future<T> {
   readonly #release: () => void;
   readonly #job: Job;
   readonly #onCancel: (job: Job) => void;
+  #mirrors: Map<AbstractEventLoop, Future<T>> | null = null;
 
   /**
    * A pending future on `loop` for `job`; `onCancel(job)` runs once it is
@@ -36,6 +41,40 @@ export class JobFuture<T = unknown> extends Future<T> {
     this.#release();
     this.#onCancel(this.#job);
     return true;
+  }
+
+  /** As `Future.then`; inside a task, through a future of its loop. */
+  override then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    // deno-lint-ignore no-explicit-any
+    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    const loop = this.getLoop() === hostLoop ? activeLoop() : null;
+    if (loop === null) return super.then(onFulfilled, onRejected);
+    return this.#mirror(loop).then(onFulfilled, onRejected);
+  }
+
+  /**
+   * A future of `loop` that settles as this one does; cancelling it
+   * cancels the job.
+   */
+  #mirror(loop: AbstractEventLoop): Future<T> {
+    this.#mirrors ??= new Map();
+    let mirror = this.#mirrors.get(loop);
+    if (mirror !== undefined) return mirror;
+    mirror = new Future<T>(loop);
+    this.#mirrors.set(loop, mirror);
+    const copy = mirror;
+    onDone(this, () => {
+      if (copy.done() || loop.isClosed()) return;
+      if (this.cancelled()) copy.cancel();
+      else if (hasFailed(this)) copy.setException(this.exception());
+      else copy.setResult(this.result());
+    });
+    onDone(copy, () => {
+      if (copy.cancelled()) this.cancel();
+    });
+    return mirror;
   }
 
   /**

@@ -12,7 +12,6 @@ import {
   type Executor,
   setDefaultExecutorFactory,
 } from "../loop/event_loop.ts";
-import { getRunningLoop } from "../loop/events.ts";
 import type { Future } from "../tasks/future.ts";
 import { BrokenExecutorError } from "./broken_executor_error.ts";
 import {
@@ -21,6 +20,7 @@ import {
   prepareCallable,
 } from "./callable.ts";
 import { unpackThrown } from "./error_transport.ts";
+import { activeLoop, hostLoop } from "./host_loop.ts";
 import {
   allPrimitive,
   checkSendable,
@@ -47,8 +47,9 @@ export interface WorkerPoolOptions {
    */
   gracePeriod?: number | null;
   /**
-   * The loop the futures belong to; the loop running at each `submit()`
-   * when omitted.
+   * The loop the futures belong to. When omitted, the loop running at each
+   * `submit()`, or none: then the future settles by itself, and a task
+   * that awaits it later awaits, cancellably, a future of its own loop.
    */
   loop?: AbstractEventLoop | null;
 }
@@ -79,6 +80,11 @@ const DEFAULT_GRACE_PERIOD = 1;
  * worker only helps with CPU-bound work, and each one is a whole engine
  * instance (megabytes of memory, milliseconds to start).
  *
+ * The pool needs no event loop: `submit()`, `map()`, `shutdown()` and
+ * `await using` work in any async code, as `concurrent.futures` does.
+ * Inside a task, what `submit()` returns is a future of the running loop:
+ * awaiting it is cancellable, and cancelling it cancels the job.
+ *
  * Workers start as jobs arrive and never keep the process alive while
  * idle. A worker that dies fails only its own job, with
  * `BrokenExecutorError`, and is replaced. `shutdown()` (or `await using`)
@@ -99,6 +105,15 @@ const DEFAULT_GRACE_PERIOD = 1;
  *   return { one, many };
  * });
  * assert.deepEqual(results, { one: 144, many: [1, 4, 9] });
+ * ```
+ *
+ * @example Without an event loop
+ * ```ts
+ * import { WorkerPoolExecutor } from "@aio/asyncio/executor";
+ * import assert from "node:assert/strict";
+ *
+ * await using pool = new WorkerPoolExecutor({ maxWorkers: 2 });
+ * assert.equal(await pool.submit((a: number, b: number) => a * b, 6, 7), 42);
  * ```
  */
 export class WorkerPoolExecutor implements Executor {
@@ -429,7 +444,7 @@ export class WorkerPoolExecutor implements Executor {
   }
 
   #currentLoop(): AbstractEventLoop {
-    return this.#loop ?? getRunningLoop();
+    return this.#loop ?? activeLoop() ?? hostLoop;
   }
 
   #checkOpen(api: string): void {
