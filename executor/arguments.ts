@@ -1,21 +1,21 @@
 /**
  * Arguments on their way to a worker: checked at the call, so that a value
  * that cannot be sent fails there with a clear error, before anything is
- * queued or any buffer moves.
+ * queued or any buffer moves; copied, as Python pickles them, unless the
+ * caller moved them.
  *
  * @module
  */
 import { describe } from "../internal/validate.ts";
 import { type MessageScan, scanMessage } from "./transfer.ts";
 
-const NOTHING_TO_MOVE: MessageScan = { transfer: [] };
-
 /**
- * Scans `args` for buffers to move, and throws the `TypeError` of
- * `cloneFailure` for a value that cannot be sent, before any buffer moves.
+ * Scans `args`: `null` when all are primitives (nothing to scan, copy or
+ * move), and the `TypeError` of `cloneFailure` for a value that cannot be
+ * sent, before any buffer moves.
  */
-export function checkSendable(args: unknown[]): MessageScan {
-  if (args.every(isPrimitive)) return NOTHING_TO_MOVE;
+export function scanArguments(args: unknown[]): MessageScan | null {
+  if (args.every(isPrimitive)) return null;
   const scan = scanMessage(args);
   if ("unsendable" in scan) {
     const index = args.findIndex((arg) => "unsendable" in scanMessage(arg));
@@ -25,22 +25,22 @@ export function checkSendable(args: unknown[]): MessageScan {
 }
 
 /**
- * Arguments that wait in the queue are cloned now, with their buffers
- * moved: a bad argument fails at the call, and the caller's buffers are
- * detached at once, as they would be if a worker had been free.
+ * A private copy of `args`, made at the call: later changes by the caller
+ * do not reach the job, and a bad argument fails there. The buffers that
+ * `move()` marked go into the copy without a copy; every buffer of the
+ * copy belongs to the pool alone, so it is moved on, not copied again.
  */
-export function cloneForQueue(
+export function copyArguments(
   args: unknown[],
-  transfer: ArrayBuffer[],
+  scan: MessageScan,
 ): { args: unknown[]; transfer: ArrayBuffer[] } {
-  if (args.every(isPrimitive)) return { args, transfer };
   let copy: unknown[];
   try {
-    copy = structuredClone(args, { transfer });
+    copy = structuredClone(args, { transfer: scan.moved });
   } catch (error) {
     throw cloneFailure(error, args);
   }
-  return { args: copy, transfer: scanMessage(copy).transfer };
+  return { args: copy, transfer: scanMessage(copy).buffers };
 }
 
 /** A clear `TypeError` for an argument that the engine refused to clone. */
@@ -70,11 +70,6 @@ function unsendableArgument(
       "symbols or handles)",
     { cause },
   );
-}
-
-/** True if every argument is a primitive: nothing to scan or move. */
-export function allPrimitive(args: unknown[]): boolean {
-  return args.every(isPrimitive);
 }
 
 function isPrimitive(value: unknown): boolean {

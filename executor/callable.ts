@@ -24,7 +24,7 @@ export interface ModuleFunction {
 export interface SourceCallable {
   readonly kind: "source";
   readonly id: number;
-  /** A function body that returns the function; takes `jobSignal`. */
+  /** A function body that returns the function; takes `jobSignal`, `move`. */
   readonly body: string;
 }
 
@@ -39,7 +39,7 @@ export interface ModuleCallable {
 export type Callable = SourceCallable | ModuleCallable;
 
 /** The names a function sent by its source may use besides globals. */
-const PROVIDED = new Set(["jobSignal"]);
+const PROVIDED = new Set(["jobSignal", "move"]);
 
 const byFunction = new WeakMap<object, SourceCallable>();
 const bySource = new Map<string, SourceCallable>();
@@ -129,7 +129,7 @@ function functionBody(source: string, label: string, name: string): string {
   for (const body of bodies) {
     try {
       const strictBody = `"use strict"; ${body}${url}`;
-      new Function("jobSignal", strictBody);
+      new Function("jobSignal", "move", strictBody);
       return strictBody;
     } catch {
       // A reserved word as a name, or another form: try the next body.

@@ -22,7 +22,7 @@ import type {
   RunMessage,
   WorkerSetup,
 } from "./protocol.ts";
-import { scanMessage } from "./transfer.ts";
+import { move, scanMessage } from "./transfer.ts";
 
 /** The helpers a worker gets with `workerMain`, by their source. */
 export interface WorkerTools {
@@ -32,6 +32,8 @@ export interface WorkerTools {
   trackJobSignals: typeof trackJobSignals;
   /** Finds the buffers to move with a result. */
   scanMessage: typeof scanMessage;
+  /** What a job calls to move a buffer. */
+  move: typeof move;
 }
 
 /**
@@ -73,7 +75,7 @@ export function workerMain(channel: ParentChannel, tools: WorkerTools): void {
       post({ id: job.id, value }, []);
       return;
     }
-    const { transfer, unsendable } = tools.scanMessage(value);
+    const { moved, unsendable } = tools.scanMessage(value);
     try {
       if (unsendable !== undefined) {
         const kind = typeof unsendable === "object"
@@ -81,7 +83,7 @@ export function workerMain(channel: ParentChannel, tools: WorkerTools): void {
           : typeof unsendable;
         throw new TypeError(`It holds a ${kind}, which cannot be cloned`);
       }
-      post({ id: job.id, value }, transfer);
+      post({ id: job.id, value }, moved);
     } catch (error) {
       const problem = new TypeError(
         "The job's result cannot be sent back from the worker: " +
@@ -103,7 +105,10 @@ export function workerMain(channel: ParentChannel, tools: WorkerTools): void {
   const compile = (id: number): Fn => {
     let fn = compiled.get(id);
     if (fn === undefined) {
-      fn = new Function("jobSignal", bodies.get(id)!)(signals.signal) as Fn;
+      fn = new Function("jobSignal", "move", bodies.get(id)!)(
+        signals.signal,
+        tools.move,
+      ) as Fn;
       compiled.set(id, fn);
     }
     return fn;
@@ -199,4 +204,5 @@ export const workerProgram: string = `(channel) => (${workerMain})(channel, {
   packThrown: ${packThrown},
   trackJobSignals: ${trackJobSignals},
   scanMessage: ${scanMessage},
+  move: ${move},
 })`;

@@ -21,12 +21,7 @@ import {
 } from "./callable.ts";
 import { unpackThrown } from "./error_transport.ts";
 import { activeLoop, hostLoop } from "./host_loop.ts";
-import {
-  allPrimitive,
-  checkSendable,
-  cloneFailure,
-  cloneForQueue,
-} from "./arguments.ts";
+import { cloneFailure, copyArguments, scanArguments } from "./arguments.ts";
 import { Job } from "./job.ts";
 import { JobQueue } from "./job_queue.ts";
 import { type MapOptions, mapResults, splitMapArguments } from "./map.ts";
@@ -70,9 +65,10 @@ const DEFAULT_GRACE_PERIOD = 1;
  * one (both names are exported as aliases). Work is a self-contained
  * function, sent by its source and compiled once per worker, or a
  * `{ module, name }` reference to an exported function of a module, which
- * may import anything. Arguments and results are structured-cloned, and
- * the `ArrayBuffer`s in them (also behind typed arrays) are moved, not
- * copied: the sender's copy is detached.
+ * may import anything. Arguments and results are structured-cloned: the
+ * worker gets a copy, taken at `submit()`, and the caller's buffers stay
+ * intact, as Python pickles them; a buffer passed as `move(buffer)` travels
+ * without a copy instead (see `move()`).
  *
  * `maxWorkers` defaults to the number of CPU cores for both aliases.
  * Python's `min(32, cpus + 4)` for threads exists because Python threads
@@ -254,12 +250,17 @@ export class WorkerPoolExecutor implements Executor {
     chunk: boolean,
     loop: AbstractEventLoop,
   ): Job {
-    // Plain numbers, strings and the like: nothing to scan, move or fail.
-    const plain = allPrimitive(args);
-    let transfer = plain ? [] : checkSendable(args).transfer;
-    const slot = this.#slotFor(transfer.length > 0);
-    if (slot === null && !plain) {
-      ({ args, transfer } = cloneForQueue(args, transfer));
+    // Plain numbers, strings and the like: nothing to scan, copy or fail.
+    const scan = scanArguments(args);
+    const hasBuffers = scan !== null && scan.buffers.length > 0;
+    const slot = this.#slotFor(hasBuffers);
+    let transfer: ArrayBuffer[] = [];
+    // Copied now unless posted now to an idle worker, which copies it:
+    // a job that waits must not see the caller's later changes.
+    if (
+      scan !== null && (hasBuffers || slot === null || slot.jobs.length > 0)
+    ) {
+      ({ args, transfer } = copyArguments(args, scan));
     }
     const job = new Job({
       callable,
@@ -273,7 +274,7 @@ export class WorkerPoolExecutor implements Executor {
       this.#queue.push(job);
       return job;
     }
-    if (plain) {
+    if (scan === null) {
       slot.add(job);
       return job;
     }
