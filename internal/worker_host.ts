@@ -33,6 +33,9 @@ export interface WorkerHost {
   terminate(): Promise<void>;
 }
 
+/** Marks the message in which a dying worker says what killed it. */
+const CRASH_KEY = "@aio/asyncio/worker-crash";
+
 /**
  * What every worker loads: a small `data:` URL module that builds the
  * channel and runs the program it is given. So there is no worker file to
@@ -40,10 +43,27 @@ export interface WorkerHost {
  * nothing that Deno type-checks at each start (seconds under `deno test`),
  * and no build step can rewrite the program, which stays plain JavaScript.
  * `sourceURL` names the program in stack traces.
+ *
+ * An error nobody catches ends the worker, which first says what it was:
+ * on Deno it would otherwise end the whole process.
  */
 const BOOT = new URL(
   "data:text/javascript," + encodeURIComponent(`
 import { parentPort, workerData } from "node:worker_threads";
+import process from "node:process";
+const crash = (error) => {
+  try {
+    parentPort.postMessage({ ${
+    JSON.stringify(CRASH_KEY)
+  }: error instanceof Error
+      ? { name: String(error.name), message: String(error.message), stack: String(error.stack) }
+      : { name: "Error", message: String(error) } });
+  } finally {
+    process.exit(1);
+  }
+};
+process.on("uncaughtException", crash);
+process.on("unhandledRejection", crash);
 const { main, name, data } = workerData;
 new Function("channel", "(" + main + ")(channel);\\n//# sourceURL=" + name)({
   data,
@@ -66,7 +86,11 @@ export function startWorker(
   const worker = new Worker(BOOT, { workerData: program });
   let failure: unknown = undefined;
   let terminated = false;
-  worker.on("message", (message) => events.message(message));
+  worker.on("message", (message) => {
+    const crash = (message as Record<string, CrashReport> | null)?.[CRASH_KEY];
+    if (crash === undefined) events.message(message);
+    else failure = rebuildError(crash);
+  });
   worker.on("error", (error) => failure = error);
   worker.on("exit", (code) => {
     if (!terminated) events.exit(failure, code);
@@ -83,6 +107,20 @@ export function startWorker(
       await worker.terminate();
     },
   };
+}
+
+/** What killed a worker, as it travels. */
+interface CrashReport {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+function rebuildError({ name, message, stack }: CrashReport): Error {
+  const error = new Error(message);
+  error.name = name;
+  if (stack !== undefined) error.stack = stack;
+  return error;
 }
 
 /** How many jobs can run in parallel on this machine. */

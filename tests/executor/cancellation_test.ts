@@ -185,4 +185,49 @@ describe("dead workers", () => {
       assert.equal(await queued, 42);
     });
   });
+
+  it("fail only the running job: jobs waiting in that worker go to another", async () => {
+    await run(async () => {
+      await using pool = new WorkerPoolExecutor({ maxWorkers: 1 });
+      await pool.submit(() => "warm");
+      const crasher = pool.submit(() => {
+        setTimeout(() => {
+          throw new Error("boom in a timer");
+        }, 30);
+        return "returned before the crash";
+      });
+      // Small jobs, sent in batches to wait in the same worker.
+      const small = Array.from(
+        { length: 40 },
+        (_, i) =>
+          pool.submit(
+            (n: number) => new Promise((r) => setTimeout(r, 2, n)),
+            i,
+          ),
+      );
+      const outcomes = await Promise.allSettled([crasher, ...small]);
+      const failed = outcomes.filter((o) => o.status === "rejected");
+      assert.equal(failed.length, 1, "only the job running at the crash");
+      const { reason } = failed[0] as PromiseRejectedResult;
+      assert.ok(reason instanceof BrokenExecutorError);
+      assert.match((reason.cause as Error).message, /boom in a timer/);
+      assert.equal(outcomes[0].status, "fulfilled");
+    });
+  });
+
+  it("fail no job when the worker dies idle, and are replaced", async () => {
+    await run(async () => {
+      await using pool = new WorkerPoolExecutor({ maxWorkers: 1 });
+      const counter = new Int32Array(new SharedArrayBuffer(4));
+      await pool.submit((shared: Int32Array) => {
+        setTimeout(() => {
+          Atomics.store(shared, 0, 1);
+          throw new Error("boom while idle");
+        }, 10);
+      }, counter);
+      while (Atomics.load(counter, 0) === 0) await sleep(0.01);
+      await sleep(0.05);
+      assert.equal(await pool.submit(() => "replaced"), "replaced");
+    });
+  });
 });
