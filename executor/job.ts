@@ -104,6 +104,8 @@ export class Job {
   readonly future: JobFuture;
   /** Unique among the live jobs of the process, never 0; fits an Int32. */
   readonly id: number;
+  /** When it was submitted, as `performance.now()`. */
+  readonly submittedAt: number = performance.now();
 
   /** A job whose future lives on `loop`. */
   constructor(

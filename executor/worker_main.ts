@@ -52,6 +52,8 @@ export function workerMain(channel: ParentChannel, tools: WorkerTools): void {
   let waiting: RunMessage[] = [];
   let head = 0;
   let busy = false;
+  /** Set once the pool's initializer failed: no job runs then. */
+  let broken = false;
   /** Function bodies by id, kept even from jobs the host takes back. */
   const bodies = new Map<number, string>();
   const compiled = new Map<number, Fn>();
@@ -94,6 +96,7 @@ export function workerMain(channel: ParentChannel, tools: WorkerTools): void {
   };
 
   const fail = (job: RunMessage, error: unknown): void => {
+    if (job.id === 0) broken = true;
     done();
     if (typeof job.fn === "number" && error instanceof ReferenceError) {
       error.message += " (a function sent to a worker has only its own " +
@@ -148,7 +151,7 @@ export function workerMain(channel: ParentChannel, tools: WorkerTools): void {
 
   /** Starts the next waiting job, unless the host took it back. */
   const next = (): void => {
-    while (!busy && head < waiting.length) {
+    while (!busy && !broken && head < waiting.length) {
       const job = waiting[head++];
       if (
         job.claim !== undefined &&
@@ -180,6 +183,12 @@ export function workerMain(channel: ParentChannel, tools: WorkerTools): void {
       fail(job, error);
     }
   };
+
+  if (setup.init !== null) {
+    const init = setup.init;
+    if (typeof init.fn === "number") bodies.set(init.fn, init.code!);
+    run(init);
+  }
 
   channel.listen((message) => {
     if ("abort" in (message as object)) {

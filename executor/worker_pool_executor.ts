@@ -4,50 +4,38 @@
  *
  * @module
  */
+import { clearTimeout, setTimeout } from "node:timers";
 import { RuntimeError } from "../internal/errors.ts";
-import { checkSeconds, describe } from "../internal/validate.ts";
-import { cpuCount } from "../internal/worker_host.ts";
+import { checkOptions } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import {
   type Executor,
   setDefaultExecutorFactory,
 } from "../loop/event_loop.ts";
-import type { Future } from "../tasks/future.ts";
+import { QueueFull } from "../sync/errors.ts";
+import { Future } from "../tasks/future.ts";
 import { BrokenExecutorError } from "./broken_executor_error.ts";
 import {
   type Callable,
   type ModuleFunction,
   prepareCallable,
 } from "./callable.ts";
-import { unpackThrown } from "./error_transport.ts";
+import { type Packed, unpackThrown } from "./error_transport.ts";
 import { activeLoop, hostLoop } from "./host_loop.ts";
 import { cloneFailure, copyArguments, scanArguments } from "./arguments.ts";
 import { Job } from "./job.ts";
 import { JobQueue } from "./job_queue.ts";
 import { type MapOptions, mapResults, splitMapArguments } from "./map.ts";
+import {
+  type PoolSettings,
+  readPoolOptions,
+  type WorkerPoolOptions,
+} from "./pool_options.ts";
+import { JobTimes, type PoolStats } from "./pool_stats.ts";
 import type { ReplyMessage } from "./protocol.ts";
 import { REFILL_AT, WorkerSlot } from "./worker_slot.ts";
 
-/** Options of `new WorkerPoolExecutor()`. */
-export interface WorkerPoolOptions {
-  /**
-   * The most workers running at once; workers start as jobs arrive. The
-   * default is the number of CPU cores (see the class documentation).
-   */
-  maxWorkers?: number | null;
-  /**
-   * Seconds a cancelled running job gets to stop by itself (it sees
-   * `jobSignal()` aborted) before its worker is terminated and replaced;
-   * `null` never terminates it. The default is 1.
-   */
-  gracePeriod?: number | null;
-  /**
-   * The loop the futures belong to. When omitted, the loop running at each
-   * `submit()`, or none: then the future settles by itself, and a task
-   * that awaits it later awaits, cancellably, a future of its own loop.
-   */
-  loop?: AbstractEventLoop | null;
-}
+export type { WorkerPoolOptions };
 
 /**
  * The arguments of `map()` after the function: one iterable per parameter
@@ -56,8 +44,6 @@ export interface WorkerPoolOptions {
 export type MapArguments<A extends unknown[]> =
   | { [K in keyof A]: Iterable<A[K]> }
   | [...{ [K in keyof A]: Iterable<A[K]> }, MapOptions];
-
-const DEFAULT_GRACE_PERIOD = 1;
 
 /**
  * A pool of worker threads that runs functions in parallel with the
@@ -113,44 +99,102 @@ const DEFAULT_GRACE_PERIOD = 1;
  * ```
  */
 export class WorkerPoolExecutor implements Executor {
-  readonly #maxWorkers: number;
-  readonly #gracePeriod: number | null;
-  readonly #loop: AbstractEventLoop | null;
+  readonly #settings: PoolSettings;
   readonly #slots = new Set<WorkerSlot>();
   #idle: WorkerSlot[] = [];
+  readonly #idleTimers = new Map<WorkerSlot, ReturnType<typeof setTimeout>>();
   readonly #queue = new JobQueue();
   #shutDown = false;
+  #broken: BrokenExecutorError | null = null;
   readonly #terminating = new Set<Promise<void>>();
   #goneWaiters: (() => void)[] = [];
+  #roomWaiters: Future<void>[] = [];
+  readonly #times = new JobTimes();
   readonly #onCancel = (job: Job): void => this.#cancel(job);
 
-  /** Creates the pool; no worker starts before the first job. */
+  /**
+   * Creates the pool and starts its `minWorkers`; the other workers start
+   * as jobs arrive. An unknown option is a `TypeError`.
+   */
   constructor(options: WorkerPoolOptions = {}) {
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(
-        `The options must be an object, got ${describe(options)}`,
-      );
+    this.#settings = readPoolOptions(options);
+    for (let i = 0; i < this.#settings.minWorkers; i++) {
+      this.#makeIdle(this.#spawn());
     }
-    const { maxWorkers, gracePeriod, loop } = options;
-    this.#maxWorkers = maxWorkers == null ? cpuCount() : checkCount(maxWorkers);
-    this.#gracePeriod = gracePeriod === undefined
-      ? DEFAULT_GRACE_PERIOD
-      : gracePeriod === null
-      ? null
-      : checkGracePeriod(gracePeriod);
-    this.#loop = loop ?? null;
   }
 
   /** The most workers this pool runs at once. */
   get maxWorkers(): number {
-    return this.#maxWorkers;
+    return this.#settings.maxWorkers;
+  }
+
+  /**
+   * How the pool is doing now: its workers, the jobs queued, running and
+   * completed, and how long the latest jobs ran and waited (in seconds).
+   *
+   * @example Counting jobs
+   * ```ts
+   * import { WorkerPoolExecutor } from "@aio/asyncio/executor";
+   * import assert from "node:assert/strict";
+   *
+   * await using pool = new WorkerPoolExecutor({ maxWorkers: 1 });
+   * await pool.submit(() => "done");
+   * const stats = pool.stats();
+   * assert.equal(stats.completed, 1);
+   * assert.equal(stats.queued + stats.running, 0);
+   * assert.ok(stats.runTime.max >= stats.runTime.p50);
+   * ```
+   */
+  stats(): PoolStats {
+    let running = 0;
+    for (const slot of this.#slots) if (slot.jobs.length > 0) running++;
+    return {
+      workers: this.#slots.size,
+      idle: this.#idle.length,
+      queued: this.#queued(),
+      running,
+      completed: this.#times.count,
+      runTime: this.#times.runTime(),
+      waitTime: this.#times.waitTime(),
+    };
+  }
+
+  /**
+   * Resolves once a job can be submitted without `QueueFull` (at once
+   * without `maxQueue`): the back-pressure of a producer that submits
+   * jobs in a loop. Awaited in a task, it is cancellable. A
+   * `RuntimeError` after `shutdown()`.
+   *
+   * @example Submitting no faster than the pool runs the jobs
+   * ```ts
+   * import { WorkerPoolExecutor } from "@aio/asyncio/executor";
+   * import assert from "node:assert/strict";
+   *
+   * await using pool = new WorkerPoolExecutor({ maxWorkers: 1, maxQueue: 2 });
+   * const jobs = [];
+   * for (let i = 0; i < 10; i++) {
+   *   await pool.waitForRoom();
+   *   jobs.push(pool.submit((n: number) => n * n, i));
+   *   assert.ok(pool.stats().queued <= 2);
+   * }
+   * assert.equal((await Promise.all(jobs)).at(-1), 81);
+   * ```
+   */
+  waitForRoom(): Future<void> {
+    this.#checkOpen("waitForRoom()");
+    const waiter = new Future<void>(this.#currentLoop());
+    if (this.#hasRoom()) waiter.setResult(undefined);
+    else this.#roomWaiters.push(waiter);
+    return waiter;
   }
 
   /**
    * Runs `fn(...args)` in a worker and returns a future for the result.
    * Throws at once: a `RuntimeError` after `shutdown()`, a `TypeError` for
    * a function that uses outside variables or an argument that cannot be
-   * cloned (nothing is queued then). Cancelling the future drops a queued
+   * cloned (nothing is queued then), `QueueFull` when `maxQueue` jobs
+   * wait already (see `waitForRoom()`), `BrokenExecutorError` once the
+   * initializer failed. Cancelling the future drops a queued
    * job, or aborts a running one (see `jobSignal()` and `gracePeriod`).
    */
   submit<A extends unknown[], R>(
@@ -165,6 +209,12 @@ export class WorkerPoolExecutor implements Executor {
   ): Future<unknown> {
     this.#checkOpen("submit()");
     const callable = prepareCallable(fn, "submit()");
+    if (!this.#hasRoom()) {
+      throw new QueueFull(
+        `submit() would queue more than maxQueue (${this.#settings.maxQueue}) ` +
+          "jobs: await pool.waitForRoom() first",
+      );
+    }
     return this.#submit(callable, args, false, this.#currentLoop()).future;
   }
 
@@ -175,7 +225,8 @@ export class WorkerPoolExecutor implements Executor {
    * seconds, counted from this call, after which waiting for the next
    * result throws `TimeoutError`; `chunksize` calls sent to a worker as one
    * job (a failure then fails its whole chunk). Leaving the loop early, or
-   * an error, cancels the calls not yet yielded.
+   * an error, cancels the calls not yet yielded. With `maxQueue`, calls
+   * are submitted as room frees up while the results are read.
    */
   map<A extends unknown[], R>(
     fn: (...args: A) => R,
@@ -195,19 +246,32 @@ export class WorkerPoolExecutor implements Executor {
     const callable = prepareCallable(fn, "map()");
     const loop = this.#currentLoop();
     const deadline = timeout === null ? null : loop.time() + timeout;
+    const jobArgs: unknown[][] = [];
+    for (let i = 0; i < calls.length; i += chunksize) {
+      jobArgs.push(chunksize === 1 ? calls[i] : calls.slice(i, i + chunksize));
+    }
     const futures: Future<unknown>[] = [];
-    try {
-      for (let i = 0; i < calls.length; i += chunksize) {
-        const job = chunksize === 1
-          ? this.#submit(callable, calls[i], false, loop)
-          : this.#submit(callable, calls.slice(i, i + chunksize), true, loop);
-        futures.push(job.future);
+    const submitWhileRoom = () => {
+      while (futures.length < jobArgs.length && this.#hasRoom()) {
+        const args = jobArgs[futures.length];
+        futures.push(this.#submit(callable, args, chunksize > 1, loop).future);
       }
+    };
+    try {
+      submitWhileRoom();
     } catch (error) {
       for (const future of futures) future.cancel();
       throw error;
     }
-    return mapResults(futures, { chunked: chunksize > 1, deadline, loop });
+    const feed = {
+      futures,
+      total: jobArgs.length,
+      more: async () => {
+        await this.waitForRoom();
+        submitWhileRoom();
+      },
+    };
+    return mapResults(feed, { chunked: chunksize > 1, deadline, loop });
   }
 
   /**
@@ -219,8 +283,11 @@ export class WorkerPoolExecutor implements Executor {
   async shutdown(
     options: { wait?: boolean; cancelFutures?: boolean } = {},
   ): Promise<void> {
-    const { wait = true, cancelFutures = false } = options;
+    const { wait = true, cancelFutures = false } = checkOptions<
+      { wait: boolean; cancelFutures: boolean }
+    >(options, "shutdown()", ["wait", "cancelFutures"]);
     this.#shutDown = true;
+    this.#wakeRoomWaiters(Infinity);
     if (cancelFutures) {
       const unstarted = this.#queue.drain();
       for (const slot of this.#slots) {
@@ -230,9 +297,7 @@ export class WorkerPoolExecutor implements Executor {
         if (!job.future.getLoop().isClosed()) job.future.cancel();
       }
     }
-    const idle = this.#idle;
-    this.#idle = [];
-    for (const slot of idle) this.#retire(slot);
+    for (const slot of this.#takeAllIdle()) this.#retire(slot);
     if (!wait) return;
     if (this.#slots.size > 0 || this.#terminating.size > 0) {
       await new Promise<void>((resolve) => this.#goneWaiters.push(resolve));
@@ -293,9 +358,9 @@ export class WorkerPoolExecutor implements Executor {
    * holds the fewest jobs among the others; else null.
    */
   #slotFor(movesBuffers: boolean): WorkerSlot | null {
-    const idle = this.#idle.pop();
+    const idle = this.#takeIdle();
     if (idle !== undefined) return idle;
-    if (this.#slots.size < this.#maxWorkers) return this.#spawn();
+    if (this.#slots.size < this.#settings.maxWorkers) return this.#spawn();
     let best: WorkerSlot | null = null;
     for (const slot of this.#slots) {
       if (
@@ -309,25 +374,44 @@ export class WorkerPoolExecutor implements Executor {
   }
 
   #spawn(): WorkerSlot {
+    const { init, limits, maxTasksPerChild } = this.#settings;
     const slot = new WorkerSlot({
-      reply: (done, job, reply) => this.#onReply(done, job, reply),
+      reply: (done, job, reply, startedAt) =>
+        this.#onReply(done, job, reply, startedAt),
       death: (dead, error, code) => this.#onDeath(dead, error, code),
-    });
+      initFailed: (_failed, thrown) => this.#onInitFailed(thrown),
+    }, { init, limits, maxTasks: maxTasksPerChild });
     this.#slots.add(slot);
     return slot;
   }
 
-  #onReply(slot: WorkerSlot, job: Job, reply: ReplyMessage): void {
+  #onReply(
+    slot: WorkerSlot,
+    job: Job,
+    reply: ReplyMessage,
+    startedAt: number,
+  ): void {
+    this.#times.record(
+      startedAt - job.submittedAt,
+      performance.now() - startedAt,
+    );
     if ("thrown" in reply) job.future.settle(false, unpackThrown(reply.thrown));
     else job.future.settle(true, reply.value);
-    // Refilled in batches, once half empty.
-    if (slot.jobs.length <= REFILL_AT) this.#feed(slot);
-    this.#settled(slot);
+    if (slot.exhausted) {
+      // It ran its maxTasksPerChild jobs (and holds no more): replaced.
+      this.#retire(slot);
+      this.#refill();
+    } else {
+      // Refilled in batches, once half empty.
+      if (slot.jobs.length <= REFILL_AT) this.#feed(slot);
+      this.#settled(slot);
+    }
+    this.#wakeRoomWaiters();
   }
 
   #onDeath(slot: WorkerSlot, error: unknown, code: number): void {
     this.#slots.delete(slot);
-    this.#idle = this.#idle.filter((idle) => idle !== slot);
+    this.#forgetIdle(slot);
     const why = error === undefined
       ? `exited with code ${code}`
       : `died of an uncaught error (${describeError(error)})`;
@@ -339,7 +423,32 @@ export class WorkerPoolExecutor implements Executor {
       ),
     );
     this.#refill();
+    this.#wakeRoomWaiters();
     this.#checkGone();
+  }
+
+  /**
+   * The initializer threw: the pool is broken, as Python's is. Every job
+   * fails and so does every later `submit()`.
+   */
+  #onInitFailed(thrown: Packed): void {
+    if (this.#broken === null) {
+      const cause = unpackThrown(thrown);
+      this.#broken = new BrokenExecutorError(
+        `The pool's initializer failed in a worker (${
+          describeError(cause)
+        }): the pool takes no more work`,
+        { cause },
+      );
+    }
+    const broken = this.#broken;
+    for (const job of this.#queue.drain()) job.future.settle(false, broken);
+    this.#takeAllIdle();
+    for (const held of [...this.#slots]) {
+      for (const job of held.jobs) job.future.settle(false, broken);
+      this.#retire(held);
+    }
+    this.#wakeRoomWaiters(Infinity);
   }
 
   #cancel(job: Job): void {
@@ -350,11 +459,13 @@ export class WorkerPoolExecutor implements Executor {
         // It may hold nothing now: then it idles, or retires on shutdown.
         this.#settled(slot);
       } else {
-        slot.abort(job, this.#gracePeriod, () => this.#kill(slot));
+        slot.abort(job, this.#settings.gracePeriod, () => this.#kill(slot));
       }
       return;
     }
     // A queued job: skipped when its turn comes.
+    this.#queue.forget();
+    this.#wakeRoomWaiters();
   }
 
   /** Terminates a worker whose cancelled job ignored its signal. */
@@ -412,18 +523,99 @@ export class WorkerPoolExecutor implements Executor {
       if (slot.jobs.length > 0) return;
     }
     if (this.#shutDown) this.#retire(slot);
-    else this.#idle.push(slot);
+    else this.#makeIdle(slot);
   }
 
   /** Starts workers for queued jobs, up to `maxWorkers`. */
   #refill(): void {
     while (this.#queue.peek() !== undefined) {
-      const slot = this.#idle.pop() ??
-        (this.#slots.size < this.#maxWorkers ? this.#spawn() : null);
+      const slot = this.#takeIdle() ??
+        (this.#slots.size < this.#settings.maxWorkers ? this.#spawn() : null);
       if (slot === null) return;
       this.#feed(slot);
       this.#settled(slot);
     }
+  }
+
+  /** Parks `slot`; past `idleTimeout`, it exits if above `minWorkers`. */
+  #makeIdle(slot: WorkerSlot): void {
+    this.#idle.push(slot);
+    const { idleTimeout } = this.#settings;
+    if (idleTimeout === null) return;
+    const timer = setTimeout(() => {
+      this.#idleTimers.delete(slot);
+      if (this.#slots.size <= this.#settings.minWorkers) return;
+      this.#forgetIdle(slot);
+      this.#retire(slot);
+    }, idleTimeout * 1000);
+    // An idle worker's timer must not keep the process alive either.
+    timer.unref();
+    this.#idleTimers.set(slot, timer);
+  }
+
+  #takeIdle(): WorkerSlot | undefined {
+    const slot = this.#idle.pop();
+    if (slot !== undefined) this.#clearIdleTimer(slot);
+    return slot;
+  }
+
+  #takeAllIdle(): WorkerSlot[] {
+    const idle = this.#idle;
+    this.#idle = [];
+    for (const slot of idle) this.#clearIdleTimer(slot);
+    return idle;
+  }
+
+  #forgetIdle(slot: WorkerSlot): void {
+    this.#idle = this.#idle.filter((idle) => idle !== slot);
+    this.#clearIdleTimer(slot);
+  }
+
+  #clearIdleTimer(slot: WorkerSlot): void {
+    const timer = this.#idleTimers.get(slot);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.#idleTimers.delete(slot);
+  }
+
+  /**
+   * True if a job submitted now would start at once (an idle worker, or
+   * room to start one) or find room in the queue under `maxQueue`.
+   */
+  #hasRoom(): boolean {
+    const { maxQueue, maxWorkers } = this.#settings;
+    if (maxQueue === null) return true;
+    if (this.#idle.length > 0 || this.#slots.size < maxWorkers) return true;
+    return this.#queued() < maxQueue;
+  }
+
+  /** Jobs not started: in the queue, or waiting in a worker. */
+  #queued(): number {
+    let waiting = 0;
+    for (const slot of this.#slots) {
+      waiting += Math.max(0, slot.jobs.length - 1);
+    }
+    return this.#queue.size + waiting;
+  }
+
+  /** Wakes the `waitForRoom()` callers that fit now (`all`: every one). */
+  #wakeRoomWaiters(all = 0): void {
+    const waiters = this.#roomWaiters;
+    let woken = 0;
+    while (waiters.length > 0 && (woken < all || this.#hasRoomFor(woken))) {
+      const waiter = waiters.shift()!;
+      if (waiter.done() || waiter.getLoop().isClosed()) continue;
+      waiter.setResult(undefined);
+      woken++;
+    }
+  }
+
+  /** True if there is room for one more job after `pending` others. */
+  #hasRoomFor(pending: number): boolean {
+    const { maxQueue, maxWorkers } = this.#settings;
+    if (maxQueue === null) return true;
+    const free = this.#idle.length + maxWorkers - this.#slots.size;
+    return pending < free + maxQueue - this.#queued();
   }
 
   #retire(slot: WorkerSlot): void {
@@ -445,10 +637,15 @@ export class WorkerPoolExecutor implements Executor {
   }
 
   #currentLoop(): AbstractEventLoop {
-    return this.#loop ?? activeLoop() ?? hostLoop;
+    return this.#settings.loop ?? activeLoop() ?? hostLoop;
   }
 
   #checkOpen(api: string): void {
+    if (this.#broken !== null) {
+      throw new BrokenExecutorError(this.#broken.message, {
+        cause: this.#broken.cause,
+      });
+    }
     if (this.#shutDown) {
       throw new RuntimeError(
         `Cannot call ${api} after shutdown(): the pool takes no new work`,
@@ -464,24 +661,6 @@ export const ProcessPoolExecutor = WorkerPoolExecutor;
 
 // `loop.runInExecutor(null, …)` and `toThread()` use a pool of this kind.
 setDefaultExecutorFactory(() => new WorkerPoolExecutor());
-
-function checkCount(value: unknown): number {
-  if (typeof value !== "number") {
-    throw new TypeError(`maxWorkers must be a number, got ${describe(value)}`);
-  }
-  if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(`maxWorkers must be an integer ≥ 1, got ${value}`);
-  }
-  return value;
-}
-
-function checkGracePeriod(value: unknown): number {
-  const seconds = checkSeconds(value, "The grace period");
-  if (seconds < 0) {
-    throw new RangeError(`The grace period must be ≥ 0, got ${seconds}`);
-  }
-  return seconds;
-}
 
 function describeError(error: unknown): string {
   return error instanceof Error

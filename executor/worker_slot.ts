@@ -6,7 +6,12 @@
  * @module
  */
 import { armTimer, type HostTimer } from "../internal/host.ts";
-import { startWorker, type WorkerHost } from "../internal/worker_host.ts";
+import {
+  type ResourceLimits,
+  startWorker,
+  type WorkerHost,
+} from "../internal/worker_host.ts";
+import type { Packed } from "./error_transport.ts";
 import type { Job } from "./job.ts";
 import { JOB_SIGNAL_KEY } from "./job_signal.ts";
 import {
@@ -30,10 +35,30 @@ export const REFILL_AT = JOBS_PER_WORKER / 2;
 
 /** What a slot reports to its pool. */
 export interface SlotEvents {
-  /** The running job ended with `reply`. */
-  reply(slot: WorkerSlot, job: Job, reply: ReplyMessage): void;
+  /**
+   * The running job ended with `reply`; it had run since `startedAt`
+   * (`performance.now()`, as the host saw it).
+   */
+  reply(
+    slot: WorkerSlot,
+    job: Job,
+    reply: ReplyMessage,
+    startedAt: number,
+  ): void;
   /** The worker died on its own; `error` is what killed it, if known. */
   death(slot: WorkerSlot, error: unknown, code: number): void;
+  /** The pool's initializer threw `thrown` in this worker. */
+  initFailed(slot: WorkerSlot, thrown: Packed): void;
+}
+
+/** How a pool starts its workers. */
+export interface SlotOptions {
+  /** The initializer's call, run before any job; id 0. */
+  init: RunMessage | null;
+  /** Memory limits of the worker. */
+  limits: ResourceLimits | undefined;
+  /** The jobs the worker runs before it is replaced; `null`: no limit. */
+  maxTasks: number | null;
 }
 
 /** A worker and the jobs it holds, oldest (running) first. */
@@ -50,15 +75,21 @@ export class WorkerSlot {
   #outboxTransfer: ArrayBuffer[] = [];
   #graceJob: Job | null = null;
   #graceTimer: HostTimer | null = null;
+  readonly #maxTasks: number | null;
+  /** Jobs that ended here, and when the oldest held job started. */
+  #completed = 0;
+  #startedAt = 0;
 
   /** Starts a worker; it stays unref'd while it holds no job. */
-  constructor(events: SlotEvents) {
+  constructor(events: SlotEvents, options: SlotOptions) {
+    this.#maxTasks = options.maxTasks;
     const setup: WorkerSetup = {
       cells: new SharedArrayBuffer(
         4 * (SHARED_CELLS.firstClaim + JOBS_PER_WORKER),
       ),
       cellIndex: SHARED_CELLS,
       signalKey: JOB_SIGNAL_KEY,
+      init: options.init,
     };
     this.#cells = new Int32Array(setup.cells);
     this.#host = startWorker({
@@ -71,7 +102,7 @@ export class WorkerSlot {
         this.#clearGrace();
         events.death(this, error, code);
       },
-    });
+    }, options.limits);
     this.#host.unref();
   }
 
@@ -88,7 +119,15 @@ export class WorkerSlot {
    */
   hasRoom(movesBuffers: boolean): boolean {
     const held = this.#jobs.length;
+    if (this.#maxTasks !== null && this.#completed + held >= this.#maxTasks) {
+      return false;
+    }
     return held === 0 || (held < JOBS_PER_WORKER && !movesBuffers);
+  }
+
+  /** True once the worker ran all the jobs it may run. */
+  get exhausted(): boolean {
+    return this.#maxTasks !== null && this.#completed >= this.#maxTasks;
   }
 
   /**
@@ -199,6 +238,7 @@ export class WorkerSlot {
       message.claim = claim;
     } else {
       this.#host.ref();
+      this.#startedAt = performance.now();
     }
     this.#jobs.push(job);
     this.#claims.push(claim);
@@ -216,6 +256,10 @@ export class WorkerSlot {
   };
 
   #onReply(reply: ReplyMessage, events: SlotEvents): void {
+    if (reply.id === 0) {
+      if ("thrown" in reply) events.initFailed(this, reply.thrown);
+      return;
+    }
     // The oldest held job (jobs run in order), looked up to be safe.
     const index = this.#jobs.findIndex((job) => job.id === reply.id);
     if (index < 0) return;
@@ -223,8 +267,11 @@ export class WorkerSlot {
     // Claimed by the worker when it started the job: free to reuse.
     this.#release(this.#claims.splice(index, 1)[0]);
     if (job === this.#graceJob) this.#clearGrace();
+    this.#completed++;
+    const startedAt = this.#startedAt;
+    this.#startedAt = performance.now();
     if (this.#jobs.length === 0) this.#host.unref();
-    events.reply(this, job, reply);
+    events.reply(this, job, reply, startedAt);
   }
 
   #release(claim: number): void {

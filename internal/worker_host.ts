@@ -9,6 +9,7 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import { RUNTIME } from "./runtime.ts";
 
 /** What the host side hears from a worker. */
 export interface WorkerEvents {
@@ -74,16 +75,48 @@ new Function("channel", "(" + main + ")(channel);\\n//# sourceURL=" + name)({
 `),
 );
 
+/** Memory limits of a worker, as `node:worker_threads` takes them. */
+export interface ResourceLimits {
+  /** The most memory (MB) for the main heap. */
+  maxOldGenerationSizeMb?: number;
+  /** The most memory (MB) for the heap of recently made objects. */
+  maxYoungGenerationSizeMb?: number;
+  /** The memory (MB) set aside for compiled code. */
+  codeRangeSizeMb?: number;
+  /** The largest stack (MB). */
+  stackSizeMb?: number;
+}
+
+/** The keys of `ResourceLimits`. */
+export const RESOURCE_LIMITS: readonly (keyof ResourceLimits)[] = [
+  "maxOldGenerationSizeMb",
+  "maxYoungGenerationSizeMb",
+  "codeRangeSizeMb",
+  "stackSizeMb",
+];
+
+/**
+ * True if workers honour `ResourceLimits`: Node's do; Deno 2 and Bun 1
+ * accept the option and ignore it (measured: a worker filling its heap
+ * past the limit runs on).
+ */
+export const HONOURS_RESOURCE_LIMITS: boolean = RUNTIME === "node";
+
 /**
  * Starts a worker that runs `main`, the source of a self-contained function
  * `(channel: ParentChannel) => void`, named `name` in stack traces; `data`
- * is its `channel.data`.
+ * is its `channel.data`. A worker past its `limits` dies (with an error of
+ * code `ERR_WORKER_OUT_OF_MEMORY`) where `HONOURS_RESOURCE_LIMITS`.
  */
 export function startWorker(
   program: { main: string; name: string; data: unknown },
   events: WorkerEvents,
+  limits?: ResourceLimits,
 ): WorkerHost {
-  const worker = new Worker(BOOT, { workerData: program });
+  const worker = new Worker(BOOT, {
+    workerData: program,
+    ...(limits === undefined ? {} : { resourceLimits: limits }),
+  });
   let failure: unknown = undefined;
   let terminated = false;
   worker.on("message", (message) => {
