@@ -21,26 +21,41 @@ import { activeLoop, hostLoop } from "./host_loop.ts";
 export class JobFuture<T = unknown> extends Future<T> {
   readonly #release: () => void;
   readonly #job: Job;
-  readonly #onCancel: (job: Job) => void;
+  readonly #pool: JobOwner;
+  #wanted = false;
   #mirrors: Map<AbstractEventLoop, Future<T>> | null = null;
 
-  /**
-   * A pending future on `loop` for `job`; `onCancel(job)` runs once it is
-   * cancelled (one handler for all the jobs of a pool, not a closure each).
-   */
-  constructor(loop: AbstractEventLoop, job: Job, onCancel: (job: Job) => void) {
+  /** A pending future on `loop` for `job` of `pool`. */
+  constructor(loop: AbstractEventLoop, job: Job, pool: JobOwner) {
     super(loop);
     this.#release = holdClock(loop);
     this.#job = job;
-    this.#onCancel = onCancel;
+    this.#pool = pool;
+  }
+
+  /** True once someone awaits the result or asked to be called back. */
+  get wanted(): boolean {
+    return this.#wanted;
   }
 
   /** Cancels the job: dropped if queued, aborted if running. */
   override cancel(msg?: string | null): boolean {
     if (!super.cancel(msg)) return false;
     this.#release();
-    this.#onCancel(this.#job);
+    this.#pool.cancelJob(this.#job);
     return true;
+  }
+
+  /** As `Future.addDoneCallback`; the result is wanted from now on. */
+  override addDoneCallback(callback: (future: Future<T>) => unknown): void {
+    super.addDoneCallback(callback);
+    this.#want();
+  }
+
+  #want(): void {
+    if (this.#wanted) return;
+    this.#wanted = true;
+    if (!this.done()) this.#pool.wantJob(this.#job);
   }
 
   /** As `Future.then`; inside a task, through a future of its loop. */
@@ -49,6 +64,7 @@ export class JobFuture<T = unknown> extends Future<T> {
     // deno-lint-ignore no-explicit-any
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
+    this.#want();
     const loop = this.getLoop() === hostLoop ? activeLoop() : null;
     if (loop === null) return super.then(onFulfilled, onRejected);
     return this.#mirror(loop).then(onFulfilled, onRejected);
@@ -90,6 +106,14 @@ export class JobFuture<T = unknown> extends Future<T> {
   }
 }
 
+/** What a job's future tells its pool. */
+export interface JobOwner {
+  /** The future of `job` was cancelled. */
+  cancelJob(job: Job): void;
+  /** Someone waits for the result of `job` now. */
+  wantJob(job: Job): void;
+}
+
 /** One call of a function in a worker. */
 export class Job {
   /** The function to call. */
@@ -115,7 +139,7 @@ export class Job {
       transfer: ArrayBuffer[];
       chunk: boolean;
       loop: AbstractEventLoop;
-      onCancel: (job: Job) => void;
+      pool: JobOwner;
     },
   ) {
     this.callable = init.callable;
@@ -123,7 +147,7 @@ export class Job {
     this.transfer = init.transfer;
     this.chunk = init.chunk;
     this.id = nextJobId();
-    this.future = new JobFuture(init.loop, this, init.onCancel);
+    this.future = new JobFuture(init.loop, this, init.pool);
   }
 }
 

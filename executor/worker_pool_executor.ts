@@ -4,7 +4,12 @@
  *
  * @module
  */
-import { clearTimeout, setTimeout } from "node:timers";
+import {
+  clearInterval,
+  clearTimeout,
+  setInterval,
+  setTimeout,
+} from "node:timers";
 import { RuntimeError } from "../internal/errors.ts";
 import { checkOptions } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
@@ -23,7 +28,7 @@ import {
 import { type Packed, unpackThrown } from "./error_transport.ts";
 import { activeLoop, hostLoop } from "./host_loop.ts";
 import { cloneFailure, copyArguments, scanArguments } from "./arguments.ts";
-import { Job } from "./job.ts";
+import { Job, type JobOwner } from "./job.ts";
 import { JobQueue } from "./job_queue.ts";
 import { type MapOptions, mapResults, splitMapArguments } from "./map.ts";
 import {
@@ -68,7 +73,8 @@ export type MapArguments<A extends unknown[]> =
  * awaiting it is cancellable, and cancelling it cancels the job.
  *
  * Workers start as jobs arrive and never keep the process alive while
- * idle. A worker that dies fails only its own job, with
+ * idle, nor for a job of an event loop that has closed (it is cancelled,
+ * as `run()` cancels the tasks left behind). A worker that dies fails only its own job, with
  * `BrokenExecutorError`, and is replaced. `shutdown()` (or `await using`)
  * terminates them all.
  *
@@ -105,12 +111,26 @@ export class WorkerPoolExecutor implements Executor {
   readonly #idleTimers = new Map<WorkerSlot, ReturnType<typeof setTimeout>>();
   readonly #queue = new JobQueue();
   #shutDown = false;
+  /** Shut down without waiting: no worker may hold the process. */
+  #letGo = false;
+  #loopWatch: ReturnType<typeof setInterval> | null = null;
+  /** Jobs of closed loops, cancelled already. */
+  readonly #abandoned = new WeakSet<Job>();
   #broken: BrokenExecutorError | null = null;
   readonly #terminating = new Set<Promise<void>>();
   #goneWaiters: (() => void)[] = [];
   #roomWaiters: Future<void>[] = [];
   readonly #times = new JobTimes();
-  readonly #onCancel = (job: Job): void => this.#cancel(job);
+  /** What the futures of this pool's jobs tell it. */
+  readonly #jobOwner: JobOwner = {
+    cancelJob: (job) => this.#cancel(job),
+    wantJob: (job) => {
+      if (!this.#letGo) return;
+      for (const slot of this.#slots) {
+        if (slot.jobs.includes(job)) slot.updateRef();
+      }
+    },
+  };
 
   /**
    * Creates the pool and starts its `minWorkers`; the other workers start
@@ -278,7 +298,9 @@ export class WorkerPoolExecutor implements Executor {
    * Stops taking work. With `cancelFutures`, jobs not yet started are
    * cancelled; the others run to the end, then every worker is terminated.
    * With `wait` (the default) the promise settles once all workers are
-   * gone; otherwise at once. Harmless twice.
+   * gone; otherwise at once, and from then on a worker keeps the process
+   * alive only for a result someone awaits: a job that never yields, and
+   * that nobody waits for, does not hold the process. Harmless twice.
    */
   async shutdown(
     options: { wait?: boolean; cancelFutures?: boolean } = {},
@@ -298,7 +320,11 @@ export class WorkerPoolExecutor implements Executor {
       }
     }
     for (const slot of this.#takeAllIdle()) this.#retire(slot);
-    if (!wait) return;
+    if (!wait) {
+      this.#letGo = true;
+      for (const slot of this.#slots) slot.letGo();
+      return;
+    }
     if (this.#slots.size > 0 || this.#terminating.size > 0) {
       await new Promise<void>((resolve) => this.#goneWaiters.push(resolve));
     }
@@ -333,8 +359,9 @@ export class WorkerPoolExecutor implements Executor {
       transfer,
       chunk,
       loop,
-      onCancel: this.#onCancel,
+      pool: this.#jobOwner,
     });
+    if (loop !== hostLoop) this.#watchLoops();
     if (slot === null) {
       this.#queue.push(job);
       return job;
@@ -381,6 +408,7 @@ export class WorkerPoolExecutor implements Executor {
       death: (dead, error, code) => this.#onDeath(dead, error, code),
       initFailed: (_failed, thrown) => this.#onInitFailed(thrown),
     }, { init, limits, maxTasks: maxTasksPerChild });
+    if (this.#letGo) slot.letGo();
     this.#slots.add(slot);
     return slot;
   }
@@ -500,7 +528,13 @@ export class WorkerPoolExecutor implements Executor {
   #feed(slot: WorkerSlot): void {
     for (;;) {
       const job = this.#queue.peek();
-      if (job === undefined || !slot.hasRoom(job.transfer.length > 0)) return;
+      if (job === undefined) return;
+      if (job.future.getLoop().isClosed()) {
+        // Nobody can receive its result any more.
+        this.#queue.take();
+        continue;
+      }
+      if (!slot.hasRoom(job.transfer.length > 0)) return;
       this.#queue.take();
       // Queued arguments were cloned once already: they clone again.
       slot.add(job);
@@ -535,6 +569,35 @@ export class WorkerPoolExecutor implements Executor {
       this.#feed(slot);
       this.#settled(slot);
     }
+  }
+
+  /**
+   * While workers hold jobs of event loops, looks now and then for loops
+   * that closed (a loop closes without telling its futures): nobody can
+   * receive those results, so the jobs are cancelled as `run()` cancels
+   * the tasks left behind, and they no longer keep the process alive.
+   */
+  #watchLoops(): void {
+    if (this.#loopWatch !== null) return;
+    this.#loopWatch = setInterval(() => {
+      let busy = false;
+      for (const slot of [...this.#slots]) {
+        if (slot.jobs.length === 0) continue;
+        busy = true;
+        for (const job of [...slot.jobs]) {
+          if (this.#abandoned.has(job)) continue;
+          if (!job.future.getLoop().isClosed()) continue;
+          this.#abandoned.add(job);
+          this.#cancel(job);
+        }
+        slot.updateRef();
+      }
+      if (!busy) {
+        clearInterval(this.#loopWatch!);
+        this.#loopWatch = null;
+      }
+    }, LOOP_WATCH_MS);
+    this.#loopWatch.unref();
   }
 
   /** Parks `slot`; past `idleTimeout`, it exits if above `minWorkers`. */
@@ -653,6 +716,9 @@ export class WorkerPoolExecutor implements Executor {
     }
   }
 }
+
+/** How often a busy pool looks for closed loops. */
+const LOOP_WATCH_MS = 200;
 
 /** Python's name for a pool of threads: the same `WorkerPoolExecutor`. */
 export const ThreadPoolExecutor = WorkerPoolExecutor;

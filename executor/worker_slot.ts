@@ -80,6 +80,10 @@ export class WorkerSlot {
   #completed = 0;
   #startedAt = 0;
 
+  /** Set once the pool let go of this worker (see `letGo`). */
+  #letGo = false;
+  #refd = false;
+
   /** Starts a worker; it stays unref'd while it holds no job. */
   constructor(events: SlotEvents, options: SlotOptions) {
     this.#maxTasks = options.maxTasks;
@@ -125,6 +129,32 @@ export class WorkerSlot {
     return held === 0 || (held < JOBS_PER_WORKER && !movesBuffers);
   }
 
+  /**
+   * Keeps the process alive while the worker holds a job whose result
+   * someone can still receive: one whose loop is not closed and, once the
+   * pool let go of the worker (see `letGo`), that someone awaits. Checked
+   * as jobs come and go, and by the pool when that may have changed (a
+   * loop closes without telling).
+   */
+  updateRef(): void {
+    this.#setRef(this.#jobs.some((job) => this.#holdsProcess(job)));
+  }
+
+  /**
+   * The pool is shut down without waiting: the worker finishes its jobs
+   * if the process lives on, but keeps it alive only for a result that
+   * someone awaits.
+   */
+  letGo(): void {
+    this.#letGo = true;
+    this.updateRef();
+  }
+
+  #holdsProcess(job: Job): boolean {
+    return !job.future.getLoop().isClosed() &&
+      (!this.#letGo || job.future.wanted);
+  }
+
   /** True once the worker ran all the jobs it may run. */
   get exhausted(): boolean {
     return this.#maxTasks !== null && this.#completed >= this.#maxTasks;
@@ -158,7 +188,7 @@ export class WorkerSlot {
       }
       this.#jobs.pop();
       this.#release(this.#claims.pop()!);
-      if (this.#jobs.length === 0) this.#host.unref();
+      if (this.#jobs.length === 0) this.#setRef(false);
       throw error;
     }
   }
@@ -237,9 +267,9 @@ export class WorkerSlot {
       Atomics.store(this.#cells, claim, job.id);
       message.claim = claim;
     } else {
-      this.#host.ref();
       this.#startedAt = performance.now();
     }
+    if (this.#holdsProcess(job)) this.#setRef(true);
     this.#jobs.push(job);
     this.#claims.push(claim);
     return message;
@@ -270,8 +300,16 @@ export class WorkerSlot {
     this.#completed++;
     const startedAt = this.#startedAt;
     this.#startedAt = performance.now();
-    if (this.#jobs.length === 0) this.#host.unref();
+    if (this.#jobs.length === 0) this.#setRef(false);
+    else if (this.#letGo) this.updateRef();
     events.reply(this, job, reply, startedAt);
+  }
+
+  #setRef(ref: boolean): void {
+    if (ref === this.#refd) return;
+    this.#refd = ref;
+    if (ref) this.#host.ref();
+    else this.#host.unref();
   }
 
   #release(claim: number): void {
