@@ -33,7 +33,14 @@ export type {
   MapArguments,
   WorkerPoolOptions,
 } from "./worker_pool_executor.ts";
-export type { ModuleFunction } from "./callable.ts";
+export { moduleFunctions } from "./callable.ts";
+export type {
+  AnyFunction,
+  ModuleFunction,
+  ModuleFunctions,
+} from "./callable.ts";
+export type { Percentiles, PoolStats } from "./pool_stats.ts";
+export type { ResourceLimits } from "./pool_options.ts";
 export type { MapOptions } from "./map.ts";
 export { toThread } from "./to_thread.ts";
 export { move } from "./transfer.ts";

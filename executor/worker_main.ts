@@ -23,6 +23,7 @@ import type {
   WorkerSetup,
 } from "./protocol.ts";
 import { move, scanMessage } from "./transfer.ts";
+import { importJobModule } from "./module_import.ts";
 
 /** The helpers a worker gets with `workerMain`, by their source. */
 export interface WorkerTools {
@@ -34,6 +35,8 @@ export interface WorkerTools {
   scanMessage: typeof scanMessage;
   /** What a job calls to move a buffer. */
   move: typeof move;
+  /** Loads the module of a `{ module, name }` job. */
+  importJobModule: typeof importJobModule;
 }
 
 /**
@@ -120,7 +123,7 @@ export function workerMain(channel: ParentChannel, tools: WorkerTools): void {
   const load = async (specifier: string, name: string): Promise<Fn> => {
     let module = modules.get(specifier);
     if (module === undefined) {
-      module = channel.importModule(specifier);
+      module = tools.importJobModule(channel.importModule, specifier);
       modules.set(specifier, module);
     }
     const fn = (await module)[name];
@@ -214,4 +217,5 @@ export const workerProgram: string = `(channel) => (${workerMain})(channel, {
   trackJobSignals: ${trackJobSignals},
   scanMessage: ${scanMessage},
   move: ${move},
+  importJobModule: ${importJobModule},
 })`;

@@ -21,6 +21,7 @@ import { QueueFull } from "../sync/errors.ts";
 import { Future } from "../tasks/future.ts";
 import { BrokenExecutorError } from "./broken_executor_error.ts";
 import {
+  type AnyFunction,
   type Callable,
   type ModuleFunction,
   prepareCallable,
@@ -221,8 +222,13 @@ export class WorkerPoolExecutor implements Executor {
     fn: (...args: A) => R,
     ...args: A
   ): Future<Awaited<R>>;
+  /** Runs a module's function, typed (see `moduleFunctions()`). */
+  submit<F extends AnyFunction>(
+    fn: ModuleFunction<F>,
+    ...args: Parameters<F>
+  ): Future<Awaited<ReturnType<F>>>;
   /** Runs the exported function `name` of `module` with `args`. */
-  submit<R = unknown>(fn: ModuleFunction, ...args: unknown[]): Future<R>;
+  submit<R = unknown>(fn: ModuleFunction<never>, ...args: unknown[]): Future<R>;
   submit(
     fn: ((...args: unknown[]) => unknown) | ModuleFunction,
     ...args: unknown[]
@@ -252,9 +258,14 @@ export class WorkerPoolExecutor implements Executor {
     fn: (...args: A) => R,
     ...iterables: MapArguments<A>
   ): AsyncGenerator<Awaited<R>, void, undefined>;
+  /** Maps a module's function, typed (see `moduleFunctions()`). */
+  map<F extends AnyFunction>(
+    fn: ModuleFunction<F>,
+    ...iterables: MapArguments<Parameters<F>>
+  ): AsyncGenerator<Awaited<ReturnType<F>>, void, undefined>;
   /** Maps the exported function `name` of `module` over the iterables. */
   map<R = unknown>(
-    fn: ModuleFunction,
+    fn: ModuleFunction<never>,
     ...iterables: (Iterable<unknown> | MapOptions)[]
   ): AsyncGenerator<R, void, undefined>;
   map(

@@ -4,6 +4,7 @@ import { freeVariables } from "../../executor/free_variables.ts";
 import { packThrown, unpackThrown } from "../../executor/error_transport.ts";
 import { trackJobSignals } from "../../executor/job_signal.ts";
 import { move, scanMessage } from "../../executor/transfer.ts";
+import { importJobModule } from "../../executor/module_import.ts";
 import { workerMain } from "../../executor/worker_main.ts";
 
 describe("the code shipped to workers by its source", () => {
