@@ -15,6 +15,7 @@ describe("the code shipped to workers by its source", () => {
       trackJobSignals,
       scanMessage,
       move,
+      importJobModule,
     ];
     for (const fn of shipped) {
       const outside = freeVariables(String(fn)).filter((name) =>
