@@ -142,7 +142,9 @@ function prepareFunction(
         "itself, but a worker receives only the function's own source. " +
         "Pass the value as an argument, or export the function from a " +
         'module and submit { module: new URL("./work.ts", import.meta.url), ' +
-        `name: "${fn.name || "work"}" }`,
+        `name: "${fn.name || "work"}" }. (A bundler or minifier renames ` +
+        "imports, jobSignal and move too: a job declared with function " +
+        "reaches them as this.signal and this.move.)",
     );
   }
   const callable: SourceCallable = {

@@ -45,4 +45,5 @@ export type { MapOptions } from "./map.ts";
 export { toThread } from "./to_thread.ts";
 export { move } from "./transfer.ts";
 export { jobSignal } from "./job_signal.ts";
+export type { JobContext } from "./job_signal.ts";
 export { BrokenExecutorError } from "./broken_executor_error.ts";

@@ -135,12 +135,20 @@ export function workerMain(channel: ParentChannel, tools: WorkerTools): void {
     return fn as Fn;
   };
 
+  /** A job's `this`: what it may use without importing anything. */
+  const context = {
+    get signal() {
+      return signals.signal();
+    },
+    move: tools.move,
+  };
+
   const call = (fn: Fn, job: RunMessage): unknown => {
-    if (!job.chunk) return fn(...job.args);
+    if (!job.chunk) return fn.apply(context, job.args);
     return (async () => {
       const results = [];
       for (const args of job.args as unknown[][]) {
-        results.push(await fn(...args));
+        results.push(await fn.apply(context, args));
       }
       return results;
     })();

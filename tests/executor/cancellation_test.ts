@@ -9,6 +9,7 @@ import {
 } from "../../mod.ts";
 import {
   BrokenExecutorError,
+  type JobContext,
   jobSignal,
   WorkerPoolExecutor,
 } from "../../executor/mod.ts";
@@ -229,5 +230,53 @@ describe("dead workers", () => {
       await sleep(0.05);
       assert.equal(await pool.submit(() => "replaced"), "replaced");
     });
+  });
+});
+
+describe("jobs under bundlers", () => {
+  it("reach their signal and move() as this, with no import to rename", async () => {
+    await run(async () => {
+      await using pool = new WorkerPoolExecutor({
+        maxWorkers: 1,
+        gracePeriod: null,
+      });
+      const noticed = new Int32Array(new SharedArrayBuffer(4));
+      const job = pool.submit(function (this: JobContext, flag: Int32Array) {
+        Atomics.store(flag, 0, 1);
+        while (!this.signal.aborted) {
+          // Busy until cancelled.
+        }
+        Atomics.store(flag, 0, 2);
+      }, noticed);
+      while (Atomics.load(noticed, 0) === 0) await sleep(0.005);
+      job.cancel();
+      await assert.rejects(async () => await job, CancelledError);
+      while (Atomics.load(noticed, 0) !== 2) await sleep(0.005);
+      const kept = await pool.submit(function (this: JobContext) {
+        const bytes = new Uint8Array(8).fill(1);
+        (globalThis as { kept?: Uint8Array }).kept = bytes;
+        return this.move(bytes);
+      });
+      assert.equal(kept.length, 8);
+      assert.equal(
+        await pool.submit(() =>
+          (globalThis as { kept?: Uint8Array }).kept!.length
+        ),
+        0,
+        "moved, not copied",
+      );
+    });
+  });
+
+  it("say how to reach the signal when an import was renamed", async () => {
+    await using pool = new WorkerPoolExecutor({ maxWorkers: 1 });
+    // As a minifier leaves `jobSignal().aborted` once it renamed the import.
+    const minified = new Function("te", "return () => te().aborted")(jobSignal);
+    assert.throws(
+      () => pool.submit(minified),
+      (error: Error) =>
+        error instanceof TypeError && /'te'/.test(error.message) &&
+        /this\.signal/.test(error.message),
+    );
   });
 });
