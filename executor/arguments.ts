@@ -7,7 +7,7 @@
  * @module
  */
 import { describe } from "../internal/validate.ts";
-import { type MessageScan, scanMessage } from "./transfer.ts";
+import { copyBuffer, type MessageScan, scanMessage } from "./transfer.ts";
 
 /**
  * Scans `args`: `null` when all are primitives (nothing to scan, copy or
@@ -34,13 +34,63 @@ export function copyArguments(
   args: unknown[],
   scan: MessageScan,
 ): { args: unknown[]; transfer: ArrayBuffer[] } {
+  const { values, transfer } = copyBuffers(args, scan);
+  if (values !== args && values.every((v) => isPrimitive(v) || isBuffer(v))) {
+    // Fresh copies and moved buffers only: private already.
+    return { args: values, transfer };
+  }
   let copy: unknown[];
   try {
-    copy = structuredClone(args, { transfer: scan.moved });
+    copy = structuredClone(values, { transfer });
   } catch (error) {
     throw cloneFailure(error, args);
   }
   return { args: copy, transfer: scanMessage(copy).buffers };
+}
+
+/**
+ * `args` with each argument that is a buffer or a view copied by
+ * `copyBuffer` (unless moved), and the buffers to transfer: so that the
+ * structured clone copies no bulk data. The clone copies them all itself
+ * where a buffer appears twice (it keeps such sharing).
+ */
+function copyBuffers(
+  args: unknown[],
+  scan: MessageScan,
+): { values: unknown[]; transfer: ArrayBuffer[] } {
+  const topLevel = args.filter(isBuffer).map(bufferOf);
+  if (topLevel.length === 0) return { values: args, transfer: scan.moved };
+  const distinct = new Set(topLevel);
+  const nested = scanMessage(args.filter((arg) => !isBuffer(arg))).buffers;
+  if (
+    distinct.size < topLevel.length ||
+    nested.some((buffer) => distinct.has(buffer))
+  ) {
+    return { values: args, transfer: scan.moved };
+  }
+  const moved = new Set(scan.moved);
+  const transfer = scan.moved.slice();
+  const values = args.map((arg) => {
+    if (!isBuffer(arg)) return arg;
+    const buffer = bufferOf(arg);
+    if (moved.has(buffer as ArrayBuffer)) return arg;
+    if ((buffer as { detached?: boolean }).detached) return arg;
+    const copy = copyBuffer(arg);
+    if (copy === null) return arg;
+    transfer.push(bufferOf(copy) as ArrayBuffer);
+    return copy;
+  });
+  return { values, transfer };
+}
+
+function isBuffer(value: unknown): value is ArrayBuffer | ArrayBufferView {
+  return value instanceof ArrayBuffer || ArrayBuffer.isView(value);
+}
+
+function bufferOf(value: unknown): ArrayBufferLike {
+  return value instanceof ArrayBuffer
+    ? value
+    : (value as ArrayBufferView).buffer;
 }
 
 /** A clear `TypeError` for an argument that the engine refused to clone. */

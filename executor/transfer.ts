@@ -49,7 +49,11 @@ export function move<T extends ArrayBuffer | ArrayBufferView>(value: T): T {
   const marked = registry[key] ??= new WeakSet<object>();
   const detach = (buffer: ArrayBuffer): ArrayBuffer | null => {
     try {
-      return structuredClone(buffer, { transfer: [buffer] });
+      // ArrayBuffer.prototype.transfer is the cheapest; Node 20 lacks it.
+      const own = buffer as ArrayBuffer & { transfer?: () => ArrayBuffer };
+      return typeof own.transfer === "function"
+        ? own.transfer()
+        : structuredClone(buffer, { transfer: [buffer] });
     } catch {
       return null;
     }
@@ -88,6 +92,36 @@ export function move<T extends ArrayBuffer | ArrayBufferView>(value: T): T {
   const view: ArrayBufferView = new base.constructor(fresh);
   Object.setPrototypeOf(view, Object.getPrototypeOf(value));
   return view as T;
+}
+
+/**
+ * A copy of `value`, an `ArrayBuffer` or a view (typed array, `DataView`,
+ * Node `Buffer`, of the same type), over a fresh buffer of its own bytes
+ * only, made with a plain memory copy: structured clone copies a buffer
+ * several times slower (measured on Deno, Bun and Node). `null` for
+ * anything else, and for a `SharedArrayBuffer`, which is shared anyway.
+ *
+ * Self-contained (it uses only globals): workers run it from its source.
+ */
+export function copyBuffer<T>(value: T): T | null {
+  if (value instanceof ArrayBuffer) return value.slice(0) as T;
+  if (!ArrayBuffer.isView(value) || !(value.buffer instanceof ArrayBuffer)) {
+    return null;
+  }
+  const { buffer, byteOffset, byteLength } = value;
+  const fresh = buffer.slice(byteOffset, byteOffset + byteLength);
+  // The built-in class it derives from; a subclass (Node's Buffer) then
+  // gets its own prototype back, and with it its methods.
+  const typedArray = Object.getPrototypeOf(Uint8Array.prototype);
+  let base = Object.getPrototypeOf(value);
+  while (
+    base !== DataView.prototype && Object.getPrototypeOf(base) !== typedArray
+  ) {
+    base = Object.getPrototypeOf(base);
+  }
+  const copy = new base.constructor(fresh);
+  Object.setPrototypeOf(copy, Object.getPrototypeOf(value));
+  return copy;
 }
 
 /**

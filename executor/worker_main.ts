@@ -22,7 +22,7 @@ import type {
   RunMessage,
   WorkerSetup,
 } from "./protocol.ts";
-import { move, scanMessage } from "./transfer.ts";
+import { copyBuffer, move, scanMessage } from "./transfer.ts";
 import { importJobModule } from "./module_import.ts";
 
 /** The helpers a worker gets with `workerMain`, by their source. */
@@ -35,6 +35,8 @@ export interface WorkerTools {
   scanMessage: typeof scanMessage;
   /** What a job calls to move a buffer. */
   move: typeof move;
+  /** Copies a buffer returned as a result. */
+  copyBuffer: typeof copyBuffer;
   /** Loads the module of a `{ module, name }` job. */
   importJobModule: typeof importJobModule;
 }
@@ -88,7 +90,16 @@ export function workerMain(channel: ParentChannel, tools: WorkerTools): void {
           : typeof unsendable;
         throw new TypeError(`It holds a ${kind}, which cannot be cloned`);
       }
-      post({ id: job.id, value }, moved);
+      // A buffer returned as it is: copied fast, then moved (see copyBuffer).
+      const copy = moved.length === 0 ? tools.copyBuffer(value) : null;
+      if (copy !== null) {
+        const buffer = copy instanceof ArrayBuffer
+          ? copy
+          : (copy as ArrayBufferView).buffer as ArrayBuffer;
+        post({ id: job.id, value: copy }, [buffer]);
+      } else {
+        post({ id: job.id, value }, moved);
+      }
     } catch (error) {
       const problem = new TypeError(
         "The job's result cannot be sent back from the worker: " +
@@ -225,5 +236,6 @@ export const workerProgram: string = `(channel) => (${workerMain})(channel, {
   trackJobSignals: ${trackJobSignals},
   scanMessage: ${scanMessage},
   move: ${move},
+  copyBuffer: ${copyBuffer},
   importJobModule: ${importJobModule},
 })`;

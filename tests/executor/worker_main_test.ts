@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { freeVariables } from "../../executor/free_variables.ts";
 import { packThrown, unpackThrown } from "../../executor/error_transport.ts";
 import { trackJobSignals } from "../../executor/job_signal.ts";
-import { move, scanMessage } from "../../executor/transfer.ts";
+import { copyBuffer, move, scanMessage } from "../../executor/transfer.ts";
 import { importJobModule } from "../../executor/module_import.ts";
 import { workerMain } from "../../executor/worker_main.ts";
 
@@ -15,6 +15,7 @@ describe("the code shipped to workers by its source", () => {
       trackJobSignals,
       scanMessage,
       move,
+      copyBuffer,
       importJobModule,
     ];
     for (const fn of shipped) {
