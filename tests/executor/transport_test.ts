@@ -2,7 +2,11 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { run } from "../../mod.ts";
 import { Buffer } from "node:buffer";
-import { move, WorkerPoolExecutor } from "../../executor/mod.ts";
+import {
+  type JobContext,
+  move,
+  WorkerPoolExecutor,
+} from "../../executor/mod.ts";
 
 const extension = import.meta.url.endsWith(".js") ? ".js" : ".ts";
 const work = new URL(`./fixtures/work${extension}`, import.meta.url);
@@ -276,5 +280,32 @@ describe("functions sent by their source", () => {
           error.name === "ReferenceError" && /module, name/.test(error.message),
       );
     });
+  });
+});
+
+describe("bulk data", () => {
+  it("moves 16 MiB both ways in about the time of a tiny job", async () => {
+    await using pool = new WorkerPoolExecutor({ maxWorkers: 1 });
+    const median = async (once: () => Promise<unknown>) => {
+      await once();
+      const times: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const start = performance.now();
+        await once();
+        times.push(performance.now() - start);
+      }
+      return times.sort((a, b) => a - b)[3];
+    };
+    let bytes = new Uint8Array(16 << 20);
+    const echo = function (this: JobContext, b: Uint8Array) {
+      return this.move(b);
+    };
+    const tiny = await median(() => pool.submit((n: number) => n, 1));
+    const bulk = await median(async () => {
+      bytes = await pool.submit(echo, move(bytes));
+    });
+    assert.equal(bytes.length, 16 << 20);
+    // A copy of 16 MiB takes tens of milliseconds; a move, next to nothing.
+    assert.ok(bulk < 50 * tiny + 5, `${bulk} ms against ${tiny} ms`);
   });
 });
