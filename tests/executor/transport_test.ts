@@ -286,7 +286,7 @@ describe("functions sent by their source", () => {
 describe("bulk data", () => {
   it("moves 16 MiB both ways in about the time of a tiny job", async () => {
     await using pool = new WorkerPoolExecutor({ maxWorkers: 1 });
-    const median = async (once: () => Promise<unknown>) => {
+    const median = async (once: () => PromiseLike<unknown>) => {
       await once();
       const times: number[] = [];
       for (let i = 0; i < 7; i++) {
@@ -296,7 +296,7 @@ describe("bulk data", () => {
       }
       return times.sort((a, b) => a - b)[3];
     };
-    let bytes = new Uint8Array(16 << 20);
+    let bytes: Uint8Array = new Uint8Array(16 << 20);
     const echo = function (this: JobContext, b: Uint8Array) {
       return this.move(b);
     };
