@@ -4,12 +4,7 @@
  *
  * @module
  */
-import {
-  clearInterval,
-  clearTimeout,
-  setInterval,
-  setTimeout,
-} from "node:timers";
+import { clearInterval, setInterval } from "node:timers";
 import { RuntimeError } from "../internal/errors.ts";
 import { checkOptions } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
@@ -29,6 +24,7 @@ import {
 import { type Packed, unpackThrown } from "./error_transport.ts";
 import { activeLoop, hostLoop } from "./host_loop.ts";
 import { cloneFailure, copyArguments, scanArguments } from "./arguments.ts";
+import { IdleWorkers } from "./idle_workers.ts";
 import { Job, type JobOwner } from "./job.ts";
 import { JobQueue } from "./job_queue.ts";
 import { type MapOptions, mapResults, splitMapArguments } from "./map.ts";
@@ -73,11 +69,14 @@ export type MapArguments<A extends unknown[]> =
  * Inside a task, what `submit()` returns is a future of the running loop:
  * awaiting it is cancellable, and cancelling it cancels the job.
  *
- * Workers start as jobs arrive and never keep the process alive while
- * idle, nor for a job of an event loop that has closed (it is cancelled,
- * as `run()` cancels the tasks left behind). A worker that dies fails only its own job, with
- * `BrokenExecutorError`, and is replaced. `shutdown()` (or `await using`)
- * terminates them all.
+ * Workers start as jobs arrive (or at once, up to `minWorkers`) and never
+ * keep the process alive while idle, nor for a job of an event loop that
+ * has closed (it is cancelled, as `run()` cancels the tasks left behind).
+ * A worker that dies fails only the job it was running, with
+ * `BrokenExecutorError`, and is replaced; the jobs waiting behind it go to
+ * another worker. `shutdown()` (or `await using`) terminates them all. The
+ * options beyond `maxWorkers` are those users of `concurrent.futures` and
+ * piscina expect: see `WorkerPoolOptions`.
  *
  * @example Running a function in a worker
  * ```ts
@@ -108,11 +107,10 @@ export type MapArguments<A extends unknown[]> =
 export class WorkerPoolExecutor implements Executor {
   readonly #settings: PoolSettings;
   readonly #slots = new Set<WorkerSlot>();
-  #idle: WorkerSlot[] = [];
-  readonly #idleTimers = new Map<WorkerSlot, ReturnType<typeof setTimeout>>();
+  readonly #idle: IdleWorkers;
   readonly #queue = new JobQueue();
   #shutDown = false;
-  /** Shut down without waiting: no worker may hold the process. */
+  /** Shut down without waiting: workers hold the process only for awaited results. */
   #letGo = false;
   #loopWatch: ReturnType<typeof setInterval> | null = null;
   /** Jobs of closed loops, cancelled already. */
@@ -139,8 +137,14 @@ export class WorkerPoolExecutor implements Executor {
    */
   constructor(options: WorkerPoolOptions = {}) {
     this.#settings = readPoolOptions(options);
+    // Past idleTimeout, an idle worker exits if above minWorkers.
+    this.#idle = new IdleWorkers(this.#settings.idleTimeout, (slot) => {
+      if (this.#slots.size <= this.#settings.minWorkers) return;
+      this.#idle.forget(slot);
+      this.#retire(slot);
+    });
     for (let i = 0; i < this.#settings.minWorkers; i++) {
-      this.#makeIdle(this.#spawn());
+      this.#idle.park(this.#spawn());
     }
   }
 
@@ -330,7 +334,7 @@ export class WorkerPoolExecutor implements Executor {
         if (!job.future.getLoop().isClosed()) job.future.cancel();
       }
     }
-    for (const slot of this.#takeAllIdle()) this.#retire(slot);
+    for (const slot of this.#idle.takeAll()) this.#retire(slot);
     if (!wait) {
       this.#letGo = true;
       for (const slot of this.#slots) slot.letGo();
@@ -396,7 +400,7 @@ export class WorkerPoolExecutor implements Executor {
    * holds the fewest jobs among the others; else null.
    */
   #slotFor(movesBuffers: boolean): WorkerSlot | null {
-    const idle = this.#takeIdle();
+    const idle = this.#idle.take();
     if (idle !== undefined) return idle;
     if (this.#slots.size < this.#settings.maxWorkers) return this.#spawn();
     let best: WorkerSlot | null = null;
@@ -450,7 +454,7 @@ export class WorkerPoolExecutor implements Executor {
 
   #onDeath(slot: WorkerSlot, error: unknown, code: number): void {
     this.#slots.delete(slot);
-    this.#forgetIdle(slot);
+    this.#idle.forget(slot);
     const why = error === undefined
       ? `exited with code ${code}`
       : `died of an uncaught error (${describeError(error)})`;
@@ -482,7 +486,7 @@ export class WorkerPoolExecutor implements Executor {
     }
     const broken = this.#broken;
     for (const job of this.#queue.drain()) job.future.settle(false, broken);
-    this.#takeAllIdle();
+    this.#idle.takeAll();
     for (const held of [...this.#slots]) {
       for (const job of held.jobs) job.future.settle(false, broken);
       this.#retire(held);
@@ -568,13 +572,13 @@ export class WorkerPoolExecutor implements Executor {
       if (slot.jobs.length > 0) return;
     }
     if (this.#shutDown) this.#retire(slot);
-    else this.#makeIdle(slot);
+    else this.#idle.park(slot);
   }
 
   /** Starts workers for queued jobs, up to `maxWorkers`. */
   #refill(): void {
     while (this.#queue.peek() !== undefined) {
-      const slot = this.#takeIdle() ??
+      const slot = this.#idle.take() ??
         (this.#slots.size < this.#settings.maxWorkers ? this.#spawn() : null);
       if (slot === null) return;
       this.#feed(slot);
@@ -609,47 +613,6 @@ export class WorkerPoolExecutor implements Executor {
       }
     }, LOOP_WATCH_MS);
     this.#loopWatch.unref();
-  }
-
-  /** Parks `slot`; past `idleTimeout`, it exits if above `minWorkers`. */
-  #makeIdle(slot: WorkerSlot): void {
-    this.#idle.push(slot);
-    const { idleTimeout } = this.#settings;
-    if (idleTimeout === null) return;
-    const timer = setTimeout(() => {
-      this.#idleTimers.delete(slot);
-      if (this.#slots.size <= this.#settings.minWorkers) return;
-      this.#forgetIdle(slot);
-      this.#retire(slot);
-    }, idleTimeout * 1000);
-    // An idle worker's timer must not keep the process alive either.
-    timer.unref();
-    this.#idleTimers.set(slot, timer);
-  }
-
-  #takeIdle(): WorkerSlot | undefined {
-    const slot = this.#idle.pop();
-    if (slot !== undefined) this.#clearIdleTimer(slot);
-    return slot;
-  }
-
-  #takeAllIdle(): WorkerSlot[] {
-    const idle = this.#idle;
-    this.#idle = [];
-    for (const slot of idle) this.#clearIdleTimer(slot);
-    return idle;
-  }
-
-  #forgetIdle(slot: WorkerSlot): void {
-    this.#idle = this.#idle.filter((idle) => idle !== slot);
-    this.#clearIdleTimer(slot);
-  }
-
-  #clearIdleTimer(slot: WorkerSlot): void {
-    const timer = this.#idleTimers.get(slot);
-    if (timer === undefined) return;
-    clearTimeout(timer);
-    this.#idleTimers.delete(slot);
   }
 
   /**
