@@ -575,14 +575,23 @@ export class WorkerPoolExecutor implements Executor {
     else this.#idle.park(slot);
   }
 
-  /** Starts workers for queued jobs, up to `maxWorkers`. */
+  /**
+   * Starts workers for queued jobs, up to `maxWorkers`, and keeps
+   * `minWorkers` running while the pool is open.
+   */
   #refill(): void {
     while (this.#queue.peek() !== undefined) {
       const slot = this.#idle.take() ??
         (this.#slots.size < this.#settings.maxWorkers ? this.#spawn() : null);
-      if (slot === null) return;
+      if (slot === null) break;
       this.#feed(slot);
       this.#settled(slot);
+    }
+    while (
+      !this.#shutDown && this.#broken === null &&
+      this.#slots.size < this.#settings.minWorkers
+    ) {
+      this.#idle.park(this.#spawn());
     }
   }
 

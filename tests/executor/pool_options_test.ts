@@ -223,6 +223,26 @@ describe("minWorkers and idleTimeout", () => {
   });
 });
 
+describe("minWorkers with maxTasksPerChild", () => {
+  it("starts a fresh worker for one that was replaced", async () => {
+    await using pool = new WorkerPoolExecutor({
+      maxWorkers: 2,
+      minWorkers: 1,
+      maxTasksPerChild: 1,
+    });
+    const first = await pool.submit(() => {
+      const self = globalThis as { workerId?: number };
+      return self.workerId ??= Math.random();
+    });
+    assert.equal(pool.stats().workers, 1, "replaced at once");
+    const second = await pool.submit(() => {
+      const self = globalThis as { workerId?: number };
+      return self.workerId ??= Math.random();
+    });
+    assert.notEqual(first, second);
+  });
+});
+
 describe("stats()", () => {
   it("counts queued, running and completed jobs, with their times", async () => {
     await using pool = new WorkerPoolExecutor({ maxWorkers: 1 });
