@@ -42,7 +42,7 @@ async function median(once: () => Promise<void>): Promise<number> {
 
 async function rawThreads(size: number): Promise<number> {
   const worker = new ThreadWorker(new URL(ECHO));
-  let buffer = new Uint8Array(size);
+  let buffer: Uint8Array = new Uint8Array(size);
   const ms = await median(() =>
     new Promise((resolve) => {
       worker.once("message", (back: Uint8Array) => {
@@ -59,14 +59,14 @@ async function rawThreads(size: number): Promise<number> {
 async function rawWeb(size: number): Promise<number | null> {
   if (typeof globalThis.Worker !== "function") return null;
   const worker = new globalThis.Worker(WEB_ECHO, { type: "module" });
-  let buffer = new Uint8Array(size);
+  let buffer: Uint8Array = new Uint8Array(size);
   const ms = await median(() =>
     new Promise((resolve) => {
       worker.onmessage = (event: MessageEvent<Uint8Array>) => {
         buffer = event.data;
         resolve();
       };
-      worker.postMessage(buffer, [buffer.buffer]);
+      worker.postMessage(buffer, [buffer.buffer as ArrayBuffer]);
     })
   );
   worker.terminate();
@@ -75,7 +75,7 @@ async function rawWeb(size: number): Promise<number | null> {
 
 async function pooled(size: number, moving: boolean): Promise<number> {
   await using pool = new WorkerPoolExecutor({ maxWorkers: 1 });
-  let buffer = new Uint8Array(size);
+  let buffer: Uint8Array = new Uint8Array(size);
   const echo = moving
     ? function (this: JobContext, b: Uint8Array) {
       return this.move(b);
