@@ -1,21 +1,21 @@
 /**
  * Arguments on their way to a worker: checked at the call, so that a value
  * that cannot be sent fails there with a clear error, before anything is
- * queued or any buffer moves.
+ * queued or any buffer moves; copied, as Python pickles them, unless the
+ * caller moved them.
  *
  * @module
  */
 import { describe } from "../internal/validate.ts";
-import { type MessageScan, scanMessage } from "./transfer.ts";
-
-const NOTHING_TO_MOVE: MessageScan = { transfer: [] };
+import { copyBuffer, type MessageScan, scanMessage } from "./transfer.ts";
 
 /**
- * Scans `args` for buffers to move, and throws the `TypeError` of
- * `cloneFailure` for a value that cannot be sent, before any buffer moves.
+ * Scans `args`: `null` when all are primitives (nothing to scan, copy or
+ * move), and the `TypeError` of `cloneFailure` for a value that cannot be
+ * sent, before any buffer moves.
  */
-export function checkSendable(args: unknown[]): MessageScan {
-  if (args.every(isPrimitive)) return NOTHING_TO_MOVE;
+export function scanArguments(args: unknown[]): MessageScan | null {
+  if (args.every(isPrimitive)) return null;
   const scan = scanMessage(args);
   if ("unsendable" in scan) {
     const index = args.findIndex((arg) => "unsendable" in scanMessage(arg));
@@ -25,22 +25,72 @@ export function checkSendable(args: unknown[]): MessageScan {
 }
 
 /**
- * Arguments that wait in the queue are cloned now, with their buffers
- * moved: a bad argument fails at the call, and the caller's buffers are
- * detached at once, as they would be if a worker had been free.
+ * A private copy of `args`, made at the call: later changes by the caller
+ * do not reach the job, and a bad argument fails there. The buffers that
+ * `move()` marked go into the copy without a copy; every buffer of the
+ * copy belongs to the pool alone, so it is moved on, not copied again.
  */
-export function cloneForQueue(
+export function copyArguments(
   args: unknown[],
-  transfer: ArrayBuffer[],
+  scan: MessageScan,
 ): { args: unknown[]; transfer: ArrayBuffer[] } {
-  if (args.every(isPrimitive)) return { args, transfer };
+  const { values, transfer } = copyBuffers(args, scan);
+  if (values !== args && values.every((v) => isPrimitive(v) || isBuffer(v))) {
+    // Fresh copies and moved buffers only: private already.
+    return { args: values, transfer };
+  }
   let copy: unknown[];
   try {
-    copy = structuredClone(args, { transfer });
+    copy = structuredClone(values, { transfer });
   } catch (error) {
     throw cloneFailure(error, args);
   }
-  return { args: copy, transfer: scanMessage(copy).transfer };
+  return { args: copy, transfer: scanMessage(copy).buffers };
+}
+
+/**
+ * `args` with each argument that is a buffer or a view copied by
+ * `copyBuffer` (unless moved), and the buffers to transfer: so that the
+ * structured clone copies no bulk data. The clone copies them all itself
+ * where a buffer appears twice (it keeps such sharing).
+ */
+function copyBuffers(
+  args: unknown[],
+  scan: MessageScan,
+): { values: unknown[]; transfer: ArrayBuffer[] } {
+  const topLevel = args.filter(isBuffer).map(bufferOf);
+  if (topLevel.length === 0) return { values: args, transfer: scan.moved };
+  const distinct = new Set(topLevel);
+  const nested = scanMessage(args.filter((arg) => !isBuffer(arg))).buffers;
+  if (
+    distinct.size < topLevel.length ||
+    nested.some((buffer) => distinct.has(buffer))
+  ) {
+    return { values: args, transfer: scan.moved };
+  }
+  const moved = new Set(scan.moved);
+  const transfer = scan.moved.slice();
+  const values = args.map((arg) => {
+    if (!isBuffer(arg)) return arg;
+    const buffer = bufferOf(arg);
+    if (moved.has(buffer as ArrayBuffer)) return arg;
+    if ((buffer as { detached?: boolean }).detached) return arg;
+    const copy = copyBuffer(arg);
+    if (copy === null) return arg;
+    transfer.push(bufferOf(copy) as ArrayBuffer);
+    return copy;
+  });
+  return { values, transfer };
+}
+
+function isBuffer(value: unknown): value is ArrayBuffer | ArrayBufferView {
+  return value instanceof ArrayBuffer || ArrayBuffer.isView(value);
+}
+
+function bufferOf(value: unknown): ArrayBufferLike {
+  return value instanceof ArrayBuffer
+    ? value
+    : (value as ArrayBufferView).buffer;
 }
 
 /** A clear `TypeError` for an argument that the engine refused to clone. */
@@ -70,11 +120,6 @@ function unsendableArgument(
       "symbols or handles)",
     { cause },
   );
-}
-
-/** True if every argument is a primitive: nothing to scan or move. */
-export function allPrimitive(args: unknown[]): boolean {
-  return args.every(isPrimitive);
 }
 
 function isPrimitive(value: unknown): boolean {

@@ -7,24 +7,73 @@
 import { describe } from "../internal/validate.ts";
 import { freeVariables } from "./free_variables.ts";
 
+/** Any function, as the type of a module's export. */
+// deno-lint-ignore no-explicit-any
+export type AnyFunction = (...args: any[]) => unknown;
+
 /**
  * A function exported by a module, for work that needs imports or shared
  * code: `{ module: new URL("./work.ts", import.meta.url), name: "fib" }`.
- * The worker imports the module (anything the runtime loads: `.ts` on Deno
- * and Bun, `.js` on Node) once and calls its export `name`.
+ * The worker imports the module once and calls its export `name`. The
+ * module is whatever the runtime loads; a `.ts` file that cannot be
+ * loaded (after the code was compiled to JavaScript, or on Node) falls
+ * back to the `.js` file beside it, so the same reference works before and
+ * after a build. `F`, the export's type, types the arguments and result of
+ * `submit()` and `map()`: `moduleFunctions()` makes such references.
  */
-export interface ModuleFunction {
+export interface ModuleFunction<F extends AnyFunction = AnyFunction> {
   /** The module: a `URL`, or an absolute URL or bare specifier string. */
   module: URL | string;
   /** The name of the exported function. */
   name: string;
+  /**
+   * Never set: the type of the export, which types the arguments and
+   * result of `submit()` and `map()` (see `moduleFunctions()`).
+   */
+  readonly signature?: F;
+}
+
+/** The exported functions of a module whose type is `M`, by name. */
+export type ModuleFunctions<M> = {
+  readonly [K in keyof M as M[K] extends AnyFunction ? K : never]:
+    ModuleFunction<M[K] extends AnyFunction ? M[K] : never>;
+};
+
+/**
+ * Typed references to the exported functions of `module`, for `submit()`
+ * and `map()`: `M` is the module's type, from a type-only import, so the
+ * module itself is loaded only by the workers. A name the module does not
+ * export, or arguments its function does not take, fail type checking.
+ *
+ * @example Calling a module's function with checked types
+ * ```ts
+ * import { moduleFunctions } from "@aio/asyncio/executor";
+ * import assert from "node:assert/strict";
+ *
+ * // In real code: `import type * as Work from "./work.ts";`
+ * type Work = { fib(n: number): number };
+ * const work = moduleFunctions<Work>(new URL("./work.ts", import.meta.url));
+ * assert.equal(work.fib.name, "fib");
+ * assert.ok(work.fib.module instanceof URL);
+ * // pool.submit(work.fib, 30) is a Future<number>; submit(work.fib, "30")
+ * // does not type-check.
+ * ```
+ */
+export function moduleFunctions<M>(module: URL | string): ModuleFunctions<M> {
+  checkModule(module, "moduleFunctions()");
+  return new Proxy({}, {
+    get: (_, name) =>
+      typeof name === "string" && name !== "then"
+        ? { module, name }
+        : undefined,
+  }) as ModuleFunctions<M>;
 }
 
 /** A function sent by its source; `id` names it in a worker's cache. */
 export interface SourceCallable {
   readonly kind: "source";
   readonly id: number;
-  /** A function body that returns the function; takes `jobSignal`. */
+  /** A function body that returns the function; takes `jobSignal`, `move`. */
   readonly body: string;
 }
 
@@ -39,7 +88,7 @@ export interface ModuleCallable {
 export type Callable = SourceCallable | ModuleCallable;
 
 /** The names a function sent by its source may use besides globals. */
-const PROVIDED = new Set(["jobSignal"]);
+const PROVIDED = new Set(["jobSignal", "move"]);
 
 const byFunction = new WeakMap<object, SourceCallable>();
 const bySource = new Map<string, SourceCallable>();
@@ -93,7 +142,9 @@ function prepareFunction(
         "itself, but a worker receives only the function's own source. " +
         "Pass the value as an argument, or export the function from a " +
         'module and submit { module: new URL("./work.ts", import.meta.url), ' +
-        `name: "${fn.name || "work"}" }`,
+        `name: "${fn.name || "work"}" }. (A bundler or minifier renames ` +
+        "imports, jobSignal and move too: a job declared with function " +
+        "reaches them as this.signal and this.move.)",
     );
   }
   const callable: SourceCallable = {
@@ -129,7 +180,7 @@ function functionBody(source: string, label: string, name: string): string {
   for (const body of bodies) {
     try {
       const strictBody = `"use strict"; ${body}${url}`;
-      new Function("jobSignal", strictBody);
+      new Function("jobSignal", "move", strictBody);
       return strictBody;
     } catch {
       // A reserved word as a name, or another form: try the next body.
@@ -146,13 +197,19 @@ function prepareModule(target: ModuleFunction, api: string): ModuleCallable {
         `exported function, got ${describe(name)}`,
     );
   }
-  if (module instanceof URL) {
-    return { kind: "module", module: module.href, name };
-  }
+  checkModule(module, api);
+  return {
+    kind: "module",
+    module: module instanceof URL ? module.href : module,
+    name,
+  };
+}
+
+function checkModule(module: unknown, api: string): void {
+  if (module instanceof URL) return;
   if (typeof module !== "string") {
     throw new TypeError(
-      `The module in ${api}({ module, name }) must be a URL or a string, ` +
-        `got ${describe(module)}`,
+      `The module in ${api} must be a URL or a string, got ${describe(module)}`,
     );
   }
   if (/^\.{0,2}\//.test(module)) {
@@ -162,5 +219,4 @@ function prepareModule(target: ModuleFunction, api: string): ModuleCallable {
         `${JSON.stringify(module)}, import.meta.url) instead`,
     );
   }
-  return { kind: "module", module, name };
 }

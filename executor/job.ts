@@ -6,36 +6,91 @@
  */
 import { holdClock } from "../internal/real_world.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
-import { Future } from "../tasks/future.ts";
+import { Future, hasFailed, onDone } from "../tasks/future.ts";
 import type { Callable } from "./callable.ts";
+import { activeLoop, hostLoop } from "./host_loop.ts";
 
 /**
  * The future of a job. Cancelling it tells the pool, which drops the job
  * if it is still queued or aborts it in its worker. While it is pending
  * it holds the loop's clock: a virtual clock must not jump past real work.
+ * Made where no loop runs, it lives on the host, and a task that awaits it
+ * awaits a future of its own loop that mirrors it, as asyncio's
+ * `wrap_future` does: an ordinary, cancellable library await.
  */
 export class JobFuture<T = unknown> extends Future<T> {
   readonly #release: () => void;
   readonly #job: Job;
-  readonly #onCancel: (job: Job) => void;
+  readonly #pool: JobOwner;
+  #wanted = false;
+  #mirrors: Map<AbstractEventLoop, Future<T>> | null = null;
 
-  /**
-   * A pending future on `loop` for `job`; `onCancel(job)` runs once it is
-   * cancelled (one handler for all the jobs of a pool, not a closure each).
-   */
-  constructor(loop: AbstractEventLoop, job: Job, onCancel: (job: Job) => void) {
+  /** A pending future on `loop` for `job` of `pool`. */
+  constructor(loop: AbstractEventLoop, job: Job, pool: JobOwner) {
     super(loop);
     this.#release = holdClock(loop);
     this.#job = job;
-    this.#onCancel = onCancel;
+    this.#pool = pool;
+  }
+
+  /** True once someone awaits the result or asked to be called back. */
+  get wanted(): boolean {
+    return this.#wanted;
   }
 
   /** Cancels the job: dropped if queued, aborted if running. */
   override cancel(msg?: string | null): boolean {
     if (!super.cancel(msg)) return false;
     this.#release();
-    this.#onCancel(this.#job);
+    this.#pool.cancelJob(this.#job);
     return true;
+  }
+
+  /** As `Future.addDoneCallback`; the result is wanted from now on. */
+  override addDoneCallback(callback: (future: Future<T>) => unknown): void {
+    super.addDoneCallback(callback);
+    this.#want();
+  }
+
+  #want(): void {
+    if (this.#wanted) return;
+    this.#wanted = true;
+    if (!this.done()) this.#pool.wantJob(this.#job);
+  }
+
+  /** As `Future.then`; inside a task, through a future of its loop. */
+  override then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    // deno-lint-ignore no-explicit-any
+    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    this.#want();
+    const loop = this.getLoop() === hostLoop ? activeLoop() : null;
+    if (loop === null) return super.then(onFulfilled, onRejected);
+    return this.#mirror(loop).then(onFulfilled, onRejected);
+  }
+
+  /**
+   * A future of `loop` that settles as this one does; cancelling it
+   * cancels the job.
+   */
+  #mirror(loop: AbstractEventLoop): Future<T> {
+    this.#mirrors ??= new Map();
+    let mirror = this.#mirrors.get(loop);
+    if (mirror !== undefined) return mirror;
+    mirror = new Future<T>(loop);
+    this.#mirrors.set(loop, mirror);
+    const copy = mirror;
+    onDone(this, () => {
+      if (copy.done() || loop.isClosed()) return;
+      if (this.cancelled()) copy.cancel();
+      else if (hasFailed(this)) copy.setException(this.exception());
+      else copy.setResult(this.result());
+    });
+    onDone(copy, () => {
+      if (copy.cancelled()) this.cancel();
+    });
+    return mirror;
   }
 
   /**
@@ -49,6 +104,14 @@ export class JobFuture<T = unknown> extends Future<T> {
     if (ok) this.setResult(value as T);
     else this.setException(value);
   }
+}
+
+/** What a job's future tells its pool. */
+export interface JobOwner {
+  /** The future of `job` was cancelled. */
+  cancelJob(job: Job): void;
+  /** Someone waits for the result of `job` now. */
+  wantJob(job: Job): void;
 }
 
 /** One call of a function in a worker. */
@@ -65,6 +128,8 @@ export class Job {
   readonly future: JobFuture;
   /** Unique among the live jobs of the process, never 0; fits an Int32. */
   readonly id: number;
+  /** When it was submitted, as `performance.now()`. */
+  readonly submittedAt: number = performance.now();
 
   /** A job whose future lives on `loop`. */
   constructor(
@@ -74,7 +139,7 @@ export class Job {
       transfer: ArrayBuffer[];
       chunk: boolean;
       loop: AbstractEventLoop;
-      onCancel: (job: Job) => void;
+      pool: JobOwner;
     },
   ) {
     this.callable = init.callable;
@@ -82,7 +147,7 @@ export class Job {
     this.transfer = init.transfer;
     this.chunk = init.chunk;
     this.id = nextJobId();
-    this.future = new JobFuture(init.loop, this, init.onCancel);
+    this.future = new JobFuture(init.loop, this, init.pool);
   }
 }
 

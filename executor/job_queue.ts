@@ -10,10 +10,18 @@ import type { Job } from "./job.ts";
 export class JobQueue {
   #items: Job[] = [];
   #head = 0;
+  /** Queued jobs not cancelled. */
+  #live = 0;
+
+  /** How many jobs wait, cancelled ones left out. */
+  get size(): number {
+    return this.#live;
+  }
 
   /** Adds `job` at the back. */
   push(job: Job): void {
     this.#items.push(job);
+    this.#live++;
   }
 
   /** Puts `jobs` back at the front, in their order. */
@@ -21,6 +29,12 @@ export class JobQueue {
     if (jobs.length === 0) return;
     this.#items = [...jobs, ...this.#items.slice(this.#head)];
     this.#head = 0;
+    this.#live += jobs.length;
+  }
+
+  /** A queued job was cancelled: it no longer counts. */
+  forget(): void {
+    this.#live--;
   }
 
   /** The next job still wanted (cancelled ones are dropped), left queued. */
@@ -42,6 +56,7 @@ export class JobQueue {
     const job = this.peek();
     if (job === undefined) return undefined;
     this.#items[this.#head++] = undefined as unknown as Job;
+    this.#live--;
     if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
       this.#items = this.#items.slice(this.#head);
       this.#head = 0;
@@ -54,6 +69,7 @@ export class JobQueue {
     const jobs = this.#items.slice(this.#head);
     this.#items = [];
     this.#head = 0;
+    this.#live = 0;
     return jobs;
   }
 }

@@ -22,6 +22,16 @@ export const JOB_SIGNAL_KEY = "@aio/asyncio/executor.jobSignal";
  * may use `jobSignal` without importing it; a module task imports it from
  * `@aio/asyncio/executor`. Outside a job it is a `RuntimeError`.
  *
+ * A bundler or minifier renames imports, so that a function sent by its
+ * source would name `jobSignal` by a name the worker does not know: such a
+ * job, declared with `function`, reads the same signal as `this.signal`
+ * (see `JobContext`), which no tool renames. Module jobs load as they are,
+ * and survive any tool. Coverage tools that rewrite code (istanbul, nyc)
+ * add counters from outside the function, which a worker lacks: leave job
+ * functions out of instrumentation, or use module jobs; the runtimes' own
+ * coverage (`deno test --coverage`, `bun test --coverage`, c8) rewrites
+ * nothing.
+ *
  * @example Outside a worker there is no job
  * ```ts
  * import { jobSignal } from "@aio/asyncio/executor";
@@ -63,6 +73,30 @@ export function jobSignal(): AbortSignal {
     );
   }
   return source();
+}
+
+/**
+ * What a job's `this` holds, for a job declared with `function` (arrow
+ * functions have no `this`): its signal and `move`, reached without an
+ * import that a bundler could rename.
+ *
+ * @example A job that needs no import, whatever the bundler
+ * ```ts
+ * import { type JobContext, WorkerPoolExecutor } from "@aio/asyncio/executor";
+ * import assert from "node:assert/strict";
+ *
+ * await using pool = new WorkerPoolExecutor({ maxWorkers: 1 });
+ * const aborted = await pool.submit(function (this: JobContext) {
+ *   return this.signal.aborted;
+ * });
+ * assert.equal(aborted, false);
+ * ```
+ */
+export interface JobContext {
+  /** The job's signal, as `jobSignal()` returns it. */
+  readonly signal: AbortSignal;
+  /** `move()`, for a result sent back without a copy. */
+  move<T extends ArrayBuffer | ArrayBufferView>(value: T): T;
 }
 
 /** The worker side of job signals: what `trackJobSignals` returns. */

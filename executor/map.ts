@@ -5,7 +5,7 @@
  * @module
  */
 import { TimeoutError } from "../internal/errors.ts";
-import { checkSeconds, describe } from "../internal/validate.ts";
+import { checkOptions, checkSeconds, describe } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import { Future, onDone } from "../tasks/future.ts";
 
@@ -38,7 +38,9 @@ export function splitMapArguments(rest: unknown[]): MapCall {
   const last = rest.at(-1);
   const hasOptions = typeof last === "object" && last !== null &&
     !(Symbol.iterator in last);
-  const options = (hasOptions ? rest.pop() : {}) as MapOptions;
+  const options = hasOptions
+    ? checkOptions<MapOptions>(rest.pop(), "map()", ["timeout", "chunksize"])
+    : {};
   const timeout = options.timeout == null
     ? null
     : checkSeconds(options.timeout, "The timeout");
@@ -82,12 +84,25 @@ function zip(iterables: unknown[]): unknown[][] {
 }
 
 /**
- * Yields the results of `futures` in order (each an array of results when
+ * The jobs of one `map()`: those submitted so far, in input order, and a
+ * way to submit more once the pool has room.
+ */
+export interface MapFeed {
+  /** The futures of the jobs submitted so far. */
+  readonly futures: Future<unknown>[];
+  /** How many jobs there are in all. */
+  readonly total: number;
+  /** Waits until the pool has room, then submits what fits. */
+  more(): Promise<void>;
+}
+
+/**
+ * Yields the results of the jobs in order (each an array of results when
  * `chunked`), throwing `TimeoutError` once loop time passes `deadline`.
  * However it ends, the futures not yet yielded are cancelled.
  */
 export async function* mapResults<R>(
-  futures: Future<unknown>[],
+  feed: MapFeed,
   options: {
     chunked: boolean;
     deadline: number | null;
@@ -95,8 +110,11 @@ export async function* mapResults<R>(
   },
 ): AsyncGenerator<R, void, undefined> {
   const { chunked, deadline, loop } = options;
+  const { futures } = feed;
   try {
-    for (const future of futures) {
+    for (let i = 0; i < feed.total; i++) {
+      while (i >= futures.length) await feed.more();
+      const future = futures[i];
       if (deadline !== null) await waitUntil(future, deadline, loop);
       const value = await future;
       if (chunked) yield* value as R[];

@@ -3,7 +3,9 @@
  * in parallel with the event loop and await it as a `Future`.
  * `WorkerPoolExecutor` (also exported as `ThreadPoolExecutor` and
  * `ProcessPoolExecutor`), `toThread()`, `jobSignal()` for cancellation
- * inside a job, and `BrokenExecutorError`. Importing this module also makes
+ * inside a job, `move()` to send a buffer without copying it, and
+ * `BrokenExecutorError`. Arguments and results are copied, as Python
+ * pickles them. Importing this module also makes
  * `loop.runInExecutor(null, fn, ...args)` work.
  *
  * ```ts
@@ -31,8 +33,17 @@ export type {
   MapArguments,
   WorkerPoolOptions,
 } from "./worker_pool_executor.ts";
-export type { ModuleFunction } from "./callable.ts";
+export { moduleFunctions } from "./callable.ts";
+export type {
+  AnyFunction,
+  ModuleFunction,
+  ModuleFunctions,
+} from "./callable.ts";
+export type { Percentiles, PoolStats } from "./pool_stats.ts";
+export type { ResourceLimits } from "./pool_options.ts";
 export type { MapOptions } from "./map.ts";
 export { toThread } from "./to_thread.ts";
+export { move } from "./transfer.ts";
 export { jobSignal } from "./job_signal.ts";
+export type { JobContext } from "./job_signal.ts";
 export { BrokenExecutorError } from "./broken_executor_error.ts";

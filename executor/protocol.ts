@@ -10,7 +10,7 @@ import type { Packed } from "./error_transport.ts";
 
 /** Host → worker: run a job (sent in a `RunMessage[]` batch). */
 export interface RunMessage {
-  /** The job's id (never 0), echoed in the reply. */
+  /** The job's id (0 for the initializer), echoed in the reply. */
   id: number;
   /** A source function's cache id, or a module URL or specifier. */
   fn: number | string;
@@ -65,4 +65,6 @@ export interface WorkerSetup {
   cellIndex: typeof SHARED_CELLS;
   /** The `Symbol.for` key under which `jobSignal()` finds the signal. */
   signalKey: string;
+  /** The pool's initializer, run as job 0 before any other. */
+  init: RunMessage | null;
 }

@@ -5,7 +5,7 @@
  */
 import { getRunningLoop } from "../loop/events.ts";
 import type { Future } from "../tasks/future.ts";
-import type { ModuleFunction } from "./callable.ts";
+import type { AnyFunction, ModuleFunction } from "./callable.ts";
 
 /**
  * Runs `fn(...args)` in a worker of the running loop's default executor
@@ -34,9 +34,14 @@ export function toThread<A extends unknown[], R>(
   fn: (...args: A) => R,
   ...args: A
 ): Future<Awaited<R>>;
+/** Runs a module's function, typed (see `moduleFunctions()`). */
+export function toThread<F extends AnyFunction>(
+  fn: ModuleFunction<F>,
+  ...args: Parameters<F>
+): Future<Awaited<ReturnType<F>>>;
 /** Runs the exported function `name` of `module` with `args`. */
 export function toThread<R = unknown>(
-  fn: ModuleFunction,
+  fn: ModuleFunction<never>,
   ...args: unknown[]
 ): Future<R>;
 export function toThread(

@@ -22,7 +22,8 @@ import type {
   RunMessage,
   WorkerSetup,
 } from "./protocol.ts";
-import { scanMessage } from "./transfer.ts";
+import { copyBuffer, move, scanMessage } from "./transfer.ts";
+import { importJobModule } from "./module_import.ts";
 
 /** The helpers a worker gets with `workerMain`, by their source. */
 export interface WorkerTools {
@@ -32,6 +33,12 @@ export interface WorkerTools {
   trackJobSignals: typeof trackJobSignals;
   /** Finds the buffers to move with a result. */
   scanMessage: typeof scanMessage;
+  /** What a job calls to move a buffer. */
+  move: typeof move;
+  /** Copies a buffer returned as a result. */
+  copyBuffer: typeof copyBuffer;
+  /** Loads the module of a `{ module, name }` job. */
+  importJobModule: typeof importJobModule;
 }
 
 /**
@@ -50,6 +57,8 @@ export function workerMain(channel: ParentChannel, tools: WorkerTools): void {
   let waiting: RunMessage[] = [];
   let head = 0;
   let busy = false;
+  /** Set once the pool's initializer failed: no job runs then. */
+  let broken = false;
   /** Function bodies by id, kept even from jobs the host takes back. */
   const bodies = new Map<number, string>();
   const compiled = new Map<number, Fn>();
@@ -73,7 +82,7 @@ export function workerMain(channel: ParentChannel, tools: WorkerTools): void {
       post({ id: job.id, value }, []);
       return;
     }
-    const { transfer, unsendable } = tools.scanMessage(value);
+    const { moved, unsendable } = tools.scanMessage(value);
     try {
       if (unsendable !== undefined) {
         const kind = typeof unsendable === "object"
@@ -81,7 +90,16 @@ export function workerMain(channel: ParentChannel, tools: WorkerTools): void {
           : typeof unsendable;
         throw new TypeError(`It holds a ${kind}, which cannot be cloned`);
       }
-      post({ id: job.id, value }, transfer);
+      // A buffer returned as it is: copied fast, then moved (see copyBuffer).
+      const copy = moved.length === 0 ? tools.copyBuffer(value) : null;
+      if (copy !== null) {
+        const buffer = copy instanceof ArrayBuffer
+          ? copy
+          : (copy as ArrayBufferView).buffer as ArrayBuffer;
+        post({ id: job.id, value: copy }, [buffer]);
+      } else {
+        post({ id: job.id, value }, moved);
+      }
     } catch (error) {
       const problem = new TypeError(
         "The job's result cannot be sent back from the worker: " +
@@ -92,6 +110,7 @@ export function workerMain(channel: ParentChannel, tools: WorkerTools): void {
   };
 
   const fail = (job: RunMessage, error: unknown): void => {
+    if (job.id === 0) broken = true;
     done();
     if (typeof job.fn === "number" && error instanceof ReferenceError) {
       error.message += " (a function sent to a worker has only its own " +
@@ -103,7 +122,10 @@ export function workerMain(channel: ParentChannel, tools: WorkerTools): void {
   const compile = (id: number): Fn => {
     let fn = compiled.get(id);
     if (fn === undefined) {
-      fn = new Function("jobSignal", bodies.get(id)!)(signals.signal) as Fn;
+      fn = new Function("jobSignal", "move", bodies.get(id)!)(
+        signals.signal,
+        tools.move,
+      ) as Fn;
       compiled.set(id, fn);
     }
     return fn;
@@ -112,7 +134,7 @@ export function workerMain(channel: ParentChannel, tools: WorkerTools): void {
   const load = async (specifier: string, name: string): Promise<Fn> => {
     let module = modules.get(specifier);
     if (module === undefined) {
-      module = channel.importModule(specifier);
+      module = tools.importJobModule(channel.importModule, specifier);
       modules.set(specifier, module);
     }
     const fn = (await module)[name];
@@ -124,12 +146,20 @@ export function workerMain(channel: ParentChannel, tools: WorkerTools): void {
     return fn as Fn;
   };
 
+  /** A job's `this`: what it may use without importing anything. */
+  const context = {
+    get signal() {
+      return signals.signal();
+    },
+    move: tools.move,
+  };
+
   const call = (fn: Fn, job: RunMessage): unknown => {
-    if (!job.chunk) return fn(...job.args);
+    if (!job.chunk) return fn.apply(context, job.args);
     return (async () => {
       const results = [];
       for (const args of job.args as unknown[][]) {
-        results.push(await fn(...args));
+        results.push(await fn.apply(context, args));
       }
       return results;
     })();
@@ -143,7 +173,7 @@ export function workerMain(channel: ParentChannel, tools: WorkerTools): void {
 
   /** Starts the next waiting job, unless the host took it back. */
   const next = (): void => {
-    while (!busy && head < waiting.length) {
+    while (!busy && !broken && head < waiting.length) {
       const job = waiting[head++];
       if (
         job.claim !== undefined &&
@@ -176,6 +206,12 @@ export function workerMain(channel: ParentChannel, tools: WorkerTools): void {
     }
   };
 
+  if (setup.init !== null) {
+    const init = setup.init;
+    if (typeof init.fn === "number") bodies.set(init.fn, init.code!);
+    run(init);
+  }
+
   channel.listen((message) => {
     if ("abort" in (message as object)) {
       signals.abort((message as AbortMessage).abort);
@@ -199,4 +235,7 @@ export const workerProgram: string = `(channel) => (${workerMain})(channel, {
   packThrown: ${packThrown},
   trackJobSignals: ${trackJobSignals},
   scanMessage: ${scanMessage},
+  move: ${move},
+  copyBuffer: ${copyBuffer},
+  importJobModule: ${importJobModule},
 })`;

@@ -4,54 +4,40 @@
  *
  * @module
  */
+import { clearInterval, setInterval } from "node:timers";
 import { RuntimeError } from "../internal/errors.ts";
-import { checkSeconds, describe } from "../internal/validate.ts";
-import { cpuCount } from "../internal/worker_host.ts";
+import { checkOptions } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import {
   type Executor,
   setDefaultExecutorFactory,
 } from "../loop/event_loop.ts";
-import { getRunningLoop } from "../loop/events.ts";
-import type { Future } from "../tasks/future.ts";
+import { QueueFull } from "../sync/errors.ts";
+import { Future } from "../tasks/future.ts";
 import { BrokenExecutorError } from "./broken_executor_error.ts";
 import {
+  type AnyFunction,
   type Callable,
   type ModuleFunction,
   prepareCallable,
 } from "./callable.ts";
-import { unpackThrown } from "./error_transport.ts";
-import {
-  allPrimitive,
-  checkSendable,
-  cloneFailure,
-  cloneForQueue,
-} from "./arguments.ts";
-import { Job } from "./job.ts";
+import { type Packed, unpackThrown } from "./error_transport.ts";
+import { activeLoop, hostLoop } from "./host_loop.ts";
+import { cloneFailure, copyArguments, scanArguments } from "./arguments.ts";
+import { IdleWorkers } from "./idle_workers.ts";
+import { Job, type JobOwner } from "./job.ts";
 import { JobQueue } from "./job_queue.ts";
 import { type MapOptions, mapResults, splitMapArguments } from "./map.ts";
+import {
+  type PoolSettings,
+  readPoolOptions,
+  type WorkerPoolOptions,
+} from "./pool_options.ts";
+import { JobTimes, type PoolStats } from "./pool_stats.ts";
 import type { ReplyMessage } from "./protocol.ts";
 import { REFILL_AT, WorkerSlot } from "./worker_slot.ts";
 
-/** Options of `new WorkerPoolExecutor()`. */
-export interface WorkerPoolOptions {
-  /**
-   * The most workers running at once; workers start as jobs arrive. The
-   * default is the number of CPU cores (see the class documentation).
-   */
-  maxWorkers?: number | null;
-  /**
-   * Seconds a cancelled running job gets to stop by itself (it sees
-   * `jobSignal()` aborted) before its worker is terminated and replaced;
-   * `null` never terminates it. The default is 1.
-   */
-  gracePeriod?: number | null;
-  /**
-   * The loop the futures belong to; the loop running at each `submit()`
-   * when omitted.
-   */
-  loop?: AbstractEventLoop | null;
-}
+export type { WorkerPoolOptions };
 
 /**
  * The arguments of `map()` after the function: one iterable per parameter
@@ -61,17 +47,16 @@ export type MapArguments<A extends unknown[]> =
   | { [K in keyof A]: Iterable<A[K]> }
   | [...{ [K in keyof A]: Iterable<A[K]> }, MapOptions];
 
-const DEFAULT_GRACE_PERIOD = 1;
-
 /**
  * A pool of worker threads that runs functions in parallel with the
  * event loop: Python's `ThreadPoolExecutor` and `ProcessPoolExecutor` in
  * one (both names are exported as aliases). Work is a self-contained
  * function, sent by its source and compiled once per worker, or a
  * `{ module, name }` reference to an exported function of a module, which
- * may import anything. Arguments and results are structured-cloned, and
- * the `ArrayBuffer`s in them (also behind typed arrays) are moved, not
- * copied: the sender's copy is detached.
+ * may import anything. Arguments and results are structured-cloned: the
+ * worker gets a copy, taken at `submit()`, and the caller's buffers stay
+ * intact, as Python pickles them; a buffer passed as `move(buffer)` travels
+ * without a copy instead (see `move()`).
  *
  * `maxWorkers` defaults to the number of CPU cores for both aliases.
  * Python's `min(32, cpus + 4)` for threads exists because Python threads
@@ -79,10 +64,19 @@ const DEFAULT_GRACE_PERIOD = 1;
  * worker only helps with CPU-bound work, and each one is a whole engine
  * instance (megabytes of memory, milliseconds to start).
  *
- * Workers start as jobs arrive and never keep the process alive while
- * idle. A worker that dies fails only its own job, with
- * `BrokenExecutorError`, and is replaced. `shutdown()` (or `await using`)
- * terminates them all.
+ * The pool needs no event loop: `submit()`, `map()`, `shutdown()` and
+ * `await using` work in any async code, as `concurrent.futures` does.
+ * Inside a task, what `submit()` returns is a future of the running loop:
+ * awaiting it is cancellable, and cancelling it cancels the job.
+ *
+ * Workers start as jobs arrive (or at once, up to `minWorkers`) and never
+ * keep the process alive while idle, nor for a job of an event loop that
+ * has closed (it is cancelled, as `run()` cancels the tasks left behind).
+ * A worker that dies fails only the job it was running, with
+ * `BrokenExecutorError`, and is replaced; the jobs waiting behind it go to
+ * another worker. `shutdown()` (or `await using`) terminates them all. The
+ * options beyond `maxWorkers` are those users of `concurrent.futures` and
+ * piscina expect: see `WorkerPoolOptions`.
  *
  * @example Running a function in a worker
  * ```ts
@@ -100,60 +94,157 @@ const DEFAULT_GRACE_PERIOD = 1;
  * });
  * assert.deepEqual(results, { one: 144, many: [1, 4, 9] });
  * ```
+ *
+ * @example Without an event loop
+ * ```ts
+ * import { WorkerPoolExecutor } from "@aio/asyncio/executor";
+ * import assert from "node:assert/strict";
+ *
+ * await using pool = new WorkerPoolExecutor({ maxWorkers: 2 });
+ * assert.equal(await pool.submit((a: number, b: number) => a * b, 6, 7), 42);
+ * ```
  */
 export class WorkerPoolExecutor implements Executor {
-  readonly #maxWorkers: number;
-  readonly #gracePeriod: number | null;
-  readonly #loop: AbstractEventLoop | null;
+  readonly #settings: PoolSettings;
   readonly #slots = new Set<WorkerSlot>();
-  #idle: WorkerSlot[] = [];
+  readonly #idle: IdleWorkers;
   readonly #queue = new JobQueue();
   #shutDown = false;
+  /** Shut down without waiting: workers hold the process only for awaited results. */
+  #letGo = false;
+  #loopWatch: ReturnType<typeof setInterval> | null = null;
+  /** Jobs of closed loops, cancelled already. */
+  readonly #abandoned = new WeakSet<Job>();
+  #broken: BrokenExecutorError | null = null;
   readonly #terminating = new Set<Promise<void>>();
   #goneWaiters: (() => void)[] = [];
-  readonly #onCancel = (job: Job): void => this.#cancel(job);
+  #roomWaiters: Future<void>[] = [];
+  readonly #times = new JobTimes();
+  /** What the futures of this pool's jobs tell it. */
+  readonly #jobOwner: JobOwner = {
+    cancelJob: (job) => this.#cancel(job),
+    wantJob: (job) => {
+      if (!this.#letGo) return;
+      for (const slot of this.#slots) {
+        if (slot.jobs.includes(job)) slot.updateRef();
+      }
+    },
+  };
 
-  /** Creates the pool; no worker starts before the first job. */
+  /**
+   * Creates the pool and starts its `minWorkers`; the other workers start
+   * as jobs arrive. An unknown option is a `TypeError`.
+   */
   constructor(options: WorkerPoolOptions = {}) {
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(
-        `The options must be an object, got ${describe(options)}`,
-      );
+    this.#settings = readPoolOptions(options);
+    // Past idleTimeout, an idle worker exits if above minWorkers.
+    this.#idle = new IdleWorkers(this.#settings.idleTimeout, (slot) => {
+      if (this.#slots.size <= this.#settings.minWorkers) return;
+      this.#idle.forget(slot);
+      this.#retire(slot);
+    });
+    for (let i = 0; i < this.#settings.minWorkers; i++) {
+      this.#idle.park(this.#spawn());
     }
-    const { maxWorkers, gracePeriod, loop } = options;
-    this.#maxWorkers = maxWorkers == null ? cpuCount() : checkCount(maxWorkers);
-    this.#gracePeriod = gracePeriod === undefined
-      ? DEFAULT_GRACE_PERIOD
-      : gracePeriod === null
-      ? null
-      : checkGracePeriod(gracePeriod);
-    this.#loop = loop ?? null;
   }
 
   /** The most workers this pool runs at once. */
   get maxWorkers(): number {
-    return this.#maxWorkers;
+    return this.#settings.maxWorkers;
+  }
+
+  /**
+   * How the pool is doing now: its workers, the jobs queued, running and
+   * completed, and how long the latest jobs ran and waited (in seconds).
+   *
+   * @example Counting jobs
+   * ```ts
+   * import { WorkerPoolExecutor } from "@aio/asyncio/executor";
+   * import assert from "node:assert/strict";
+   *
+   * await using pool = new WorkerPoolExecutor({ maxWorkers: 1 });
+   * await pool.submit(() => "done");
+   * const stats = pool.stats();
+   * assert.equal(stats.completed, 1);
+   * assert.equal(stats.queued + stats.running, 0);
+   * assert.ok(stats.runTime.max >= stats.runTime.p50);
+   * ```
+   */
+  stats(): PoolStats {
+    let running = 0;
+    for (const slot of this.#slots) if (slot.jobs.length > 0) running++;
+    return {
+      workers: this.#slots.size,
+      idle: this.#idle.length,
+      queued: this.#queued(),
+      running,
+      completed: this.#times.count,
+      runTime: this.#times.runTime(),
+      waitTime: this.#times.waitTime(),
+    };
+  }
+
+  /**
+   * Resolves once a job can be submitted without `QueueFull` (at once
+   * without `maxQueue`): the back-pressure of a producer that submits
+   * jobs in a loop. Awaited in a task, it is cancellable. A
+   * `RuntimeError` after `shutdown()`.
+   *
+   * @example Submitting no faster than the pool runs the jobs
+   * ```ts
+   * import { WorkerPoolExecutor } from "@aio/asyncio/executor";
+   * import assert from "node:assert/strict";
+   *
+   * await using pool = new WorkerPoolExecutor({ maxWorkers: 1, maxQueue: 2 });
+   * const jobs = [];
+   * for (let i = 0; i < 10; i++) {
+   *   await pool.waitForRoom();
+   *   jobs.push(pool.submit((n: number) => n * n, i));
+   *   assert.ok(pool.stats().queued <= 2);
+   * }
+   * assert.equal((await Promise.all(jobs)).at(-1), 81);
+   * ```
+   */
+  waitForRoom(): Future<void> {
+    this.#checkOpen("waitForRoom()");
+    const waiter = new Future<void>(this.#currentLoop());
+    if (this.#hasRoom()) waiter.setResult(undefined);
+    else this.#roomWaiters.push(waiter);
+    return waiter;
   }
 
   /**
    * Runs `fn(...args)` in a worker and returns a future for the result.
    * Throws at once: a `RuntimeError` after `shutdown()`, a `TypeError` for
    * a function that uses outside variables or an argument that cannot be
-   * cloned (nothing is queued then). Cancelling the future drops a queued
+   * cloned (nothing is queued then), `QueueFull` when `maxQueue` jobs
+   * wait already (see `waitForRoom()`), `BrokenExecutorError` once the
+   * initializer failed. Cancelling the future drops a queued
    * job, or aborts a running one (see `jobSignal()` and `gracePeriod`).
    */
   submit<A extends unknown[], R>(
     fn: (...args: A) => R,
     ...args: A
   ): Future<Awaited<R>>;
+  /** Runs a module's function, typed (see `moduleFunctions()`). */
+  submit<F extends AnyFunction>(
+    fn: ModuleFunction<F>,
+    ...args: Parameters<F>
+  ): Future<Awaited<ReturnType<F>>>;
   /** Runs the exported function `name` of `module` with `args`. */
-  submit<R = unknown>(fn: ModuleFunction, ...args: unknown[]): Future<R>;
+  submit<R = unknown>(fn: ModuleFunction<never>, ...args: unknown[]): Future<R>;
   submit(
     fn: ((...args: unknown[]) => unknown) | ModuleFunction,
     ...args: unknown[]
   ): Future<unknown> {
     this.#checkOpen("submit()");
     const callable = prepareCallable(fn, "submit()");
+    if (!this.#hasRoom()) {
+      throw new QueueFull(
+        `submit() would queue more than maxQueue (${this.#settings.maxQueue}) ` +
+          "jobs: await pool.waitForRoom() first",
+      );
+    }
     return this.#submit(callable, args, false, this.#currentLoop()).future;
   }
 
@@ -164,15 +255,21 @@ export class WorkerPoolExecutor implements Executor {
    * seconds, counted from this call, after which waiting for the next
    * result throws `TimeoutError`; `chunksize` calls sent to a worker as one
    * job (a failure then fails its whole chunk). Leaving the loop early, or
-   * an error, cancels the calls not yet yielded.
+   * an error, cancels the calls not yet yielded. With `maxQueue`, calls
+   * are submitted as room frees up while the results are read.
    */
   map<A extends unknown[], R>(
     fn: (...args: A) => R,
     ...iterables: MapArguments<A>
   ): AsyncGenerator<Awaited<R>, void, undefined>;
+  /** Maps a module's function, typed (see `moduleFunctions()`). */
+  map<F extends AnyFunction>(
+    fn: ModuleFunction<F>,
+    ...iterables: MapArguments<Parameters<F>>
+  ): AsyncGenerator<Awaited<ReturnType<F>>, void, undefined>;
   /** Maps the exported function `name` of `module` over the iterables. */
   map<R = unknown>(
-    fn: ModuleFunction,
+    fn: ModuleFunction<never>,
     ...iterables: (Iterable<unknown> | MapOptions)[]
   ): AsyncGenerator<R, void, undefined>;
   map(
@@ -184,32 +281,50 @@ export class WorkerPoolExecutor implements Executor {
     const callable = prepareCallable(fn, "map()");
     const loop = this.#currentLoop();
     const deadline = timeout === null ? null : loop.time() + timeout;
+    const jobArgs: unknown[][] = [];
+    for (let i = 0; i < calls.length; i += chunksize) {
+      jobArgs.push(chunksize === 1 ? calls[i] : calls.slice(i, i + chunksize));
+    }
     const futures: Future<unknown>[] = [];
-    try {
-      for (let i = 0; i < calls.length; i += chunksize) {
-        const job = chunksize === 1
-          ? this.#submit(callable, calls[i], false, loop)
-          : this.#submit(callable, calls.slice(i, i + chunksize), true, loop);
-        futures.push(job.future);
+    const submitWhileRoom = () => {
+      while (futures.length < jobArgs.length && this.#hasRoom()) {
+        const args = jobArgs[futures.length];
+        futures.push(this.#submit(callable, args, chunksize > 1, loop).future);
       }
+    };
+    try {
+      submitWhileRoom();
     } catch (error) {
       for (const future of futures) future.cancel();
       throw error;
     }
-    return mapResults(futures, { chunked: chunksize > 1, deadline, loop });
+    const feed = {
+      futures,
+      total: jobArgs.length,
+      more: async () => {
+        await this.waitForRoom();
+        submitWhileRoom();
+      },
+    };
+    return mapResults(feed, { chunked: chunksize > 1, deadline, loop });
   }
 
   /**
    * Stops taking work. With `cancelFutures`, jobs not yet started are
    * cancelled; the others run to the end, then every worker is terminated.
    * With `wait` (the default) the promise settles once all workers are
-   * gone; otherwise at once. Harmless twice.
+   * gone; otherwise at once, and from then on a worker keeps the process
+   * alive only for a result someone awaits: a job that never yields, and
+   * that nobody waits for, does not hold the process. Harmless twice.
    */
   async shutdown(
     options: { wait?: boolean; cancelFutures?: boolean } = {},
   ): Promise<void> {
-    const { wait = true, cancelFutures = false } = options;
+    const { wait = true, cancelFutures = false } = checkOptions<
+      { wait: boolean; cancelFutures: boolean }
+    >(options, "shutdown()", ["wait", "cancelFutures"]);
     this.#shutDown = true;
+    this.#wakeRoomWaiters(Infinity);
     if (cancelFutures) {
       const unstarted = this.#queue.drain();
       for (const slot of this.#slots) {
@@ -219,10 +334,12 @@ export class WorkerPoolExecutor implements Executor {
         if (!job.future.getLoop().isClosed()) job.future.cancel();
       }
     }
-    const idle = this.#idle;
-    this.#idle = [];
-    for (const slot of idle) this.#retire(slot);
-    if (!wait) return;
+    for (const slot of this.#idle.takeAll()) this.#retire(slot);
+    if (!wait) {
+      this.#letGo = true;
+      for (const slot of this.#slots) slot.letGo();
+      return;
+    }
     if (this.#slots.size > 0 || this.#terminating.size > 0) {
       await new Promise<void>((resolve) => this.#goneWaiters.push(resolve));
     }
@@ -239,12 +356,17 @@ export class WorkerPoolExecutor implements Executor {
     chunk: boolean,
     loop: AbstractEventLoop,
   ): Job {
-    // Plain numbers, strings and the like: nothing to scan, move or fail.
-    const plain = allPrimitive(args);
-    let transfer = plain ? [] : checkSendable(args).transfer;
-    const slot = this.#slotFor(transfer.length > 0);
-    if (slot === null && !plain) {
-      ({ args, transfer } = cloneForQueue(args, transfer));
+    // Plain numbers, strings and the like: nothing to scan, copy or fail.
+    const scan = scanArguments(args);
+    const hasBuffers = scan !== null && scan.buffers.length > 0;
+    const slot = this.#slotFor(hasBuffers);
+    let transfer: ArrayBuffer[] = [];
+    // Copied now unless posted now to an idle worker, which copies it:
+    // a job that waits must not see the caller's later changes.
+    if (
+      scan !== null && (hasBuffers || slot === null || slot.jobs.length > 0)
+    ) {
+      ({ args, transfer } = copyArguments(args, scan));
     }
     const job = new Job({
       callable,
@@ -252,13 +374,14 @@ export class WorkerPoolExecutor implements Executor {
       transfer,
       chunk,
       loop,
-      onCancel: this.#onCancel,
+      pool: this.#jobOwner,
     });
+    if (loop !== hostLoop) this.#watchLoops();
     if (slot === null) {
       this.#queue.push(job);
       return job;
     }
-    if (plain) {
+    if (scan === null) {
       slot.add(job);
       return job;
     }
@@ -277,9 +400,9 @@ export class WorkerPoolExecutor implements Executor {
    * holds the fewest jobs among the others; else null.
    */
   #slotFor(movesBuffers: boolean): WorkerSlot | null {
-    const idle = this.#idle.pop();
+    const idle = this.#idle.take();
     if (idle !== undefined) return idle;
-    if (this.#slots.size < this.#maxWorkers) return this.#spawn();
+    if (this.#slots.size < this.#settings.maxWorkers) return this.#spawn();
     let best: WorkerSlot | null = null;
     for (const slot of this.#slots) {
       if (
@@ -293,25 +416,45 @@ export class WorkerPoolExecutor implements Executor {
   }
 
   #spawn(): WorkerSlot {
+    const { init, limits, maxTasksPerChild } = this.#settings;
     const slot = new WorkerSlot({
-      reply: (done, job, reply) => this.#onReply(done, job, reply),
+      reply: (done, job, reply, startedAt) =>
+        this.#onReply(done, job, reply, startedAt),
       death: (dead, error, code) => this.#onDeath(dead, error, code),
-    });
+      initFailed: (_failed, thrown) => this.#onInitFailed(thrown),
+    }, { init, limits, maxTasks: maxTasksPerChild });
+    if (this.#letGo) slot.letGo();
     this.#slots.add(slot);
     return slot;
   }
 
-  #onReply(slot: WorkerSlot, job: Job, reply: ReplyMessage): void {
+  #onReply(
+    slot: WorkerSlot,
+    job: Job,
+    reply: ReplyMessage,
+    startedAt: number,
+  ): void {
+    this.#times.record(
+      startedAt - job.submittedAt,
+      performance.now() - startedAt,
+    );
     if ("thrown" in reply) job.future.settle(false, unpackThrown(reply.thrown));
     else job.future.settle(true, reply.value);
-    // Refilled in batches, once half empty.
-    if (slot.jobs.length <= REFILL_AT) this.#feed(slot);
-    this.#settled(slot);
+    if (slot.exhausted) {
+      // It ran its maxTasksPerChild jobs (and holds no more): replaced.
+      this.#retire(slot);
+      this.#refill();
+    } else {
+      // Refilled in batches, once half empty.
+      if (slot.jobs.length <= REFILL_AT) this.#feed(slot);
+      this.#settled(slot);
+    }
+    this.#wakeRoomWaiters();
   }
 
   #onDeath(slot: WorkerSlot, error: unknown, code: number): void {
     this.#slots.delete(slot);
-    this.#idle = this.#idle.filter((idle) => idle !== slot);
+    this.#idle.forget(slot);
     const why = error === undefined
       ? `exited with code ${code}`
       : `died of an uncaught error (${describeError(error)})`;
@@ -323,7 +466,32 @@ export class WorkerPoolExecutor implements Executor {
       ),
     );
     this.#refill();
+    this.#wakeRoomWaiters();
     this.#checkGone();
+  }
+
+  /**
+   * The initializer threw: the pool is broken, as Python's is. Every job
+   * fails and so does every later `submit()`.
+   */
+  #onInitFailed(thrown: Packed): void {
+    if (this.#broken === null) {
+      const cause = unpackThrown(thrown);
+      this.#broken = new BrokenExecutorError(
+        `The pool's initializer failed in a worker (${
+          describeError(cause)
+        }): the pool takes no more work`,
+        { cause },
+      );
+    }
+    const broken = this.#broken;
+    for (const job of this.#queue.drain()) job.future.settle(false, broken);
+    this.#idle.takeAll();
+    for (const held of [...this.#slots]) {
+      for (const job of held.jobs) job.future.settle(false, broken);
+      this.#retire(held);
+    }
+    this.#wakeRoomWaiters(Infinity);
   }
 
   #cancel(job: Job): void {
@@ -334,11 +502,13 @@ export class WorkerPoolExecutor implements Executor {
         // It may hold nothing now: then it idles, or retires on shutdown.
         this.#settled(slot);
       } else {
-        slot.abort(job, this.#gracePeriod, () => this.#kill(slot));
+        slot.abort(job, this.#settings.gracePeriod, () => this.#kill(slot));
       }
       return;
     }
     // A queued job: skipped when its turn comes.
+    this.#queue.forget();
+    this.#wakeRoomWaiters();
   }
 
   /** Terminates a worker whose cancelled job ignored its signal. */
@@ -373,7 +543,13 @@ export class WorkerPoolExecutor implements Executor {
   #feed(slot: WorkerSlot): void {
     for (;;) {
       const job = this.#queue.peek();
-      if (job === undefined || !slot.hasRoom(job.transfer.length > 0)) return;
+      if (job === undefined) return;
+      if (job.future.getLoop().isClosed()) {
+        // Nobody can receive its result any more.
+        this.#queue.take();
+        continue;
+      }
+      if (!slot.hasRoom(job.transfer.length > 0)) return;
       this.#queue.take();
       // Queued arguments were cloned once already: they clone again.
       slot.add(job);
@@ -396,18 +572,96 @@ export class WorkerPoolExecutor implements Executor {
       if (slot.jobs.length > 0) return;
     }
     if (this.#shutDown) this.#retire(slot);
-    else this.#idle.push(slot);
+    else this.#idle.park(slot);
   }
 
-  /** Starts workers for queued jobs, up to `maxWorkers`. */
+  /**
+   * Starts workers for queued jobs, up to `maxWorkers`, and keeps
+   * `minWorkers` running while the pool is open.
+   */
   #refill(): void {
     while (this.#queue.peek() !== undefined) {
-      const slot = this.#idle.pop() ??
-        (this.#slots.size < this.#maxWorkers ? this.#spawn() : null);
-      if (slot === null) return;
+      const slot = this.#idle.take() ??
+        (this.#slots.size < this.#settings.maxWorkers ? this.#spawn() : null);
+      if (slot === null) break;
       this.#feed(slot);
       this.#settled(slot);
     }
+    while (
+      !this.#shutDown && this.#broken === null &&
+      this.#slots.size < this.#settings.minWorkers
+    ) {
+      this.#idle.park(this.#spawn());
+    }
+  }
+
+  /**
+   * While workers hold jobs of event loops, looks now and then for loops
+   * that closed (a loop closes without telling its futures): nobody can
+   * receive those results, so the jobs are cancelled as `run()` cancels
+   * the tasks left behind, and they no longer keep the process alive.
+   */
+  #watchLoops(): void {
+    if (this.#loopWatch !== null) return;
+    this.#loopWatch = setInterval(() => {
+      let busy = false;
+      for (const slot of [...this.#slots]) {
+        if (slot.jobs.length === 0) continue;
+        busy = true;
+        for (const job of [...slot.jobs]) {
+          if (this.#abandoned.has(job)) continue;
+          if (!job.future.getLoop().isClosed()) continue;
+          this.#abandoned.add(job);
+          this.#cancel(job);
+        }
+        slot.updateRef();
+      }
+      if (!busy) {
+        clearInterval(this.#loopWatch!);
+        this.#loopWatch = null;
+      }
+    }, LOOP_WATCH_MS);
+    this.#loopWatch.unref();
+  }
+
+  /**
+   * True if a job submitted now would start at once (an idle worker, or
+   * room to start one) or find room in the queue under `maxQueue`.
+   */
+  #hasRoom(): boolean {
+    const { maxQueue, maxWorkers } = this.#settings;
+    if (maxQueue === null) return true;
+    if (this.#idle.length > 0 || this.#slots.size < maxWorkers) return true;
+    return this.#queued() < maxQueue;
+  }
+
+  /** Jobs not started: in the queue, or waiting in a worker. */
+  #queued(): number {
+    let waiting = 0;
+    for (const slot of this.#slots) {
+      waiting += Math.max(0, slot.jobs.length - 1);
+    }
+    return this.#queue.size + waiting;
+  }
+
+  /** Wakes the `waitForRoom()` callers that fit now (`all`: every one). */
+  #wakeRoomWaiters(all = 0): void {
+    const waiters = this.#roomWaiters;
+    let woken = 0;
+    while (waiters.length > 0 && (woken < all || this.#hasRoomFor(woken))) {
+      const waiter = waiters.shift()!;
+      if (waiter.done() || waiter.getLoop().isClosed()) continue;
+      waiter.setResult(undefined);
+      woken++;
+    }
+  }
+
+  /** True if there is room for one more job after `pending` others. */
+  #hasRoomFor(pending: number): boolean {
+    const { maxQueue, maxWorkers } = this.#settings;
+    if (maxQueue === null) return true;
+    const free = this.#idle.length + maxWorkers - this.#slots.size;
+    return pending < free + maxQueue - this.#queued();
   }
 
   #retire(slot: WorkerSlot): void {
@@ -429,10 +683,15 @@ export class WorkerPoolExecutor implements Executor {
   }
 
   #currentLoop(): AbstractEventLoop {
-    return this.#loop ?? getRunningLoop();
+    return this.#settings.loop ?? activeLoop() ?? hostLoop;
   }
 
   #checkOpen(api: string): void {
+    if (this.#broken !== null) {
+      throw new BrokenExecutorError(this.#broken.message, {
+        cause: this.#broken.cause,
+      });
+    }
     if (this.#shutDown) {
       throw new RuntimeError(
         `Cannot call ${api} after shutdown(): the pool takes no new work`,
@@ -441,6 +700,9 @@ export class WorkerPoolExecutor implements Executor {
   }
 }
 
+/** How often a busy pool looks for closed loops. */
+const LOOP_WATCH_MS = 200;
+
 /** Python's name for a pool of threads: the same `WorkerPoolExecutor`. */
 export const ThreadPoolExecutor = WorkerPoolExecutor;
 /** Python's name for a pool of processes: the same `WorkerPoolExecutor`. */
@@ -448,24 +710,6 @@ export const ProcessPoolExecutor = WorkerPoolExecutor;
 
 // `loop.runInExecutor(null, …)` and `toThread()` use a pool of this kind.
 setDefaultExecutorFactory(() => new WorkerPoolExecutor());
-
-function checkCount(value: unknown): number {
-  if (typeof value !== "number") {
-    throw new TypeError(`maxWorkers must be a number, got ${describe(value)}`);
-  }
-  if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(`maxWorkers must be an integer ≥ 1, got ${value}`);
-  }
-  return value;
-}
-
-function checkGracePeriod(value: unknown): number {
-  const seconds = checkSeconds(value, "The grace period");
-  if (seconds < 0) {
-    throw new RangeError(`The grace period must be ≥ 0, got ${seconds}`);
-  }
-  return seconds;
-}
 
 function describeError(error: unknown): string {
   return error instanceof Error

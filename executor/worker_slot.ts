@@ -6,7 +6,12 @@
  * @module
  */
 import { armTimer, type HostTimer } from "../internal/host.ts";
-import { startWorker, type WorkerHost } from "../internal/worker_host.ts";
+import {
+  type ResourceLimits,
+  startWorker,
+  type WorkerHost,
+} from "../internal/worker_host.ts";
+import type { Packed } from "./error_transport.ts";
 import type { Job } from "./job.ts";
 import { JOB_SIGNAL_KEY } from "./job_signal.ts";
 import {
@@ -30,10 +35,30 @@ export const REFILL_AT = JOBS_PER_WORKER / 2;
 
 /** What a slot reports to its pool. */
 export interface SlotEvents {
-  /** The running job ended with `reply`. */
-  reply(slot: WorkerSlot, job: Job, reply: ReplyMessage): void;
+  /**
+   * The running job ended with `reply`; it had run since `startedAt`
+   * (`performance.now()`, as the host saw it).
+   */
+  reply(
+    slot: WorkerSlot,
+    job: Job,
+    reply: ReplyMessage,
+    startedAt: number,
+  ): void;
   /** The worker died on its own; `error` is what killed it, if known. */
   death(slot: WorkerSlot, error: unknown, code: number): void;
+  /** The pool's initializer threw `thrown` in this worker. */
+  initFailed(slot: WorkerSlot, thrown: Packed): void;
+}
+
+/** How a pool starts its workers. */
+export interface SlotOptions {
+  /** The initializer's call, run before any job; id 0. */
+  init: RunMessage | null;
+  /** Memory limits of the worker. */
+  limits: ResourceLimits | undefined;
+  /** The jobs the worker runs before it is replaced; `null`: no limit. */
+  maxTasks: number | null;
 }
 
 /** A worker and the jobs it holds, oldest (running) first. */
@@ -50,15 +75,25 @@ export class WorkerSlot {
   #outboxTransfer: ArrayBuffer[] = [];
   #graceJob: Job | null = null;
   #graceTimer: HostTimer | null = null;
+  readonly #maxTasks: number | null;
+  /** Jobs that ended here, and when the oldest held job started. */
+  #completed = 0;
+  #startedAt = 0;
+
+  /** Set once the pool let go of this worker (see `letGo`). */
+  #letGo = false;
+  #refd = false;
 
   /** Starts a worker; it stays unref'd while it holds no job. */
-  constructor(events: SlotEvents) {
+  constructor(events: SlotEvents, options: SlotOptions) {
+    this.#maxTasks = options.maxTasks;
     const setup: WorkerSetup = {
       cells: new SharedArrayBuffer(
         4 * (SHARED_CELLS.firstClaim + JOBS_PER_WORKER),
       ),
       cellIndex: SHARED_CELLS,
       signalKey: JOB_SIGNAL_KEY,
+      init: options.init,
     };
     this.#cells = new Int32Array(setup.cells);
     this.#host = startWorker({
@@ -71,7 +106,7 @@ export class WorkerSlot {
         this.#clearGrace();
         events.death(this, error, code);
       },
-    });
+    }, options.limits);
     this.#host.unref();
   }
 
@@ -88,7 +123,41 @@ export class WorkerSlot {
    */
   hasRoom(movesBuffers: boolean): boolean {
     const held = this.#jobs.length;
+    if (this.#maxTasks !== null && this.#completed + held >= this.#maxTasks) {
+      return false;
+    }
     return held === 0 || (held < JOBS_PER_WORKER && !movesBuffers);
+  }
+
+  /**
+   * Keeps the process alive while the worker holds a job whose result
+   * someone can still receive: one whose loop is not closed and, once the
+   * pool let go of the worker (see `letGo`), that someone awaits. Checked
+   * as jobs come and go, and by the pool when that may have changed (a
+   * loop closes without telling).
+   */
+  updateRef(): void {
+    this.#setRef(this.#jobs.some((job) => this.#holdsProcess(job)));
+  }
+
+  /**
+   * The pool is shut down without waiting: the worker finishes its jobs
+   * if the process lives on, but keeps it alive only for a result that
+   * someone awaits.
+   */
+  letGo(): void {
+    this.#letGo = true;
+    this.updateRef();
+  }
+
+  #holdsProcess(job: Job): boolean {
+    return !job.future.getLoop().isClosed() &&
+      (!this.#letGo || job.future.wanted);
+  }
+
+  /** True once the worker ran all the jobs it may run. */
+  get exhausted(): boolean {
+    return this.#maxTasks !== null && this.#completed >= this.#maxTasks;
   }
 
   /**
@@ -119,7 +188,7 @@ export class WorkerSlot {
       }
       this.#jobs.pop();
       this.#release(this.#claims.pop()!);
-      if (this.#jobs.length === 0) this.#host.unref();
+      if (this.#jobs.length === 0) this.#setRef(false);
       throw error;
     }
   }
@@ -198,8 +267,9 @@ export class WorkerSlot {
       Atomics.store(this.#cells, claim, job.id);
       message.claim = claim;
     } else {
-      this.#host.ref();
+      this.#startedAt = performance.now();
     }
+    if (this.#holdsProcess(job)) this.#setRef(true);
     this.#jobs.push(job);
     this.#claims.push(claim);
     return message;
@@ -216,6 +286,10 @@ export class WorkerSlot {
   };
 
   #onReply(reply: ReplyMessage, events: SlotEvents): void {
+    if (reply.id === 0) {
+      if ("thrown" in reply) events.initFailed(this, reply.thrown);
+      return;
+    }
     // The oldest held job (jobs run in order), looked up to be safe.
     const index = this.#jobs.findIndex((job) => job.id === reply.id);
     if (index < 0) return;
@@ -223,8 +297,19 @@ export class WorkerSlot {
     // Claimed by the worker when it started the job: free to reuse.
     this.#release(this.#claims.splice(index, 1)[0]);
     if (job === this.#graceJob) this.#clearGrace();
-    if (this.#jobs.length === 0) this.#host.unref();
-    events.reply(this, job, reply);
+    this.#completed++;
+    const startedAt = this.#startedAt;
+    this.#startedAt = performance.now();
+    if (this.#jobs.length === 0) this.#setRef(false);
+    else if (this.#letGo) this.updateRef();
+    events.reply(this, job, reply, startedAt);
+  }
+
+  #setRef(ref: boolean): void {
+    if (ref === this.#refd) return;
+    this.#refd = ref;
+    if (ref) this.#host.ref();
+    else this.#host.unref();
   }
 
   #release(claim: number): void {

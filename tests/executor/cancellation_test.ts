@@ -9,6 +9,7 @@ import {
 } from "../../mod.ts";
 import {
   BrokenExecutorError,
+  type JobContext,
   jobSignal,
   WorkerPoolExecutor,
 } from "../../executor/mod.ts";
@@ -184,5 +185,98 @@ describe("dead workers", () => {
       );
       assert.equal(await queued, 42);
     });
+  });
+
+  it("fail only the running job: jobs waiting in that worker go to another", async () => {
+    await run(async () => {
+      await using pool = new WorkerPoolExecutor({ maxWorkers: 1 });
+      await pool.submit(() => "warm");
+      const crasher = pool.submit(() => {
+        setTimeout(() => {
+          throw new Error("boom in a timer");
+        }, 30);
+        return "returned before the crash";
+      });
+      // Small jobs, sent in batches to wait in the same worker.
+      const small = Array.from(
+        { length: 40 },
+        (_, i) =>
+          pool.submit(
+            (n: number) => new Promise((r) => setTimeout(r, 2, n)),
+            i,
+          ),
+      );
+      const outcomes = await Promise.allSettled([crasher, ...small]);
+      const failed = outcomes.filter((o) => o.status === "rejected");
+      assert.equal(failed.length, 1, "only the job running at the crash");
+      const { reason } = failed[0] as PromiseRejectedResult;
+      assert.ok(reason instanceof BrokenExecutorError);
+      assert.match((reason.cause as Error).message, /boom in a timer/);
+      assert.equal(outcomes[0].status, "fulfilled");
+    });
+  });
+
+  it("fail no job when the worker dies idle, and are replaced", async () => {
+    await run(async () => {
+      await using pool = new WorkerPoolExecutor({ maxWorkers: 1 });
+      const counter = new Int32Array(new SharedArrayBuffer(4));
+      await pool.submit((shared: Int32Array) => {
+        setTimeout(() => {
+          Atomics.store(shared, 0, 1);
+          throw new Error("boom while idle");
+        }, 10);
+      }, counter);
+      while (Atomics.load(counter, 0) === 0) await sleep(0.01);
+      await sleep(0.05);
+      assert.equal(await pool.submit(() => "replaced"), "replaced");
+    });
+  });
+});
+
+describe("jobs under bundlers", () => {
+  it("reach their signal and move() as this, with no import to rename", async () => {
+    await run(async () => {
+      await using pool = new WorkerPoolExecutor({
+        maxWorkers: 1,
+        gracePeriod: null,
+      });
+      const noticed = new Int32Array(new SharedArrayBuffer(4));
+      const job = pool.submit(function (this: JobContext, flag: Int32Array) {
+        Atomics.store(flag, 0, 1);
+        while (!this.signal.aborted) {
+          // Busy until cancelled.
+        }
+        Atomics.store(flag, 0, 2);
+      }, noticed);
+      while (Atomics.load(noticed, 0) === 0) await sleep(0.005);
+      job.cancel();
+      await assert.rejects(async () => await job, CancelledError);
+      while (Atomics.load(noticed, 0) !== 2) await sleep(0.005);
+      const kept = await pool.submit(function (this: JobContext) {
+        const bytes = new Uint8Array(8).fill(1);
+        (globalThis as { kept?: Uint8Array }).kept = bytes;
+        return this.move(bytes);
+      });
+      assert.equal(kept.length, 8);
+      assert.equal(
+        await pool.submit(() =>
+          (globalThis as { kept?: Uint8Array }).kept!.length
+        ),
+        0,
+        "moved, not copied",
+      );
+    });
+  });
+
+  it("say how to reach the signal when an import was renamed", async () => {
+    await using pool = new WorkerPoolExecutor({ maxWorkers: 1 });
+    // As a minifier leaves `jobSignal().aborted` once it renamed the import.
+    const minified = new Function("te", "return () => te().aborted")(jobSignal);
+    assert.throws(
+      () => pool.submit(minified),
+      (error: Error) =>
+        error instanceof TypeError && /'te'/.test(error.message) &&
+        /this\.signal/.test(error.message),
+    );
   });
 });

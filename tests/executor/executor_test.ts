@@ -13,6 +13,7 @@ import {
   TimeoutError,
 } from "../../mod.ts";
 import {
+  jobSignal,
   ProcessPoolExecutor,
   ThreadPoolExecutor,
   toThread,
@@ -76,6 +77,47 @@ describe("runInExecutor and toThread", () => {
     assert.equal(child.status, 0, child.stderr);
     assert.equal(child.stdout.trim(), "[2,3]");
   });
+
+  for (
+    const [mode, says] of [["shutdown", "shut down"], ["run", "run returned"]]
+  ) {
+    it(`lets a process exit with a never-yielding job, after ${mode}`, () => {
+      const script = fileURLToPath(
+        new URL(`./fixtures/busy_pool${extension}`, import.meta.url),
+      );
+      const args = process.versions.deno !== undefined
+        ? ["run", "-A", script, mode]
+        : [script, mode];
+      const child = spawnSync(process.execPath, args, {
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+      assert.equal(child.error, undefined, "the child did not exit by itself");
+      assert.equal(child.status, 0, child.stderr);
+      assert.equal(child.stdout.trim(), says);
+    });
+  }
+
+  it("cancels the jobs of a loop that closed: nobody can receive them", async () => {
+    const pool = new WorkerPoolExecutor({ maxWorkers: 1, gracePeriod: null });
+    const noticed = new Int32Array(new SharedArrayBuffer(4));
+    await run(async () => {
+      pool.submit((flag: Int32Array) => {
+        Atomics.store(flag, 0, 1);
+        while (!jobSignal().aborted) {
+          // Busy until cancelled.
+        }
+        Atomics.store(flag, 0, 2);
+      }, noticed);
+      while (Atomics.load(noticed, 0) === 0) await sleep(0.005);
+    });
+    for (let i = 0; i < 3000 && Atomics.load(noticed, 0) !== 2; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(Atomics.load(noticed, 0), 2, "the job saw its cancel");
+    assert.equal(await pool.submit(() => "free again"), "free again");
+    await pool.shutdown();
+  });
 });
 
 describe("WorkerPoolExecutor", () => {
@@ -121,12 +163,6 @@ describe("WorkerPoolExecutor", () => {
     assert.equal(await loop.runUntilComplete(future), "on my loop");
     await pool.shutdown();
     loop.close();
-  });
-
-  it("refuses a submit outside a running loop when no loop is given", async () => {
-    const pool = new WorkerPoolExecutor({ maxWorkers: 1 });
-    assert.throws(() => pool.submit(() => 1), RuntimeError);
-    await pool.shutdown();
   });
 
   it("holds the loop's clock while a job is pending", async () => {

@@ -3,12 +3,22 @@ import assert from "node:assert/strict";
 import { freeVariables } from "../../executor/free_variables.ts";
 import { packThrown, unpackThrown } from "../../executor/error_transport.ts";
 import { trackJobSignals } from "../../executor/job_signal.ts";
-import { scanMessage } from "../../executor/transfer.ts";
+import { copyBuffer, move, scanMessage } from "../../executor/transfer.ts";
+import { importJobModule } from "../../executor/module_import.ts";
 import { workerMain } from "../../executor/worker_main.ts";
 
 describe("the code shipped to workers by its source", () => {
   it("uses nothing from outside itself but globals", () => {
-    for (const fn of [workerMain, packThrown, trackJobSignals, scanMessage]) {
+    const shipped = [
+      workerMain,
+      packThrown,
+      trackJobSignals,
+      scanMessage,
+      move,
+      copyBuffer,
+      importJobModule,
+    ];
+    for (const fn of shipped) {
       const outside = freeVariables(String(fn)).filter((name) =>
         !(name in globalThis)
       );
@@ -19,7 +29,7 @@ describe("the code shipped to workers by its source", () => {
 
 describe("scanMessage", () => {
   it("finds each buffer once, behind views and inside containers", () => {
-    const buffer = new ArrayBuffer(8);
+    const buffer = move(new ArrayBuffer(8));
     const other = new ArrayBuffer(4);
     const shared = new SharedArrayBuffer(4);
     const value = [
@@ -30,7 +40,8 @@ describe("scanMessage", () => {
       new Set([buffer]),
     ];
     const scan = scanMessage(value);
-    assert.deepEqual(scan.transfer, [buffer, other]);
+    assert.deepEqual(scan.buffers, [buffer, other]);
+    assert.deepEqual(scan.moved, [buffer], "only what move() marked");
     assert.equal("unsendable" in scan, false);
   });
 

@@ -1,0 +1,304 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import process from "node:process";
+import { run, RuntimeError, sleep } from "../../mod.ts";
+import { QueueFull } from "../../sync/mod.ts";
+import { BrokenExecutorError, WorkerPoolExecutor } from "../../executor/mod.ts";
+
+const extension = import.meta.url.endsWith(".js") ? ".js" : ".ts";
+const work = new URL(`./fixtures/work${extension}`, import.meta.url);
+
+/** A job that blocks its worker until the host stores 1 in `gate` (30 s at most). */
+const blockUntil = (gate: Int32Array) => {
+  Atomics.wait(gate, 0, 0, 30_000);
+  return "released";
+};
+
+const newGate = () => new Int32Array(new SharedArrayBuffer(4));
+
+function open(gate: Int32Array): void {
+  Atomics.store(gate, 0, 1);
+  Atomics.notify(gate, 0);
+}
+
+/** Waits `seconds` with no event loop. */
+const pause = (seconds: number) =>
+  new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+
+/** Polls `condition` every 10 ms, for at most `seconds`. */
+async function eventually(condition: () => boolean, seconds = 20) {
+  for (let i = 0; i < seconds * 100 && !condition(); i++) await pause(0.01);
+  return condition();
+}
+
+describe("pool options are checked", () => {
+  it("names an unknown key and the accepted ones, everywhere", async () => {
+    assert.throws(
+      () => new WorkerPoolExecutor({ initialiser: () => {} } as never),
+      (error: Error) =>
+        error instanceof TypeError && /"initialiser"/.test(error.message) &&
+        /initializer/.test(error.message),
+    );
+    await using pool = new WorkerPoolExecutor({ maxWorkers: 1 });
+    assert.throws(
+      () => pool.map((n: number) => n, [1], { chunkSize: 2 } as never),
+      (error: Error) =>
+        error instanceof TypeError && /"chunkSize"/.test(error.message),
+    );
+    await assert.rejects(
+      () => pool.shutdown({ wiat: true } as never),
+      (error: Error) =>
+        error instanceof TypeError && /"wiat"/.test(error.message),
+    );
+    assert.equal(await pool.submit(() => "still open"), "still open");
+  });
+
+  it("refuses values out of type or range at once", () => {
+    const bad: [unknown, ErrorConstructor][] = [
+      [{ minWorkers: 3, maxWorkers: 2 }, RangeError],
+      [{ minWorkers: -1 }, RangeError],
+      [{ maxQueue: -1 }, RangeError],
+      [{ maxQueue: "10" }, TypeError],
+      [{ maxTasksPerChild: 0 }, RangeError],
+      [{ idleTimeout: "1" }, TypeError],
+      [{ idleTimeout: -1 }, RangeError],
+      [{ initializer: 42 }, TypeError],
+      [{ initializer: () => {}, initargs: "a" }, TypeError],
+      [{ initargs: [1] }, TypeError],
+      [{ initializer: (f: unknown) => f, initargs: [() => 1] }, TypeError],
+      [{ resourceLimits: { maxOldGenerationSizeMB: 64 } }, TypeError],
+      [{ resourceLimits: { maxOldGenerationSizeMb: 0 } }, RangeError],
+    ];
+    for (const [options, error] of bad) {
+      assert.throws(
+        () => new WorkerPoolExecutor(options as never),
+        error,
+        JSON.stringify(options),
+      );
+    }
+  });
+});
+
+describe("initializer and initargs", () => {
+  it("run once in each worker, before its first job", async () => {
+    const runs = new Int32Array(new SharedArrayBuffer(4));
+    await using pool = new WorkerPoolExecutor({
+      maxWorkers: 2,
+      initializer: (counter: Int32Array, label: string) => {
+        Atomics.add(counter, 0, 1);
+        (globalThis as { label?: string }).label = label;
+      },
+      initargs: [runs, "ready"],
+    });
+    const gate = newGate();
+    const blocked = pool.submit(blockUntil, gate);
+    const labels = await Promise.all(
+      Array.from(
+        { length: 6 },
+        () => pool.submit(() => (globalThis as { label?: string }).label),
+      ),
+    );
+    open(gate);
+    await blocked;
+    assert.deepEqual(labels, Array(6).fill("ready"));
+    assert.equal(Atomics.load(runs, 0), pool.stats().workers);
+    assert.equal(Atomics.load(runs, 0), 2);
+  });
+
+  it("may be a module function", async () => {
+    await using pool = new WorkerPoolExecutor({
+      maxWorkers: 1,
+      initializer: { module: work, name: "remember" },
+      initargs: ["from the module"],
+    });
+    assert.equal(
+      await pool.submit({ module: work, name: "recall" }),
+      "from the module",
+    );
+  });
+
+  it("break the pool when it throws, as in Python", async () => {
+    const pool = new WorkerPoolExecutor({
+      maxWorkers: 1,
+      initializer: () => {
+        throw new RangeError("no database");
+      },
+    });
+    const jobs = [pool.submit(() => 1), pool.submit(() => 2)];
+    for (const job of jobs) {
+      await assert.rejects(async () => await job, (error: Error) => {
+        assert.ok(error instanceof BrokenExecutorError);
+        assert.ok(error.cause instanceof RangeError);
+        assert.match(error.message, /no database/);
+        return true;
+      });
+    }
+    assert.throws(() => pool.submit(() => 3), BrokenExecutorError);
+    await pool.shutdown();
+  });
+});
+
+describe("maxTasksPerChild", () => {
+  it("replaces a worker after that many jobs", async () => {
+    const starts = new Int32Array(new SharedArrayBuffer(4));
+    await using pool = new WorkerPoolExecutor({
+      maxWorkers: 1,
+      maxTasksPerChild: 2,
+      initializer: (counter: Int32Array) => {
+        Atomics.add(counter, 0, 1);
+      },
+      initargs: [starts],
+    });
+    const workerIds = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        pool.submit(() => {
+          const self = globalThis as { workerId?: number };
+          self.workerId ??= Math.random();
+          return self.workerId;
+        })),
+    );
+    const counts = new Map<number, number>();
+    for (const id of workerIds) counts.set(id, (counts.get(id) ?? 0) + 1);
+    assert.deepEqual([...counts.values()], [2, 2, 1]);
+    assert.equal(Atomics.load(starts, 0), 3);
+  });
+});
+
+describe("maxQueue", () => {
+  it("makes submit() throw QueueFull, and waitForRoom() wait", async () => {
+    await run(async () => {
+      await using pool = new WorkerPoolExecutor({ maxWorkers: 1, maxQueue: 2 });
+      const gate = newGate();
+      const running = pool.submit(blockUntil, gate);
+      const queued = [pool.submit(() => "a"), pool.submit(() => "b")];
+      assert.throws(() => pool.submit(() => "c"), QueueFull);
+      assert.equal(pool.stats().queued, 2);
+      const room = pool.waitForRoom();
+      await sleep(0.05);
+      assert.equal(room.done(), false, "no room while the worker is blocked");
+      open(gate);
+      await room;
+      const late = pool.submit(() => "c");
+      assert.deepEqual(
+        await Promise.all([running, ...queued, late]),
+        ["released", "a", "b", "c"],
+      );
+    });
+  });
+
+  it("lets map() submit its calls as room frees up", async () => {
+    await using pool = new WorkerPoolExecutor({ maxWorkers: 2, maxQueue: 3 });
+    const out: number[] = [];
+    let mostQueued = 0;
+    const items = Array.from({ length: 40 }, (_, i) => i);
+    for await (const v of pool.map((n: number) => n * 2, items)) {
+      mostQueued = Math.max(mostQueued, pool.stats().queued);
+      out.push(v);
+    }
+    assert.deepEqual(out, items.map((n) => n * 2));
+    assert.ok(mostQueued <= 3, `at most 3 queued, saw ${mostQueued}`);
+  });
+});
+
+describe("minWorkers and idleTimeout", () => {
+  it("starts minWorkers at once and lets idle workers above it exit", async () => {
+    await using pool = new WorkerPoolExecutor({
+      maxWorkers: 3,
+      minWorkers: 1,
+      idleTimeout: 0.05,
+    });
+    assert.equal(pool.stats().workers, 1);
+    const gate = newGate();
+    const jobs = [1, 2, 3].map(() => pool.submit(blockUntil, gate));
+    assert.equal(pool.stats().workers, 3);
+    open(gate);
+    await Promise.all(jobs);
+    assert.ok(
+      await eventually(() => pool.stats().workers === 1),
+      `${pool.stats().workers} workers left`,
+    );
+    await pause(0.2);
+    assert.equal(pool.stats().workers, 1, "minWorkers stay");
+    assert.equal(await pool.submit(() => "still served"), "still served");
+  });
+});
+
+describe("minWorkers with maxTasksPerChild", () => {
+  it("starts a fresh worker for one that was replaced", async () => {
+    await using pool = new WorkerPoolExecutor({
+      maxWorkers: 2,
+      minWorkers: 1,
+      maxTasksPerChild: 1,
+    });
+    const first = await pool.submit(() => {
+      const self = globalThis as { workerId?: number };
+      return self.workerId ??= Math.random();
+    });
+    assert.equal(pool.stats().workers, 1, "replaced at once");
+    const second = await pool.submit(() => {
+      const self = globalThis as { workerId?: number };
+      return self.workerId ??= Math.random();
+    });
+    assert.notEqual(first, second);
+  });
+});
+
+describe("stats()", () => {
+  it("counts queued, running and completed jobs, with their times", async () => {
+    await using pool = new WorkerPoolExecutor({ maxWorkers: 1 });
+    const empty = pool.stats();
+    assert.deepEqual(
+      [empty.workers, empty.queued, empty.running, empty.completed],
+      [0, 0, 0, 0],
+    );
+    assert.deepEqual(empty.runTime, { p50: 0, p90: 0, p99: 0, max: 0 });
+    const gate = newGate();
+    const jobs = [
+      pool.submit(blockUntil, gate),
+      pool.submit(() => 1),
+      pool.submit(() => 2),
+    ];
+    assert.ok(await eventually(() => pool.stats().running === 1));
+    assert.equal(pool.stats().queued, 2);
+    await pause(0.05);
+    open(gate);
+    await Promise.all(jobs);
+    const stats = pool.stats();
+    assert.deepEqual(
+      [stats.workers, stats.idle, stats.queued, stats.running, stats.completed],
+      [1, 1, 0, 0, 3],
+    );
+    const { runTime, waitTime } = stats;
+    assert.ok(runTime.max >= 0.05, "the blocked job ran at least 50 ms");
+    assert.ok(runTime.p50 <= runTime.p90 && runTime.p90 <= runTime.max);
+    assert.ok(waitTime.max >= 0.05, "the others waited behind it");
+  });
+});
+
+describe("resourceLimits", () => {
+  it("fails the job of a worker past its memory limit and replaces it (Node only)", async () => {
+    const limits = { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 };
+    if ("deno" in process.versions || "bun" in process.versions) {
+      assert.throws(
+        () => new WorkerPoolExecutor({ resourceLimits: limits }),
+        (error: Error) =>
+          error instanceof RuntimeError && /Node/.test(error.message),
+      );
+      return;
+    }
+    await using pool = new WorkerPoolExecutor({
+      maxWorkers: 1,
+      resourceLimits: limits,
+    });
+    const hog = pool.submit(() => {
+      const kept: number[][] = [];
+      for (;;) kept.push(new Array(1e6).fill(1));
+    });
+    await assert.rejects(async () => await hog, (error: Error) => {
+      assert.ok(error instanceof BrokenExecutorError);
+      assert.match(String((error.cause as Error)?.message), /memory/);
+      return true;
+    });
+    assert.equal(await pool.submit(() => "replaced"), "replaced");
+  });
+});
