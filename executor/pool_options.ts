@@ -4,7 +4,12 @@
  * @module
  */
 import { RuntimeError } from "../internal/errors.ts";
-import { checkOptions, checkSeconds, describe } from "../internal/validate.ts";
+import {
+  checkInteger,
+  checkOptions,
+  checkSeconds,
+  describe,
+} from "../internal/validate.ts";
 import {
   cpuCount,
   HONOURS_RESOURCE_LIMITS,
@@ -12,7 +17,6 @@ import {
   type ResourceLimits,
 } from "../internal/worker_host.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
-import { checkInteger } from "../sync/check_integer.ts";
 import { copyArguments, scanArguments } from "./arguments.ts";
 import { type ModuleFunction, prepareCallable } from "./callable.ts";
 import type { RunMessage } from "./protocol.ts";

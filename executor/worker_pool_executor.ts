@@ -5,14 +5,13 @@
  * @module
  */
 import { clearInterval, setInterval } from "node:timers";
-import { RuntimeError } from "../internal/errors.ts";
+import { QueueFull, RuntimeError } from "../internal/errors.ts";
 import { checkOptions } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import {
   type Executor,
   setDefaultExecutorFactory,
 } from "../loop/event_loop.ts";
-import { QueueFull } from "../sync/errors.ts";
 import { Future } from "../tasks/future.ts";
 import { BrokenExecutorError } from "./broken_executor_error.ts";
 import {

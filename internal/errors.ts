@@ -156,3 +156,27 @@ export class KeyboardInterrupt extends Error {
     this.name = "KeyboardInterrupt";
   }
 }
+
+/**
+ * Raised by `Queue.putNowait()` when the queue holds `maxsize` items, and
+ * by a worker pool's `submit()` when `maxQueue` jobs are waiting.
+ *
+ * @example Adding to a full queue
+ * ```ts
+ * import { Queue, QueueFull } from "@aio/asyncio/sync";
+ * import assert from "node:assert/strict";
+ *
+ * const queue = new Queue<string>(1);
+ * queue.putNowait("a");
+ * assert.throws(() => queue.putNowait("b"), QueueFull);
+ * ```
+ */
+export class QueueFull extends Error {
+  /** Creates the error. */
+  constructor(
+    message = "The queue is full: await put() to wait for a free slot",
+  ) {
+    super(message);
+    this.name = "QueueFull";
+  }
+}

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { RuntimeError } from "../internal/errors.ts";
+import { RuntimeError, TimeoutError } from "../internal/errors.ts";
 import {
   type CallbackContext,
   callbackOwner,
@@ -33,6 +33,7 @@ import {
 } from "../internal/validate.ts";
 import { Future, onDone } from "../tasks/future.ts";
 import { formatCallGraph } from "../tasks/call_graph.ts";
+import { waitFor } from "../tasks/wait_for.ts";
 import { wantCreationSites } from "../tasks/creation_site.ts";
 import { takeSteps, traceSteps } from "../tasks/step_trace.ts";
 import { type Awaitable, ensureFuture } from "../tasks/ensure_future.ts";
@@ -416,11 +417,30 @@ export class EventLoop implements AbstractEventLoop {
     this.#defaultExecutor = executor;
   }
 
-  /** Shuts the default executor down and waits until its workers are gone. */
-  async shutdownDefaultExecutor(): Promise<void> {
+  /**
+   * Shuts the default executor down and waits until its running jobs end
+   * and its workers are gone, as asyncio's `shutdown_default_executor`.
+   * After `timeout` seconds (none when omitted or null) it warns and lets
+   * the workers go without waiting: `run()` waits 300 seconds, as
+   * `asyncio.run()` does, so a job that never ends cannot hold it forever.
+   */
+  async shutdownDefaultExecutor(timeout: number | null = null): Promise<void> {
+    if (timeout !== null) checkSeconds(timeout, "The timeout");
     const executor = this.#defaultExecutor;
     this.#defaultExecutor = null;
-    await executor?.shutdown({ wait: true });
+    if (executor === null) return;
+    const shutdown = executor.shutdown({ wait: true });
+    if (timeout === null) return await shutdown;
+    try {
+      await waitFor(shutdown, timeout);
+    } catch (error) {
+      if (!(error instanceof TimeoutError)) throw error;
+      console.warn(
+        "The default executor's jobs did not end within " +
+          `${timeout} seconds: its workers are let go`,
+      );
+      await executor.shutdown({ wait: false });
+    }
   }
 
   // -- networking ----------------------------------------------------------

@@ -27,6 +27,9 @@ import {
 import type { EventLoop } from "./event_loop.ts";
 import { newEventLoop, setEventLoop } from "./policy.ts";
 
+/** How long closing waits for the default executor's jobs: asyncio's 300 s. */
+const EXECUTOR_JOIN_TIMEOUT = 300;
+
 /** Options of `run()` and `Runner`. */
 export interface RunOptions {
   /** Debug mode; the default is on when `AIO_DEBUG=1` is set. */
@@ -156,7 +159,9 @@ export class Runner {
     );
     try {
       await cancelAllTasks(loop);
-      await loop.runUntilComplete(() => loop.shutdownDefaultExecutor());
+      await loop.runUntilComplete(() =>
+        loop.shutdownDefaultExecutor(EXECUTOR_JOIN_TIMEOUT)
+      );
     } finally {
       stopListening?.();
       if (this.#loopFactory === null) setEventLoop(null);

@@ -52,29 +52,6 @@ export class QueueEmpty extends Error {
 }
 
 /**
- * Raised by `Queue.putNowait()` when the queue holds `maxsize` items.
- *
- * @example Adding to a full queue
- * ```ts
- * import { Queue, QueueFull } from "@aio/asyncio/sync";
- * import assert from "node:assert/strict";
- *
- * const queue = new Queue<string>(1);
- * queue.putNowait("a");
- * assert.throws(() => queue.putNowait("b"), QueueFull);
- * ```
- */
-export class QueueFull extends Error {
-  /** Creates the error. */
-  constructor(
-    message = "The queue is full: await put() to wait for a free slot",
-  ) {
-    super(message);
-    this.name = "QueueFull";
-  }
-}
-
-/**
  * Raised by `put()` and `putNowait()` on a queue that was shut down, and by
  * `get()` and `getNowait()` once such a queue is empty.
  *

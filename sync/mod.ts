@@ -41,10 +41,5 @@ export { Queue } from "./queue.ts";
 export { PriorityQueue } from "./priority_queue.ts";
 export { LifoQueue } from "./lifo_queue.ts";
 export { Ticket } from "./ticket.ts";
-export {
-  BrokenBarrierError,
-  QueueEmpty,
-  QueueFull,
-  QueueShutDown,
-} from "./errors.ts";
-export { RuntimeError } from "../internal/errors.ts";
+export { BrokenBarrierError, QueueEmpty, QueueShutDown } from "./errors.ts";
+export { QueueFull, RuntimeError } from "../internal/errors.ts";

@@ -5,7 +5,8 @@
  */
 import { checkInteger, describe } from "../internal/validate.ts";
 import { Deque } from "../internal/deque.ts";
-import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.ts";
+import { QueueFull } from "../internal/errors.ts";
+import { QueueEmpty, QueueShutDown } from "./errors.ts";
 import { Event } from "./event.ts";
 import { park } from "../tasks/future.ts";
 import { Waiters } from "./waiters.ts";
