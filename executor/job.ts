@@ -87,7 +87,11 @@ export class JobFuture<T = unknown> extends Future<T> {
       else if (hasFailed(this)) copy.setException(this.exception());
       else copy.setResult(this.result());
     });
+    // The job is real-world work of `loop` too: its clock waits for it, and
+    // a wait on it is no deadlock.
+    const release = holdClock(loop);
     onDone(copy, () => {
+      release();
       if (copy.cancelled()) this.cancel();
     });
     return mirror;

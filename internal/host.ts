@@ -52,13 +52,14 @@ const BUN_DEADLOCK_NOTICE_MS = 2000;
 /**
  * Watches for the host to have nothing left that could call back (no
  * socket, timer, child process or worker of its own), for a loop that can
- * wake no more by itself; returns the function that stops watching.
- * `onIdle` is called once the host is idle. Node says so with `beforeExit`;
- * Deno lists its open resources, because its `beforeExit` does not come
- * while a top-level await is pending. Bun can tell neither (it lists no
- * resources, and stays alive while a top-level await is pending), so there
- * `onStuck` is called instead after a while, to say what is stuck without
- * ending anything.
+ * wake no more by itself; returns the function that stops watching. Node
+ * says so precisely with `beforeExit`: `onIdle` is called then. Deno and
+ * Bun cannot: Deno lists no workers, message ports or UDP sockets among its
+ * open resources, and Bun lists none at all and stays alive while a
+ * top-level await is pending. There `onStuck` is called instead, to say
+ * what is stuck without ending anything: on Deno once its list is empty
+ * (it then ends the program itself if nothing else is alive), on Bun after
+ * a while.
  */
 export function watchHostIdle(
   onIdle: () => void,
@@ -68,17 +69,15 @@ export function watchHostIdle(
     const id = setTimeout(onStuck, BUN_DEADLOCK_NOTICE_MS);
     return () => clearTimeout(id);
   }
-  process.once("beforeExit", onIdle);
-  let check: ReturnType<typeof setImmediate> | null = null;
   if (RUNTIME === "deno") {
     // One host turn first, so that what is closing has closed.
-    check = setImmediate(() => {
-      check = null;
-      if (process.getActiveResourcesInfo().length === 0) onIdle();
+    const id = setImmediate(() => {
+      if (process.getActiveResourcesInfo().length === 0) onStuck();
     });
+    return () => clearImmediate(id);
   }
+  process.once("beforeExit", onIdle);
   return () => {
     process.off("beforeExit", onIdle);
-    if (check !== null) clearImmediate(check);
   };
 }

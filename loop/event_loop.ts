@@ -918,9 +918,9 @@ export class EventLoop implements AbstractEventLoop {
     }, () => {
       if (this.#wake === null || !this.#mayBeDeadlocked()) return;
       console.error(
-        `${this.#deadlockReport()}
-(The loop goes on waiting: this host ` +
-          "cannot tell whether anything of its own is left to wake it.)",
+        this.#deadlockReport() + "\n(The loop goes on waiting: this host " +
+          "cannot tell whether anything of its own, such as a worker, is " +
+          "left to wake it.)",
       );
     });
   }
