@@ -14,6 +14,7 @@ import net from "node:net";
 import process from "node:process";
 import { RUNTIME } from "./runtime.ts";
 import {
+  guardStream,
   keepProcessAlive,
   type NodeStream,
   type StreamEvents,
@@ -215,6 +216,7 @@ export function connect(
   socket.once("error", failed);
   socket.once("connect", () => {
     socket.off("error", failed);
+    guardStream(socket);
     if (target.keepAlive === true) socket.setKeepAlive(true);
     callbacks.connected(new RawSocket(socket, { path, accepted: false }));
   });
@@ -296,6 +298,7 @@ export function listen(
   let holds = 0;
   server.on("connection", (socket: net.Socket) => {
     socket.unref();
+    guardStream(socket);
     if (target.keepAlive === true) socket.setKeepAlive(true);
     callbacks.connection(new RawSocket(socket, { path, accepted: true }));
   });

@@ -11,6 +11,7 @@
  * @module
  */
 import type { Duplex } from "node:stream";
+import { setImmediate } from "node:timers";
 
 /** What a host stream reports; called from host callbacks, never nested. */
 export interface StreamEvents {
@@ -78,6 +79,26 @@ export function wrapStream(stream: Duplex, events: StreamEvents): HostStream {
   return new WrappedStream(stream as NodeStream, events);
 }
 
+const guards = new WeakMap<
+  NodeStream,
+  { listener: (error: Error) => void; error: Error | null }
+>();
+
+/**
+ * Keeps an error that `stream` reports before it is wrapped (between a TLS
+ * handshake and the transport made on a loop callback), instead of the
+ * host throwing it as uncaught; the wrapper reports it as the close's cause.
+ */
+export function guardStream(stream: NodeStream): void {
+  if (guards.has(stream)) return;
+  const guard = {
+    error: null as Error | null,
+    listener: (error: Error) => void (guard.error ??= error),
+  };
+  guards.set(stream, guard);
+  stream.on("error", guard.listener);
+}
+
 /** A wrapped stream that can also give its host stream back. */
 export class WrappedStream implements HostStream {
   readonly #stream: NodeStream;
@@ -105,6 +126,19 @@ export class WrappedStream implements HostStream {
       );
     }
     for (const [name, listener] of this.#listeners) stream.on(name, listener);
+    const guard = guards.get(stream);
+    if (guard !== undefined) {
+      guards.delete(stream);
+      stream.off("error", guard.listener);
+      this.#error = guard.error;
+    }
+    if (stream.destroyed) {
+      // It closed before it was wrapped: its close event is gone.
+      setImmediate(() => events.onClose(this.#error));
+      return;
+    }
+    // A stream paused before (by a TLS handshake) flows again.
+    if (stream.readable === true) stream.resume();
   }
 
   /** The host stream. */

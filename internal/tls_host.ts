@@ -12,7 +12,7 @@
 import tls from "node:tls";
 import net from "node:net";
 import { RawSocket, type TlsDetails } from "./socket_host.ts";
-import type { NodeStream } from "./stream_host.ts";
+import { guardStream, type NodeStream } from "./stream_host.ts";
 
 /** What a TLS context holds, as the host needs it. */
 export interface TlsSettings {
@@ -92,18 +92,57 @@ export function startHandshake(
 ): Handshake {
   const { serverSide, settings, serverHostname } = options;
   const stream = plain.stream as net.Socket;
-  let socket: tls.TLSSocket;
+  // TLS cannot half-close, and over a half-open socket Deno never reports
+  // a peer that leaves during the handshake.
+  stream.allowHalfOpen = false;
+  let socket: tls.TLSSocket | null = null;
+  let done = false;
+  const fail = (error: Error) => {
+    if (done) return;
+    done = true;
+    socket?.destroy();
+    stream.destroy();
+    callbacks.failed({ error, kind: kindOf(error) });
+  };
+  const secure = (secured: tls.TLSSocket) => {
+    if (done) {
+      secured.destroy();
+      return;
+    }
+    done = true;
+    guardStream(secured as unknown as NodeStream);
+    secured.off("error", fail);
+    secured.pause();
+    secured.unref?.();
+    const details = detailsOf(secured, serverSide, serverHostname, settings);
+    callbacks.secure(
+      new RawSocket(secured as unknown as NodeStream, plain, details, plain),
+    );
+  };
   if (serverSide) {
-    socket = new tls.TLSSocket(stream, {
-      isServer: true,
-      secureContext: secureContext(settings),
+    // A TLS server that never listens makes the server side of the
+    // handshake, so client certificates are checked as a listening one
+    // checks them (a lone server-side TLSSocket does not).
+    // Deno and Bun ignore a secureContext here: the settings go as they are.
+    const server = tls.createServer({
+      cert: settings.cert,
+      key: settings.key,
+      ca: settings.ca,
+      minVersion: settings.minVersion,
+      maxVersion: settings.maxVersion,
       ALPNProtocols: settings.alpnProtocols,
       requestCert: settings.verify,
       rejectUnauthorized: settings.verify,
     });
+    server.once("secureConnection", (secured: tls.TLSSocket) => {
+      socket = secured;
+      secure(secured);
+    });
+    server.once("tlsClientError", (error: Error) => fail(error));
+    server.emit("connection", stream);
   } else {
     const name = serverHostname ?? undefined;
-    socket = tls.connect({
+    const secured = tls.connect({
       socket: stream,
       secureContext: secureContext(settings),
       // The name is checked against the certificate; SNI takes no address.
@@ -115,35 +154,20 @@ export function startHandshake(
         ? tls.checkServerIdentity
         : () => undefined,
     });
+    socket = secured;
+    secured.once("error", fail);
+    secured.once("secureConnect", () => secure(secured));
   }
-  socket.unref?.();
-  let done = false;
-  const fail = (error: Error) => {
-    if (done) return;
-    done = true;
-    socket.destroy();
-    callbacks.failed({ error, kind: kindOf(error) });
-  };
-  socket.once("error", fail);
-  socket.once("close", () => fail(closedInHandshake()));
-  socket.once(serverSide ? "secure" : "secureConnect", () => {
-    if (done) return;
-    done = true;
-    socket.off("error", fail);
-    socket.pause();
-    const details = detailsOf(socket, serverSide, serverHostname, settings);
-    callbacks.secure(
-      new RawSocket(socket as unknown as NodeStream, plain, details, plain),
-    );
-  });
+  stream.once("close", () => fail(closedInHandshake()));
   return {
     abort: () => {
       done = true;
-      socket.destroy();
+      socket?.destroy();
+      stream.destroy();
     },
     hold: () => {
-      socket.ref?.();
-      return () => void socket.unref?.();
+      stream.ref?.();
+      return () => void stream.unref?.();
     },
   };
 }

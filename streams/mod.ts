@@ -51,5 +51,6 @@ export {
   SSLCertVerificationError,
   SSLContext,
   SSLError,
+  SSLObject,
 } from "../loop/tls.ts";
 export type { SslContextOptions } from "../loop/tls.ts";
