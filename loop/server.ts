@@ -15,6 +15,7 @@ import {
 } from "../internal/socket_host.ts";
 import type { Future } from "../tasks/future.ts";
 import type { ConnectingLoop } from "./create_connection.ts";
+import type { EventLoop } from "./event_loop.ts";
 import { type Holdable, waitOnHost } from "./host_wait.ts";
 import type { StreamProtocol } from "./protocols.ts";
 import { beginHandshake, transportOver } from "./socket_setup.ts";
@@ -146,8 +147,8 @@ export class Server<A = [host: string, port: number]>
   }
 
   /** The loop the server runs on. */
-  getLoop(): ConnectingLoop {
-    return this.#loop;
+  getLoop(): EventLoop {
+    return this.#loop as EventLoop;
   }
 
   /** True while the server accepts connections. */
