@@ -11,7 +11,7 @@
  * @module
  */
 import type { Duplex } from "node:stream";
-import { setImmediate } from "node:timers";
+import { setImmediate, setInterval } from "node:timers";
 
 /** What a host stream reports; called from host callbacks, never nested. */
 export interface StreamEvents {
