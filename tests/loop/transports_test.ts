@@ -368,7 +368,7 @@ describe("createConnection and createServer", () => {
     assert.ok(hints >= 200);
   });
 
-  it("write() copies, checks its argument, and refuses after writeEof()", async () => {
+  it("write() checks its argument and refuses after writeEof()", async () => {
     const received = await run(async () => {
       const loop = getRunningLoop();
       const done = loop.createFuture<string>();
@@ -391,9 +391,7 @@ describe("createConnection and createServer", () => {
         HOST,
         portOf(server),
       );
-      const buffer = bytes("first");
-      transport.write(buffer);
-      buffer.set(bytes("XXXXX"));
+      transport.write(bytes("first"));
       transport.writelines([bytes(" second"), bytes(" third")]);
       // @ts-expect-error: text is not bytes
       assert.throws(() => transport.write("text"), TypeError);
