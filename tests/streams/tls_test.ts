@@ -245,6 +245,32 @@ describe("TLS streams", () => {
     }
   });
 
+  it("a client that stalls in the server's handshake is dropped after the timeout", async () => {
+    const [closedBy, served] = await run(async () => {
+      let served = 0;
+      const server = await startServer(
+        (_reader, writer) => {
+          served++;
+          writer.close();
+        },
+        HOST,
+        0,
+        { ssl: serverContext(), sslHandshakeTimeout: 0.2 },
+      );
+      // A client that connects and never says hello.
+      const socket = net.connect(portOf(server), HOST);
+      socket.on("error", () => {});
+      const closed = getRunningLoop().createFuture<string>();
+      socket.on("close", () => closed.setResult("server"));
+      const closedBy = await closed;
+      server.close();
+      await server.waitClosed();
+      return [closedBy, served];
+    });
+    assert.equal(closedBy, "server");
+    assert.equal(served, 0);
+  });
+
   it("cancelling a connection in its handshake closes the socket", async () => {
     const peer = await silentServer();
     try {
