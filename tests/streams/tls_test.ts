@@ -453,6 +453,50 @@ describe("TLS streams", () => {
     assert.equal(reply, "tls:hi");
   });
 
+  it("loop.createServer and loop.createConnection speak TLS to protocols", async () => {
+    const [received, canWriteEof, peercert] = await run(async () => {
+      const loop = getRunningLoop();
+      class Echo extends Protocol {
+        transport: Transport | null = null;
+        override connectionMade(transport: Transport) {
+          this.transport = transport;
+        }
+        override dataReceived(data: Uint8Array) {
+          this.transport!.write(data);
+        }
+      }
+      const echoed = loop.createFuture<string>();
+      class Client extends Protocol {
+        override dataReceived(data: Uint8Array) {
+          echoed.setResult(text(data));
+        }
+      }
+      await using server = await loop.createServer(
+        () => new Echo(),
+        HOST,
+        0,
+        { ssl: serverContext() },
+      );
+      const [transport] = await loop.createConnection(
+        () => new Client(),
+        HOST,
+        portOf(server),
+        { ssl: clientContext(), serverHostname: "localhost" },
+      );
+      transport.write(bytes("protocol over tls"));
+      const received = await echoed;
+      const peercert = transport.getExtraInfo("peercert") as {
+        subject: [string, string][][];
+      };
+      const canWriteEof = transport.canWriteEof();
+      transport.close();
+      return [received, canWriteEof, peercert.subject];
+    });
+    assert.equal(received, "protocol over tls");
+    assert.equal(canWriteEof, false);
+    assert.deepEqual(peercert, [[["commonName", "localhost"]]]);
+  });
+
   it("TLS over a Unix socket", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aio-tls-"));
     const socketPath = path.join(dir, "tls.sock");
