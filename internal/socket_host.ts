@@ -1,66 +1,264 @@
 /**
- * TCP sockets of the host runtime: one adapter over `node:net`, which Deno,
- * Bun and Node all provide (measured: connect, listen on port 0,
- * half-close, pause/resume, write back-pressure, ref/unref and the error
- * codes behave alike). Sockets and listeners start unreferenced and keep
- * the process alive only while held.
+ * TCP and Unix-domain sockets of the host runtime: one adapter over
+ * `node:net`, which Deno, Bun and Node all provide (measured: connect,
+ * listen on port 0 or a path, half-close, pause/resume, ref/unref,
+ * `localAddress`, `family`, `keepAlive` and the error codes behave alike;
+ * `reusePort` works on Deno and Bun, and on Node from 22.12 — Node 20
+ * ignores it). Sockets and listeners start unreferenced and keep the
+ * process alive only while held.
  *
  * @module
  */
+import fs from "node:fs";
 import net from "node:net";
+import process from "node:process";
+import { RUNTIME } from "./runtime.ts";
 import {
-  type HostStream,
+  guardStream,
+  keepProcessAlive,
+  type NodeStream,
   type StreamEvents,
-  wrapStream,
+  WrappedStream,
 } from "./stream_host.ts";
 
-/** A socket address as Python gives it: `[host, port]`. */
-export type Address = [host: string, port: number];
+/**
+ * A socket address as Python gives it: `[host, port]` for TCP (IPv6 too,
+ * without flow info and scope id), the path for a Unix socket.
+ */
+export type Address = [host: string, port: number] | string;
 
-/** A connected TCP socket. */
-export interface HostSocket extends HostStream {
+/** Where to connect, and how. */
+export interface ConnectTarget {
+  /** The host of a TCP connection. */
+  host?: string;
+  /** The port of a TCP connection. */
+  port?: number;
+  /** The path of a Unix-domain socket (instead of `host` and `port`). */
+  path?: string;
+  /** The local address to bind to first. */
+  localHost?: string;
+  /** The local port to bind to first (0: any). */
+  localPort?: number;
+  /** 4 or 6 to resolve `host` to that family only; 0 for any. */
+  family?: number;
+  /** Turns TCP keep-alive probes on. */
+  keepAlive?: boolean;
+}
+
+/** Security details of a TLS socket; see `internal/tls_host.ts`. */
+export interface TlsDetails {
+  /** The peer's certificate as the host reports it, or `null`. */
+  peerCertificate(): unknown;
+  /** `[name, protocol version, secret bits]`, as Python's `cipher()`. */
+  cipher(): [string, string, number] | null;
+  /** `"TLSv1.3"` and so on. */
+  version(): string | null;
+  /** The protocol chosen by ALPN, or `null`. */
+  alpnProtocol(): string | null;
+  /** True on the server side of the connection. */
+  serverSide: boolean;
+  /** The host name asked for (SNI) by the client, or `null`. */
+  serverHostname: string | null;
+}
+
+/**
+ * A connected socket whose events are not wired yet: it can be wrapped in
+ * TLS first, and a wired socket can be unwired back into one (STARTTLS).
+ */
+export class RawSocket {
+  /** The host socket. */
+  readonly stream: NodeStream;
+  /** The path of a Unix socket, or `null`. */
+  readonly path: string | null;
+  /** True for a socket accepted by a server. */
+  readonly accepted: boolean;
+  /** TLS details once the socket is a TLS socket, else `null`. */
+  readonly tls: TlsDetails | null;
+  /** The socket under a TLS socket, or `null`. */
+  readonly plain: RawSocket | null;
+
+  /** Wraps `stream`; `tls` and `plain` describe a TLS socket. */
+  constructor(
+    stream: NodeStream,
+    where: { path: string | null; accepted: boolean },
+    tls: TlsDetails | null = null,
+    plain: RawSocket | null = null,
+  ) {
+    this.stream = stream;
+    this.path = where.path;
+    this.accepted = where.accepted;
+    this.tls = tls;
+    this.plain = plain;
+  }
+
+  /** Wires `events` and returns the socket to read and write. */
+  attach(events: StreamEvents): HostSocket {
+    return new HostSocket(this, events);
+  }
+
+  /** Closes the socket at once. */
+  abort(): void {
+    this.stream.destroy();
+  }
+
+  /** Keeps the process alive until the returned function is called. */
+  hold(): () => void {
+    return holdStream(this.stream);
+  }
+}
+
+/** A connected socket wired to a transport's events. */
+export class HostSocket extends WrappedStream {
+  readonly #raw: RawSocket;
+  #peer: Address | null = null;
+  #local: Address | null = null;
+
+  /** Wires `events` to the socket of `raw`. */
+  constructor(raw: RawSocket, events: StreamEvents) {
+    super(raw.stream, events);
+    this.#raw = raw;
+    // Addresses are read while connected: the host forgets them at close.
+    this.peerAddress();
+    this.localAddress();
+  }
+
+  /** The unwired socket, with its TLS details. */
+  get raw(): RawSocket {
+    return this.#raw;
+  }
+
   /** The peer's address, once connected. */
-  peerAddress(): Address | null;
+  peerAddress(): Address | null {
+    if (this.#raw.path !== null) {
+      return this.#raw.accepted ? "" : this.#raw.path;
+    }
+    const socket = this.stream as net.Socket;
+    return this.#peer ??= socket.remoteAddress === undefined
+      ? null
+      : [socket.remoteAddress, socket.remotePort ?? 0];
+  }
+
   /** This end's address, once connected. */
-  localAddress(): Address | null;
+  localAddress(): Address | null {
+    if (this.#raw.path !== null) {
+      return this.#raw.accepted ? this.#raw.path : "";
+    }
+    const socket = this.stream as net.Socket;
+    return this.#local ??= socket.localAddress === undefined
+      ? null
+      : [socket.localAddress, socket.localPort ?? 0];
+  }
+
+  /** `"AF_INET"`, `"AF_INET6"` or `"AF_UNIX"`. */
+  family(): string {
+    if (this.#raw.path !== null) return "AF_UNIX";
+    return (this.stream as net.Socket).remoteFamily === "IPv6"
+      ? "AF_INET6"
+      : "AF_INET";
+  }
+
+  /** Stops reporting events; the socket goes on as a raw socket. */
+  unwire(): RawSocket {
+    this.detach();
+    return this.#raw;
+  }
+}
+
+function holdStream(stream: NodeStream): () => void {
+  stream.ref?.();
+  const releaseProcess = keepProcessAlive();
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    releaseProcess();
+    stream.unref?.();
+  };
 }
 
 /** How a connection attempt ends. */
 export interface ConnectCallbacks {
   /** The socket is connected. */
-  connected(): void;
+  connected(socket: RawSocket): void;
   /** The connection could not be made; the error says why. */
   failed(error: Error): void;
 }
 
-/**
- * Starts connecting to `host:port`. Events flow to `events` once
- * connected; a failure goes to `callbacks.failed` with a clear message.
- */
-export function connect(
-  host: string,
-  port: number,
-  events: StreamEvents,
-  callbacks: ConnectCallbacks,
-): HostSocket {
-  const socket = net.connect({ host, port, allowHalfOpen: true });
-  const wrapped = wrapSocket(socket, events);
-  let connected = false;
-  socket.once("connect", () => {
-    connected = true;
-    wrapped.peerAddress();
-    wrapped.localAddress();
-    callbacks.connected();
-  });
-  socket.once("error", (error: Error) => {
-    if (!connected) {
-      callbacks.failed(describeError(error, `connect to ${host}:${port}`));
-    }
-  });
-  return wrapped;
+/** A connection attempt under way. */
+export interface Connecting {
+  /** Gives up: the socket is closed. */
+  abort(): void;
+  /** Keeps the process alive until the returned function is called. */
+  hold(): () => void;
 }
 
-/** A listening TCP server. */
+/** Starts connecting to `target`; the outcome goes to `callbacks`. */
+export function connect(
+  target: ConnectTarget,
+  callbacks: ConnectCallbacks,
+): Connecting {
+  const path = target.path ?? null;
+  const socket = path !== null
+    ? net.connect({ path, allowHalfOpen: true })
+    : net.connect({
+      host: target.host,
+      port: target.port!,
+      localAddress: target.localHost,
+      localPort: target.localPort,
+      family: target.family,
+      allowHalfOpen: true,
+    });
+  socket.unref();
+  const failed = (error: Error) => {
+    const where = path ?? `${target.host}:${target.port}`;
+    callbacks.failed(describeError(error, `connect to ${where}`));
+  };
+  socket.once("error", failed);
+  socket.once("connect", () => {
+    socket.off("error", failed);
+    guardStream(socket);
+    if (target.keepAlive === true) socket.setKeepAlive(true);
+    callbacks.connected(new RawSocket(socket, { path, accepted: false }));
+  });
+  return {
+    abort: () => void socket.destroy(),
+    hold: () => holdStream(socket),
+  };
+}
+
+/** Wraps a socket connected elsewhere (`loop.connectAcceptedSocket`). */
+export function adoptSocket(socket: unknown): RawSocket {
+  if (!(socket instanceof net.Socket)) {
+    throw new TypeError(
+      "connectAcceptedSocket() takes a connected node:net Socket",
+    );
+  }
+  if (socket.destroyed || socket.readyState !== "open") {
+    throw new RangeError("connectAcceptedSocket() needs a connected socket");
+  }
+  socket.unref();
+  return new RawSocket(socket, { path: null, accepted: true });
+}
+
+/** Where and how to listen. */
+export interface ListenTarget {
+  /** The host to listen on; `null` for all interfaces. */
+  host?: string | null;
+  /** The TCP port (0 picks a free one). */
+  port?: number;
+  /** The path of a Unix-domain socket (instead of `host` and `port`). */
+  path?: string;
+  /** How many connections the system queues before they are accepted. */
+  backlog: number;
+  /** Lets several sockets listen on one port (SO_REUSEPORT). */
+  reusePort?: boolean;
+  /** Accepts IPv6 connections only (no IPv4-mapped addresses). */
+  ipv6Only?: boolean;
+  /** Turns TCP keep-alive probes on for every accepted socket. */
+  keepAlive?: boolean;
+}
+
+/** A listening server. */
 export interface HostServer {
   /** The address it listens on. */
   address(): Address;
@@ -76,76 +274,99 @@ export interface ListenCallbacks {
   listening(): void;
   /** Listening failed, or accepting later failed; the error says why. */
   failed(error: Error): void;
-  /**
-   * A client connected; `accept(events)` wires its events and returns the
-   * socket. Called synchronously, so no byte is missed.
-   */
-  connection(accept: (events: StreamEvents) => HostSocket): void;
+  /** A client connected. */
+  connection(socket: RawSocket): void;
+}
+
+/** True where `reusePort` is honoured (measured; Node 20 ignores it). */
+export function reusePortSupported(): boolean {
+  if (RUNTIME !== "node") return true;
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  return major > 22 || (major === 22 && minor >= 12);
 }
 
 /**
- * Listens on `host:port` (all interfaces when `host` is `null`; port 0
- * picks a free port).
+ * Listens on `target` (all interfaces when `host` is `null`; port 0 picks
+ * a free port).
  */
 export function listen(
-  host: string | null,
-  port: number,
-  backlog: number,
+  target: ListenTarget,
   callbacks: ListenCallbacks,
 ): HostServer {
   const server = net.createServer({ allowHalfOpen: true });
+  const path = target.path ?? null;
   let holds = 0;
   server.on("connection", (socket: net.Socket) => {
-    callbacks.connection((events) => {
-      const wrapped = wrapSocket(socket, events);
-      wrapped.peerAddress();
-      wrapped.localAddress();
-      return wrapped;
-    });
+    socket.unref();
+    guardStream(socket);
+    if (target.keepAlive === true) socket.setKeepAlive(true);
+    callbacks.connection(new RawSocket(socket, { path, accepted: true }));
   });
   server.on("error", (error: Error) => {
-    callbacks.failed(describeError(error, `listen on ${host ?? "*"}:${port}`));
+    const where = path ?? `${target.host ?? "*"}:${target.port}`;
+    callbacks.failed(describeError(error, `listen on ${where}`));
   });
   server.once("listening", () => {
     if (holds === 0) server.unref();
     callbacks.listening();
   });
-  server.listen({ host: host ?? undefined, port, backlog });
+  if (path !== null) {
+    const error = removeStaleSocket(path);
+    if (error !== null) {
+      // Reported as the host reports its errors: after this call returns.
+      queueMicrotask(() => server.emit("error", error));
+    } else server.listen({ path, backlog: target.backlog });
+  } else {
+    server.listen({
+      host: target.host ?? undefined,
+      port: target.port,
+      backlog: target.backlog,
+      reusePort: target.reusePort,
+      ipv6Only: target.ipv6Only,
+    } as net.ListenOptions);
+  }
   return {
     address: () => {
-      const info = server.address() as net.AddressInfo;
-      return [info.address, info.port];
+      const info = server.address();
+      if (typeof info === "string") return info;
+      return [info!.address, info!.port];
     },
     close: () => {
       server.close();
     },
     hold: () => {
       if (holds++ === 0) server.ref();
+      const releaseProcess = keepProcessAlive();
       let released = false;
       return () => {
         if (released) return;
         released = true;
+        releaseProcess();
         if (--holds === 0) server.unref();
       };
     },
   };
 }
 
-function wrapSocket(socket: net.Socket, events: StreamEvents): HostSocket {
-  const stream = wrapStream(socket, events);
-  let peer: Address | null = null;
-  let local: Address | null = null;
-  // Addresses are read while connected: the host forgets them at close.
-  return Object.assign(stream, {
-    peerAddress: () =>
-      peer ??= socket.remoteAddress === undefined
-        ? null
-        : [socket.remoteAddress, socket.remotePort ?? 0],
-    localAddress: () =>
-      local ??= socket.localAddress === undefined
-        ? null
-        : [socket.localAddress, socket.localPort ?? 0],
-  });
+/**
+ * Removes a Unix socket left at `path` by an earlier server, as asyncio
+ * does; a file of another kind stays and is an `EADDRINUSE` error.
+ */
+function removeStaleSocket(path: string): Error | null {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(path);
+  } catch {
+    return null;
+  }
+  if (stat.isSocket()) {
+    fs.unlinkSync(path);
+    return null;
+  }
+  return Object.assign(
+    new Error(`${path} exists and is not a socket`),
+    { code: "EADDRINUSE", reason: "a file that is not a socket is there" },
+  );
 }
 
 const REASONS: Record<string, string> = {
@@ -159,15 +380,18 @@ const REASONS: Record<string, string> = {
   EADDRINUSE: "address already in use",
   EADDRNOTAVAIL: "address not available on this machine",
   EACCES: "permission denied",
+  ENOENT: "no such file or directory",
 };
 
 /**
  * The host's error with a message that says what failed and why; `code`
  * (such as `"ECONNREFUSED"`) and the original error (`cause`) are kept.
  */
-function describeError(error: Error, action: string): Error {
-  const code = (error as { code?: unknown }).code;
-  const reason = typeof code === "string" && code in REASONS
+export function describeError(error: Error, action: string): Error {
+  const { code, reason: given } = error as { code?: unknown; reason?: string };
+  const reason = given !== undefined
+    ? `${given} (${code})`
+    : typeof code === "string" && code in REASONS
     ? `${REASONS[code]} (${code})`
     : error.message;
   const described = new Error(`Cannot ${action}: ${reason}`, { cause: error });

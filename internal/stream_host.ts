@@ -11,6 +11,7 @@
  * @module
  */
 import type { Duplex } from "node:stream";
+import { setImmediate, setInterval } from "node:timers";
 
 /** What a host stream reports; called from host callbacks, never nested. */
 export interface StreamEvents {
@@ -18,16 +19,17 @@ export interface StreamEvents {
   onData(chunk: Uint8Array): void;
   /** The peer will send no more bytes (EOF). */
   onEnd(): void;
-  /** The write buffer has been flushed after a write returned `false`. */
-  onDrain(): void;
   /** The stream is fully closed; `error` is why, or `null`. */
   onClose(error: Error | null): void;
 }
 
 /** One host byte stream, readable, writable or both. */
 export interface HostStream {
-  /** Queues `chunk`; `false` once the buffer is above its high-water mark. */
-  write(chunk: Uint8Array): boolean;
+  /**
+   * Queues `chunk`; `flushed`, if given, is called once it has been handed
+   * to the system (or dropped because the stream closed).
+   */
+  write(chunk: Uint8Array, flushed?: () => void): void;
   /** Sends EOF once everything queued is written; reading goes on. */
   end(): void;
   /** Flushes what is queued, then closes both directions. */
@@ -44,8 +46,30 @@ export interface HostStream {
   hold(): () => void;
 }
 
+let keepers = 0;
+let keeper: { ref(): unknown; unref(): unknown } | null = null;
+
+/**
+ * Keeps the process alive until the returned function is called: Node lets
+ * the process end while the only thing waited on is an idle socket (one
+ * whose peer has sent EOF), even a referenced one, so a wait also holds a
+ * timer (made once, referenced only while held).
+ */
+export function keepProcessAlive(): () => void {
+  if (keepers++ === 0) {
+    keeper ??= setInterval(() => {}, 2 ** 30) as unknown as typeof keeper;
+    keeper!.ref();
+  }
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    if (--keepers === 0) keeper!.unref();
+  };
+}
+
 /** The `node:stream` surface used here; sockets and pipes all have it. */
-type NodeStream = Duplex & { ref?(): unknown; unref?(): unknown };
+export type NodeStream = Duplex & { ref?(): unknown; unref?(): unknown };
 
 /**
  * Wraps a `node:stream` stream. Its chunks reach `events.onData` as plain
@@ -55,36 +79,80 @@ export function wrapStream(stream: Duplex, events: StreamEvents): HostStream {
   return new WrappedStream(stream as NodeStream, events);
 }
 
-class WrappedStream implements HostStream {
+const guards = new WeakMap<
+  NodeStream,
+  { listener: (error: Error) => void; error: Error | null }
+>();
+
+/**
+ * Keeps an error that `stream` reports before it is wrapped (between a TLS
+ * handshake and the transport made on a loop callback), instead of the
+ * host throwing it as uncaught; the wrapper reports it as the close's cause.
+ */
+export function guardStream(stream: NodeStream): void {
+  if (guards.has(stream)) return;
+  const guard = {
+    error: null as Error | null,
+    listener: (error: Error) => void (guard.error ??= error),
+  };
+  guards.set(stream, guard);
+  stream.on("error", guard.listener);
+}
+
+/** A wrapped stream that can also give its host stream back. */
+export class WrappedStream implements HostStream {
   readonly #stream: NodeStream;
   readonly #writable: boolean;
   #holds = 0;
   #error: Error | null = null;
+  // deno-lint-ignore no-explicit-any
+  readonly #listeners: [string, (...args: any[]) => void][];
 
   constructor(stream: NodeStream, events: StreamEvents) {
     this.#stream = stream;
     this.#writable = stream.writable === true;
     stream.unref?.();
-    stream.on("error", (error: Error) => {
-      this.#error ??= error;
-    });
-    stream.on("close", () => events.onClose(this.#error));
+    this.#listeners = [
+      ["error", (error: Error) => void (this.#error ??= error)],
+      ["close", () => events.onClose(this.#error)],
+    ];
     if (stream.readable === true) {
-      stream.on("data", (chunk: Uint8Array) => {
-        events.onData(
-          new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength),
-        );
-      });
-      stream.on("end", () => events.onEnd());
+      this.#listeners.push(
+        ["data", (chunk: Uint8Array) =>
+          events.onData(
+            new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength),
+          )],
+        ["end", () => events.onEnd()],
+      );
     }
-    if (this.#writable) {
-      stream.on("drain", () => events.onDrain());
+    for (const [name, listener] of this.#listeners) stream.on(name, listener);
+    const guard = guards.get(stream);
+    if (guard !== undefined) {
+      guards.delete(stream);
+      stream.off("error", guard.listener);
+      this.#error = guard.error;
     }
+    if (stream.destroyed) {
+      // It closed before it was wrapped: its close event is gone.
+      setImmediate(() => events.onClose(this.#error));
+      return;
+    }
+    // A stream paused before (by a TLS handshake) flows again.
+    if (stream.readable === true) stream.resume();
   }
 
-  write(chunk: Uint8Array): boolean {
-    if (this.#stream.destroyed) return true;
-    return this.#stream.write(chunk);
+  /** The host stream. */
+  get stream(): NodeStream {
+    return this.#stream;
+  }
+
+  write(chunk: Uint8Array, flushed?: () => void): void {
+    if (this.#stream.destroyed) {
+      flushed?.();
+      return;
+    }
+    if (flushed === undefined) this.#stream.write(chunk);
+    else this.#stream.write(chunk, () => flushed());
   }
 
   end(): void {
@@ -122,11 +190,25 @@ class WrappedStream implements HostStream {
 
   hold(): () => void {
     if (this.#holds++ === 0) this.#stream.ref?.();
+    // An idle socket does not keep Node alive even when referenced.
+    const releaseProcess = keepProcessAlive();
     let released = false;
     return () => {
       if (released) return;
       released = true;
+      releaseProcess();
       if (--this.#holds === 0) this.#stream.unref?.();
     };
+  }
+
+  /**
+   * Stops reporting events and returns the host stream, paused, to be
+   * wrapped anew (as a TLS stream over this socket).
+   */
+  detach(): NodeStream {
+    const stream = this.#stream;
+    stream.pause();
+    for (const [name, listener] of this.#listeners) stream.off(name, listener);
+    return stream;
   }
 }

@@ -74,6 +74,26 @@ import {
   type WritePipeTransport,
 } from "./pipes.ts";
 import { closeLoopResources } from "../internal/loop_resources.ts";
+import {
+  connectAcceptedSocket,
+  type ConnectAcceptedSocketOptions,
+  createConnection,
+  type CreateConnectionOptions,
+  createUnixConnection,
+  type CreateUnixConnectionOptions,
+  startTls,
+  type StartTlsOptions,
+} from "./create_connection.ts";
+import {
+  createServer,
+  type CreateServerOptions,
+  createUnixServer,
+  type CreateUnixServerOptions,
+} from "./create_server.ts";
+import type { StreamProtocol } from "./protocols.ts";
+import type { Server } from "./server.ts";
+import type { SSLContext } from "./tls.ts";
+import type { Transport } from "./transports.ts";
 
 /** What `setExceptionHandler` takes: called as `handler(loop, context)`. */
 export type ExceptionHandler = (
@@ -974,6 +994,93 @@ export class EventLoop implements AbstractEventLoop {
       ? entry
       : new Handle(entry as (arg: unknown) => unknown, [arg], this);
     reportSlowCallback(handle, seconds, stepOwners);
+  }
+
+  // -- networking: protocols and transports ---------------------------------
+
+  /**
+   * Connects to `host:port` over TCP, TLS with `ssl`, and returns
+   * `[transport, protocol]` once the protocol's `connectionMade` has run:
+   * asyncio's `loop.create_connection`. `ssl: true` verifies the server
+   * against the system's authorities and `serverHostname` (`host` by
+   * default). The transport keeps the program alive until it is closed.
+   */
+  createConnection<P extends StreamProtocol>(
+    protocolFactory: () => P,
+    host: string,
+    port: number,
+    options?: CreateConnectionOptions,
+  ): Promise<[Transport, P]> {
+    return createConnection(this, protocolFactory, host, port, options, {
+      holdWhileOpen: true,
+    });
+  }
+
+  /**
+   * Listens on `host:port` (`null`: all interfaces; port 0 picks a free
+   * one) and gives each client a protocol from `protocolFactory`:
+   * asyncio's `loop.create_server`.
+   */
+  createServer(
+    protocolFactory: () => StreamProtocol,
+    host: string | readonly string[] | null,
+    port = 0,
+    options?: CreateServerOptions,
+  ): Promise<Server> {
+    return createServer(this, protocolFactory, host, port, options, {
+      holdWhileOpen: true,
+    });
+  }
+
+  /** As `createConnection`, to the Unix-domain socket at `path`. */
+  createUnixConnection<P extends StreamProtocol>(
+    protocolFactory: () => P,
+    path: string,
+    options?: CreateUnixConnectionOptions,
+  ): Promise<[Transport, P]> {
+    return createUnixConnection(this, protocolFactory, path, options, {
+      holdWhileOpen: true,
+    });
+  }
+
+  /**
+   * As `createServer`, on the Unix-domain socket at `path` (a socket left
+   * there by an earlier server is replaced; any other file is an error).
+   */
+  createUnixServer(
+    protocolFactory: () => StreamProtocol,
+    path: string,
+    options?: CreateUnixServerOptions,
+  ): Promise<Server<string>> {
+    return createUnixServer(this, protocolFactory, path, options, {
+      holdWhileOpen: true,
+    });
+  }
+
+  /**
+   * Wraps a socket accepted outside the loop (a connected `node:net`
+   * `Socket`) in a transport and a protocol, as the server side.
+   */
+  connectAcceptedSocket<P extends StreamProtocol>(
+    protocolFactory: () => P,
+    socket: unknown,
+    options?: ConnectAcceptedSocketOptions,
+  ): Promise<[Transport, P]> {
+    return connectAcceptedSocket(this, protocolFactory, socket, options);
+  }
+
+  /**
+   * Upgrades `transport` to TLS in place (STARTTLS) and returns the new
+   * transport, which calls `protocol` from now on; the old one must not be
+   * used again. A failed handshake closes the connection.
+   */
+  startTls(
+    transport: Transport,
+    protocol: StreamProtocol,
+    sslContext: SSLContext | boolean,
+    options?: StartTlsOptions,
+  ): Promise<Transport> {
+    return startTls(this, transport, protocol, sslContext, options);
   }
 
   #checkOpen(): void {

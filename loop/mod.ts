@@ -47,3 +47,27 @@ export type {
 } from "./datagram.ts";
 export { ReadPipeTransport, WritePipeTransport } from "./pipes.ts";
 export type { PipeProtocolLike } from "./pipes.ts";
+export { BaseProtocol, BufferedProtocol, Protocol } from "./protocols.ts";
+export type { StreamProtocol } from "./protocols.ts";
+export { BaseTransport, Transport } from "./transports.ts";
+export { Server } from "./server.ts";
+export type { ServerSocket } from "./server.ts";
+export type {
+  ConnectAcceptedSocketOptions,
+  CreateConnectionOptions,
+  CreateUnixConnectionOptions,
+  StartTlsOptions,
+} from "./create_connection.ts";
+export type {
+  CreateServerOptions,
+  CreateUnixServerOptions,
+} from "./create_server.ts";
+export type { TransportSocket } from "./socket_setup.ts";
+export {
+  createSslContext,
+  SSLCertVerificationError,
+  SSLContext,
+  SSLError,
+  SSLObject,
+} from "./tls.ts";
+export type { PeerCertificate, SslContextOptions, TlsVersion } from "./tls.ts";

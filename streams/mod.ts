@@ -1,8 +1,11 @@
 /**
- * Streams over TCP, as in Python's asyncio: `openConnection()` for a
- * client, `startServer()` for a server, both giving a `StreamReader` and a
- * `StreamWriter` of bytes (`Uint8Array`). Reads apply back-pressure and
- * every wait can be cancelled like any other await.
+ * Streams over TCP, TLS and Unix-domain sockets, as in Python's asyncio:
+ * `openConnection()` / `openUnixConnection()` for a client,
+ * `startServer()` / `startUnixServer()` for a server, all giving a
+ * `StreamReader` and a `StreamWriter` of bytes (`Uint8Array`). Reads apply
+ * back-pressure and every wait can be cancelled like any other await.
+ * Streams are built on the loop's protocols and transports
+ * (`loop.createConnection`, `loop.createServer`).
  *
  * ```ts
  * import { openConnection, startServer } from "@aio/asyncio/streams";
@@ -25,17 +28,31 @@
  *
  * @module
  */
-export { openConnection } from "./open_connection.ts";
-export type { OpenConnectionOptions } from "./open_connection.ts";
-export { Server, startServer } from "./server.ts";
+export { openConnection, openUnixConnection } from "./open_connection.ts";
+export type {
+  OpenConnectionOptions,
+  OpenUnixConnectionOptions,
+} from "./open_connection.ts";
+export { startServer, startUnixServer } from "./server.ts";
 export type {
   ClientConnectedCallback,
-  ServerSocket,
   StartServerOptions,
+  StartUnixServerOptions,
 } from "./server.ts";
+export { Server } from "../loop/server.ts";
+export type { ServerSocket } from "../loop/server.ts";
 export { StreamReader } from "./stream_reader.ts";
 export { StreamWriter } from "./stream_writer.ts";
-export type { Transport } from "./transport.ts";
+export type { WriterStartTlsOptions } from "./stream_writer.ts";
+export type { Transport } from "../loop/transports.ts";
 export { IncompleteReadError, LimitOverrunError } from "./errors.ts";
 export { openStderr, openStdin, openStdout } from "./std_streams.ts";
 export type { OpenStdinOptions } from "./std_streams.ts";
+export {
+  createSslContext,
+  SSLCertVerificationError,
+  SSLContext,
+  SSLError,
+  SSLObject,
+} from "../loop/tls.ts";
+export type { SslContextOptions } from "../loop/tls.ts";

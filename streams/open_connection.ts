@@ -1,37 +1,51 @@
 /**
- * `openConnection()`: a TCP client as a reader and a writer.
+ * `openConnection()` and `openUnixConnection()`: a client as a reader and
+ * a writer, over TCP, TLS or a Unix-domain socket.
  *
  * @module
  */
-import { connect, type HostSocket } from "../internal/socket_host.ts";
-import { getRunningLoop } from "../loop/events.ts";
-import { checkHost, checkPort, checkStreamOptions } from "./checks.ts";
-import { waitOnHost } from "./host_wait.ts";
 import {
-  DEFAULT_LIMIT,
-  setReaderTransport,
-  StreamReader,
-} from "./stream_reader.ts";
+  createConnection,
+  type CreateConnectionOptions,
+  createUnixConnection,
+  type CreateUnixConnectionOptions,
+} from "../loop/create_connection.ts";
+import { getRunningLoop } from "../loop/events.ts";
+import type { Transport } from "../loop/transports.ts";
+import { checkLimit } from "./checks.ts";
+import { DEFAULT_LIMIT, StreamReader } from "./stream_reader.ts";
+import {
+  type StreamLoop,
+  StreamReaderProtocol,
+} from "./stream_reader_protocol.ts";
 import { makeStreamWriter, type StreamWriter } from "./stream_writer.ts";
-import { StreamTransport } from "./transport.ts";
 
 /** Options of `openConnection()`. */
-export interface OpenConnectionOptions {
+export interface OpenConnectionOptions extends CreateConnectionOptions {
   /** The reader's buffer limit in bytes; 64 KiB by default. */
   limit?: number;
-  /**
-   * `false` or `null`: plain TCP. TLS is not supported yet, so any other
-   * value is a `TypeError` (never a connection in clear).
-   */
-  ssl?: false | null;
+}
+
+/** Options of `openUnixConnection()`. */
+export interface OpenUnixConnectionOptions extends CreateUnixConnectionOptions {
+  /** The reader's buffer limit in bytes; 64 KiB by default. */
+  limit?: number;
 }
 
 /**
- * Connects to `host:port` over TCP and returns a reader and a writer:
- * asyncio's `open_connection`. A refused connection or an unknown host
- * throws an `Error` whose message says which, with the system's `code`
- * (`"ECONNREFUSED"`, `"ENOTFOUND"`, …). Cancelling the call closes the
- * half-open socket.
+ * Connects to `host:port` and returns a reader and a writer: asyncio's
+ * `open_connection`. With `ssl: true` the connection is TLS, verified
+ * against the system's authorities and the host name (`serverHostname`,
+ * `host` by default); `ssl` may also be a context from
+ * `createSslContext()`. A failed handshake or certificate check throws
+ * (`SSLError`, `SSLCertVerificationError`): it never falls back to plain
+ * TCP. A refused connection or an unknown host throws an `Error` whose
+ * message says which, with the system's `code` (`"ECONNREFUSED"`,
+ * `"ENOTFOUND"`, …). Cancelling the call closes the half-open socket.
+ *
+ * Other options: `limit` (the reader's buffer, 64 KiB), `family`
+ * (`AF_INET` 2 or `AF_INET6` 10), `localAddr` (`[host, port]` to bind
+ * first), `keepAlive`, `sslHandshakeTimeout` (seconds, 60).
  *
  * @example An HTTP/1.0 request
  * ```ts
@@ -62,40 +76,88 @@ export async function openConnection(
   port: number,
   options: OpenConnectionOptions = {},
 ): Promise<[StreamReader, StreamWriter]> {
-  checkHost(host);
-  checkPort(port);
-  const { limit = DEFAULT_LIMIT } = checkStreamOptions<OpenConnectionOptions>(
-    options,
-    "openConnection()",
-    ["limit"],
-  );
   const loop = getRunningLoop();
+  const [reader, protocol] = readerAndProtocol(loop, options);
+  const [transport] = await createConnection(
+    loop,
+    () => protocol,
+    host,
+    port,
+    withoutLimit(options),
+    { holdWhileOpen: false, extraOptions: ["limit"] },
+    "openConnection()",
+  );
+  return pair(transport, reader, protocol);
+}
+
+/**
+ * Connects to the Unix-domain socket at `path` and returns a reader and a
+ * writer: asyncio's `open_unix_connection`. Options: `limit`, and `ssl`
+ * with `serverHostname` for TLS over the socket.
+ *
+ * @example Talking over a Unix socket
+ * ```ts
+ * import { openUnixConnection, startUnixServer } from "@aio/asyncio/streams";
+ * import { run } from "@aio/asyncio";
+ * import { mkdtempSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import assert from "node:assert/strict";
+ *
+ * const path = join(mkdtempSync(join(tmpdir(), "aio-")), "echo.sock");
+ * const line = await run(async () => {
+ *   await using _server = await startUnixServer(async (reader, writer) => {
+ *     writer.write(await reader.readline());
+ *     writer.close();
+ *   }, path);
+ *   const [reader, writer] = await openUnixConnection(path);
+ *   writer.write(new TextEncoder().encode("over a file\n"));
+ *   const line = await reader.readline();
+ *   writer.close();
+ *   await writer.waitClosed();
+ *   return new TextDecoder().decode(line);
+ * });
+ * assert.equal(line, "over a file\n");
+ * ```
+ */
+export async function openUnixConnection(
+  path: string,
+  options: OpenUnixConnectionOptions = {},
+): Promise<[StreamReader, StreamWriter]> {
+  const loop = getRunningLoop();
+  const [reader, protocol] = readerAndProtocol(loop, options);
+  const [transport] = await createUnixConnection(
+    loop,
+    () => protocol,
+    path,
+    withoutLimit(options),
+    { holdWhileOpen: false, extraOptions: ["limit"] },
+    "openUnixConnection()",
+  );
+  return pair(transport, reader, protocol);
+}
+
+function readerAndProtocol(
+  loop: StreamLoop,
+  options: { limit?: number },
+): [StreamReader, StreamReaderProtocol] {
+  const limit = options?.limit === undefined
+    ? DEFAULT_LIMIT
+    : checkLimit(options.limit);
   const reader = new StreamReader(limit);
-  const connected = loop.createFuture<void>();
-  const settle = (error: Error | null) => {
-    if (connected.done() || loop.isClosed()) return;
-    if (error === null) connected.setResult();
-    else connected.setException(error);
-  };
-  let socket: HostSocket | null = null;
-  const transport = new StreamTransport(loop, {
-    reader,
-    extra: {
-      peername: () => socket?.peerAddress() ?? null,
-      sockname: () => socket?.localAddress() ?? null,
-    },
-  });
-  socket = connect(host, port, transport, {
-    connected: () => settle(null),
-    failed: settle,
-  });
-  transport.attach(socket);
-  setReaderTransport(reader, transport);
-  try {
-    await waitOnHost(connected, socket);
-  } catch (error) {
-    socket.abort();
-    throw error;
-  }
-  return [reader, makeStreamWriter(transport, reader)];
+  return [reader, new StreamReaderProtocol(reader, loop)];
+}
+
+function withoutLimit<T extends { limit?: number }>(options: T): T {
+  if (options === null || typeof options !== "object") return options;
+  const { limit: _limit, ...rest } = options;
+  return rest as T;
+}
+
+function pair(
+  transport: Transport,
+  reader: StreamReader,
+  protocol: StreamReaderProtocol,
+): [StreamReader, StreamWriter] {
+  return [reader, makeStreamWriter(transport, reader, protocol)];
 }

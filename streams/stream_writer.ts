@@ -3,15 +3,33 @@
  *
  * @module
  */
+import { startTls } from "../loop/create_connection.ts";
+import { getRunningLoop } from "../loop/events.ts";
+import type { SSLContext } from "../loop/tls.ts";
+import type { Transport } from "../loop/transports.ts";
+import { checkOptions } from "../internal/validate.ts";
+import { sleep } from "../tasks/sleep.ts";
 import { checkBytes } from "./checks.ts";
 import type { StreamReader } from "./stream_reader.ts";
-import type { StreamTransport, Transport } from "./transport.ts";
+import type {
+  HoldableTransport,
+  StreamReaderProtocol,
+} from "./stream_reader_protocol.ts";
 
 /** Makes a writer over `transport`; for this package only. */
 export let makeStreamWriter: (
-  transport: StreamTransport,
+  transport: Transport,
   reader: StreamReader | null,
+  protocol?: StreamReaderProtocol,
 ) => StreamWriter;
+
+/** Options of `StreamWriter.startTls()`. */
+export interface WriterStartTlsOptions {
+  /** Client side: the name to send and check the certificate against. */
+  serverHostname?: string | null;
+  /** Seconds the TLS handshake may take; 60 by default. */
+  sslHandshakeTimeout?: number | null;
+}
 
 /**
  * Writes bytes to a stream: asyncio's `StreamWriter`, made by
@@ -47,20 +65,27 @@ export let makeStreamWriter: (
  * ```
  */
 export class StreamWriter {
-  readonly #transport: StreamTransport;
+  #transport: HoldableTransport;
+  readonly #protocol: StreamReaderProtocol;
   readonly #reader: StreamReader | null;
 
   private constructor(
-    transport: StreamTransport,
+    transport: Transport,
+    protocol: StreamReaderProtocol,
     reader: StreamReader | null,
   ) {
-    this.#transport = transport;
+    this.#transport = transport as HoldableTransport;
+    this.#protocol = protocol;
     this.#reader = reader;
   }
 
   static {
-    makeStreamWriter = (transport, reader) =>
-      new StreamWriter(transport, reader);
+    makeStreamWriter = (transport, reader, protocol) =>
+      new StreamWriter(
+        transport,
+        protocol ?? transport.getProtocol() as StreamReaderProtocol,
+        reader,
+      );
   }
 
   /** The underlying transport. */
@@ -90,9 +115,9 @@ export class StreamWriter {
     this.#transport.writeEof();
   }
 
-  /** True: sockets and pipes can send EOF. */
+  /** True for sockets and pipes; false over TLS, which cannot half-close. */
   canWriteEof(): boolean {
-    return true;
+    return this.#transport.canWriteEof();
   }
 
   /**
@@ -104,7 +129,9 @@ export class StreamWriter {
   async drain(): Promise<void> {
     const error = this.#reader?.exception() ?? null;
     if (error !== null) throw error;
-    await this.#transport.drain();
+    // Lets a lost connection be seen before waiting, as asyncio does.
+    if (this.#transport.isClosing()) await sleep(0);
+    await this.#protocol.drainHelper();
   }
 
   /**
@@ -122,13 +149,43 @@ export class StreamWriter {
 
   /** Waits until the stream is closed; throws the error it closed with. */
   async waitClosed(): Promise<void> {
-    await this.#transport.waitClosed();
+    await this.#protocol.waitClosed();
+  }
+
+  /**
+   * Upgrades the connection to TLS in place (STARTTLS), as the client, or
+   * as the server for a writer of `startServer()`: what was written is
+   * sent first, then the handshake is made with `sslContext` (`true`: the
+   * default client context). A failed handshake closes the connection and
+   * throws (`SSLCertVerificationError` for a certificate that does not
+   * check out). Bytes already in the reader stay there.
+   */
+  async startTls(
+    sslContext: SSLContext | true,
+    options: WriterStartTlsOptions = {},
+  ): Promise<void> {
+    const { serverHostname = null, sslHandshakeTimeout = null } = checkOptions<
+      WriterStartTlsOptions
+    >(options, "startTls()", ["serverHostname", "sslHandshakeTimeout"]);
+    const serverSide = this.#protocol.isServerSide();
+    await this.drain();
+    const upgraded = await startTls(
+      getRunningLoop(),
+      this.#transport,
+      this.#protocol,
+      sslContext,
+      { serverSide, serverHostname, sslHandshakeTimeout },
+    );
+    this.#transport = upgraded as HoldableTransport;
+    this.#protocol.replaceTransport(this.#transport);
   }
 
   /**
    * Information about the stream: `"peername"` and `"sockname"` give
-   * `[host, port]` for a socket. `defaultValue` (default `null`) when the
-   * stream has no such information.
+   * `[host, port]` for a TCP socket (a path for a Unix socket), `"socket"`
+   * describes the socket; over TLS, `"peercert"`, `"cipher"`,
+   * `"sslObject"` and `"sslcontext"`. `defaultValue` (default `null`) when
+   * the stream has no such information.
    */
   getExtraInfo(name: string, defaultValue: unknown = null): unknown {
     return this.#transport.getExtraInfo(name, defaultValue);

@@ -1,0 +1,243 @@
+/**
+ * TLS of the host runtime: one adapter over `node:tls`, which Deno, Bun and
+ * Node all provide. Every TLS socket here is made over a connected plain
+ * socket, on the client side (`tls.connect({ socket })`) and on the server
+ * side (`new tls.TLSSocket(socket, { isServer: true })`), so connecting,
+ * serving and STARTTLS share one path (measured on all three: both sides,
+ * ALPN, peer certificates, ciphers and the verification error codes
+ * behave alike).
+ *
+ * @module
+ */
+import tls from "node:tls";
+import net from "node:net";
+import { RawSocket, type TlsDetails } from "./socket_host.ts";
+import { guardStream, type NodeStream } from "./stream_host.ts";
+
+/** What a TLS context holds, as the host needs it. */
+export interface TlsSettings {
+  /** PEM certificates of the authorities to trust; the system's when absent. */
+  ca?: string;
+  /** This side's PEM certificate chain. */
+  cert?: string;
+  /** This side's PEM private key. */
+  key?: string;
+  /** Client: check the server's certificate and name. Server: require a client certificate. */
+  verify: boolean;
+  /** Protocols offered with ALPN, most preferred first. */
+  alpnProtocols?: string[];
+  /** The oldest protocol version accepted, such as `"TLSv1.2"`. */
+  minVersion?: tls.SecureVersion;
+  /** The newest protocol version accepted. */
+  maxVersion?: tls.SecureVersion;
+}
+
+/** How a handshake failed: the host's error and what kind of failure it is. */
+export interface HandshakeFailure {
+  /** The host's error, with its `code`. */
+  error: Error;
+  /** `"verify"`: the peer's certificate or name did not check out; `"tls"`: the protocol failed; `"os"`: the connection failed. */
+  kind: "verify" | "tls" | "os";
+}
+
+/** How a handshake ends. */
+export interface HandshakeCallbacks {
+  /** The handshake is done: the TLS socket. */
+  secure(socket: RawSocket): void;
+  /** The handshake failed. */
+  failed(failure: HandshakeFailure): void;
+}
+
+/** A handshake under way. */
+export interface Handshake {
+  /** Gives up: the socket is closed. */
+  abort(): void;
+  /** Keeps the process alive until the returned function is called. */
+  hold(): () => void;
+}
+
+const contexts = new WeakMap<TlsSettings, tls.SecureContext>();
+
+/** Builds (once per settings object) the host's secure context; throws on a bad PEM. */
+export function secureContext(settings: TlsSettings): tls.SecureContext {
+  let context = contexts.get(settings);
+  if (context === undefined) {
+    context = tls.createSecureContext({
+      ca: settings.ca,
+      cert: settings.cert,
+      key: settings.key,
+      minVersion: settings.minVersion,
+      maxVersion: settings.maxVersion,
+    });
+    contexts.set(settings, context);
+  }
+  return context;
+}
+
+/** Options of one handshake. */
+export interface HandshakeOptions {
+  /** The side of the connection this end is. */
+  serverSide: boolean;
+  /** The context's settings. */
+  settings: TlsSettings;
+  /** Client side: the name to send (SNI) and to check the certificate against. */
+  serverHostname: string | null;
+}
+
+/** Starts a TLS handshake over the connected plain socket `plain`. */
+export function startHandshake(
+  plain: RawSocket,
+  options: HandshakeOptions,
+  callbacks: HandshakeCallbacks,
+): Handshake {
+  const { serverSide, settings, serverHostname } = options;
+  const stream = plain.stream as net.Socket;
+  // TLS cannot half-close, and over a half-open socket Deno never reports
+  // a peer that leaves during the handshake.
+  stream.allowHalfOpen = false;
+  let socket: tls.TLSSocket | null = null;
+  let done = false;
+  const fail = (error: Error) => {
+    if (done) return;
+    done = true;
+    socket?.destroy();
+    stream.destroy();
+    callbacks.failed({ error, kind: kindOf(error) });
+  };
+  const secure = (secured: tls.TLSSocket) => {
+    if (done) {
+      secured.destroy();
+      return;
+    }
+    done = true;
+    guardStream(secured as unknown as NodeStream);
+    secured.off("error", fail);
+    secured.pause();
+    secured.unref?.();
+    const details = detailsOf(secured, serverSide, serverHostname, settings);
+    callbacks.secure(
+      new RawSocket(secured as unknown as NodeStream, plain, details, plain),
+    );
+  };
+  if (serverSide) {
+    // A TLS server that never listens makes the server side of the
+    // handshake, so client certificates are checked as a listening one
+    // checks them (a lone server-side TLSSocket does not).
+    // Deno and Bun ignore a secureContext here: the settings go as they are.
+    const server = tls.createServer({
+      cert: settings.cert,
+      key: settings.key,
+      ca: settings.ca,
+      minVersion: settings.minVersion,
+      maxVersion: settings.maxVersion,
+      ALPNProtocols: settings.alpnProtocols,
+      requestCert: settings.verify,
+      rejectUnauthorized: settings.verify,
+    });
+    server.once("secureConnection", (secured: tls.TLSSocket) => {
+      socket = secured;
+      secure(secured);
+    });
+    server.once("tlsClientError", (error: Error) => fail(error));
+    server.emit("connection", stream);
+  } else {
+    const name = serverHostname ?? undefined;
+    const secured = tls.connect({
+      socket: stream,
+      secureContext: secureContext(settings),
+      // The name is checked against the certificate; SNI takes no address.
+      host: name,
+      servername: name !== undefined && net.isIP(name) === 0 ? name : undefined,
+      ALPNProtocols: settings.alpnProtocols,
+      rejectUnauthorized: settings.verify,
+      checkServerIdentity: settings.verify
+        ? tls.checkServerIdentity
+        : () => undefined,
+    });
+    socket = secured;
+    secured.once("error", fail);
+    secured.once("secureConnect", () => secure(secured));
+  }
+  stream.once("close", () => fail(closedInHandshake()));
+  return {
+    abort: () => {
+      done = true;
+      socket?.destroy();
+      stream.destroy();
+    },
+    hold: () => {
+      stream.ref?.();
+      return () => void stream.unref?.();
+    },
+  };
+}
+
+function closedInHandshake(): Error {
+  return Object.assign(
+    new Error("The peer closed the connection during the TLS handshake"),
+    { code: "ECONNRESET" },
+  );
+}
+
+const VERIFY_CODES = new Set([
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_SIGNATURE_FAILURE",
+  "CERT_UNTRUSTED",
+  "CERT_REJECTED",
+  "INVALID_CA",
+  "HOSTNAME_MISMATCH",
+]);
+
+function kindOf(error: Error): HandshakeFailure["kind"] {
+  const code = String((error as { code?: unknown }).code ?? "");
+  if (VERIFY_CODES.has(code)) return "verify";
+  if (/^E[A-Z]+$/.test(code) && !code.startsWith("ERR_")) return "os";
+  return "tls";
+}
+
+function detailsOf(
+  socket: tls.TLSSocket,
+  serverSide: boolean,
+  serverHostname: string | null,
+  settings: TlsSettings,
+): TlsDetails {
+  const name = serverSide
+    ? (socket as { servername?: string | false }).servername || null
+    : serverHostname;
+  return {
+    serverSide,
+    serverHostname: name,
+    peerCertificate: () => {
+      if (!settings.verify || !socket.authorized) return null;
+      const certificate = socket.getPeerCertificate();
+      return certificate && Object.keys(certificate).length > 0
+        ? certificate
+        : null;
+    },
+    cipher: () => {
+      const cipher = socket.getCipher?.();
+      if (!cipher) return null;
+      return [
+        cipher.standardName ?? cipher.name,
+        cipher.version,
+        bitsOf(cipher.name),
+      ];
+    },
+    version: () => socket.getProtocol?.() ?? null,
+    alpnProtocol: () => socket.alpnProtocol || null,
+  };
+}
+
+/** The secret bits of a cipher, read from its name (the host does not say). */
+function bitsOf(name: string): number {
+  if (/256|CHACHA20/.test(name)) return 256;
+  if (/128/.test(name)) return 128;
+  return 0;
+}

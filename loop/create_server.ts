@@ -1,0 +1,180 @@
+/**
+ * `loop.createServer` and `loop.createUnixServer`: a server whose clients
+ * each get a protocol and a transport.
+ *
+ * @module
+ */
+import {
+  type ListenTarget,
+  reusePortSupported,
+} from "../internal/socket_host.ts";
+import { checkFunction, checkOptions } from "../internal/validate.ts";
+import {
+  checkBacklog,
+  checkBoolean,
+  checkFamily,
+  checkPath,
+  checkPort,
+  checkServerHosts,
+  checkTls,
+} from "./connection_checks.ts";
+import type { ConnectingLoop } from "./create_connection.ts";
+import type { StreamProtocol } from "./protocols.ts";
+import { createServerOn, type Server } from "./server.ts";
+import type { SSLContext } from "./tls.ts";
+
+/** Options of `loop.createServer()`. */
+export interface CreateServerOptions {
+  /** A server context (`createSslContext({ purpose: "clientAuth", cert, key })`). */
+  ssl?: SSLContext | null;
+  /** Seconds a client's TLS handshake may take; 60 by default. */
+  sslHandshakeTimeout?: number | null;
+  /** With `host` null: `AF_INET` (2) or `AF_INET6` (10) only; 0 for both. */
+  family?: number;
+  /** How many connections the system queues before they are accepted; 100. */
+  backlog?: number;
+  /** Reuse a local address in TIME_WAIT; always on (the host cannot turn it off). */
+  reuseAddress?: boolean;
+  /** Let several servers listen on the port (SO_REUSEPORT); an error where the host cannot. */
+  reusePort?: boolean;
+  /** Turns TCP keep-alive probes on for every client. */
+  keepAlive?: boolean;
+  /** Accept connections at once (default); else after `startServing()`. */
+  startServing?: boolean;
+}
+
+const SERVER_OPTIONS: (keyof CreateServerOptions)[] = [
+  "ssl",
+  "sslHandshakeTimeout",
+  "family",
+  "backlog",
+  "reuseAddress",
+  "reusePort",
+  "keepAlive",
+  "startServing",
+];
+
+/** Options of `loop.createUnixServer()`. */
+export interface CreateUnixServerOptions {
+  /** A server context. */
+  ssl?: SSLContext | null;
+  /** Seconds a client's TLS handshake may take; 60 by default. */
+  sslHandshakeTimeout?: number | null;
+  /** How many connections the system queues before they are accepted; 100. */
+  backlog?: number;
+  /** Accept connections at once (default); else after `startServing()`. */
+  startServing?: boolean;
+}
+
+const UNIX_SERVER_OPTIONS: (keyof CreateUnixServerOptions)[] = [
+  "ssl",
+  "sslHandshakeTimeout",
+  "backlog",
+  "startServing",
+];
+
+/** How a server's connections are made; for streams and the loop. */
+export interface ServerRequest {
+  /** Keep the process alive while a connection is open. */
+  holdWhileOpen: boolean;
+  /** Options only the caller knows, accepted besides the server's own. */
+  extraOptions?: readonly string[];
+}
+
+/** `loop.createServer`, checked; see `EventLoop.createServer`. */
+export async function createServer(
+  loop: ConnectingLoop,
+  protocolFactory: () => StreamProtocol,
+  host: string | readonly string[] | null | undefined,
+  port: number,
+  options: CreateServerOptions | undefined,
+  request: ServerRequest,
+  caller = "createServer()",
+): Promise<Server> {
+  checkFunction(protocolFactory, "The protocol factory");
+  const hosts = checkServerHosts(host);
+  checkPort(port);
+  const given = checkOptions<CreateServerOptions>(
+    options,
+    caller,
+    [...SERVER_OPTIONS, ...request.extraOptions ?? []] as typeof SERVER_OPTIONS,
+  );
+  const tls = checkTls(given, caller, null, true);
+  const backlog = checkBacklog(given.backlog ?? 100);
+  const family = given.family === undefined ? 0 : checkFamily(given.family);
+  if (given.reuseAddress !== undefined) {
+    if (!checkBoolean(given.reuseAddress, "reuseAddress")) {
+      throw new TypeError(
+        `${caller}: reuseAddress: false is not supported: the host always ` +
+          "reuses local addresses, as Python does by default on Unix",
+      );
+    }
+  }
+  const reusePort = given.reusePort !== undefined &&
+    checkBoolean(given.reusePort, "reusePort");
+  if (reusePort && !reusePortSupported()) {
+    throw new TypeError(
+      `${caller}: reusePort is not supported on this runtime ` +
+        "(Node supports it from 22.12)",
+    );
+  }
+  const keepAlive = given.keepAlive !== undefined &&
+    checkBoolean(given.keepAlive, "keepAlive");
+  const startServing = given.startServing === undefined ||
+    checkBoolean(given.startServing, "startServing");
+  const targets = hosts.map((each): ListenTarget => ({
+    host: each ?? (family === 4 ? "0.0.0.0" : family === 6 ? "::" : null),
+    port,
+    backlog,
+    reusePort,
+    keepAlive,
+    ipv6Only: each === null && family === 6,
+  }));
+  return await createServerOn(
+    loop,
+    {
+      protocolFactory,
+      ssl: tls.context,
+      handshakeTimeout: tls.handshakeTimeout,
+      holdWhileOpen: request.holdWhileOpen,
+    },
+    targets,
+    startServing,
+  );
+}
+
+/** `loop.createUnixServer`, checked. */
+export async function createUnixServer(
+  loop: ConnectingLoop,
+  protocolFactory: () => StreamProtocol,
+  path: string,
+  options: CreateUnixServerOptions | undefined,
+  request: ServerRequest,
+  caller = "createUnixServer()",
+): Promise<Server<string>> {
+  checkFunction(protocolFactory, "The protocol factory");
+  checkPath(path);
+  const given = checkOptions<CreateUnixServerOptions>(
+    options,
+    caller,
+    [
+      ...UNIX_SERVER_OPTIONS,
+      ...request.extraOptions ?? [],
+    ] as typeof UNIX_SERVER_OPTIONS,
+  );
+  const tls = checkTls(given, caller, null, true);
+  const backlog = checkBacklog(given.backlog ?? 100);
+  const startServing = given.startServing === undefined ||
+    checkBoolean(given.startServing, "startServing");
+  return await createServerOn<string>(
+    loop,
+    {
+      protocolFactory,
+      ssl: tls.context,
+      handshakeTimeout: tls.handshakeTimeout,
+      holdWhileOpen: request.holdWhileOpen,
+    },
+    [{ path, backlog }],
+    startServing,
+  );
+}

@@ -1,0 +1,557 @@
+/**
+ * `StreamTransport`: the one transport over a host byte stream (a TCP or
+ * Unix socket, plain or TLS, or a pipe), as CPython's
+ * `_SelectorSocketTransport`. The host's events become loop callbacks, in
+ * the order they happened, so a protocol is never called from inside a
+ * transport method nor in the middle of a task's step.
+ *
+ * @module
+ */
+import { RuntimeError } from "../internal/errors.ts";
+import { HostSocket, type RawSocket } from "../internal/socket_host.ts";
+import type { HostStream, StreamEvents } from "../internal/stream_host.ts";
+import { describe } from "../internal/validate.ts";
+import type { AbstractEventLoop } from "./abstract_event_loop.ts";
+import type { StreamProtocol } from "./protocols.ts";
+import { Transport } from "./transports.ts";
+
+const DEFAULT_HIGH_WATER = 64 * 1024;
+const EOF = Symbol("eof");
+const CLOSED = Symbol("closed");
+
+/** Options of a stream transport. */
+export interface StreamTransportOptions {
+  /** Values for `getExtraInfo`, computed when asked for. */
+  extra?: Record<string, () => unknown>;
+  /** Counts the transport from now until its `connectionLost` (a server). */
+  owner?: TransportOwner | null;
+  /**
+   * Keep the process alive while the transport is open (the protocol has
+   * no other way to say it waits). Streams hold the host only while a task
+   * waits on them.
+   */
+  holdWhileOpen?: boolean;
+  /** False for TLS: it cannot half-close. */
+  canWriteEof?: boolean;
+  /** Call the protocol's `connectionMade` on `attach` (default true). */
+  callConnectionMade?: boolean;
+}
+
+/** What counts a server's connections, as asyncio's `Server._attach`. */
+export interface TransportOwner {
+  /** A connection of the owner begins. */
+  attachTransport(transport: StreamTransport): void;
+  /** A connection of the owner ended. */
+  detachTransport(transport: StreamTransport): void;
+}
+
+/**
+ * A transport over one host stream. Made with its protocol; `attach()`
+ * gives it the host stream, whose events it receives as `StreamEvents`.
+ */
+export class StreamTransport extends Transport implements StreamEvents {
+  readonly #loop: AbstractEventLoop;
+  #protocol: StreamProtocol;
+  readonly #extra: Record<string, () => unknown>;
+  readonly #owner: TransportOwner | null;
+  readonly #holdWhileOpen: boolean;
+  readonly #canWriteEof: boolean;
+  readonly #callConnectionMade: boolean;
+  #host: HostStream | null = null;
+  #releaseHold: (() => void) | null = null;
+  #closing = false;
+  #eofWritten = false;
+  /** `connectionLost` is scheduled or done. */
+  #lost = false;
+  #readingPaused = false;
+  /** What arrived while reading was paused: chunks, then maybe EOF and the close. */
+  #pending: (Uint8Array | typeof EOF | typeof CLOSED)[] = [];
+  #protocolPaused = false;
+  #resumeScheduled = false;
+  #high = DEFAULT_HIGH_WATER;
+  #low = DEFAULT_HIGH_WATER / 4;
+
+  /** Creates the transport of `protocol` on `loop`. */
+  constructor(
+    loop: AbstractEventLoop,
+    protocol: StreamProtocol,
+    options: StreamTransportOptions = {},
+  ) {
+    super();
+    this.#loop = loop;
+    this.#protocol = protocol;
+    this.#extra = options.extra ?? {};
+    this.#owner = options.owner ?? null;
+    this.#owner?.attachTransport(this);
+    this.#holdWhileOpen = options.holdWhileOpen ?? false;
+    this.#canWriteEof = options.canWriteEof ?? true;
+    this.#callConnectionMade = options.callConnectionMade ?? true;
+  }
+
+  /**
+   * Gives the transport its host stream; the protocol's `connectionMade`
+   * is called soon, before any other callback.
+   */
+  attach(host: HostStream): void {
+    this.#host = host;
+    if (this.#holdWhileOpen) this.#releaseHold = holdWhileOpen(this, host);
+    if (this.#callConnectionMade) {
+      this.#loop.callSoonInternal(this.#connectionMade, this);
+    }
+  }
+
+  /** The loop the transport belongs to. */
+  getLoop(): AbstractEventLoop {
+    return this.#loop;
+  }
+
+  /** @internal Keeps the process alive while a task waits on this transport. */
+  hold(): () => void {
+    return this.#host?.hold() ?? (() => {});
+  }
+
+  /**
+   * @internal Gives the socket away for a TLS handshake: this transport is
+   * closed without calling its protocol; its owner still counts it until
+   * `releaseOwner()`.
+   */
+  detachForTls(): {
+    raw: RawSocket;
+    owner: TransportOwner | null;
+    holdWhileOpen: boolean;
+  } {
+    const host = this.#host;
+    if (!(host instanceof HostSocket)) {
+      throw new TypeError("startTls() needs the transport of a socket");
+    }
+    this.#host = null;
+    this.#closing = this.#lost = true;
+    this.#pending = [];
+    this.#releaseHold?.();
+    this.#releaseHold = null;
+    return {
+      raw: host.unwire(),
+      owner: this.#owner,
+      holdWhileOpen: this.#holdWhileOpen,
+    };
+  }
+
+  /** @internal After `detachForTls()`: the owner stops counting this transport. */
+  releaseOwner(): void {
+    this.#owner?.detachTransport(this);
+  }
+
+  /** @internal Closes the host at once, for a loop that closed under it. */
+  abortForClosedLoop(): void {
+    this.#host?.abort();
+  }
+
+  // -- host events: each becomes a loop callback -------------------------
+
+  /** @internal Bytes arrived. */
+  onData(chunk: Uint8Array): void {
+    if (this.#loopGone()) return;
+    this.#loop.callSoonInternal(this.#dataArrived, chunk);
+  }
+
+  /** @internal The peer sent EOF. */
+  onEnd(): void {
+    if (this.#loopGone()) return;
+    this.#loop.callSoonInternal(this.#eofArrived, EOF);
+  }
+
+  /** @internal The host stream closed. */
+  onClose(error: Error | null): void {
+    if (this.#loopGone()) return;
+    this.#loop.callSoonInternal(this.#hostClosed, error);
+  }
+
+  readonly #connectionMade = (self: StreamTransport): void => {
+    if (self.#lost) return;
+    try {
+      self.#protocol.connectionMade?.(self);
+    } catch (error) {
+      self.#fatalError(error, "protocol.connectionMade() call failed");
+    }
+  };
+
+  readonly #dataArrived = (chunk: Uint8Array): void => {
+    if (this.#closing) return;
+    if (this.#readingPaused || this.#pending.length > 0) {
+      this.#pending.push(chunk);
+    } else this.#deliver(chunk);
+  };
+
+  readonly #eofArrived = (eof: typeof EOF): void => {
+    if (this.#closing) return;
+    if (this.#readingPaused || this.#pending.length > 0) {
+      this.#pending.push(eof);
+    } else this.#deliverEof();
+  };
+
+  readonly #hostClosed = (error: Error | null): void => {
+    this.#host = null;
+    if (this.#lost) return;
+    // Bytes that arrived before a regular close are still delivered.
+    if (error === null && this.#pending.length > 0 && !this.#closing) {
+      this.#pending.push(CLOSED);
+      return;
+    }
+    this.#closing = this.#lost = true;
+    this.#pending = [];
+    this.#connectionLost(error);
+  };
+
+  #deliver(chunk: Uint8Array): void {
+    const protocol = this.#protocol;
+    try {
+      if (typeof protocol.getBuffer === "function") {
+        this.#deliverBuffered(protocol, chunk);
+      } else protocol.dataReceived?.(chunk);
+    } catch (error) {
+      this.#fatalError(error, "protocol.dataReceived() call failed");
+    }
+  }
+
+  /** A `BufferedProtocol` gets the chunk in the buffers it provides. */
+  #deliverBuffered(protocol: StreamProtocol, chunk: Uint8Array): void {
+    let offset = 0;
+    while (offset < chunk.length && !this.#closing) {
+      const buffer = protocol.getBuffer!(chunk.length - offset);
+      if (!(buffer instanceof Uint8Array) || buffer.length === 0) {
+        throw new RuntimeError(
+          `getBuffer() must return a non-empty Uint8Array, got ${
+            describe(buffer)
+          }`,
+        );
+      }
+      const n = Math.min(buffer.length, chunk.length - offset);
+      buffer.set(chunk.subarray(offset, offset + n));
+      offset += n;
+      protocol.bufferUpdated?.(n);
+    }
+  }
+
+  #deliverEof(): void {
+    let keepOpen: unknown;
+    try {
+      keepOpen = this.#protocol.eofReceived?.();
+    } catch (error) {
+      this.#fatalError(error, "protocol.eofReceived() call failed");
+      return;
+    }
+    // TLS cannot stay half-open: the transport closes, as in asyncio.
+    if (!keepOpen || !this.#canWriteEof) this.close();
+  }
+
+  #connectionLost(error: Error | null): void {
+    try {
+      this.#protocol.connectionLost?.(error);
+    } catch (exception) {
+      this.#loop.callExceptionHandler({
+        message: "protocol.connectionLost() call failed",
+        exception,
+        transport: this,
+        protocol: this.#protocol,
+      });
+    } finally {
+      this.#host?.abort();
+      this.#releaseHold?.();
+      this.#releaseHold = null;
+      this.#owner?.detachTransport(this);
+    }
+  }
+
+  /** An error of the protocol: reported, and the connection is closed. */
+  #fatalError(error: unknown, message: string): void {
+    this.#loop.callExceptionHandler({
+      message: `Fatal error: ${message}`,
+      exception: error,
+      transport: this,
+      protocol: this.#protocol,
+    });
+    this.#forceClose(error instanceof Error ? error : new Error(String(error)));
+  }
+
+  #forceClose(error: Error | null): void {
+    if (this.#lost) return;
+    this.#closing = this.#lost = true;
+    this.#pending = [];
+    this.#host?.abort();
+    this.#loop.callSoonInternal(
+      (lost: Error | null) => this.#connectionLost(lost),
+      error,
+    );
+  }
+
+  /** A host event after the loop closed: the stream is shut at once. */
+  #loopGone(): boolean {
+    if (!this.#loop.isClosed()) return false;
+    this.#host?.abort();
+    return true;
+  }
+
+  // -- reading -------------------------------------------------------------
+
+  /** True unless reading is paused or the transport is closing. */
+  isReading(): boolean {
+    return !this.#readingPaused && !this.#closing;
+  }
+
+  /** Stops calling `dataReceived` until `resumeReading()`. */
+  pauseReading(): void {
+    if (this.#closing || this.#readingPaused) return;
+    this.#readingPaused = true;
+    this.#host?.pause();
+  }
+
+  /** Calls `dataReceived` again, first with what arrived meanwhile. */
+  resumeReading(): void {
+    if (this.#closing || !this.#readingPaused) return;
+    this.#readingPaused = false;
+    if (this.#pending.length > 0) {
+      this.#loop.callSoonInternal(this.#deliverPending, this);
+    }
+    this.#host?.resume();
+  }
+
+  readonly #deliverPending = (self: StreamTransport): void => {
+    while (
+      self.#pending.length > 0 && !self.#readingPaused && !self.#closing
+    ) {
+      const next = self.#pending.shift()!;
+      if (next === EOF) self.#deliverEof();
+      else if (next === CLOSED) self.#hostClosed(null);
+      else self.#deliver(next);
+    }
+  };
+
+  // -- writing -------------------------------------------------------------
+
+  /**
+   * Queues a copy of `data`. A `RuntimeError` after `writeEof()`; after
+   * `close()`, `abort()` or the loss of the connection the bytes are
+   * dropped, as in asyncio.
+   */
+  write(data: Uint8Array): void {
+    if (!(data instanceof Uint8Array)) {
+      throw new TypeError(
+        `write() takes a Uint8Array, got ${describe(data)}` +
+          (typeof data === "string" ? ": encode text with TextEncoder" : ""),
+      );
+    }
+    if (this.#eofWritten) {
+      throw new RuntimeError("Cannot call write() after writeEof()");
+    }
+    const host = this.#host;
+    if (data.length === 0 || this.#closing || host === null) return;
+    // The host keeps what it cannot send at once: a copy, so the caller
+    // may reuse its buffer, as Python's transports copy.
+    const chunk = data.slice();
+    if (
+      this.#protocolPaused || host.writeBufferSize() + chunk.length > this.#low
+    ) {
+      host.write(chunk, this.#flushed);
+    } else host.write(chunk);
+    this.#maybePauseProtocol();
+  }
+
+  /** Queues every chunk, in order. */
+  writelines(chunks: Iterable<Uint8Array>): void {
+    for (const chunk of chunks) this.write(chunk);
+  }
+
+  /** Sends EOF once buffered bytes are sent; reading goes on. */
+  writeEof(): void {
+    if (!this.#canWriteEof) {
+      throw new RuntimeError(
+        "A TLS connection cannot half-close: writeEof() is not supported",
+      );
+    }
+    if (this.#closing || this.#eofWritten) return;
+    this.#eofWritten = true;
+    this.#host?.end();
+  }
+
+  /** True, except over TLS. */
+  canWriteEof(): boolean {
+    return this.#canWriteEof;
+  }
+
+  /** Bytes written but not yet handed to the system. */
+  getWriteBufferSize(): number {
+    return this.#host?.writeBufferSize() ?? 0;
+  }
+
+  /** `[low, high]`. */
+  getWriteBufferLimits(): [low: number, high: number] {
+    return [this.#low, this.#high];
+  }
+
+  /** Sets the water marks of the write buffer; see `Transport`. */
+  setWriteBufferLimits(high?: number | null, low?: number | null): void {
+    if (high != null) checkWaterMark(high, "high");
+    if (low != null) checkWaterMark(low, "low");
+    const h = high ?? (low == null ? DEFAULT_HIGH_WATER : 4 * low);
+    const l = low ?? Math.floor(h / 4);
+    if (!(h >= l && l >= 0)) {
+      throw new RangeError(`high (${h}) must be >= low (${l}) must be >= 0`);
+    }
+    this.#high = h;
+    this.#low = l;
+    this.#maybePauseProtocol();
+  }
+
+  /** A host callback: a chunk was handed to the system. */
+  readonly #flushed = (): void => {
+    if (
+      !this.#protocolPaused || this.#resumeScheduled || this.#loop.isClosed()
+    ) return;
+    if (this.getWriteBufferSize() > this.#low) return;
+    this.#resumeScheduled = true;
+    this.#loop.callSoonInternal(this.#maybeResumeProtocol, this);
+  };
+
+  #maybePauseProtocol(): void {
+    if (this.#protocolPaused || this.getWriteBufferSize() <= this.#high) {
+      return;
+    }
+    this.#protocolPaused = true;
+    try {
+      this.#protocol.pauseWriting?.();
+    } catch (exception) {
+      this.#loop.callExceptionHandler({
+        message: "protocol.pauseWriting() failed",
+        exception,
+        transport: this,
+        protocol: this.#protocol,
+      });
+    }
+  }
+
+  readonly #maybeResumeProtocol = (self: StreamTransport): void => {
+    self.#resumeScheduled = false;
+    if (!self.#protocolPaused || self.getWriteBufferSize() > self.#low) return;
+    self.#protocolPaused = false;
+    try {
+      self.#protocol.resumeWriting?.();
+    } catch (exception) {
+      self.#loop.callExceptionHandler({
+        message: "protocol.resumeWriting() failed",
+        exception,
+        transport: self,
+        protocol: self.#protocol,
+      });
+    }
+  };
+
+  // -- closing -------------------------------------------------------------
+
+  /** Sends what is buffered, then closes; `connectionLost(null)` follows. */
+  close(): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#pending = [];
+    if (this.#host === null) {
+      this.#forceClose(null);
+      return;
+    }
+    this.#host.close();
+  }
+
+  /** Closes at once, dropping what is buffered. */
+  abort(): void {
+    this.#forceClose(null);
+  }
+
+  /** True once closing or closed. */
+  isClosing(): boolean {
+    return this.#closing;
+  }
+
+  /** The named information, or `defaultValue` when there is none. */
+  getExtraInfo(name: string, defaultValue: unknown = null): unknown {
+    const compute = Object.hasOwn(this.#extra, name)
+      ? this.#extra[name]
+      : undefined;
+    return compute?.() ?? defaultValue;
+  }
+
+  /** Sets the protocol that receives the callbacks. */
+  setProtocol(protocol: StreamProtocol): void {
+    this.#protocol = protocol;
+  }
+
+  /** The protocol that receives the callbacks. */
+  getProtocol(): StreamProtocol {
+    return this.#protocol;
+  }
+
+  /** A short description, as asyncio's `repr`. */
+  override toString(): string {
+    const state = this.#lost ? " closed" : this.#closing ? " closing" : "";
+    const peer = this.getExtraInfo("peername");
+    return `<StreamTransport${state}${peer === null ? "" : ` peer=${peer}`}>`;
+  }
+}
+
+function checkWaterMark(value: unknown, name: string): void {
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `The ${name} water mark must be a number of bytes, got ${
+        describe(value)
+      }`,
+    );
+  }
+  if (!Number.isInteger(value) || value < 0) {
+    throw new RangeError(
+      `The ${name} water mark must be a whole number of bytes, got ${value}`,
+    );
+  }
+}
+
+// -- transports that keep the process alive while open --------------------
+
+const heldOpen = new Map<StreamTransport, () => void>();
+let sweeper: ReturnType<typeof setInterval> | null = null;
+
+/** How often (ms) transports held open are checked for a closed loop. */
+const SWEEP_MS = 200;
+
+/**
+ * Holds `host` while `transport` is open. A transport whose loop is closed
+ * without it being closed (a forgotten connection after `run()`) is
+ * aborted by a sweep, so it never keeps the program alive for long.
+ */
+function holdWhileOpen(
+  transport: StreamTransport,
+  host: HostStream,
+): () => void {
+  const release = host.hold();
+  heldOpen.set(transport, release);
+  if (sweeper === null) {
+    sweeper = setInterval(sweep, SWEEP_MS);
+    (sweeper as { unref?: () => void }).unref?.();
+  }
+  return () => {
+    release();
+    heldOpen.delete(transport);
+    if (heldOpen.size === 0 && sweeper !== null) {
+      clearInterval(sweeper);
+      sweeper = null;
+    }
+  };
+}
+
+function sweep(): void {
+  for (const [transport, release] of [...heldOpen]) {
+    if (!transport.getLoop().isClosed()) continue;
+    heldOpen.delete(transport);
+    release();
+    transport.abortForClosedLoop();
+  }
+  if (heldOpen.size === 0 && sweeper !== null) {
+    clearInterval(sweeper);
+    sweeper = null;
+  }
+}

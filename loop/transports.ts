@@ -1,0 +1,97 @@
+/**
+ * Transports: what a protocol writes to and controls, as in Python's
+ * `asyncio.transports`. The loop makes them (`loop.createConnection`,
+ * `loop.createServer`, …); these abstract classes name their methods.
+ *
+ * @module
+ */
+import type { StreamProtocol } from "./protocols.ts";
+
+/**
+ * What every transport has: Python's `BaseTransport`.
+ *
+ * @example Every transport of the loop is one
+ * ```ts
+ * import { BaseTransport, Transport } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(Transport.prototype instanceof BaseTransport);
+ * ```
+ */
+export abstract class BaseTransport {
+  /**
+   * Information about the transport: `"peername"`, `"sockname"`,
+   * `"socket"`, and for TLS `"peercert"`, `"cipher"`, `"sslObject"`,
+   * `"sslcontext"`. `defaultValue` (default `null`) when there is none.
+   */
+  abstract getExtraInfo(name: string, defaultValue?: unknown): unknown;
+  /** True once the transport is closing or closed. */
+  abstract isClosing(): boolean;
+  /**
+   * Closes the transport: buffered bytes are still sent, then the
+   * protocol's `connectionLost(null)` is called.
+   */
+  abstract close(): void;
+  /** Sets the protocol that receives the transport's callbacks. */
+  abstract setProtocol(protocol: StreamProtocol): void;
+  /** The protocol that receives the transport's callbacks. */
+  abstract getProtocol(): StreamProtocol;
+}
+
+/**
+ * A bidirectional byte transport: Python's `asyncio.Transport` (its
+ * `ReadTransport` and `WriteTransport` together).
+ *
+ * @example Writing with flow control
+ * ```ts
+ * import { getRunningLoop, Protocol, run } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const limits = await run(async () => {
+ *   const loop = getRunningLoop();
+ *   await using server = await loop.createServer(() => new Protocol(), "127.0.0.1", 0);
+ *   const [, port] = server.sockets[0].getsockname() as [string, number];
+ *   const [transport] = await loop.createConnection(() => new Protocol(), "127.0.0.1", port);
+ *   transport.setWriteBufferLimits(1024);
+ *   const limits = transport.getWriteBufferLimits();
+ *   transport.close();
+ *   return limits;
+ * });
+ * assert.deepEqual(limits, [256, 1024]);
+ * ```
+ */
+export abstract class Transport extends BaseTransport {
+  /** True unless reading is paused or the transport is closing. */
+  abstract isReading(): boolean;
+  /** Stops calling `dataReceived` until `resumeReading()`. */
+  abstract pauseReading(): void;
+  /** Calls `dataReceived` again. */
+  abstract resumeReading(): void;
+  /**
+   * Sets the write buffer's high- and low-water marks in bytes: above
+   * `high` the protocol's `pauseWriting()` is called, at `low` or below
+   * `resumeWriting()`. `high` defaults to 64 KiB (or 4 × `low`), `low` to
+   * `high / 4`.
+   */
+  abstract setWriteBufferLimits(
+    high?: number | null,
+    low?: number | null,
+  ): void;
+  /** `[low, high]`, the water marks of the write buffer. */
+  abstract getWriteBufferLimits(): [low: number, high: number];
+  /** Bytes written but not yet handed to the system. */
+  abstract getWriteBufferSize(): number;
+  /** Queues `data` for sending; never blocks. */
+  abstract write(data: Uint8Array): void;
+  /** Queues every chunk, in order. */
+  abstract writelines(chunks: Iterable<Uint8Array>): void;
+  /** Sends EOF once buffered bytes are sent; reading goes on. */
+  abstract writeEof(): void;
+  /** True if `writeEof()` is supported (not over TLS). */
+  abstract canWriteEof(): boolean;
+  /**
+   * Closes at once: buffered bytes are dropped and the protocol's
+   * `connectionLost(null)` is called.
+   */
+  abstract abort(): void;
+}

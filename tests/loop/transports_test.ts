@@ -1,0 +1,668 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import {
+  BufferedProtocol,
+  type EventLoop,
+  getRunningLoop,
+  Protocol,
+  run,
+  RuntimeError,
+  type Server,
+  sleep,
+  type Transport,
+} from "../../mod.ts";
+import type { Future } from "../../tasks/future.ts";
+import { bytes, text } from "../fixtures/bytes.ts";
+import { reusePortSupported } from "../../internal/socket_host.ts";
+
+const HOST = "127.0.0.1";
+
+function portOf(server: Server): number {
+  return server.sockets[0].getsockname()[1];
+}
+
+function tempPath(name: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aio-transports-"));
+  return path.join(dir, name);
+}
+
+/** A protocol that records every callback, in order. */
+class Recorder extends Protocol {
+  readonly events: string[] = [];
+  transport: Transport | null = null;
+  readonly lost: Future<Error | null>;
+  keepOpenOnEof = false;
+
+  constructor(loop: EventLoop = getRunningLoop()) {
+    super();
+    this.lost = loop.createFuture<Error | null>();
+  }
+
+  override connectionMade(transport: Transport) {
+    this.transport = transport;
+    this.events.push("made");
+  }
+
+  override dataReceived(data: Uint8Array) {
+    this.events.push(`data ${text(data)}`);
+  }
+
+  override eofReceived() {
+    this.events.push("eof");
+    return this.keepOpenOnEof;
+  }
+
+  override connectionLost(error: Error | null) {
+    this.events.push(`lost ${error === null ? "null" : error.message}`);
+    this.lost.setResult(error);
+  }
+
+  override pauseWriting() {
+    this.events.push("pause");
+  }
+
+  override resumeWriting() {
+    this.events.push("resume");
+  }
+}
+
+/** A server protocol that echoes and closes on EOF. */
+class Echo extends Protocol {
+  transport: Transport | null = null;
+  override connectionMade(transport: Transport) {
+    this.transport = transport;
+  }
+  override dataReceived(data: Uint8Array) {
+    this.transport!.write(data);
+  }
+}
+
+describe("createConnection and createServer", () => {
+  it("calls the protocol in order: made, data, eof, lost", async () => {
+    const [events, madeBeforeReturn] = await run(async () => {
+      const loop = getRunningLoop();
+      await using server = await loop.createServer(
+        () => new Echo(),
+        HOST,
+        0,
+      );
+      const [transport, client] = await loop.createConnection(
+        () => new Recorder(),
+        HOST,
+        portOf(server),
+      );
+      const madeBeforeReturn = client.events.join();
+      transport.write(bytes("one"));
+      while (!client.events.some((e) => e.startsWith("data"))) await sleep(0);
+      transport.writeEof();
+      await client.lost;
+      return [client.events, madeBeforeReturn];
+    });
+    assert.equal(madeBeforeReturn, "made");
+    assert.equal(events[0], "made");
+    assert.equal(events.slice(1, -2).map((e) => e.slice(5)).join(""), "one");
+    assert.deepEqual(events.slice(-2), ["eof", "lost null"]);
+  });
+
+  it("a protocol is never called from inside a transport method", async () => {
+    const nested = await run(async () => {
+      const loop = getRunningLoop();
+      let inside = false;
+      let nested = 0;
+      const lost = loop.createFuture<void>();
+      class Watcher extends Protocol {
+        override dataReceived() {
+          if (inside) nested++;
+        }
+        override eofReceived() {
+          if (inside) nested++;
+        }
+        override connectionLost() {
+          if (inside) nested++;
+          lost.setResult();
+        }
+      }
+      await using server = await loop.createServer(
+        () => new Echo(),
+        HOST,
+        0,
+      );
+      const [transport] = await loop.createConnection(
+        () => new Watcher(),
+        HOST,
+        portOf(server),
+      );
+      for (let i = 0; i < 20; i++) {
+        inside = true;
+        transport.write(bytes(`chunk ${i}`));
+        inside = false;
+        await sleep(0);
+      }
+      inside = true;
+      transport.writeEof();
+      transport.close();
+      inside = false;
+      await lost;
+      return nested;
+    });
+    assert.equal(nested, 0);
+  });
+
+  it("eofReceived returning true keeps the connection open for writing", async () => {
+    const reply = await run(async () => {
+      const loop = getRunningLoop();
+      class HalfClose extends Protocol {
+        transport: Transport | null = null;
+        override connectionMade(transport: Transport) {
+          this.transport = transport;
+        }
+        override eofReceived() {
+          // The peer is done: answer after its EOF, then close.
+          this.transport!.write(bytes("after eof"));
+          this.transport!.close();
+          return true;
+        }
+      }
+      await using server = await loop.createServer(
+        () => new HalfClose(),
+        HOST,
+        0,
+      );
+      const [transport, client] = await loop.createConnection(
+        () => new Recorder(),
+        HOST,
+        portOf(server),
+      );
+      client.keepOpenOnEof = true;
+      transport.writeEof();
+      assert.equal(transport.canWriteEof(), true);
+      await client.lost;
+      return client.events;
+    });
+    assert.deepEqual(reply, ["made", "data after eof", "eof", "lost null"]);
+  });
+
+  it("pauseReading() stops dataReceived until resumeReading(), nothing lost", async () => {
+    const [whilePaused, received] = await run(async () => {
+      const loop = getRunningLoop();
+      await using server = await loop.createServer(
+        () => new Echo(),
+        HOST,
+        0,
+      );
+      const [transport, client] = await loop.createConnection(
+        () => new Recorder(),
+        HOST,
+        portOf(server),
+      );
+      transport.pauseReading();
+      assert.equal(transport.isReading(), false);
+      for (let i = 0; i < 50; i++) transport.write(bytes(`${i},`));
+      // Long enough for the echo to arrive many times over.
+      for (let i = 0; i < 30; i++) await sleep(0.002);
+      const whilePaused = client.events.length;
+      transport.resumeReading();
+      const expected = Array.from({ length: 50 }, (_, i) => `${i},`).join("");
+      const received = () =>
+        client.events.filter((e) => e.startsWith("data ")).map((e) =>
+          e.slice(5)
+        ).join("");
+      while (received().length < expected.length) await sleep(0.001);
+      transport.close();
+      await client.lost;
+      return [whilePaused, received() === expected];
+    });
+    assert.equal(whilePaused, 1); // only "made"
+    assert.equal(received, true);
+  });
+
+  it("pauseWriting above the high-water mark, resumeWriting at the low one", async () => {
+    const [events, sizes, limits] = await run(async () => {
+      const loop = getRunningLoop();
+      const serverSide = loop.createFuture<Transport>();
+      class Slow extends Protocol {
+        override connectionMade(transport: Transport) {
+          transport.pauseReading();
+          serverSide.setResult(transport);
+        }
+      }
+      await using server = await loop.createServer(() => new Slow(), HOST, 0);
+      const [transport, client] = await loop.createConnection(
+        () => new Recorder(),
+        HOST,
+        portOf(server),
+      );
+      transport.setWriteBufferLimits(64 * 1024, 16 * 1024);
+      const limits = transport.getWriteBufferLimits();
+      const peer = await serverSide;
+      const chunk = new Uint8Array(64 * 1024);
+      let writes = 0;
+      while (!client.events.includes("pause")) {
+        transport.write(chunk);
+        if (++writes % 16 === 0) await sleep(0);
+        assert.ok(writes < 10_000, "the peer's buffers never filled");
+      }
+      const sizes = [transport.getWriteBufferSize()];
+      peer.resumeReading();
+      while (!client.events.includes("resume")) await sleep(0.001);
+      sizes.push(transport.getWriteBufferSize());
+      transport.abort();
+      await client.lost;
+      return [client.events, sizes, limits];
+    });
+    assert.deepEqual(limits, [16 * 1024, 64 * 1024]);
+    assert.deepEqual(events, ["made", "pause", "resume", "lost null"]);
+    assert.ok(sizes[0] > 64 * 1024, `paused at ${sizes[0]}`);
+    assert.ok(sizes[1] <= 16 * 1024, `resumed at ${sizes[1]}`);
+  });
+
+  it("a dataReceived that throws closes that connection, is reported, and the server goes on", async () => {
+    const [reported, lostWith, second] = await run(async () => {
+      const loop = getRunningLoop();
+      const reported: string[] = [];
+      loop.setExceptionHandler((_loop, context) => {
+        reported.push(
+          `${context.message}: ${(context.exception as Error).message}`,
+        );
+      });
+      const serverLost = loop.createFuture<Error | null>();
+      let first = true;
+      class Buggy extends Echo {
+        readonly #fail = first;
+        override dataReceived(data: Uint8Array) {
+          if (this.#fail) throw new Error("protocol bug");
+          super.dataReceived(data);
+        }
+        override connectionLost(error: Error | null) {
+          if (this.#fail) serverLost.setResult(error);
+        }
+      }
+      await using server = await loop.createServer(
+        () => {
+          const protocol = new Buggy();
+          first = false;
+          return protocol;
+        },
+        HOST,
+        0,
+      );
+      const [t1, c1] = await loop.createConnection(
+        () => new Recorder(),
+        HOST,
+        portOf(server),
+      );
+      t1.write(bytes("boom"));
+      const lostWith = (await serverLost)?.message;
+      await c1.lost;
+      const [t2, c2] = await loop.createConnection(
+        () => new Recorder(),
+        HOST,
+        portOf(server),
+      );
+      t2.write(bytes("fine"));
+      while (c2.events.length < 2) await sleep(0.001);
+      t2.close();
+      await c2.lost;
+      return [reported, lostWith, c2.events[1]];
+    });
+    assert.deepEqual(reported, [
+      "Fatal error: protocol.dataReceived() call failed: protocol bug",
+    ]);
+    assert.equal(lostWith, "protocol bug");
+    assert.equal(second, "data fine");
+  });
+
+  it("a BufferedProtocol reads into the buffers it gives", async () => {
+    const [total, sample, hints] = await run(async () => {
+      const loop = getRunningLoop();
+      const size = 200_000;
+      const done = loop.createFuture<void>();
+      class Collect extends BufferedProtocol {
+        readonly buffer = new Uint8Array(1000);
+        readonly received: number[] = [];
+        hints = 0;
+        override getBuffer(sizeHint: number) {
+          if (sizeHint > 0) this.hints++;
+          return this.buffer;
+        }
+        override bufferUpdated(n: number) {
+          for (let i = 0; i < n; i++) this.received.push(this.buffer[i]);
+        }
+        override eofReceived() {
+          done.setResult();
+        }
+      }
+      class Send extends Protocol {
+        override connectionMade(transport: Transport) {
+          const data = new Uint8Array(size);
+          for (let i = 0; i < size; i++) data[i] = i % 251;
+          transport.write(data);
+          transport.close();
+        }
+      }
+      await using server = await loop.createServer(() => new Send(), HOST, 0);
+      const [transport, protocol] = await loop.createConnection(
+        () => new Collect(),
+        HOST,
+        portOf(server),
+      );
+      await done;
+      transport.close();
+      return [
+        protocol.received.length,
+        protocol.received.slice(size - 3),
+        protocol.hints,
+      ];
+    });
+    assert.equal(total, 200_000);
+    assert.deepEqual(sample, [
+      199_997 % 251,
+      199_998 % 251,
+      199_999 % 251,
+    ]);
+    assert.ok(hints >= 200);
+  });
+
+  it("write() checks its argument and refuses after writeEof()", async () => {
+    const received = await run(async () => {
+      const loop = getRunningLoop();
+      const done = loop.createFuture<string>();
+      class Collect extends Protocol {
+        data = "";
+        override dataReceived(data: Uint8Array) {
+          this.data += text(data);
+        }
+        override eofReceived() {
+          done.setResult(this.data);
+        }
+      }
+      await using server = await loop.createServer(
+        () => new Collect(),
+        HOST,
+        0,
+      );
+      const [transport, client] = await loop.createConnection(
+        () => new Recorder(),
+        HOST,
+        portOf(server),
+      );
+      transport.write(bytes("first"));
+      transport.writelines([bytes(" second"), bytes(" third")]);
+      // @ts-expect-error: text is not bytes
+      assert.throws(() => transport.write("text"), TypeError);
+      transport.writeEof();
+      assert.throws(() => transport.write(bytes("late")), RuntimeError);
+      const received = await done;
+      transport.close();
+      await client.lost;
+      return received;
+    });
+    assert.equal(received, "first second third");
+  });
+
+  it("abort() drops what is buffered and calls connectionLost(null)", async () => {
+    const [events, closing] = await run(async () => {
+      const loop = getRunningLoop();
+      await using server = await loop.createServer(
+        () => new Protocol(),
+        HOST,
+        0,
+      );
+      const [transport, client] = await loop.createConnection(
+        () => new Recorder(),
+        HOST,
+        portOf(server),
+      );
+      transport.abort();
+      const closing = transport.isClosing();
+      await client.lost;
+      transport.abort();
+      transport.close();
+      return [client.events, closing];
+    });
+    assert.equal(closing, true);
+    assert.deepEqual(events, ["made", "lost null"]);
+  });
+
+  it("water marks are checked as Python checks them", async () => {
+    await run(async () => {
+      const loop = getRunningLoop();
+      await using server = await loop.createServer(
+        () => new Protocol(),
+        HOST,
+        0,
+      );
+      const [transport, client] = await loop.createConnection(
+        () => new Recorder(),
+        HOST,
+        portOf(server),
+      );
+      assert.deepEqual(transport.getWriteBufferLimits(), [16384, 65536]);
+      transport.setWriteBufferLimits(null, 100);
+      assert.deepEqual(transport.getWriteBufferLimits(), [100, 400]);
+      assert.throws(() => transport.setWriteBufferLimits(10, 20), RangeError);
+      assert.throws(() => transport.setWriteBufferLimits(-1), RangeError);
+      assert.throws(
+        () => transport.setWriteBufferLimits("big" as never),
+        TypeError,
+      );
+      assert.deepEqual(transport.getExtraInfo("peername"), [
+        HOST,
+        portOf(server),
+      ]);
+      const socket = transport.getExtraInfo("socket") as {
+        family: number;
+        getpeername(): unknown;
+      };
+      assert.equal(socket.family, 2);
+      assert.equal(transport.getExtraInfo("nothing", "default"), "default");
+      assert.equal(transport.getExtraInfo("peercert"), null);
+      transport.close();
+      await client.lost;
+    });
+  });
+
+  it("startServing: false queues clients until startServing()", async () => {
+    const [before, after] = await run(async () => {
+      const loop = getRunningLoop();
+      let made = 0;
+      class Count extends Protocol {
+        override connectionMade() {
+          made++;
+        }
+      }
+      await using server = await loop.createServer(() => new Count(), HOST, 0, {
+        startServing: false,
+      });
+      assert.equal(server.isServing(), false);
+      const [transport, client] = await loop.createConnection(
+        () => new Recorder(),
+        HOST,
+        portOf(server),
+      );
+      for (let i = 0; i < 10; i++) await sleep(0.002);
+      const before = made;
+      await server.startServing();
+      assert.equal(server.isServing(), true);
+      while (made === 0) await sleep(0.001);
+      transport.close();
+      await client.lost;
+      return [before, made];
+    });
+    assert.deepEqual([before, after], [0, 1]);
+  });
+
+  it("options are checked", async () => {
+    await run(async () => {
+      const loop = getRunningLoop();
+      const factory = () => new Protocol();
+      await assert.rejects(
+        loop.createConnection(factory, HOST, 1, { nope: 1 } as never),
+        /createConnection\(\) has no option "nope"/,
+      );
+      await assert.rejects(
+        loop.createServer(factory, HOST, 0, { nope: 1 } as never),
+        /createServer\(\) has no option "nope"/,
+      );
+      await assert.rejects(
+        loop.createConnection(factory, HOST, 1, { family: 4 }),
+        RangeError,
+      );
+      await assert.rejects(
+        loop.createConnection(factory, HOST, 1, { localAddr: HOST as never }),
+        TypeError,
+      );
+      await assert.rejects(
+        loop.createServer(factory, HOST, 0, { reuseAddress: false }),
+        /reuseAddress: false is not supported/,
+      );
+      await assert.rejects(
+        loop.createServer(factory, HOST, 0, { backlog: -1 }),
+        RangeError,
+      );
+      await assert.rejects(
+        loop.createConnection("nope" as never, HOST, 1),
+        TypeError,
+      );
+    });
+  });
+
+  it("localAddr, family and keepAlive shape the connection", async () => {
+    const [local, family] = await run(async () => {
+      const loop = getRunningLoop();
+      await using server = await loop.createServer(
+        () => new Protocol(),
+        null,
+        0,
+        { family: 2, keepAlive: true },
+      );
+      const [transport, client] = await loop.createConnection(
+        () => new Recorder(),
+        "localhost",
+        portOf(server),
+        { family: 2, localAddr: [HOST, 0], keepAlive: true },
+      );
+      const local = transport.getExtraInfo("sockname") as [string, number];
+      const family = (transport.getExtraInfo("socket") as { family: number })
+        .family;
+      transport.close();
+      await client.lost;
+      return [local, family];
+    });
+    assert.equal(local[0], HOST);
+    assert.equal(family, 2);
+  });
+
+  it("reusePort lets two servers share a port where the runtime can", async () => {
+    const outcome = await run(async () => {
+      const loop = getRunningLoop();
+      const factory = () => new Protocol();
+      const first = await loop.createServer(factory, HOST, 0, {
+        reusePort: true,
+      }).catch((e) => e);
+      if (first instanceof Error) return first.message;
+      const second = await loop.createServer(factory, HOST, portOf(first), {
+        reusePort: true,
+      });
+      const shared = portOf(second) === portOf(first);
+      first.close();
+      second.close();
+      return shared;
+    });
+    if (reusePortSupported()) assert.equal(outcome, true);
+    else assert.match(String(outcome), /reusePort is not supported/);
+  });
+});
+
+describe("Unix sockets and accepted sockets", () => {
+  it("createUnixServer and createUnixConnection exchange bytes", async () => {
+    const socketPath = tempPath("echo.sock");
+    const [events, peer, local] = await run(async () => {
+      const loop = getRunningLoop();
+      await using server = await loop.createUnixServer(
+        () => new Echo(),
+        socketPath,
+      );
+      assert.equal(server.sockets[0].getsockname(), socketPath);
+      const [transport, client] = await loop.createUnixConnection(
+        () => new Recorder(),
+        socketPath,
+      );
+      transport.write(bytes("unix"));
+      while (client.events.length < 2) await sleep(0.001);
+      const peer = transport.getExtraInfo("peername");
+      const local = transport.getExtraInfo("sockname");
+      transport.close();
+      await client.lost;
+      return [client.events, peer, local];
+    });
+    assert.deepEqual(events, ["made", "data unix", "lost null"]);
+    assert.equal(peer, socketPath);
+    assert.equal(local, "");
+  });
+
+  it("a stale socket is replaced; a regular file at the path is an error", async () => {
+    const socketPath = tempPath("stale.sock");
+    const filePath = tempPath("file");
+    fs.writeFileSync(filePath, "not a socket");
+    // A server that died without cleaning up leaves its socket file behind.
+    execFileSync("python3", [
+      "-c",
+      "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])",
+      socketPath,
+    ]);
+    assert.ok(fs.statSync(socketPath).isSocket());
+    const [replaced, error] = await run(async () => {
+      const loop = getRunningLoop();
+      const server = await loop.createUnixServer(
+        () => new Protocol(),
+        socketPath,
+      );
+      const replaced = server.sockets[0].getsockname();
+      server.close();
+      const error = await loop.createUnixServer(() => new Protocol(), filePath)
+        .catch((e) => e);
+      return [replaced, error];
+    });
+    assert.equal(replaced, socketPath);
+    assert.equal(error.code, "EADDRINUSE");
+    assert.match(error.message, /a file that is not a socket is there/);
+    assert.equal(fs.readFileSync(filePath, "utf8"), "not a socket");
+  });
+
+  it("connectAcceptedSocket wraps a socket accepted by node:net", async () => {
+    const received = await run(async () => {
+      const loop = getRunningLoop();
+      const accepted = loop.createFuture<net.Socket>();
+      const host = net.createServer((socket) => accepted.setResult(socket));
+      await new Promise<void>((resolve) => host.listen(0, HOST, resolve));
+      const { port } = host.address() as net.AddressInfo;
+      const [transport, client] = await loop.createConnection(
+        () => new Recorder(),
+        HOST,
+        port,
+      );
+      const [serverTransport] = await loop.connectAcceptedSocket(
+        () => new Echo(),
+        await accepted,
+      );
+      transport.write(bytes("adopted"));
+      while (client.events.length < 2) await sleep(0.001);
+      transport.close();
+      await client.lost;
+      serverTransport.close();
+      host.close();
+      await assert.rejects(
+        loop.connectAcceptedSocket(() => new Protocol(), {}),
+        TypeError,
+      );
+      return client.events[1];
+    });
+    assert.equal(received, "data adopted");
+  });
+});
