@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { getRunningLoop } from "../loop/events.ts";
+import { getRunningLoop } from "../loop/running_loop.ts";
 import type { Future } from "../tasks/future.ts";
 import type { AnyFunction, ModuleFunction } from "./callable.ts";
 

@@ -33,8 +33,8 @@ export class CancelledError extends Error {
   /** Creates the error; `message` is the one given to `cancel(msg)`. */
   constructor(message?: string) {
     // Cancellation is control flow, made by the loop far from the await it
-    // ends: a stack would say nothing and costs more than the rest of a
-    // cancel together (measured on W9).
+    // ends: a stack would say nothing and cost more than the rest of a
+    // cancel together (measured cancelling 100,000 sleeping tasks).
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
     super(message ?? "");

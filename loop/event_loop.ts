@@ -758,8 +758,8 @@ export class EventLoop implements AbstractEventLoop {
       if (this.#stopping) return;
       // Busy iterations follow each other at once, and the host gets its
       // turn at least every HOST_TURN_MS: a macrotask per iteration cost
-      // more than the iteration itself (W3, a lock handed over 1,000,000
-      // times, spent most of its time waiting for setImmediate).
+      // more than the iteration itself (a lock handed over 1,000,000 times
+      // spent most of its time waiting for setImmediate).
       if (this.#ready.length > 0 && performance.now() < handBackAt) continue;
       await this.#idle();
       handBackAt = performance.now() + HOST_TURN_MS;

@@ -20,7 +20,7 @@ export { Handle, TimerHandle } from "./handle.ts";
 export type { HandleOwner } from "./handle.ts";
 export { EventLoop } from "./event_loop.ts";
 export type { ExceptionHandler, Executor, TaskFactory } from "./event_loop.ts";
-export { getRunningLoop } from "./events.ts";
+export { getRunningLoop } from "./running_loop.ts";
 export {
   DefaultEventLoopPolicy,
   getEventLoop,

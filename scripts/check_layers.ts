@@ -18,7 +18,7 @@ const root = new URL("../", import.meta.url).pathname;
 const LOW_LOOP = [
   "loop/handle.ts",
   "loop/abstract_event_loop.ts",
-  "loop/events.ts",
+  "loop/running_loop.ts",
 ];
 
 /** The layer of a file: higher layers may import lower ones. */

@@ -10,7 +10,7 @@ import {
   createUnixConnection,
   type CreateUnixConnectionOptions,
 } from "../loop/create_connection.ts";
-import { getRunningLoop } from "../loop/events.ts";
+import { getRunningLoop } from "../loop/running_loop.ts";
 import type { Transport } from "../loop/transports.ts";
 import { checkLimit } from "./checks.ts";
 import { DEFAULT_LIMIT, StreamReader } from "./stream_reader.ts";

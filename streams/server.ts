@@ -11,7 +11,7 @@ import {
   createUnixServer,
   type CreateUnixServerOptions,
 } from "../loop/create_server.ts";
-import { getRunningLoop } from "../loop/events.ts";
+import { getRunningLoop } from "../loop/running_loop.ts";
 import type { Server } from "../loop/server.ts";
 import { checkLimit } from "./checks.ts";
 import { DEFAULT_LIMIT, StreamReader } from "./stream_reader.ts";

@@ -8,7 +8,7 @@ import process from "node:process";
 import type { Duplex } from "node:stream";
 import { wrapStream } from "../internal/stream_host.ts";
 import { checkOptions } from "../internal/validate.ts";
-import { getRunningLoop } from "../loop/events.ts";
+import { getRunningLoop } from "../loop/running_loop.ts";
 import {
   DEFAULT_LIMIT,
   setReaderTransport,

@@ -5,7 +5,7 @@
  */
 import { RuntimeError } from "../internal/errors.ts";
 import { describe } from "../internal/validate.ts";
-import { getRunningLoop } from "../loop/events.ts";
+import { getRunningLoop } from "../loop/running_loop.ts";
 import type { Future } from "../tasks/future.ts";
 import { ByteBuffer } from "./byte_buffer.ts";
 import { checkBytes, checkLimit, checkSize } from "./checks.ts";

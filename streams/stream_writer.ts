@@ -4,7 +4,7 @@
  * @module
  */
 import { startTls } from "../loop/create_connection.ts";
-import { getRunningLoop } from "../loop/events.ts";
+import { getRunningLoop } from "../loop/running_loop.ts";
 import type { SSLContext } from "../loop/tls.ts";
 import type { Transport } from "../loop/transports.ts";
 import { checkOptions } from "../internal/validate.ts";

@@ -12,7 +12,7 @@ import {
 } from "../internal/process_host.ts";
 import { checkOptions, describe } from "../internal/validate.ts";
 import type { EventLoop } from "../loop/event_loop.ts";
-import { getRunningLoop } from "../loop/events.ts";
+import { getRunningLoop } from "../loop/running_loop.ts";
 import { checkLimit } from "../streams/checks.ts";
 import { waitOnHost } from "../streams/host_wait.ts";
 import { DEFAULT_LIMIT } from "../streams/stream_reader.ts";

@@ -5,7 +5,7 @@
  */
 import { RuntimeError } from "../internal/errors.ts";
 import type { EventLoop } from "../loop/event_loop.ts";
-import { getRunningLoop } from "../loop/events.ts";
+import { getRunningLoop } from "../loop/running_loop.ts";
 import type { Future } from "../tasks/future.ts";
 import { Deque } from "../internal/deque.ts";
 

@@ -9,7 +9,7 @@ import { TimeoutError } from "../internal/errors.ts";
 import { checkOptions, checkSeconds } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import type { Handle } from "../loop/handle.ts";
-import { getRunningLoop } from "../loop/events.ts";
+import { getRunningLoop } from "../loop/running_loop.ts";
 import { type Awaitable, ensureFuture } from "./ensure_future.ts";
 import { Future, onDone, park } from "./future.ts";
 import type { ResultOf } from "./gather.ts";

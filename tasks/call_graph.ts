@@ -6,7 +6,7 @@
  */
 import { currentOwner } from "../internal/context.ts";
 import { describe } from "../internal/validate.ts";
-import { getRunningLoop } from "../loop/events.ts";
+import { getRunningLoop } from "../loop/running_loop.ts";
 import { Future } from "./future.ts";
 import { Task, tasksOf } from "./task.ts";
 

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { getRunningLoop } from "../loop/events.ts";
+import { getRunningLoop } from "../loop/running_loop.ts";
 import type { CoroutineFunction, Task, TaskOptions } from "./task.ts";
 
 /**

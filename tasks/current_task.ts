@@ -5,7 +5,7 @@
  */
 import { currentOwner } from "../internal/context.ts";
 import type { EventLoop } from "../loop/event_loop.ts";
-import { getRunningLoop } from "../loop/events.ts";
+import { getRunningLoop } from "../loop/running_loop.ts";
 import { Task, tasksOf } from "./task.ts";
 
 /**

@@ -6,7 +6,7 @@
 import { checkSeconds } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import type { Handle } from "../loop/handle.ts";
-import { getRunningLoop } from "../loop/events.ts";
+import { getRunningLoop } from "../loop/running_loop.ts";
 import { Future, resolveNow } from "./future.ts";
 
 /** A future resolved by a timer; cancelling it clears the timer. */

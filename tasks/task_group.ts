@@ -7,7 +7,7 @@
 import { CancelledError, RuntimeError } from "../internal/errors.ts";
 import { checkFunction } from "../internal/validate.ts";
 import type { EventLoop } from "../loop/event_loop.ts";
-import { getRunningLoop } from "../loop/events.ts";
+import { getRunningLoop } from "../loop/running_loop.ts";
 import { currentTask } from "./current_task.ts";
 import { ExceptionGroup } from "./exception_group.ts";
 import { type Future, hasFailed, onDone, park } from "./future.ts";

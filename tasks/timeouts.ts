@@ -11,7 +11,7 @@ import {
 } from "../internal/errors.ts";
 import { checkFunction, checkSeconds } from "../internal/validate.ts";
 import type { Handle } from "../loop/handle.ts";
-import { getRunningLoop } from "../loop/events.ts";
+import { getRunningLoop } from "../loop/running_loop.ts";
 import { currentTask } from "./current_task.ts";
 import type { Task } from "./task.ts";
 

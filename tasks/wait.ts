@@ -11,7 +11,7 @@ import {
   isPromiseLike,
 } from "../internal/validate.ts";
 import type { Handle } from "../loop/handle.ts";
-import { getRunningLoop } from "../loop/events.ts";
+import { getRunningLoop } from "../loop/running_loop.ts";
 import { type Awaitable, ensureFuture } from "./ensure_future.ts";
 import { Future, hasFailed, onDone, park } from "./future.ts";
 import type { ResultOf } from "./gather.ts";
