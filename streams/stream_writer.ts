@@ -123,8 +123,10 @@ export class StreamWriter {
   /**
    * Waits until it is appropriate to write again: at once while the
    * transport's buffer is below its high-water mark, else until the peer
-   * has taken enough. Throws the stream's error, or an error with code
-   * `"ECONNRESET"` once the connection is lost.
+   * has taken enough. Throws the connection's error as the host gave it
+   * (`EPIPE` when writing to a peer that is gone, `ECONNRESET` when it
+   * reset the connection), or an error with code `"ECONNRESET"` once the
+   * connection was lost without one.
    */
   async drain(): Promise<void> {
     const error = this.#reader?.exception() ?? null;

@@ -58,7 +58,9 @@ async function expireNow<T>(future: Future<T>): Promise<T> {
  * `waitFor` cancels the work too; wrap it in `shield()` to keep it alive.
  * Like CPython 3.12+, it is built on `timeout()`, so it must be awaited
  * in a task. A plain promise cannot be stopped: on timeout, `waitFor`
- * waits for it to settle.
+ * stops waiting for it and throws at once while the promise runs on; give
+ * an async function instead, and pass the `AbortSignal` it receives to
+ * foreign APIs, to stop the work itself.
  *
  * @example Cleanup runs before the TimeoutError arrives
  * ```ts
