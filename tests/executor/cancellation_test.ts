@@ -13,8 +13,8 @@ import {
   jobSignal,
   WorkerPoolExecutor,
 } from "../../executor/mod.ts";
+import { extension } from "../fixtures/runtime.ts";
 
-const extension = import.meta.url.endsWith(".js") ? ".js" : ".ts";
 const work = new URL(`./fixtures/work${extension}`, import.meta.url);
 
 /** Increments a shared counter: proof, from the host, that a job ran. */

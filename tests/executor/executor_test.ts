@@ -20,8 +20,8 @@ import {
   WorkerPoolExecutor,
 } from "../../executor/mod.ts";
 import { clockHeld } from "../../internal/real_world.ts";
+import { extension } from "../fixtures/runtime.ts";
 
-const extension = import.meta.url.endsWith(".js") ? ".js" : ".ts";
 const work = new URL(`./fixtures/work${extension}`, import.meta.url);
 
 /** Wall-clock milliseconds comparable across threads. */

@@ -2,8 +2,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { moduleFunctions, WorkerPoolExecutor } from "../../executor/mod.ts";
 import type * as Work from "./fixtures/work.ts";
+import { extension } from "../fixtures/runtime.ts";
 
-const extension = import.meta.url.endsWith(".js") ? ".js" : ".ts";
 const fixtures = new URL("./fixtures/", import.meta.url);
 
 describe("module jobs", () => {

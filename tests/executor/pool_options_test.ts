@@ -4,8 +4,8 @@ import process from "node:process";
 import { run, RuntimeError, sleep } from "../../mod.ts";
 import { QueueFull } from "../../sync/mod.ts";
 import { BrokenExecutorError, WorkerPoolExecutor } from "../../executor/mod.ts";
+import { extension } from "../fixtures/runtime.ts";
 
-const extension = import.meta.url.endsWith(".js") ? ".js" : ".ts";
 const work = new URL(`./fixtures/work${extension}`, import.meta.url);
 
 /** A job that blocks its worker until the host stores 1 in `gate` (30 s at most). */

@@ -7,8 +7,8 @@ import {
   move,
   WorkerPoolExecutor,
 } from "../../executor/mod.ts";
+import { extension } from "../fixtures/runtime.ts";
 
-const extension = import.meta.url.endsWith(".js") ? ".js" : ".ts";
 const work = new URL(`./fixtures/work${extension}`, import.meta.url);
 
 describe("arguments and results", () => {

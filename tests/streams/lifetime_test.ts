@@ -5,10 +5,10 @@ import { fileURLToPath } from "node:url";
 import { createSubprocessExec, PIPE } from "../../subprocess/mod.ts";
 import { readFileSync } from "node:fs";
 import { getRunningLoop, run, sleep } from "../../mod.ts";
+import { extension } from "../fixtures/runtime.ts";
 
 /** The command that runs the fixture program's `scenario` on this runtime. */
 function fixtureCommand(scenario: string): [string, ...string[]] {
-  const extension = import.meta.url.endsWith(".js") ? ".js" : ".ts";
   const fixture = fileURLToPath(
     new URL(`./fixtures/lifetime${extension}`, import.meta.url),
   );

@@ -7,13 +7,12 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createSubprocessExec, PIPE } from "../../subprocess/mod.ts";
 import { run, sleep } from "../../mod.ts";
-import { runtimeCommand } from "../fixtures/runtime.ts";
+import { extension, runtimeCommand } from "../fixtures/runtime.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 function fixture(): URL {
-  const extension = import.meta.url.endsWith(".js") ? ".js" : ".ts";
   return new URL(`./fixtures/std_echo${extension}`, import.meta.url);
 }
 

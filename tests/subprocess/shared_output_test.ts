@@ -21,6 +21,7 @@ import {
 } from "../../subprocess/mod.ts";
 import { CancelledError, createTask, run, sleep, waitFor } from "../../mod.ts";
 import { bytes, text } from "../fixtures/bytes.ts";
+import { extension } from "../fixtures/runtime.ts";
 
 /** A shell loop that alternates stdout and stderr, one write per line. */
 const ALTERNATING = "i=0; while [ $i -lt 2000 ]; do echo $i; i=$((i+1)); " +
@@ -99,7 +100,6 @@ describe("stderr: STDOUT is one channel shared with stdout", () => {
   });
 
   it("follows an inherited stdout: the parent's own", async () => {
-    const extension = import.meta.url.endsWith(".js") ? ".js" : ".ts";
     const fixture = fileURLToPath(
       new URL(`./fixtures/inherited_stdout${extension}`, import.meta.url),
     );
