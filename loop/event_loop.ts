@@ -126,6 +126,9 @@ export function setDefaultExecutorFactory(factory: () => Executor): void {
   defaultExecutorFactory = factory;
 }
 
+/** True while `loop` has callbacks ready to run; for `./testing`. */
+export let hasReadyCallbacks: (loop: EventLoop) => boolean;
+
 const heapOrder = (a: TimerHandle, b: TimerHandle): boolean =>
   a.when() < b.when() || (a.when() === b.when() && a.sequence < b.sequence);
 
@@ -159,6 +162,10 @@ const MIN_HEAP_TO_PRUNE = 100;
 export class EventLoop implements AbstractEventLoop {
   /** Handles, and `callSoonInternal`'s callbacks each followed by its argument. */
   readonly #ready = new Deque<unknown>();
+
+  static {
+    hasReadyCallbacks = (loop) => loop.#ready.length > 0;
+  }
   readonly #timers = new MinHeap<TimerHandle>(heapOrder);
   #timerSequence = 0;
   #cancelledTimers = 0;

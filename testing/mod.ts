@@ -47,3 +47,4 @@ export { VirtualClockLoop } from "./virtual_clock_loop.ts";
 export { VirtualClockPolicy } from "./virtual_clock_policy.ts";
 export { runVirtual } from "./run_virtual.ts";
 export type { RunVirtualOptions } from "./run_virtual.ts";
+export { waitAllTasksBlocked } from "./wait_all_tasks_blocked.ts";
