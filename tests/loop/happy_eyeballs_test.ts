@@ -15,14 +15,14 @@ import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import net from "node:net";
 import {
+  type AddrInfo,
   AF_INET,
   AF_INET6,
-  type AddrInfo,
   CancelledError,
   createTask,
   EventLoop,
-  getRunningLoop,
   type GetaddrinfoOptions,
+  getRunningLoop,
   IPPROTO_TCP,
   Protocol,
   run,
