@@ -14,6 +14,7 @@ import {
 import { checkFunction, checkOptions } from "../internal/validate.ts";
 import { RuntimeError } from "../internal/errors.ts";
 import type { Future } from "../tasks/future.ts";
+import { staggeredRace } from "../tasks/staggered_race.ts";
 import type { AbstractEventLoop } from "./abstract_event_loop.ts";
 import {
   checkBoolean,
@@ -26,16 +27,25 @@ import {
   type TlsChoice,
 } from "./connection_checks.ts";
 import { waitOnHost } from "./host_wait.ts";
+import { interleaveAddrinfos } from "./interleave.ts";
+import type { AddrInfo, GetaddrinfoOptions } from "./names.ts";
+import { checkInt } from "./net_checks.ts";
 import type { StreamProtocol } from "./protocols.ts";
 import { handshake, transportOver } from "./socket_setup.ts";
 import { StreamTransport } from "./socket_transport.ts";
 import type { Transport } from "./transports.ts";
+import { AF_UNSPEC, SOCK_STREAM } from "./socket_constants.ts";
 import { checkSsl, type SSLContext } from "./tls.ts";
 import { checkSeconds, describe } from "../internal/validate.ts";
 
 /** A loop as the connection functions use it. */
 export type ConnectingLoop = AbstractEventLoop & {
   createFuture<T>(): Future<T>;
+  getaddrinfo(
+    host: string | null,
+    port: number | string | null,
+    options?: GetaddrinfoOptions,
+  ): Future<AddrInfo[]>;
 };
 
 /** Options of `loop.createConnection()`. */
@@ -52,6 +62,18 @@ export interface CreateConnectionOptions {
   localAddr?: [host: string, port: number] | null;
   /** Turns TCP keep-alive probes on. */
   keepAlive?: boolean;
+  /**
+   * Happy eyeballs (RFC 8305): seconds to wait for an address before
+   * racing the next one too; the first to connect wins and the others are
+   * closed. `null` (the default): the addresses are tried one by one.
+   */
+  happyEyeballsDelay?: number | null;
+  /**
+   * How many addresses of the first family to try before the families
+   * take turns; 0 keeps the resolver's order. 1 when `happyEyeballsDelay`
+   * is given, 0 otherwise.
+   */
+  interleave?: number | null;
 }
 
 const CONNECTION_OPTIONS: (keyof CreateConnectionOptions)[] = [
@@ -61,6 +83,8 @@ const CONNECTION_OPTIONS: (keyof CreateConnectionOptions)[] = [
   "family",
   "localAddr",
   "keepAlive",
+  "happyEyeballsDelay",
+  "interleave",
 ];
 
 /** Options of `loop.createUnixConnection()`. */
@@ -112,15 +136,126 @@ export async function createConnection<P extends StreamProtocol>(
     ] as typeof CONNECTION_OPTIONS,
   );
   const tls = checkTls(given, caller, host, false);
-  const target: ConnectTarget = { host, port };
-  if (given.family !== undefined) target.family = checkFamily(given.family);
+  const family = given.family ?? AF_UNSPEC;
+  checkFamily(family);
+  const local: ConnectTarget = {};
   if (given.localAddr != null) {
-    [target.localHost, target.localPort] = checkLocalAddr(given.localAddr);
+    [local.localHost, local.localPort] = checkLocalAddr(given.localAddr);
   }
   if (given.keepAlive !== undefined) {
-    target.keepAlive = checkBoolean(given.keepAlive, "keepAlive");
+    local.keepAlive = checkBoolean(given.keepAlive, "keepAlive");
   }
-  return await connectTo(loop, protocolFactory, target, tls, request);
+  const delay = given.happyEyeballsDelay == null
+    ? null
+    : checkSeconds(given.happyEyeballsDelay, "happyEyeballsDelay");
+  const interleave = given.interleave == null
+    ? (delay === null ? 0 : 1)
+    : checkInt(given.interleave, "interleave", 0, Number.MAX_SAFE_INTEGER);
+  const infos = await resolve(loop, host, port, family);
+  const ordered = interleave > 0
+    ? interleaveAddrinfos(infos, interleave)
+    : infos;
+  const targets = ordered.map(([, , , , [address, port]]): ConnectTarget => ({
+    ...local,
+    host: address,
+    port,
+  }));
+  const raw = delay === null
+    ? await connectOneByOne(loop, targets)
+    : await connectRacing(loop, targets, delay);
+  return await finishConnection(loop, raw, protocolFactory, tls, {
+    serverSide: false,
+    holdWhileOpen: request.holdWhileOpen,
+  });
+}
+
+/**
+ * The stream addresses of `host`, with the loop's `getaddrinfo`; a failed
+ * lookup says which connection it was for.
+ */
+async function resolve(
+  loop: ConnectingLoop,
+  host: string,
+  port: number,
+  family: number,
+): Promise<AddrInfo[]> {
+  let infos: AddrInfo[];
+  try {
+    infos = await loop.getaddrinfo(host, port, { family, type: SOCK_STREAM });
+  } catch (error) {
+    if (!(error instanceof Error) || !("code" in error)) throw error;
+    throw Object.assign(
+      new Error(`Cannot connect to ${host}:${port}: ${error.message}`, {
+        cause: error,
+      }),
+      { code: error.code },
+    );
+  }
+  if (infos.length === 0) {
+    throw new Error(`Cannot connect to ${host}:${port}: no address found`);
+  }
+  return infos;
+}
+
+/** Tries each target in turn, as asyncio does without happy eyeballs. */
+async function connectOneByOne(
+  loop: ConnectingLoop,
+  targets: ConnectTarget[],
+): Promise<RawSocket> {
+  const errors: unknown[] = [];
+  for (const target of targets) {
+    try {
+      return await connectSocket(loop, target);
+    } catch (error) {
+      if (!(error instanceof Error) || !("code" in error)) throw error;
+      errors.push(error);
+    }
+  }
+  throw combinedError(errors);
+}
+
+/**
+ * Races the targets with `staggeredRace`: each next attempt starts when
+ * the one before fails or after `delay` seconds. Every socket but the
+ * winner's is closed, also one that connected just after it won and when
+ * the caller is cancelled.
+ */
+async function connectRacing(
+  loop: ConnectingLoop,
+  targets: ConnectTarget[],
+  delay: number,
+): Promise<RawSocket> {
+  const opened: RawSocket[] = [];
+  let winner: RawSocket | null = null;
+  try {
+    const [won, , errors] = await staggeredRace(
+      targets.map((target) => async () => {
+        const raw = await connectSocket(loop, target);
+        opened.push(raw);
+        return raw;
+      }),
+      delay,
+    );
+    if (won === null) throw combinedError(errors);
+    winner = won;
+    return won;
+  } finally {
+    for (const raw of opened) if (raw !== winner) raw.abort();
+  }
+}
+
+/**
+ * The error of a connection no address accepted, as asyncio makes it:
+ * the one error, or the first when all say the same, or one that names
+ * each.
+ */
+function combinedError(errors: unknown[]): unknown {
+  const first = errors[0];
+  if (errors.every((error) => String(error) === String(first))) return first;
+  const messages = errors.map((error) =>
+    error instanceof Error ? error.message : String(error)
+  );
+  return new Error(`Multiple exceptions: ${messages.join(", ")}`);
 }
 
 /** `loop.createUnixConnection`, checked. */
@@ -143,16 +278,21 @@ export async function createUnixConnection<P extends StreamProtocol>(
     ] as typeof UNIX_CONNECTION_OPTIONS,
   );
   const tls = checkTls(given, caller, null, false);
-  return await connectTo(loop, protocolFactory, { path }, tls, request);
+  const raw = await connectSocket(loop, { path });
+  return await finishConnection(loop, raw, protocolFactory, tls, {
+    serverSide: false,
+    holdWhileOpen: request.holdWhileOpen,
+  });
 }
 
-async function connectTo<P extends StreamProtocol>(
+/**
+ * Connects one socket to `target`; cancelling the caller closes the
+ * half-open socket.
+ */
+async function connectSocket(
   loop: ConnectingLoop,
-  protocolFactory: ProtocolFactory<P>,
   target: ConnectTarget,
-  tls: TlsChoice,
-  request: ConnectionRequest,
-): Promise<[Transport, P]> {
+): Promise<RawSocket> {
   const connected = loop.createFuture<RawSocket>();
   const connecting = connect(target, {
     connected: (socket) => {
@@ -165,17 +305,12 @@ async function connectTo<P extends StreamProtocol>(
       }
     },
   });
-  let raw: RawSocket;
   try {
-    raw = await waitOnHost(connected, connecting);
+    return await waitOnHost(connected, connecting);
   } catch (error) {
     connecting.abort();
     throw error;
   }
-  return await finishConnection(loop, raw, protocolFactory, tls, {
-    serverSide: false,
-    holdWhileOpen: request.holdWhileOpen,
-  });
 }
 
 /**
