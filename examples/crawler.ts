@@ -39,13 +39,11 @@ interface Site {
 }
 
 async function serveSite(): Promise<Site> {
-  let neverArrived: () => void;
+  let neverArrived!: () => void;
   const neverSeen = new Promise<void>((resolve) => neverArrived = resolve);
-  let abandoned: (value: boolean) => void;
-  const site = {
-    neverAbandoned: new Promise<boolean>((resolve) => abandoned = resolve),
-  } as Site;
-  site.server = createServer((request: IncomingMessage, response) => {
+  let abandoned!: (value: boolean) => void;
+  const neverAbandoned = new Promise<boolean>((resolve) => abandoned = resolve);
+  const server = createServer((request: IncomingMessage, response) => {
     const path = request.url ?? "/";
     if (path === "/never") {
       // Never answered: only the client can end this request.
@@ -65,12 +63,9 @@ async function serveSite(): Promise<Site> {
       response.end(anchors.join("\n"));
     });
   });
-  await new Promise<void>((resolve) =>
-    site.server.listen(0, "127.0.0.1", resolve)
-  );
-  const { port } = site.server.address() as AddressInfo;
-  site.base = `http://127.0.0.1:${port}`;
-  return site;
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return { server, base: `http://127.0.0.1:${port}`, neverAbandoned };
 }
 
 /** Fetches one page and returns the paths it links to. */
@@ -106,9 +101,9 @@ async function crawl(base: string, start: string): Promise<string[][]> {
         });
       }
     });
-    const next = found.flat().filter((path) => !seen.has(path));
+    const next = new Set(found.flat().filter((path) => !seen.has(path)));
     for (const path of next) seen.add(path);
-    level = [...new Set(next)].sort();
+    level = [...next].sort();
   }
   return levels;
 }
