@@ -76,8 +76,11 @@ describe("a deadlocked program says why", () => {
         if (String(chunk).includes("ready")) resolve();
       })
     );
-    sendSignal(child, "SIGUSR2");
-    const end = await done;
+    // A runtime may register the handler a moment after "ready"; SIGWINCH
+    // is ignored by default, so it is sent until the child has finished.
+    const resend = setInterval(() => sendSignal(child, "SIGWINCH"), 50);
+    sendSignal(child, "SIGWINCH");
+    const end = await done.finally(() => clearInterval(resend));
     assert.equal(end.code, 0, end.stderr);
     assert.match(end.stdout, /done/);
     assert.doesNotMatch(end.stderr, /Deadlock/);
