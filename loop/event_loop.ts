@@ -803,7 +803,7 @@ export class EventLoop implements AbstractEventLoop {
   /**
    * Runs the batch's callbacks until one starts a step that does not end
    * at once: that step runs whole before the next callback, as in asyncio
-   * (a task suspends only on a pending future), and `#poll` goes on.
+   * (a task suspends only on a pending future), and `#resumeBatch` goes on once it ends.
    */
   #runBatch(): void {
     const ready = this.#ready;
@@ -842,11 +842,11 @@ export class EventLoop implements AbstractEventLoop {
   }
 
   readonly #stepsEnded = (): void => {
-    nextMicrotask(this.#poll);
+    nextMicrotask(this.#resumeBatch);
   };
 
   /** Runs the rest of the batch, unless a step began again meanwhile. */
-  readonly #poll = (): void => {
+  readonly #resumeBatch = (): void => {
     if (stepsRunning()) {
       this.#waitForSteps();
       return;
