@@ -11,7 +11,11 @@ import {
   type ConnectTarget,
   type RawSocket,
 } from "../internal/socket_host.ts";
-import { checkFunction, checkOptions } from "../internal/validate.ts";
+import {
+  checkFunction,
+  checkInteger,
+  checkOptions,
+} from "../internal/validate.ts";
 import { RuntimeError } from "../internal/errors.ts";
 import type { Future } from "../tasks/future.ts";
 import { staggeredRace } from "../tasks/staggered_race.ts";
@@ -29,7 +33,6 @@ import {
 import { waitOnHost } from "./host_wait.ts";
 import { interleaveAddrinfos } from "./interleave.ts";
 import type { AddrInfo, GetaddrinfoOptions } from "./names.ts";
-import { checkInt } from "./net_checks.ts";
 import type { StreamProtocol } from "./protocols.ts";
 import { handshake, transportOver } from "./socket_setup.ts";
 import { StreamTransport } from "./socket_transport.ts";
@@ -150,7 +153,7 @@ export async function createConnection<P extends StreamProtocol>(
     : checkSeconds(given.happyEyeballsDelay, "happyEyeballsDelay");
   const interleave = given.interleave == null
     ? (delay === null ? 0 : 1)
-    : checkInt(given.interleave, "interleave", 0, Number.MAX_SAFE_INTEGER);
+    : checkInteger(given.interleave, "interleave", 0, Number.MAX_SAFE_INTEGER);
   const infos = await resolve(loop, host, port, family);
   const ordered = interleave > 0
     ? interleaveAddrinfos(infos, interleave)

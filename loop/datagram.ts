@@ -15,14 +15,18 @@ import {
   type UdpAddress,
   type UdpEvents,
 } from "../internal/udp_host.ts";
-import { checkFunction, checkOptions, describe } from "../internal/validate.ts";
+import {
+  checkFunction,
+  checkInteger,
+  checkOptions,
+  describe,
+} from "../internal/validate.ts";
 import { onDone, park } from "../tasks/future.ts";
 import type { EventLoop } from "./event_loop.ts";
 import { getaddrinfo } from "./names.ts";
 import {
   checkFamily,
   checkHostName,
-  checkInt,
   checkPort,
   checkSockAddr,
   type SockAddr,
@@ -341,8 +345,8 @@ export class DatagramTransport {
       high = low === null || low === undefined ? HIGH_WATER : 4 * low;
     }
     if (low === null || low === undefined) low = Math.floor(high / 4);
-    checkInt(high, "The high-water mark", 0, Number.MAX_SAFE_INTEGER);
-    checkInt(low, "The low-water mark", 0, Number.MAX_SAFE_INTEGER);
+    checkInteger(high, "The high-water mark", 0, Number.MAX_SAFE_INTEGER);
+    checkInteger(low, "The low-water mark", 0, Number.MAX_SAFE_INTEGER);
     if (low > high) {
       throw new RangeError(
         `high (${high}) must be >= low (${low}) must be >= 0`,

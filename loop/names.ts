@@ -11,14 +11,13 @@ import {
   lookupService,
 } from "../internal/dns_host.ts";
 import { holdClock } from "../internal/real_world.ts";
-import { checkOptions, describe } from "../internal/validate.ts";
+import { checkInteger, checkOptions, describe } from "../internal/validate.ts";
 import { type Future, onDone } from "../tasks/future.ts";
 import type { EventLoop } from "./event_loop.ts";
 import {
   checkFamily,
   checkFlags,
   checkHostName,
-  checkInt,
   checkPort,
   checkSockAddr,
   type SockAddr,
@@ -273,8 +272,8 @@ function kindsOf(
   proto: unknown,
   portGiven: boolean,
 ): readonly [number, number][] {
-  checkInt(type, "getaddrinfo()'s type", 0, SOCK_RAW);
-  checkInt(proto, "getaddrinfo()'s proto", 0, 255);
+  checkInteger(type, "getaddrinfo()'s type", 0, SOCK_RAW);
+  checkInteger(proto, "getaddrinfo()'s proto", 0, 255);
   return kindsFor(type as number, proto as number, portGiven);
 }
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { describe } from "../internal/validate.ts";
+import { checkInteger, describe } from "../internal/validate.ts";
 import { AF_INET, AF_INET6, AF_UNSPEC } from "./socket_constants.ts";
 
 /**
@@ -15,27 +15,9 @@ export type SockAddr =
   | [host: string, port: number]
   | [host: string, port: number, flowinfo: number, scopeId: number];
 
-/** Throws a `TypeError` unless `value` is an integer of `min`..`max`. */
-export function checkInt(
-  value: unknown,
-  what: string,
-  min: number,
-  max: number,
-): number {
-  if (typeof value !== "number") {
-    throw new TypeError(`${what} must be an integer, got ${describe(value)}`);
-  }
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(
-      `${what} must be an integer from ${min} to ${max}, got ${value}`,
-    );
-  }
-  return value;
-}
-
 /** A port number: an integer from 0 to 65535. */
 export function checkPort(value: unknown, what: string): number {
-  return checkInt(value, what, 0, 65535);
+  return checkInteger(value, what, 0, 65535);
 }
 
 /** A host name or address: a non-empty string. */
@@ -49,7 +31,7 @@ export function checkHostName(value: unknown, what: string): string {
 
 /** `AF_UNSPEC`, `AF_INET` or `AF_INET6`. */
 export function checkFamily(value: unknown, what: string): number {
-  checkInt(value, what, 0, Number.MAX_SAFE_INTEGER);
+  checkInteger(value, what, 0, Number.MAX_SAFE_INTEGER);
   if (value !== AF_UNSPEC && value !== AF_INET && value !== AF_INET6) {
     throw new RangeError(
       `${what} must be AF_UNSPEC (${AF_UNSPEC}), AF_INET (${AF_INET}) or ` +
@@ -65,7 +47,7 @@ export function checkFlags(
   what: string,
   known: number,
 ): number {
-  checkInt(value, what, 0, 0x7fffffff);
+  checkInteger(value, what, 0, 0x7fffffff);
   const unknown = (value as number) & ~known;
   if (unknown !== 0) {
     throw new RangeError(`${what} has unknown bits set: ${unknown}`);
@@ -84,8 +66,8 @@ export function checkSockAddr(value: unknown, what: string): SockAddr {
   checkHostName(value[0], `The host of ${what}`);
   checkPort(value[1], `The port of ${what}`);
   if (value.length === 4) {
-    checkInt(value[2], `The flowinfo of ${what}`, 0, 0xfffff);
-    checkInt(value[3], `The scope id of ${what}`, 0, 0xffffffff);
+    checkInteger(value[2], `The flowinfo of ${what}`, 0, 0xfffff);
+    checkInteger(value[3], `The scope id of ${what}`, 0, 0xffffffff);
   }
   return value as SockAddr;
 }

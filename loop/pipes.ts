@@ -13,10 +13,9 @@ import {
 } from "../internal/pipe_host.ts";
 import { closeWithLoop } from "../internal/loop_resources.ts";
 import { holdClock } from "../internal/real_world.ts";
-import { checkFunction, describe } from "../internal/validate.ts";
+import { checkFunction, checkInteger, describe } from "../internal/validate.ts";
 import { park } from "../tasks/future.ts";
 import type { EventLoop } from "./event_loop.ts";
-import { checkInt } from "./net_checks.ts";
 
 /**
  * What a pipe transport calls, as asyncio's `Protocol`; every method is
@@ -388,8 +387,8 @@ export class WritePipeTransport {
       high = low === null || low === undefined ? HIGH_WATER : 4 * low;
     }
     if (low === null || low === undefined) low = Math.floor(high / 4);
-    checkInt(high, "The high-water mark", 0, Number.MAX_SAFE_INTEGER);
-    checkInt(low, "The low-water mark", 0, Number.MAX_SAFE_INTEGER);
+    checkInteger(high, "The high-water mark", 0, Number.MAX_SAFE_INTEGER);
+    checkInteger(low, "The low-water mark", 0, Number.MAX_SAFE_INTEGER);
     if (low > high) {
       throw new RangeError(
         `high (${high}) must be >= low (${low}) must be >= 0`,
