@@ -12,6 +12,8 @@ export class JobQueue {
   #head = 0;
   /** Queued jobs not cancelled. */
   #live = 0;
+  /** The jobs `#live` counts: a cancelled job is forgotten only if here. */
+  readonly #counted = new WeakSet<Job>();
 
   /** How many jobs wait, cancelled ones left out. */
   get size(): number {
@@ -21,7 +23,7 @@ export class JobQueue {
   /** Adds `job` at the back. */
   push(job: Job): void {
     this.#items.push(job);
-    this.#live++;
+    this.#count(job);
   }
 
   /** Puts `jobs` back at the front, in their order. */
@@ -29,12 +31,18 @@ export class JobQueue {
     if (jobs.length === 0) return;
     this.#items = [...jobs, ...this.#items.slice(this.#head)];
     this.#head = 0;
-    this.#live += jobs.length;
+    for (const job of jobs) this.#count(job);
   }
 
-  /** A queued job was cancelled: it no longer counts. */
-  forget(): void {
-    this.#live--;
+  /** `job` was cancelled: if it waits here, it no longer counts. */
+  forget(job: Job): void {
+    if (this.#counted.delete(job)) this.#live--;
+  }
+
+  #count(job: Job): void {
+    if (this.#counted.has(job)) return;
+    this.#counted.add(job);
+    this.#live++;
   }
 
   /** The next job still wanted (cancelled ones are dropped), left queued. */
@@ -56,7 +64,7 @@ export class JobQueue {
     const job = this.peek();
     if (job === undefined) return undefined;
     this.#items[this.#head++] = undefined as unknown as Job;
-    this.#live--;
+    this.forget(job);
     if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
       this.#items = this.#items.slice(this.#head);
       this.#head = 0;
@@ -69,7 +77,7 @@ export class JobQueue {
     const jobs = this.#items.slice(this.#head);
     this.#items = [];
     this.#head = 0;
-    this.#live = 0;
+    for (const job of jobs) this.forget(job);
     return jobs;
   }
 }

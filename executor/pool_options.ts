@@ -137,7 +137,7 @@ export function readPoolOptions(options: unknown): PoolSettings {
     limits: readLimits(given.resourceLimits),
     gracePeriod: nonNegativeSeconds(
       given.gracePeriod,
-      "The grace period",
+      "gracePeriod",
       DEFAULT_GRACE_PERIOD,
     ),
     loop: given.loop ?? null,

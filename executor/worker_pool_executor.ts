@@ -506,7 +506,7 @@ export class WorkerPoolExecutor implements Executor {
       return;
     }
     // A queued job: skipped when its turn comes.
-    this.#queue.forget();
+    this.#queue.forget(job);
     this.#wakeRoomWaiters();
   }
 

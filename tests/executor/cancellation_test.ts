@@ -59,15 +59,17 @@ describe("cancelling jobs", () => {
         maxWorkers: 1,
         gracePeriod: null,
       });
-      const counter = new Int32Array(new SharedArrayBuffer(4));
+      // Slot 1: the job runs; slot 0: it saw its signal abort.
+      const counter = new Int32Array(new SharedArrayBuffer(8));
       const job = pool.submit(async (shared: Int32Array) => {
         const signal = jobSignal();
+        Atomics.store(shared, 1, 1);
         await new Promise((resolve) =>
           signal.addEventListener("abort", resolve)
         );
         Atomics.store(shared, 0, 1);
       }, counter);
-      await sleep(0.2);
+      await untilStarted(counter);
       job.cancel();
       await assert.rejects(async () => await job, CancelledError);
       // The same worker, not a replacement, runs the next job.
@@ -82,16 +84,17 @@ describe("cancelling jobs", () => {
         maxWorkers: 1,
         gracePeriod: null,
       });
-      const counter = new Int32Array(new SharedArrayBuffer(4));
+      const counter = new Int32Array(new SharedArrayBuffer(8));
       const job = pool.submit((shared: Int32Array) => {
         const signal = jobSignal();
+        Atomics.store(shared, 1, 1);
         while (!signal.aborted) {
           // CPU-bound work in small steps.
         }
         Atomics.store(shared, 0, 1);
         signal.throwIfAborted();
       }, counter);
-      await sleep(0.2);
+      await untilStarted(counter);
       job.cancel();
       assert.equal(await pool.submit(() => "next"), "next");
       assert.equal(Atomics.load(counter, 0), 1);
@@ -143,9 +146,13 @@ describe("cancelling jobs", () => {
         maxWorkers: 1,
         gracePeriod: 0,
       });
-      const job = pool.submit(() => new Promise(() => {}));
+      const started = new Int32Array(new SharedArrayBuffer(8));
+      const job = pool.submit((shared: Int32Array) => {
+        Atomics.store(shared, 1, 1);
+        return new Promise(() => {});
+      }, started);
       const task = createTask(async () => await job);
-      await sleep(0.1);
+      await untilStarted(started);
       task.cancel();
       await assert.rejects(async () => await task, CancelledError);
       assert.equal(job.cancelled(), true);
@@ -278,5 +285,27 @@ describe("jobs under bundlers", () => {
         error instanceof TypeError && /'te'/.test(error.message) &&
         /this\.signal/.test(error.message),
     );
+  });
+});
+
+/** Waits, a loop turn at a time, until a job has set slot 1 of `flags`. */
+async function untilStarted(flags: Int32Array): Promise<void> {
+  while (Atomics.load(flags, 1) === 0) await sleep(0.005);
+}
+
+describe("the queue's count", () => {
+  it("stays at zero when shutdown cancels the queued jobs", async () => {
+    const pool = new WorkerPoolExecutor({ maxWorkers: 1, gracePeriod: 0 });
+    const started = new Int32Array(new SharedArrayBuffer(8));
+    const running = pool.submit((shared: Int32Array) => {
+      Atomics.store(shared, 1, 1);
+      return new Promise(() => {});
+    }, started);
+    const queued = [1, 2, 3].map((n) => pool.submit((x: number) => x, n));
+    await run(() => untilStarted(started));
+    await pool.shutdown({ wait: false, cancelFutures: true });
+    assert.ok(queued.every((job) => job.cancelled()));
+    assert.equal(pool.stats().queued, 0);
+    running.cancel(); // gracePeriod 0: its worker goes at once
   });
 });
