@@ -42,6 +42,7 @@ export type {
 export { Server } from "../loop/server.ts";
 export type { ServerSocket } from "../loop/server.ts";
 export { StreamReader } from "./stream_reader.ts";
+export type { LinesOptions } from "./text.ts";
 export { StreamWriter } from "./stream_writer.ts";
 export type { WriterStartTlsOptions } from "./stream_writer.ts";
 export type { Transport } from "../loop/transports.ts";

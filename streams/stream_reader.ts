@@ -11,6 +11,7 @@ import { ByteBuffer } from "./byte_buffer.ts";
 import { checkBytes, checkLimit, checkSize } from "./checks.ts";
 import { IncompleteReadError, LimitOverrunError } from "./errors.ts";
 import { type Holdable, waitOnHost } from "./host_wait.ts";
+import { type LineDecoder, lineDecoder, type LinesOptions } from "./text.ts";
 
 /** The default buffer limit of readers: 64 KiB, as in Python. */
 export const DEFAULT_LIMIT = 2 ** 16;
@@ -238,6 +239,47 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
       const line = await this.readline();
       if (line.length === 0) return;
       yield line;
+    }
+  }
+
+  /**
+   * Iterates over the lines until the end of the stream, as strings
+   * decoded from `encoding` (default UTF-8), without their `"\n"` or
+   * `"\r\n"` unless `keepEnds`. A character split across chunks, or a
+   * last line without `\n`, decodes whole. Each line is read with
+   * `readline()`, with its rules: a line longer than the limit throws
+   * `RangeError` (its bytes dropped), and cancelling the iterating task
+   * while it waits for a line consumes nothing, so the next read gets
+   * those bytes. The options are checked at the call.
+   *
+   * @example Reading text lines
+   * ```ts
+   * import { StreamReader } from "@aio/asyncio/streams";
+   * import { run } from "@aio/asyncio";
+   * import assert from "node:assert/strict";
+   *
+   * const lines = await run(async () => {
+   *   const reader = new StreamReader();
+   *   const bytes = new TextEncoder().encode("café\r\nnaïve\nend");
+   *   reader.feedData(bytes.subarray(0, 4)); // "é" is split across chunks
+   *   reader.feedData(bytes.subarray(4));
+   *   reader.feedEof();
+   *   const lines = [];
+   *   for await (const line of reader.lines()) lines.push(line);
+   *   return lines;
+   * });
+   * assert.deepEqual(lines, ["café", "naïve", "end"]);
+   * ```
+   */
+  lines(options: LinesOptions = {}): AsyncIterableIterator<string> {
+    return this.#lines(lineDecoder(options));
+  }
+
+  async *#lines(decoder: LineDecoder): AsyncIterableIterator<string> {
+    for (;;) {
+      const line = await this.readline();
+      if (line.length === 0) return;
+      yield decoder.decode(line, line[line.length - 1] !== NEWLINE[0]);
     }
   }
 

@@ -10,6 +10,7 @@ import type { Transport } from "../loop/transports.ts";
 import { checkOptions } from "../internal/validate.ts";
 import { sleep } from "../tasks/sleep.ts";
 import { checkBytes } from "./checks.ts";
+import { encodeText } from "./text.ts";
 import type { StreamReader } from "./stream_reader.ts";
 import type {
   HoldableTransport,
@@ -108,6 +109,42 @@ export class StreamWriter {
     const list = [...chunks];
     for (const chunk of list) checkBytes(chunk, "writelines()");
     for (const chunk of list) this.#transport.write(chunk);
+  }
+
+  /**
+   * Queues `text` encoded as UTF-8, as `write()` queues bytes; never
+   * blocks, so follow a series of writes with `await drain()`. A lone
+   * surrogate is written as U+FFFD, as `TextEncoder` does.
+   *
+   * @example Writing text lines
+   * ```ts
+   * import { openConnection, startServer } from "@aio/asyncio/streams";
+   * import { run } from "@aio/asyncio";
+   * import assert from "node:assert/strict";
+   *
+   * const replies = await run(async () => {
+   *   await using server = await startServer(async (reader, writer) => {
+   *     for await (const line of reader.lines()) {
+   *       writer.writeText(`${line.toUpperCase()}\n`);
+   *       await writer.drain();
+   *     }
+   *     writer.close();
+   *   }, "127.0.0.1", 0);
+   *   const [host, port] = server.sockets[0].getsockname();
+   *   const [reader, writer] = await openConnection(host, port);
+   *   writer.writeText("héllo\nwörld\n");
+   *   writer.writeEof();
+   *   const replies = [];
+   *   for await (const line of reader.lines()) replies.push(line);
+   *   writer.close();
+   *   await writer.waitClosed();
+   *   return replies;
+   * });
+   * assert.deepEqual(replies, ["HÉLLO", "WÖRLD"]);
+   * ```
+   */
+  writeText(text: string): void {
+    this.#transport.write(encodeText(text, "writeText()"));
   }
 
   /** Sends EOF once the queued bytes are written; reading goes on. */
