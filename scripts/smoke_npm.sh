@@ -145,12 +145,28 @@ for (const key of ["repository", "homepage", "bugs"]) {
 console.log(`smoke: sideEffects ${sideEffects.join(" ")}; ${maps} maps, each to a shipped .ts source`);
 EOF
 
-# Import time on this Node: the median of fresh processes (printed, not
-# judged), beside that of a one-line module, the loader's own cost.
+# What importing an entry costs on this Node: the modules it loads, counted
+# by a load hook (exact), and the median time of fresh processes (printed,
+# not judged: it depends on the machine), beside a one-line module's, the
+# loader's own cost. ./sync must stay clear of the network and worker
+# built-ins, so a program that needs only the primitives never loads them.
+# The hooks run on their own thread: a file written synchronously loses nothing.
+echo 'import fs from "node:fs"; export async function load(url, context, next) { fs.appendFileSync(process.env.LOADED, `${url}\n`); return next(url, context); }' >count_hooks.mjs
+echo 'import { register } from "node:module"; register("./count_hooks.mjs", import.meta.url);' >count.mjs
 echo 'export const one = 1;' >one.mjs
 for specifier in @aio/asyncio @aio/asyncio/sync ./one.mjs; do
-  for _ in 1 2 3 4 5 6 7; do
+  : >loaded.txt
+  LOADED=loaded.txt node --import ./count.mjs --input-type=module -e "await import('$specifier');"
+  modules=$(grep -c '/node_modules/@aio/asyncio/' loaded.txt || true)
+  builtins=$(sed -n 's/^node://p' loaded.txt | sort -u | tr '\n' ' ')
+  if [ "$specifier" = @aio/asyncio/sync ] &&
+    echo " $builtins" | grep -qE ' (net|tls|dgram|dns|worker_threads|child_process) '; then
+    echo "smoke: $specifier loads a network or worker built-in: $builtins"
+    exit 1
+  fi
+  median=$(for _ in 1 2 3 4 5 6 7; do
     node --input-type=module -e "const t = performance.now(); await import('$specifier'); console.log((performance.now() - t).toFixed(1));"
-  done | sort -n | sed -n 4p | xargs printf "smoke: import(\"$specifier\") takes %s ms on Node $(node --version) (median of 7)\n"
+  done | sort -n | sed -n 4p)
+  echo "smoke: import(\"$specifier\") takes $median ms on Node $(node --version) (median of 7): $modules package modules, built-ins: ${builtins:-none}"
 done
 echo "smoke: passed ($tarball, subpaths: $(echo $subpaths | tr '\n' ' '))"
