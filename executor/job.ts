@@ -6,24 +6,26 @@
  */
 import { holdClock } from "../internal/real_world.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
-import { Future, hasFailed, onDone } from "../tasks/future.ts";
+import { Future, onDone } from "../tasks/future.ts";
 import type { Callable } from "./callable.ts";
 import { activeLoop, hostLoop } from "./host_loop.ts";
+import { wrapFuture } from "./wrap_future.ts";
 
 /**
  * The future of a job. Cancelling it tells the pool, which drops the job
  * if it is still queued or aborts it in its worker. While it is pending
  * it holds the loop's clock: a virtual clock must not jump past real work.
  * Made where no loop runs, it lives on the host, and a task that awaits it
- * awaits a future of its own loop that mirrors it, as asyncio's
- * `wrap_future` does: an ordinary, cancellable library await.
+ * awaits a future of its own loop wrapped around it (`wrapFuture`): an
+ * ordinary, cancellable library await.
  */
 export class JobFuture<T = unknown> extends Future<T> {
   readonly #release: () => void;
   readonly #job: Job;
   readonly #pool: JobOwner;
   #wanted = false;
-  #mirrors: Map<AbstractEventLoop, Future<T>> | null = null;
+  /** The futures of other loops wrapped around this one, by loop. */
+  #wrappers: Map<AbstractEventLoop, Future<T>> | null = null;
 
   /** A pending future on `loop` for `job` of `pool`. */
   constructor(loop: AbstractEventLoop, job: Job, pool: JobOwner) {
@@ -67,34 +69,19 @@ export class JobFuture<T = unknown> extends Future<T> {
     this.#want();
     const loop = this.getLoop() === hostLoop ? activeLoop() : null;
     if (loop === null) return super.then(onFulfilled, onRejected);
-    return this.#mirror(loop).then(onFulfilled, onRejected);
+    return this.#wrapperOn(loop).then(onFulfilled, onRejected);
   }
 
-  /**
-   * A future of `loop` that settles as this one does; cancelling it
-   * cancels the job.
-   */
-  #mirror(loop: AbstractEventLoop): Future<T> {
-    this.#mirrors ??= new Map();
-    let mirror = this.#mirrors.get(loop);
-    if (mirror !== undefined) return mirror;
-    mirror = new Future<T>(loop);
-    this.#mirrors.set(loop, mirror);
-    const copy = mirror;
-    onDone(this, () => {
-      if (copy.done() || loop.isClosed()) return;
-      if (this.cancelled()) copy.cancel();
-      else if (hasFailed(this)) copy.setException(this.exception());
-      else copy.setResult(this.result());
-    });
+  /** The future of `loop` wrapped around this one, made once per loop. */
+  #wrapperOn(loop: AbstractEventLoop): Future<T> {
+    let wrapper = this.#wrappers?.get(loop);
+    if (wrapper !== undefined) return wrapper;
+    wrapper = wrapFuture<T>(this, loop);
+    (this.#wrappers ??= new Map()).set(loop, wrapper);
     // The job is real-world work of `loop` too: its clock waits for it, and
     // a wait on it is no deadlock.
-    const release = holdClock(loop);
-    onDone(copy, () => {
-      release();
-      if (copy.cancelled()) this.cancel();
-    });
-    return mirror;
+    onDone(wrapper, holdClock(loop));
+    return wrapper;
   }
 
   /**

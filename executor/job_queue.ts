@@ -1,15 +1,18 @@
 /**
  * The jobs waiting for a worker, first in, first out. Cancelled jobs stay
- * until their turn and are skipped then.
+ * until their turn and are skipped then, so cancelling is O(1).
  *
  * @module
  */
+import { Deque } from "../internal/deque.ts";
 import type { Job } from "./job.ts";
 
-/** A FIFO of jobs with O(1) `take` (an array's `shift` is not, on Bun). */
+/**
+ * A `Deque` of jobs that also counts the ones still wanted, and can take
+ * back at its front the jobs of a worker that went away.
+ */
 export class JobQueue {
-  #items: Job[] = [];
-  #head = 0;
+  #items = new Deque<Job>();
   /** Queued jobs not cancelled. */
   #live = 0;
   /** The jobs `#live` counts: a cancelled job is forgotten only if here. */
@@ -22,16 +25,22 @@ export class JobQueue {
 
   /** Adds `job` at the back. */
   push(job: Job): void {
-    this.#items.push(job);
+    this.#items.add(job);
     this.#count(job);
   }
 
-  /** Puts `jobs` back at the front, in their order. */
+  /**
+   * Puts `jobs` back at the front, in their order: O(n), as only a worker
+   * that dies or is killed gives jobs back.
+   */
   putBack(jobs: Job[]): void {
     if (jobs.length === 0) return;
-    this.#items = [...jobs, ...this.#items.slice(this.#head)];
-    this.#head = 0;
-    for (const job of jobs) this.#count(job);
+    const behind = this.#items;
+    this.#items = new Deque<Job>();
+    for (const job of jobs) this.push(job);
+    for (let job = behind.take(); job !== undefined; job = behind.take()) {
+      this.#items.add(job);
+    }
   }
 
   /** `job` was cancelled: if it waits here, it no longer counts. */
@@ -48,36 +57,34 @@ export class JobQueue {
   /** The next job still wanted (cancelled ones are dropped), left queued. */
   peek(): Job | undefined {
     const items = this.#items;
-    while (this.#head < items.length && items[this.#head].future.done()) {
-      this.#head++;
+    let job = items.peek();
+    while (job !== undefined && job.future.done()) {
+      items.take();
+      job = items.peek();
     }
-    if (this.#head === items.length) {
-      this.#items = [];
-      this.#head = 0;
-      return undefined;
-    }
-    return items[this.#head];
+    return job;
   }
 
   /** Removes and returns the next job still wanted. */
   take(): Job | undefined {
     const job = this.peek();
     if (job === undefined) return undefined;
-    this.#items[this.#head++] = undefined as unknown as Job;
+    this.#items.take();
     this.forget(job);
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
     return job;
   }
 
   /** Removes and returns every queued job. */
   drain(): Job[] {
-    const jobs = this.#items.slice(this.#head);
-    this.#items = [];
-    this.#head = 0;
-    for (const job of jobs) this.forget(job);
+    const jobs: Job[] = [];
+    for (
+      let job = this.#items.take();
+      job !== undefined;
+      job = this.#items.take()
+    ) {
+      this.forget(job);
+      jobs.push(job);
+    }
     return jobs;
   }
 }

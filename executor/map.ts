@@ -5,7 +5,12 @@
  * @module
  */
 import { TimeoutError } from "../internal/errors.ts";
-import { checkOptions, checkSeconds, describe } from "../internal/validate.ts";
+import {
+  checkInteger,
+  checkOptions,
+  checkSeconds,
+  describe,
+} from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import { Future, onDone } from "../tasks/future.ts";
 
@@ -44,15 +49,7 @@ export function splitMapArguments(rest: unknown[]): MapCall {
   const timeout = options.timeout == null
     ? null
     : checkSeconds(options.timeout, "The timeout");
-  const chunksize = options.chunksize ?? 1;
-  if (typeof chunksize !== "number") {
-    throw new TypeError(
-      `chunksize must be a number, got ${describe(chunksize)}`,
-    );
-  }
-  if (!Number.isInteger(chunksize) || chunksize < 1) {
-    throw new RangeError(`chunksize must be an integer ≥ 1, got ${chunksize}`);
-  }
+  const chunksize = checkInteger(options.chunksize ?? 1, "chunksize", 1);
   return { calls: zip(rest), timeout, chunksize };
 }
 

@@ -53,7 +53,11 @@ export function workerMain(channel: ParentChannel, tools: WorkerTools): void {
     new Int32Array(setup.cells, 4 * setup.cellIndex.aborted, 1),
     setup.signalKey,
   );
-  /** Jobs not started yet, from `head` on (`shift` is slow on Bun). */
+  /**
+   * Jobs not started yet, from `head` on (`shift` is slow on Bun). Not the
+   * library's `Deque`: this function runs from its source alone, and that
+   * class's source reads a constant of its own module.
+   */
   let waiting: RunMessage[] = [];
   let head = 0;
   let busy = false;

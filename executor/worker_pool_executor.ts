@@ -6,6 +6,7 @@
  */
 import { clearInterval, setInterval } from "node:timers";
 import { QueueFull, RuntimeError } from "../internal/errors.ts";
+import { Deque } from "../internal/deque.ts";
 import { checkOptions } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import {
@@ -117,7 +118,14 @@ export class WorkerPoolExecutor implements Executor {
   #broken: BrokenExecutorError | null = null;
   readonly #terminating = new Set<Promise<void>>();
   #goneWaiters: (() => void)[] = [];
-  #roomWaiters: Future<void>[] = [];
+  /**
+   * The `waitForRoom()` callers, oldest first, each asleep on a future of
+   * its own loop, as `sync/waiters.ts` keeps a lock's; not that class: it
+   * binds to one running loop, while the pool's callers may be on several
+   * loops or on none, and `executor/` sits on the layer of `sync/`, so it
+   * may not import it.
+   */
+  readonly #roomWaiters = new Deque<Future<void>>();
   readonly #times = new JobTimes();
   /** What the futures of this pool's jobs tell it. */
   readonly #jobOwner: JobOwner = {
@@ -208,7 +216,7 @@ export class WorkerPoolExecutor implements Executor {
     this.#checkOpen("waitForRoom()");
     const waiter = new Future<void>(this.#currentLoop());
     if (this.#hasRoom()) waiter.setResult(undefined);
-    else this.#roomWaiters.push(waiter);
+    else this.#roomWaiters.add(waiter);
     return waiter;
   }
 
@@ -648,7 +656,7 @@ export class WorkerPoolExecutor implements Executor {
     const waiters = this.#roomWaiters;
     let woken = 0;
     while (waiters.length > 0 && (woken < all || this.#hasRoomFor(woken))) {
-      const waiter = waiters.shift()!;
+      const waiter = waiters.take()!;
       if (waiter.done() || waiter.getLoop().isClosed()) continue;
       waiter.setResult(undefined);
       woken++;

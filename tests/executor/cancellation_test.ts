@@ -107,10 +107,14 @@ describe("cancelling jobs", () => {
         maxWorkers: 1,
         gracePeriod: null,
       });
-      const job = pool.submit({ module: work, name: "waitForCancel" });
-      await sleep(0.3);
+      // Slot 1: the job waits; slot 0: it saw its signal abort.
+      const flags = new Int32Array(new SharedArrayBuffer(8));
+      const job = pool.submit({ module: work, name: "waitForCancel" }, flags);
+      await untilStarted(flags);
       job.cancel();
+      // The same worker, not a replacement, runs the next job.
       assert.equal(await pool.submit(() => "next"), "next");
+      assert.equal(Atomics.load(flags, 0), 1, "the job saw its signal abort");
     });
   });
 
@@ -120,17 +124,29 @@ describe("cancelling jobs", () => {
         maxWorkers: 2,
         gracePeriod: 0.1,
       });
-      const stuck = pool.submit(() => {
+      // Slot 1: the stuck job runs; slot 2: the neighbour runs; slot 0:
+      // the test lets the neighbour finish.
+      const flags = new Int32Array(new SharedArrayBuffer(12));
+      const stuck = pool.submit((shared: Int32Array) => {
+        Atomics.store(shared, 1, 1);
         for (;;) {
           // Never looks at its signal.
         }
-      });
-      const neighbour = pool.submit(
-        () => new Promise((r) => setTimeout(r, 400, "unharmed")),
-      );
-      await sleep(0.2);
+      }, flags);
+      const neighbour = pool.submit((shared: Int32Array) => {
+        Atomics.store(shared, 2, 1);
+        Atomics.wait(shared, 0, 0);
+        return "unharmed";
+      }, flags);
+      while (Atomics.load(flags, 1) === 0 || Atomics.load(flags, 2) === 0) {
+        await sleep(0.005);
+      }
       stuck.cancel();
       await assert.rejects(async () => await stuck, CancelledError);
+      // Past the grace period, the stuck worker alone is terminated.
+      while (pool.stats().workers > 1) await sleep(0.005);
+      Atomics.store(flags, 0, 1);
+      Atomics.notify(flags, 0);
       assert.equal(await neighbour, "unharmed");
       const after = await Promise.all([
         pool.submit(() => 1),
@@ -234,7 +250,8 @@ describe("dead workers", () => {
         }, 10);
       }, counter);
       while (Atomics.load(counter, 0) === 0) await sleep(0.01);
-      await sleep(0.05);
+      // The pool saw it die: no job goes to the dead worker.
+      while (pool.stats().workers > 0) await sleep(0.01);
       assert.equal(await pool.submit(() => "replaced"), "replaced");
     });
   });

@@ -360,11 +360,18 @@ describe("WorkerPoolExecutor.map", () => {
       await using pool = new WorkerPoolExecutor({ maxWorkers: 1 });
       const id = (n: number) => n;
       assert.throws(() => pool.map(id, 5 as never), TypeError);
-      assert.throws(() => pool.map(id, [1], { chunksize: 0 }), RangeError);
-      assert.throws(
-        () => pool.map(id, [1], { chunksize: "2" as never }),
-        TypeError,
-      );
+      assert.throws(() => pool.map(id, [1], { chunksize: 0 }), {
+        name: "RangeError",
+        message: "chunksize must be at least 1, got 0",
+      });
+      assert.throws(() => pool.map(id, [1], { chunksize: 1.5 }), {
+        name: "RangeError",
+        message: "chunksize must be an integer, got 1.5",
+      });
+      assert.throws(() => pool.map(id, [1], { chunksize: "2" as never }), {
+        name: "TypeError",
+        message: 'chunksize must be an integer, got the string "2"',
+      });
       assert.throws(
         () => pool.map(id, [1], { timeout: "1" as never }),
         TypeError,

@@ -186,6 +186,23 @@ describe("maxQueue", () => {
     });
   });
 
+  it("wakes waitForRoom() callers oldest first, skipping cancelled ones", async () => {
+    await run(async () => {
+      await using pool = new WorkerPoolExecutor({ maxWorkers: 1, maxQueue: 1 });
+      const [first, second] = [newGate(), newGate()];
+      const jobs = [pool.submit(blockUntil, first)];
+      jobs.push(pool.submit(blockUntil, second));
+      const waiters = [0, 1, 2].map(() => pool.waitForRoom());
+      waiters[0].cancel();
+      open(first); // room for one job: the oldest caller still waiting
+      await waiters[1];
+      assert.equal(waiters[2].done(), false, "no room for a second caller");
+      open(second);
+      await waiters[2];
+      assert.deepEqual(await Promise.all(jobs), ["released", "released"]);
+    });
+  });
+
   it("lets map() submit its calls as room frees up", async () => {
     await using pool = new WorkerPoolExecutor({ maxWorkers: 2, maxQueue: 3 });
     const out: number[] = [];

@@ -102,6 +102,26 @@ describe("a pool without a running loop", () => {
     assert.equal(long.cancelled(), true, "cancelling the task cancelled it");
   });
 
+  it("cancels the task awaiting a job that shutdown cancels", async () => {
+    const pool = new WorkerPoolExecutor({ maxWorkers: 1, gracePeriod: 0 });
+    const running = pool.submit(() => new Promise(() => {}));
+    const queued = pool.submit(() => "never runs");
+    const outcome = await run(async () => {
+      const task = createTask(async () => await queued);
+      await sleep(0); // the task now awaits the job
+      await pool.shutdown({ wait: false, cancelFutures: true });
+      try {
+        await task;
+        return "finished";
+      } catch (error) {
+        return `${(error as Error).name}, task cancelled: ${task.cancelled()}`;
+      }
+    });
+    assert.equal(outcome, "CancelledError, task cancelled: true");
+    assert.equal(queued.cancelled(), true);
+    running.cancel(); // gracePeriod 0: its worker goes at once
+  });
+
   it("gives a future of the running loop inside run()", async () => {
     const pool = new WorkerPoolExecutor({ maxWorkers: 1 });
     await run(async () => {
