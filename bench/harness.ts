@@ -57,8 +57,10 @@ export interface GoalResult {
   id: string;
   /** The reference, in words. */
   reference: string;
-  /** The measured ratio. */
+  /** The measured ratio, of fastest rounds. */
   ratio: number;
+  /** The same ratio taken of median rounds. */
+  medianRatio: number;
   /** The target, in words (e.g. "≤ 2x"). */
   target: string;
   /** True if the target is met. */
@@ -78,14 +80,17 @@ export function goalOf(
   );
   if (references.length === 0) return null;
   const fastest = Math.min(...references.map((t) => t.min));
+  const median = Math.min(...references.map((t) => t.median));
   const speedup = goal.by === "speedup";
   const ratio = speedup ? fastest / aio.min : aio.min / fastest;
+  const medianRatio = speedup ? median / aio.median : aio.median / median;
   return {
     id: workload.id,
     reference: goal.against.length > 1
       ? `min(${goal.against.join(", ")})`
       : goal.against[0],
     ratio,
+    medianRatio,
     target: `${speedup ? "≥" : "≤"} ${goal.ratio}x`,
     met: speedup ? ratio >= goal.ratio : ratio <= goal.ratio,
   };
