@@ -35,6 +35,11 @@ export interface Workload {
   unit?: string;
   /** The library's target, as a ratio against named reference systems. */
   goal?: Goal;
+  /**
+   * Run the systems' rounds in turn (one round of each, then the next), so
+   * that a load that comes and goes on a shared machine slows each alike.
+   */
+  interleave?: boolean;
 }
 
 /**
@@ -172,6 +177,46 @@ export async function measure(
     min: times[0],
     median: times[Math.floor(times.length / 2)],
   };
+}
+
+/**
+ * As `measure` for every system of `workload`, rounds taken in turn: all
+ * warm-ups first, then one round of each system per pass. A system that
+ * fails is reported as not run and left out of later passes.
+ */
+export async function measureInterleaved(
+  systems: System[],
+  checksum: number,
+  rounds: number,
+  warmup: number,
+): Promise<Timing[]> {
+  const times = systems.map(() => [] as number[]);
+  const errors = systems.map(() => null as string | null);
+  for (let pass = 0; pass < warmup + rounds; pass++) {
+    for (const [i, system] of systems.entries()) {
+      if (errors[i] !== null) continue;
+      const timing = await measure(system, checksum, 1, 0);
+      if (timing.error !== undefined) errors[i] = timing.error;
+      else if (pass >= warmup) times[i].push(timing.min);
+    }
+  }
+  return systems.map((system, i) => {
+    const sorted = times[i].sort((a, b) => a - b);
+    return errors[i] !== null
+      ? {
+        name: system.name,
+        kind: system.kind,
+        min: NaN,
+        median: NaN,
+        error: errors[i]!,
+      }
+      : {
+        name: system.name,
+        kind: system.kind,
+        min: sorted[0],
+        median: sorted[Math.floor(sorted.length / 2)],
+      };
+  });
 }
 
 /** Formats a workload's timings with ratios to the floor and best peer. */

@@ -14,6 +14,7 @@ import {
   goalOf,
   type GoalResult,
   measure,
+  measureInterleaved,
   report,
   type Timing,
   type Workload,
@@ -96,16 +97,27 @@ for (const id of only) {
   const build = builders[id];
   if (build === undefined) throw new RangeError(`Unknown workload ${id}`);
   const workload = await build();
+  const systems = workload.systems.filter((system) =>
+    (kinds.length === 0 || kinds.includes(system.kind)) &&
+    (!goalsOnly || system.kind === "aio" ||
+      workload.goal?.against.includes(system.name))
+  );
   const timings: Timing[] = [];
-  for (const system of workload.systems) {
-    if (kinds.length > 0 && !kinds.includes(system.kind)) continue;
-    if (
-      goalsOnly && system.kind !== "aio" &&
-      !workload.goal?.against.includes(system.name)
-    ) continue;
+  if (workload.interleave) {
     timings.push(
-      await measure(system, workload.checksum, plan.rounds, plan.warmup),
+      ...await measureInterleaved(
+        systems,
+        workload.checksum,
+        plan.rounds,
+        plan.warmup,
+      ),
     );
+  } else {
+    for (const system of systems) {
+      timings.push(
+        await measure(system, workload.checksum, plan.rounds, plan.warmup),
+      );
+    }
   }
   console.log(report(workload, timings));
   const goal = goalOf(workload, timings);

@@ -320,6 +320,7 @@ export function s1(plan: Plan): Workload {
     id: "S1",
     title: `echo: ${n} sequential 64-byte round trips over loopback`,
     checksum: n,
+    interleave: true,
     goal: { against: ["node:net directly"], ratio: STREAMS_RATIO },
     systems: [
       {
@@ -339,6 +340,7 @@ export function s2(plan: Plan): Workload {
     id: "S2",
     title: `bulk: ${total >> 20} MiB one way over loopback`,
     checksum: total,
+    interleave: true,
     goal: { against: ["node:net directly"], ratio: STREAMS_RATIO },
     systems: [
       {
@@ -360,6 +362,7 @@ export function t1(plan: Plan): Workload {
     id: "T1",
     title: `TLS echo: ${n} sequential 64-byte round trips over loopback`,
     checksum: n,
+    interleave: true,
     goal: { against: ["node:tls directly"], ratio: STREAMS_RATIO },
     systems: [
       {
@@ -385,6 +388,7 @@ export function t2(plan: Plan): Workload {
     id: "T2",
     title: `TLS bulk: ${total >> 20} MiB one way over loopback`,
     checksum: total,
+    interleave: true,
     goal: { against: ["node:tls directly"], ratio: STREAMS_RATIO },
     systems: [
       {
@@ -408,6 +412,7 @@ export function p1(plan: Plan): Workload {
     id: "P1",
     title: `protocol echo: ${n} sequential 64-byte round trips over loopback`,
     checksum: n,
+    interleave: true,
     goal: { against: ["node:net directly"], ratio: PROTOCOLS_RATIO },
     systems: [
       {
@@ -427,6 +432,7 @@ export function p2(plan: Plan): Workload {
     id: "P2",
     title: `protocol bulk: ${total >> 20} MiB one way over loopback`,
     checksum: total,
+    interleave: true,
     goal: { against: ["node:net directly"], ratio: PROTOCOLS_RATIO },
     systems: [
       {
