@@ -35,6 +35,11 @@ export interface Workload {
   unit?: string;
   /** The library's target, as a ratio against named reference systems. */
   goal?: Goal;
+  /**
+   * Run the systems' rounds in turn (one round of each, then the next), so
+   * that a load that comes and goes on a shared machine slows each alike.
+   */
+  interleave?: boolean;
 }
 
 /**
@@ -57,8 +62,10 @@ export interface GoalResult {
   id: string;
   /** The reference, in words. */
   reference: string;
-  /** The measured ratio. */
+  /** The measured ratio, of fastest rounds. */
   ratio: number;
+  /** The same ratio taken of median rounds. */
+  medianRatio: number;
   /** The target, in words (e.g. "≤ 2x"). */
   target: string;
   /** True if the target is met. */
@@ -78,14 +85,17 @@ export function goalOf(
   );
   if (references.length === 0) return null;
   const fastest = Math.min(...references.map((t) => t.min));
+  const median = Math.min(...references.map((t) => t.median));
   const speedup = goal.by === "speedup";
   const ratio = speedup ? fastest / aio.min : aio.min / fastest;
+  const medianRatio = speedup ? median / aio.median : aio.median / median;
   return {
     id: workload.id,
     reference: goal.against.length > 1
       ? `min(${goal.against.join(", ")})`
       : goal.against[0],
     ratio,
+    medianRatio,
     target: `${speedup ? "≥" : "≤"} ${goal.ratio}x`,
     met: speedup ? ratio >= goal.ratio : ratio <= goal.ratio,
   };
@@ -167,6 +177,46 @@ export async function measure(
     min: times[0],
     median: times[Math.floor(times.length / 2)],
   };
+}
+
+/**
+ * As `measure` for every system of `workload`, rounds taken in turn: all
+ * warm-ups first, then one round of each system per pass. A system that
+ * fails is reported as not run and left out of later passes.
+ */
+export async function measureInterleaved(
+  systems: System[],
+  checksum: number,
+  rounds: number,
+  warmup: number,
+): Promise<Timing[]> {
+  const times = systems.map(() => [] as number[]);
+  const errors = systems.map(() => null as string | null);
+  for (let pass = 0; pass < warmup + rounds; pass++) {
+    for (const [i, system] of systems.entries()) {
+      if (errors[i] !== null) continue;
+      const timing = await measure(system, checksum, 1, 0);
+      if (timing.error !== undefined) errors[i] = timing.error;
+      else if (pass >= warmup) times[i].push(timing.min);
+    }
+  }
+  return systems.map((system, i) => {
+    const sorted = times[i].sort((a, b) => a - b);
+    return errors[i] !== null
+      ? {
+        name: system.name,
+        kind: system.kind,
+        min: NaN,
+        median: NaN,
+        error: errors[i]!,
+      }
+      : {
+        name: system.name,
+        kind: system.kind,
+        min: sorted[0],
+        median: sorted[Math.floor(sorted.length / 2)],
+      };
+  });
 }
 
 /** Formats a workload's timings with ratios to the floor and best peer. */

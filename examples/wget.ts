@@ -2,8 +2,17 @@
 // at once over openConnection with an HTTP/1.0 request. There is no
 // network here, so a local server stands in for the three sites (it tells
 // them apart by the Host header) and answers them 50 ms apart.
+//
+// Given URLs (`wget.ts https://127.0.0.1:8443/a.bin`), it fetches those
+// instead, https over TLS, and prints the size and SHA-256 of each body;
+// `--ca-certificate=FILE` (wget's own option) trusts the authorities in
+// FILE instead of the system's.
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import process from "node:process";
 import { gather, run, sleep } from "../mod.ts";
 import {
+  createSslContext,
   openConnection,
   startServer,
   type StreamReader,
@@ -11,20 +20,36 @@ import {
 } from "../streams/mod.ts";
 
 const HOSTS = ["www.sina.com.cn", "www.sohu.com", "www.163.com"];
-let port = 0;
+const HOST = "127.0.0.1";
 
-async function wget(host: string): Promise<void> {
-  console.log(`wget ${host}...`);
-  const [reader, writer] = await openConnection("127.0.0.1", port);
-  const header = `GET / HTTP/1.0\r\nHost: ${host}\r\n\r\n`;
+const args = process.argv.slice(2);
+const caFile = args.find((arg) => arg.startsWith("--ca-certificate="));
+const ssl = caFile === undefined ? undefined : createSslContext({
+  ca: readFileSync(caFile.slice("--ca-certificate=".length), "utf8"),
+});
+const urls = args.filter((arg) => !arg.startsWith("--")).map((u) => new URL(u));
+
+/** Prints the headers of `url`, connecting to `address` if given. */
+async function wget(url: URL, address?: [string, number]) {
+  console.log(`wget ${url.hostname}...`);
+  const port = Number(url.port) || (url.protocol === "https:" ? 443 : 80);
+  const [reader, writer] = await openConnection(
+    ...(address ?? [url.hostname, port]),
+    { ssl: url.protocol === "https:" && (ssl ?? true) },
+  );
+  const header = `GET ${url.pathname} HTTP/1.0\r\nHost: ${url.host}\r\n\r\n`;
   writer.write(new TextEncoder().encode(header));
   await writer.drain();
   for (;;) {
     const line = new TextDecoder().decode(await reader.readline());
     if (line === "\r\n" || line === "") break;
-    console.log(`${host} header > ${line.trimEnd()}`);
+    console.log(`${url.hostname} header > ${line.trimEnd()}`);
   }
-  // Ignore the body, close the socket
+  if (address === undefined) {
+    const body = await reader.read(); // HTTP/1.0: the body ends at EOF
+    const sha = createHash("sha256").update(body).digest("hex");
+    console.log(`${url.hostname} body: ${body.length} bytes, sha256 ${sha}`);
+  }
   writer.close();
   await writer.waitClosed();
 }
@@ -46,7 +71,13 @@ async function site(reader: StreamReader, writer: StreamWriter) {
 }
 
 await run(async () => {
-  await using server = await startServer(site, "127.0.0.1", 0);
-  port = server.sockets[0].getsockname()[1];
-  await gather(...HOSTS.map((host) => wget(host)));
+  if (urls.length > 0) {
+    await gather(...urls.map((url) => wget(url)));
+    return;
+  }
+  await using server = await startServer(site, HOST, 0);
+  const port = server.sockets[0].getsockname()[1];
+  await gather(
+    ...HOSTS.map((host) => wget(new URL(`http://${host}/`), [HOST, port])),
+  );
 });

@@ -8,7 +8,8 @@ import {
   type Task,
 } from "../../mod.ts";
 import { Barrier, BrokenBarrierError } from "../../sync/mod.ts";
-import { errorOf, ticks } from "./helpers.ts";
+import { errorOf } from "./helpers.ts";
+import { waitAllTasksBlocked } from "../../testing/mod.ts";
 
 describe("Barrier", () => {
   it("checks its parties", () => {
@@ -45,7 +46,7 @@ describe("Barrier", () => {
         const tasks: Task<number>[] = [];
         for (let i = 0; i < 3; i++) {
           tasks.push(createTask(() => barrier.wait()));
-          await ticks(3);
+          await waitAllTasksBlocked();
           if (i < 2) {
             assert.equal(barrier.nWaiting, i + 1);
             assert.ok(tasks.every((task) => !task.done()));
@@ -84,7 +85,7 @@ describe("Barrier", () => {
       const barrier = new Barrier(3);
       const a = createTask(() => barrier.wait());
       const b = createTask(() => barrier.wait());
-      await ticks(3);
+      await waitAllTasksBlocked();
       assert.equal(barrier.nWaiting, 2);
       const aborted = barrier.abort();
       assert.ok(aborted instanceof Promise);
@@ -103,7 +104,7 @@ describe("Barrier", () => {
     await run(async () => {
       const barrier = new Barrier(2);
       const a = createTask(() => barrier.wait());
-      await ticks(3);
+      await waitAllTasksBlocked();
       const reset = barrier.reset();
       assert.ok(reset instanceof Promise);
       await reset;
@@ -137,7 +138,7 @@ describe("Barrier", () => {
     await run(async () => {
       const barrier = new Barrier(2);
       const a = createTask(() => barrier.wait());
-      await ticks(3);
+      await waitAllTasksBlocked();
       assert.equal(barrier.nWaiting, 1);
       a.cancel();
       assert.ok(await errorOf(a) instanceof CancelledError);

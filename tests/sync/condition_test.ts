@@ -9,7 +9,8 @@ import {
   waitFor,
 } from "../../mod.ts";
 import { Condition, Lock, Ticket } from "../../sync/mod.ts";
-import { errorOf, ticks } from "./helpers.ts";
+import { errorOf } from "./helpers.ts";
+import { waitAllTasksBlocked } from "../../testing/mod.ts";
 
 describe("Condition", () => {
   it("checks its lock argument", () => {
@@ -78,12 +79,12 @@ describe("Condition", () => {
         log.push(`woke holding=${condition.locked()}`);
         return result;
       });
-      await ticks(2);
+      await waitAllTasksBlocked();
       assert.equal(condition.locked(), false, "wait() released the lock");
       await condition.acquire();
       condition.notify();
       log.push("notified");
-      await ticks(2);
+      await waitAllTasksBlocked();
       log.push("releasing");
       condition.release();
       assert.equal(await waiter, true);
@@ -108,18 +109,18 @@ describe("Condition", () => {
           order.push(i);
         })
       );
-      await ticks(2);
+      await waitAllTasksBlocked();
       {
         using _ = await condition.acquire();
         condition.notify(2);
       }
-      await ticks(5);
+      await waitAllTasksBlocked();
       assert.deepEqual(order, [0, 1]);
       {
         using _ = await condition.acquire();
         condition.notify();
       }
-      await ticks(5);
+      await waitAllTasksBlocked();
       assert.deepEqual(order, [0, 1, 2]);
       {
         using _ = await condition.acquire();
@@ -138,7 +139,7 @@ describe("Condition", () => {
         using _ = await condition.acquire();
         return await condition.waitFor(() => value);
       });
-      await ticks(2);
+      await waitAllTasksBlocked();
       for (const next of [null, "ready"]) {
         using _ = await condition.acquire();
         value = next;
@@ -166,10 +167,10 @@ describe("Condition", () => {
           throw error;
         }
       });
-      await ticks(2);
+      await waitAllTasksBlocked();
       await condition.acquire(); // the waiter cannot get it back yet
       waiter.cancel();
-      await ticks(3);
+      await waitAllTasksBlocked();
       assert.equal(log.length, 0, "wait() returned without the lock");
       log.push("released");
       condition.release();
@@ -197,14 +198,14 @@ describe("Condition", () => {
           condition.release();
         }
       });
-      await ticks(2);
+      await waitAllTasksBlocked();
       await condition.acquire();
       condition.notify();
       for (let i = 0; i < 3; i++) {
-        await ticks(1);
+        await waitAllTasksBlocked();
         waiter.cancel(); // lands in the re-acquire each time
       }
-      await ticks(3);
+      await waitAllTasksBlocked();
       assert.equal(log.length, 0);
       condition.release();
       assert.ok(await errorOf(waiter) instanceof CancelledError);
@@ -225,7 +226,7 @@ describe("Condition", () => {
         });
       const a = make("a");
       const b = make("b");
-      await ticks(2);
+      await waitAllTasksBlocked();
       {
         using _ = await condition.acquire();
         condition.notify(1); // wakes a
@@ -251,7 +252,7 @@ describe("Condition", () => {
       const a = make("a");
       const b = make("b");
       const c = make("c");
-      await ticks(2);
+      await waitAllTasksBlocked();
       a.cancel();
       assert.ok(await errorOf(a) instanceof CancelledError);
       // It may have been notified just before: b gets a spurious wake-up.

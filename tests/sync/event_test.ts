@@ -2,7 +2,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { CancelledError, createTask, run, waitFor } from "../../mod.ts";
 import { Event } from "../../sync/mod.ts";
-import { errorOf, ticks } from "./helpers.ts";
+import { errorOf } from "./helpers.ts";
+import { waitAllTasksBlocked } from "../../testing/mod.ts";
 
 describe("Event", () => {
   it("starts clear; set, clear and isSet work as in asyncio", () => {
@@ -34,7 +35,7 @@ describe("Event", () => {
           order.push(i);
         })
       );
-      await ticks(2);
+      await waitAllTasksBlocked();
       assert.deepEqual(order, []);
       event.set();
       for (const task of tasks) await task;
@@ -47,7 +48,7 @@ describe("Event", () => {
     await run(async () => {
       const event = new Event();
       const waiter = createTask(() => event.wait());
-      await ticks(1);
+      await waitAllTasksBlocked();
       event.set();
       event.clear();
       assert.equal(await waitFor(() => waiter, 1), true);
@@ -60,7 +61,7 @@ describe("Event", () => {
       const event = new Event();
       const a = createTask(() => event.wait());
       const b = createTask(() => event.wait());
-      await ticks(1);
+      await waitAllTasksBlocked();
       a.cancel();
       assert.ok(await errorOf(a) instanceof CancelledError);
       event.set();
@@ -76,7 +77,7 @@ describe("Event", () => {
         assert.equal((error as Error).name, "TimeoutError");
       }
       const waiter = createTask(() => event.wait());
-      await ticks(1);
+      await waitAllTasksBlocked();
       event.set();
       assert.equal(await waiter, true);
     });

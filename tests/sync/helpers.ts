@@ -1,11 +1,6 @@
 // Small helpers for the sync tests, built on the core only.
 import { sleep, type Task } from "../../mod.ts";
 
-/** Lets the loop run `n` iterations (each woken task runs to its next await). */
-export async function ticks(n = 1): Promise<void> {
-  for (let i = 0; i < n; i++) await sleep(0);
-}
-
 /** The outcome of awaiting `x`: its value, or the error it threw. */
 export async function outcome<T>(
   x: PromiseLike<T>,

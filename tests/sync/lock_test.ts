@@ -9,7 +9,8 @@ import {
   waitFor,
 } from "../../mod.ts";
 import { Lock, Ticket } from "../../sync/mod.ts";
-import { errorOf, ticks } from "./helpers.ts";
+import { errorOf } from "./helpers.ts";
+import { waitAllTasksBlocked } from "../../testing/mod.ts";
 
 describe("Lock", () => {
   it("is taken at once when free and resolves to a truthy ticket", async () => {
@@ -78,7 +79,7 @@ describe("Lock", () => {
           lock.release();
         })
       );
-      await ticks(2);
+      await waitAllTasksBlocked();
       lock.release();
       for (const task of tasks) await task;
       return order;
@@ -96,7 +97,7 @@ describe("Lock", () => {
         order.push("waiter");
         lock.release();
       });
-      await ticks(1);
+      await waitAllTasksBlocked();
       lock.release();
       // The lock is unlocked, as in asyncio, but the woken waiter comes first.
       assert.equal(lock.locked(), false);
@@ -124,7 +125,7 @@ describe("Lock", () => {
         order.push("b");
         lock.release();
       });
-      await ticks(1);
+      await waitAllTasksBlocked();
       lock.release(); // wakes a
       a.cancel(); // before a runs
       assert.ok(await errorOf(a) instanceof CancelledError);
@@ -148,9 +149,9 @@ describe("Lock", () => {
       const a = make("a");
       const b = make("b");
       const c = make("c");
-      await ticks(1);
+      await waitAllTasksBlocked();
       b.cancel();
-      await ticks(1);
+      await waitAllTasksBlocked();
       lock.release();
       await a;
       await c;
@@ -173,7 +174,7 @@ describe("Lock", () => {
         reached = true;
         await lock.acquire();
       });
-      await ticks(1);
+      await waitAllTasksBlocked();
       task.cancel();
       assert.ok(await errorOf(task) instanceof CancelledError);
       assert.equal(reached, true);
@@ -192,14 +193,14 @@ describe("Lock", () => {
         { length: 200 },
         () => createTask(() => lock.acquire()),
       );
-      await ticks(1);
+      await waitAllTasksBlocked();
       for (const task of tasks) task.cancel();
-      await ticks(2);
+      await waitAllTasksBlocked();
       const last = createTask(async () => {
         using _ = await lock.acquire();
         return "got it";
       });
-      await ticks(1);
+      await waitAllTasksBlocked();
       lock.release();
       assert.equal(await last, "got it");
       assert.equal(lock.locked(), false);
@@ -211,7 +212,7 @@ describe("Lock", () => {
     await run(async () => {
       await lock.acquire();
       const task = createTask(() => lock.acquire());
-      await ticks(1);
+      await waitAllTasksBlocked();
       lock.release();
       await task;
     });

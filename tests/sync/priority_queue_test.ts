@@ -2,7 +2,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createTask, run } from "../../mod.ts";
 import { LifoQueue, PriorityQueue, Queue, QueueFull } from "../../sync/mod.ts";
-import { random, ticks } from "./helpers.ts";
+import { random } from "./helpers.ts";
+import { waitAllTasksBlocked } from "../../testing/mod.ts";
 
 function drain<T>(queue: Queue<T>): T[] {
   const out: T[] = [];
@@ -182,12 +183,12 @@ describe("PriorityQueue", () => {
       queue.putNowait(1);
       assert.throws(() => queue.putNowait(3), QueueFull);
       const putter = createTask(() => queue.put(3));
-      await ticks(1);
+      await waitAllTasksBlocked();
       assert.equal(await queue.get(), 1);
       await putter;
       assert.deepEqual([await queue.get(), await queue.get()], [3, 5]);
       const getter = createTask(() => queue.get());
-      await ticks(1);
+      await waitAllTasksBlocked();
       queue.putNowait(4);
       assert.equal(await getter, 4);
     });
@@ -203,7 +204,7 @@ describe("LifoQueue", () => {
       queue.putNowait("a");
       queue.putNowait("b");
       const putter = createTask(() => queue.put("c"));
-      await ticks(1);
+      await waitAllTasksBlocked();
       assert.equal(await queue.get(), "b");
       await putter;
       assert.deepEqual(drain(queue), ["c", "a"]);

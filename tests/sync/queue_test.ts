@@ -9,7 +9,8 @@ import {
   waitFor,
 } from "../../mod.ts";
 import { Queue, QueueEmpty, QueueFull, QueueShutDown } from "../../sync/mod.ts";
-import { errorOf, ticks } from "./helpers.ts";
+import { errorOf } from "./helpers.ts";
+import { waitAllTasksBlocked } from "../../testing/mod.ts";
 
 describe("Queue basics", () => {
   it("checks maxsize", () => {
@@ -57,13 +58,13 @@ describe("Queue basics", () => {
     await run(async () => {
       const queue = new Queue<string>(1);
       const getter = createTask(() => queue.get());
-      await ticks(1);
+      await waitAllTasksBlocked();
       assert.equal(getter.done(), false);
       await queue.put("a");
       assert.equal(await getter, "a");
       await queue.put("b");
       const putter = createTask(() => queue.put("c"));
-      await ticks(1);
+      await waitAllTasksBlocked();
       assert.equal(putter.done(), false);
       assert.equal(await queue.get(), "b");
       await putter;
@@ -78,14 +79,14 @@ describe("Queue basics", () => {
       const getters = ["g0", "g1", "g2"].map((name) =>
         createTask(async () => got.push(`${name}:${await queue.get()}`))
       );
-      await ticks(1);
+      await waitAllTasksBlocked();
       for (const i of [0, 1, 2]) await queue.put(i);
       for (const task of getters) await task;
       assert.deepEqual(got, ["g0:0", "g1:1", "g2:2"]);
 
       queue.putNowait(9);
       const putters = [10, 11, 12].map((i) => createTask(() => queue.put(i)));
-      await ticks(1);
+      await waitAllTasksBlocked();
       const out: number[] = [];
       for (let i = 0; i < 4; i++) out.push(await queue.get());
       for (const task of putters) await task;
@@ -100,7 +101,7 @@ describe("Queue cancellation", () => {
       const queue = new Queue<string>();
       const a = createTask(() => queue.get());
       const b = createTask(() => queue.get());
-      await ticks(1);
+      await waitAllTasksBlocked();
       queue.putNowait("item"); // wakes a
       a.cancel(); // before a runs
       assert.ok(await errorOf(a) instanceof CancelledError);
@@ -113,7 +114,7 @@ describe("Queue cancellation", () => {
     await run(async () => {
       const queue = new Queue<number>();
       const getter = createTask(() => queue.get());
-      await ticks(1);
+      await waitAllTasksBlocked();
       getter.cancel();
       assert.ok(await errorOf(getter) instanceof CancelledError);
       queue.putNowait(1);
@@ -128,7 +129,7 @@ describe("Queue cancellation", () => {
       queue.putNowait("first");
       const a = createTask(() => queue.put("a"));
       const b = createTask(() => queue.put("b"));
-      await ticks(1);
+      await waitAllTasksBlocked();
       assert.equal(queue.getNowait(), "first"); // wakes a
       a.cancel(); // before a runs
       assert.ok(await errorOf(a) instanceof CancelledError);
@@ -177,7 +178,7 @@ describe("Queue join and taskDone", () => {
       });
       for (let i = 0; i < 3; i++) {
         queue.getNowait();
-        await ticks(1);
+        await waitAllTasksBlocked();
         assert.equal(joined, false);
         queue.taskDone();
       }
@@ -221,7 +222,7 @@ describe("Queue shutdown", () => {
         await queue.join();
         joined = true;
       });
-      await ticks(1);
+      await waitAllTasksBlocked();
       assert.equal(joined, false);
       queue.taskDone();
       queue.taskDone();
@@ -239,7 +240,7 @@ describe("Queue shutdown", () => {
       const full = new Queue<number>(1);
       full.putNowait(0);
       const putter = createTask(() => full.put(1));
-      await ticks(1);
+      await waitAllTasksBlocked();
       empty.shutdown();
       full.shutdown();
       for (const task of getters) {
@@ -258,7 +259,7 @@ describe("Queue shutdown", () => {
       queue.putNowait(2);
       const putter = createTask(() => queue.put(3));
       const joiner = createTask(() => queue.join());
-      await ticks(1);
+      await waitAllTasksBlocked();
       queue.shutdown(true);
       assert.equal(queue.qsize(), 0);
       await assert.rejects(queue.get(), QueueShutDown);
@@ -280,7 +281,7 @@ describe("Queue shutdown", () => {
         await queue.join();
         joined = true;
       });
-      await ticks(1);
+      await waitAllTasksBlocked();
       assert.equal(joined, false);
       queue.taskDone();
       await joiner;
@@ -323,7 +324,7 @@ describe("Queue iteration", () => {
       const consumer = createTask(async () => {
         for await (const _ of queue) { /* nothing arrives */ }
       });
-      await ticks(2);
+      await waitAllTasksBlocked();
       consumer.cancel();
       assert.ok(await errorOf(consumer) instanceof CancelledError);
       queue.putNowait(1);

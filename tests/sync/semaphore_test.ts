@@ -2,7 +2,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { CancelledError, createTask, run, sleep, waitFor } from "../../mod.ts";
 import { BoundedSemaphore, Semaphore, Ticket } from "../../sync/mod.ts";
-import { errorOf, ticks } from "./helpers.ts";
+import { errorOf } from "./helpers.ts";
+import { waitAllTasksBlocked } from "../../testing/mod.ts";
 
 describe("Semaphore", () => {
   it("checks its value", () => {
@@ -24,7 +25,7 @@ describe("Semaphore", () => {
       await semaphore.acquire();
       assert.equal(semaphore.locked(), true);
       const third = createTask(() => semaphore.acquire());
-      await ticks(2);
+      await waitAllTasksBlocked();
       assert.equal(third.done(), false);
       first[Symbol.dispose]();
       assert.ok(await third instanceof Ticket);
@@ -52,7 +53,7 @@ describe("Semaphore", () => {
           order.push(i);
         })
       );
-      await ticks(1);
+      await waitAllTasksBlocked();
       for (let i = 0; i < 4; i++) semaphore.release();
       for (const task of tasks) await task;
       return order;
@@ -69,7 +70,7 @@ describe("Semaphore", () => {
         using _ = await semaphore.acquire();
         order.push("waiter");
       });
-      await ticks(1);
+      await waitAllTasksBlocked();
       semaphore.release();
       assert.equal(semaphore.locked(), true, "the slot went to the waiter");
       {
@@ -87,7 +88,7 @@ describe("Semaphore", () => {
     await run(async () => {
       const semaphore = new Semaphore(0);
       const waiter = createTask(() => semaphore.acquire());
-      await ticks(1);
+      await waitAllTasksBlocked();
       semaphore.release();
       semaphore.release(); // one slot for the waiter, one free
       // The waiter has not resumed yet: a newcomer still waits its turn.
@@ -104,7 +105,7 @@ describe("Semaphore", () => {
       const semaphore = new Semaphore(0);
       const a = createTask(() => semaphore.acquire());
       const b = createTask(() => semaphore.acquire());
-      await ticks(1);
+      await waitAllTasksBlocked();
       semaphore.release(); // hands the slot to a
       a.cancel(); // before a runs
       assert.ok(await errorOf(a) instanceof CancelledError);
@@ -119,7 +120,7 @@ describe("Semaphore", () => {
     await run(async () => {
       const semaphore = new Semaphore(0);
       const a = createTask(() => semaphore.acquire());
-      await ticks(1);
+      await waitAllTasksBlocked();
       semaphore.release();
       a.cancel();
       assert.ok(await errorOf(a) instanceof CancelledError);
@@ -136,9 +137,9 @@ describe("Semaphore", () => {
         { length: 50 },
         () => createTask(() => semaphore.acquire()),
       );
-      await ticks(1);
+      await waitAllTasksBlocked();
       for (const task of tasks) task.cancel();
-      await ticks(2);
+      await waitAllTasksBlocked();
       assert.equal(semaphore.locked(), true, "value is still 0");
       semaphore.release();
       assert.equal(semaphore.locked(), false);
@@ -185,7 +186,7 @@ describe("BoundedSemaphore", () => {
       const semaphore = new BoundedSemaphore(1);
       await semaphore.acquire();
       const waiter = createTask(() => semaphore.acquire());
-      await ticks(1);
+      await waitAllTasksBlocked();
       semaphore.release(); // hands the slot to the waiter
       assert.equal(semaphore.locked(), true);
       await waiter;
