@@ -15,12 +15,7 @@ import {
   type UdpAddress,
   type UdpEvents,
 } from "../internal/udp_host.ts";
-import {
-  checkFunction,
-  checkInteger,
-  checkOptions,
-  describe,
-} from "../internal/validate.ts";
+import { checkFunction, checkOptions, describe } from "../internal/validate.ts";
 import { onDone, park } from "../tasks/future.ts";
 import type { EventLoop } from "./event_loop.ts";
 import { getaddrinfo } from "./names.ts";
@@ -32,6 +27,7 @@ import {
   type SockAddr,
 } from "./net_checks.ts";
 import { AF_INET6, AF_UNSPEC, SOCK_DGRAM } from "./socket_constants.ts";
+import { waterMarks } from "./transports.ts";
 
 /**
  * What a `DatagramTransport` calls, as asyncio's `DatagramProtocol`; every
@@ -150,8 +146,6 @@ const ENDPOINT_OPTIONS: readonly (keyof DatagramEndpointOptions)[] = [
 
 /** Received bytes waiting for the protocol past which datagrams are dropped. */
 const RECEIVE_LIMIT = 256 * 1024;
-/** asyncio's default write buffer limits. */
-const HIGH_WATER = 64 * 1024;
 /** asyncio logs sends to a lost endpoint from this many on. */
 const WARN_LOST_SENDS = 5;
 
@@ -203,8 +197,8 @@ export class DatagramTransport {
   #lost = false;
   #lostSends = 0;
   #bufferSize = 0;
-  #high = HIGH_WATER;
-  #low = HIGH_WATER / 4;
+  #high: number;
+  #low: number;
   #writePaused = false;
   /** Received bytes not yet given to the protocol. */
   #pending = 0;
@@ -229,6 +223,7 @@ export class DatagramTransport {
     this.#address = address;
     this.#connected = connected;
     this.#ipv6 = ipv6;
+    [this.#high, this.#low] = waterMarks();
   }
 
   /** @internal What the host socket reports. */
@@ -341,19 +336,7 @@ export class DatagramTransport {
    * `high` unless given, `high` four times `low` unless given.
    */
   setWriteBufferLimits(high?: number | null, low?: number | null): void {
-    if (high === null || high === undefined) {
-      high = low === null || low === undefined ? HIGH_WATER : 4 * low;
-    }
-    if (low === null || low === undefined) low = Math.floor(high / 4);
-    checkInteger(high, "The high-water mark", 0, Number.MAX_SAFE_INTEGER);
-    checkInteger(low, "The low-water mark", 0, Number.MAX_SAFE_INTEGER);
-    if (low > high) {
-      throw new RangeError(
-        `high (${high}) must be >= low (${low}) must be >= 0`,
-      );
-    }
-    this.#high = high;
-    this.#low = low;
+    [this.#high, this.#low] = waterMarks(high, low);
     this.#maybePause();
   }
 

@@ -13,9 +13,10 @@ import {
 } from "../internal/pipe_host.ts";
 import { closeWithLoop } from "../internal/loop_resources.ts";
 import { holdClock } from "../internal/real_world.ts";
-import { checkFunction, checkInteger, describe } from "../internal/validate.ts";
+import { checkFunction, describe } from "../internal/validate.ts";
 import { park } from "../tasks/future.ts";
 import type { EventLoop } from "./event_loop.ts";
+import { waterMarks } from "./transports.ts";
 
 /**
  * What a pipe transport calls, as asyncio's `Protocol`; every method is
@@ -40,8 +41,6 @@ export interface PipeProtocolLike {
 const EOF = Symbol("EOF");
 type ReadEvent = Uint8Array | typeof EOF | Error;
 
-/** asyncio's default write buffer limits. */
-const HIGH_WATER = 64 * 1024;
 /** asyncio logs writes to a closed pipe from this many on. */
 const WARN_LOST_WRITES = 5;
 
@@ -274,8 +273,8 @@ export class WritePipeTransport {
   #lost = false;
   #lostWrites = 0;
   #bufferSize = 0;
-  #high = HIGH_WATER;
-  #low = HIGH_WATER / 4;
+  #high: number;
+  #low: number;
   #writePaused = false;
   #release: (() => void) | null = null;
   #forget: () => void = () => {};
@@ -283,6 +282,7 @@ export class WritePipeTransport {
   /** @internal Made by `connectWritePipe`. */
   constructor(loop: EventLoop) {
     this.#loop = loop;
+    [this.#high, this.#low] = waterMarks();
   }
 
   /** @internal Opens the pipe. */
@@ -383,19 +383,7 @@ export class WritePipeTransport {
    * `high` four times `low` unless given.
    */
   setWriteBufferLimits(high?: number | null, low?: number | null): void {
-    if (high === null || high === undefined) {
-      high = low === null || low === undefined ? HIGH_WATER : 4 * low;
-    }
-    if (low === null || low === undefined) low = Math.floor(high / 4);
-    checkInteger(high, "The high-water mark", 0, Number.MAX_SAFE_INTEGER);
-    checkInteger(low, "The low-water mark", 0, Number.MAX_SAFE_INTEGER);
-    if (low > high) {
-      throw new RangeError(
-        `high (${high}) must be >= low (${low}) must be >= 0`,
-      );
-    }
-    this.#high = high;
-    this.#low = low;
+    [this.#high, this.#low] = waterMarks(high, low);
     this.#maybePause();
   }
 

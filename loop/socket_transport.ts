@@ -13,9 +13,8 @@ import type { HostStream, StreamEvents } from "../internal/stream_host.ts";
 import { describe } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "./abstract_event_loop.ts";
 import type { StreamProtocol } from "./protocols.ts";
-import { Transport } from "./transports.ts";
+import { Transport, waterMarks } from "./transports.ts";
 
-const DEFAULT_HIGH_WATER = 64 * 1024;
 const EOF = Symbol("eof");
 const CLOSED = Symbol("closed");
 
@@ -68,8 +67,8 @@ export class StreamTransport extends Transport implements StreamEvents {
   #pending: (Uint8Array | typeof EOF | typeof CLOSED)[] = [];
   #protocolPaused = false;
   #resumeScheduled = false;
-  #high = DEFAULT_HIGH_WATER;
-  #low = DEFAULT_HIGH_WATER / 4;
+  #high: number;
+  #low: number;
 
   /** Creates the transport of `protocol` on `loop`. */
   constructor(
@@ -86,6 +85,7 @@ export class StreamTransport extends Transport implements StreamEvents {
     this.#holdWhileOpen = options.holdWhileOpen ?? false;
     this.#canWriteEof = options.canWriteEof ?? true;
     this.#callConnectionMade = options.callConnectionMade ?? true;
+    [this.#high, this.#low] = waterMarks();
   }
 
   /**
@@ -390,15 +390,7 @@ export class StreamTransport extends Transport implements StreamEvents {
 
   /** Sets the water marks of the write buffer; see `Transport`. */
   setWriteBufferLimits(high?: number | null, low?: number | null): void {
-    if (high != null) checkWaterMark(high, "high");
-    if (low != null) checkWaterMark(low, "low");
-    const h = high ?? (low == null ? DEFAULT_HIGH_WATER : 4 * low);
-    const l = low ?? Math.floor(h / 4);
-    if (!(h >= l && l >= 0)) {
-      throw new RangeError(`high (${h}) must be >= low (${l}) must be >= 0`);
-    }
-    this.#high = h;
-    this.#low = l;
+    [this.#high, this.#low] = waterMarks(high, low);
     this.#maybePauseProtocol();
   }
 
@@ -492,21 +484,6 @@ export class StreamTransport extends Transport implements StreamEvents {
     const state = this.#lost ? " closed" : this.#closing ? " closing" : "";
     const peer = this.getExtraInfo("peername");
     return `<StreamTransport${state}${peer === null ? "" : ` peer=${peer}`}>`;
-  }
-}
-
-function checkWaterMark(value: unknown, name: string): void {
-  if (typeof value !== "number") {
-    throw new TypeError(
-      `The ${name} water mark must be a number of bytes, got ${
-        describe(value)
-      }`,
-    );
-  }
-  if (!Number.isInteger(value) || value < 0) {
-    throw new RangeError(
-      `The ${name} water mark must be a whole number of bytes, got ${value}`,
-    );
   }
 }
 

@@ -5,7 +5,32 @@
  *
  * @module
  */
+import { checkInteger } from "../internal/validate.ts";
 import type { StreamProtocol } from "./protocols.ts";
+
+/** asyncio's default high-water mark of a write buffer, in bytes. */
+const DEFAULT_HIGH_WATER = 64 * 1024;
+
+/**
+ * The `[high, low]` water marks of a write buffer, as asyncio's
+ * `_set_write_buffer_limits` computes them: `high` defaults to 64 KiB (or
+ * 4 × `low` when only `low` is given), `low` to `high / 4`; a `TypeError`
+ * for a non-integer, a `RangeError` unless `high >= low >= 0`. Every
+ * transport's `setWriteBufferLimits` calls it; not exported by any mod.ts.
+ */
+export function waterMarks(
+  high?: number | null,
+  low?: number | null,
+): [high: number, low: number] {
+  if (high != null) checkInteger(high, "The high-water mark");
+  if (low != null) checkInteger(low, "The low-water mark");
+  const h = high ?? (low == null ? DEFAULT_HIGH_WATER : 4 * low);
+  const l = low ?? Math.floor(h / 4);
+  if (!(h >= l && l >= 0)) {
+    throw new RangeError(`high (${h}) must be >= low (${l}) must be >= 0`);
+  }
+  return [h, l];
+}
 
 /**
  * What every transport has: Python's `BaseTransport`.
