@@ -11,6 +11,7 @@ import {
   openReadPipe,
   openWritePipe,
 } from "../internal/pipe_host.ts";
+import { Deque } from "../internal/deque.ts";
 import { closeWithLoop } from "../internal/loop_resources.ts";
 import { holdClock } from "../internal/real_world.ts";
 import { checkFunction, describe } from "../internal/validate.ts";
@@ -80,7 +81,7 @@ export class ReadPipeTransport {
   /** Paused, or not yet started: data waits. */
   #paused = true;
   /** What the pipe reported and the protocol has not been told yet. */
-  readonly #events: ReadEvent[] = [];
+  readonly #events = new Deque<ReadEvent>();
   #scheduled = false;
   #release: (() => void) | null = null;
   #forget: () => void = () => {};
@@ -97,7 +98,7 @@ export class ReadPipeTransport {
         this.#host?.close();
         return;
       }
-      this.#events.push(event);
+      this.#events.add(event);
       this.#schedule();
     };
     this.#host = openReadPipe(pipe, {
@@ -186,7 +187,7 @@ export class ReadPipeTransport {
   readonly #deliver = (): void => {
     this.#scheduled = false;
     if (this.#paused || this.#closing) return;
-    const event = this.#events.shift()!;
+    const event = this.#events.take()!;
     this.#schedule();
     if (event === EOF) {
       this.#closing = true;

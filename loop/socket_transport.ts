@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { Deque } from "../internal/deque.ts";
 import { RuntimeError } from "../internal/errors.ts";
 import { HostSocket, type RawSocket } from "../internal/socket_host.ts";
 import type { HostStream, StreamEvents } from "../internal/stream_host.ts";
@@ -64,7 +65,7 @@ export class StreamTransport extends Transport implements StreamEvents {
   #lost = false;
   #readingPaused = false;
   /** What arrived while reading was paused: chunks, then maybe EOF and the close. */
-  #pending: (Uint8Array | typeof EOF | typeof CLOSED)[] = [];
+  readonly #pending = new Deque<Uint8Array | typeof EOF | typeof CLOSED>();
   #protocolPaused = false;
   #resumeScheduled = false;
   #high: number;
@@ -126,7 +127,7 @@ export class StreamTransport extends Transport implements StreamEvents {
     }
     this.#host = null;
     this.#closing = this.#lost = true;
-    this.#pending = [];
+    this.#pending.clear();
     this.#releaseHold?.();
     this.#releaseHold = null;
     return {
@@ -178,14 +179,14 @@ export class StreamTransport extends Transport implements StreamEvents {
   readonly #dataArrived = (chunk: Uint8Array): void => {
     if (this.#closing) return;
     if (this.#readingPaused || this.#pending.length > 0) {
-      this.#pending.push(chunk);
+      this.#pending.add(chunk);
     } else this.#deliver(chunk);
   };
 
   readonly #eofArrived = (eof: typeof EOF): void => {
     if (this.#closing) return;
     if (this.#readingPaused || this.#pending.length > 0) {
-      this.#pending.push(eof);
+      this.#pending.add(eof);
     } else this.#deliverEof();
   };
 
@@ -194,11 +195,11 @@ export class StreamTransport extends Transport implements StreamEvents {
     if (this.#lost) return;
     // Bytes that arrived before a regular close are still delivered.
     if (error === null && this.#pending.length > 0 && !this.#closing) {
-      this.#pending.push(CLOSED);
+      this.#pending.add(CLOSED);
       return;
     }
     this.#closing = this.#lost = true;
-    this.#pending = [];
+    this.#pending.clear();
     this.#connectionLost(error);
   };
 
@@ -276,7 +277,7 @@ export class StreamTransport extends Transport implements StreamEvents {
   #forceClose(error: Error | null): void {
     if (this.#lost) return;
     this.#closing = this.#lost = true;
-    this.#pending = [];
+    this.#pending.clear();
     this.#host?.abort();
     this.#loop.callSoonInternal(
       (lost: Error | null) => this.#connectionLost(lost),
@@ -319,7 +320,7 @@ export class StreamTransport extends Transport implements StreamEvents {
     while (
       self.#pending.length > 0 && !self.#readingPaused && !self.#closing
     ) {
-      const next = self.#pending.shift()!;
+      const next = self.#pending.take()!;
       if (next === EOF) self.#deliverEof();
       else if (next === CLOSED) self.#hostClosed(null);
       else self.#deliver(next);
@@ -443,7 +444,7 @@ export class StreamTransport extends Transport implements StreamEvents {
   close(): void {
     if (this.#closing) return;
     this.#closing = true;
-    this.#pending = [];
+    this.#pending.clear();
     if (this.#host === null) {
       this.#forceClose(null);
       return;
