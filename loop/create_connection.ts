@@ -21,15 +21,15 @@ import type { Future } from "../tasks/future.ts";
 import { staggeredRace } from "../tasks/staggered_race.ts";
 import type { AbstractEventLoop } from "./abstract_event_loop.ts";
 import {
+  checkAddr,
   checkBoolean,
   checkFamily,
   checkHost,
-  checkLocalAddr,
   checkPath,
   checkPort,
   checkTls,
   type TlsChoice,
-} from "./connection_checks.ts";
+} from "./net_checks.ts";
 import { waitOnHost } from "./host_wait.ts";
 import { interleaveAddrinfos } from "./interleave.ts";
 import type { AddrInfo, GetaddrinfoOptions } from "./names.ts";
@@ -143,7 +143,10 @@ export async function createConnection<P extends StreamProtocol>(
   checkFamily(family);
   const local: ConnectTarget = {};
   if (given.localAddr != null) {
-    [local.localHost, local.localPort] = checkLocalAddr(given.localAddr);
+    [local.localHost, local.localPort] = checkAddr(
+      given.localAddr,
+      "localAddr",
+    );
   }
   if (given.keepAlive !== undefined) {
     local.keepAlive = checkBoolean(given.keepAlive, "keepAlive");

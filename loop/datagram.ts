@@ -20,12 +20,12 @@ import { onDone, park } from "../tasks/future.ts";
 import type { EventLoop } from "./event_loop.ts";
 import { getaddrinfo } from "./names.ts";
 import {
+  checkAddr,
   checkFamily,
-  checkHostName,
-  checkPort,
   checkSockAddr,
   type SockAddr,
 } from "./net_checks.ts";
+import { checkProtocol } from "./protocols.ts";
 import { AF_INET6, AF_UNSPEC, SOCK_DGRAM } from "./socket_constants.ts";
 import { waterMarks } from "./transports.ts";
 
@@ -480,23 +480,6 @@ export class DatagramTransport {
 
 function sameAddress(a: SockAddr, b: SockAddr): boolean {
   return a.length === b.length && a.every((part, i) => part === b[i]);
-}
-
-function checkProtocol(protocol: unknown): void {
-  if (typeof protocol !== "object" || protocol === null) {
-    throw new TypeError(
-      `A datagram protocol must be an object, got ${describe(protocol)}`,
-    );
-  }
-}
-
-function checkAddr(value: unknown, what: string): [string, number] {
-  if (!Array.isArray(value) || value.length !== 2) {
-    throw new TypeError(`${what} must be [host, port], got ${describe(value)}`);
-  }
-  checkHostName(value[0], `The host of ${what}`);
-  checkPort(value[1], `The port of ${what}`);
-  return value as [string, number];
 }
 
 /** One way to open the endpoint: a family with its local and remote addresses. */

@@ -17,6 +17,7 @@ import { holdClock } from "../internal/real_world.ts";
 import { checkFunction, describe } from "../internal/validate.ts";
 import { park } from "../tasks/future.ts";
 import type { EventLoop } from "./event_loop.ts";
+import { checkProtocol } from "./protocols.ts";
 import { waterMarks } from "./transports.ts";
 
 /**
@@ -44,6 +45,42 @@ type ReadEvent = Uint8Array | typeof EOF | Error;
 
 /** asyncio logs writes to a closed pipe from this many on. */
 const WARN_LOST_WRITES = 5;
+
+/**
+ * What a pipe transport holds while it has work (reading, or bytes to
+ * write): the pipe keeps the process alive and is real-world work the
+ * loop waits on, so this is no deadlock and a virtual clock follows real
+ * time.
+ */
+class BusyHold {
+  #release: (() => void) | null = null;
+
+  /** Holds `host` and the clock of `loop`, unless already held. */
+  hold(loop: EventLoop, host: { hold(): () => void }): void {
+    if (this.#release !== null) return;
+    const releaseHost = host.hold();
+    const releaseClock = holdClock(loop);
+    this.#release = () => {
+      releaseHost();
+      releaseClock();
+    };
+  }
+
+  /** Lets go of what `hold` held. */
+  release(): void {
+    this.#release?.();
+    this.#release = null;
+  }
+}
+
+/** A pipe transport's extra information: only `"pipe"`, the stream. */
+function pipeInfo(
+  host: { raw: unknown } | null,
+  name: string,
+  defaultValue: unknown,
+): unknown {
+  return name === "pipe" ? host?.raw ?? defaultValue : defaultValue;
+}
 
 /**
  * The transport of a pipe this process reads, as asyncio's read pipe
@@ -83,7 +120,7 @@ export class ReadPipeTransport {
   /** What the pipe reported and the protocol has not been told yet. */
   readonly #events = new Deque<ReadEvent>();
   #scheduled = false;
-  #release: (() => void) | null = null;
+  readonly #busy = new BusyHold();
   #forget: () => void = () => {};
 
   /** @internal Made by `connectReadPipe`. */
@@ -118,7 +155,7 @@ export class ReadPipeTransport {
     this.#protocol = protocol;
     this.#loop.callSoonInternal(this.#connectionMade, null);
     this.#paused = false;
-    this.#hold();
+    this.#busy.hold(this.#loop, this.#host!);
     this.#host!.resume();
     this.#schedule();
   }
@@ -133,14 +170,14 @@ export class ReadPipeTransport {
     if (!this.isReading()) return;
     this.#paused = true;
     this.#host!.pause();
-    this.#unhold();
+    this.#busy.release();
   }
 
   /** Gives data to the protocol again. */
   resumeReading(): void {
     if (this.#closing || !this.#paused) return;
     this.#paused = false;
-    this.#hold();
+    this.#busy.hold(this.#loop, this.#host!);
     this.#host!.resume();
     this.#schedule();
   }
@@ -163,7 +200,7 @@ export class ReadPipeTransport {
 
   /** `"pipe"`: the stream read; otherwise `defaultValue` (`null`). */
   getExtraInfo(name: string, defaultValue: unknown = null): unknown {
-    return name === "pipe" ? this.#host?.raw ?? defaultValue : defaultValue;
+    return pipeInfo(this.#host, name, defaultValue);
   }
 
   /** The protocol the transport calls. */
@@ -191,7 +228,7 @@ export class ReadPipeTransport {
     this.#schedule();
     if (event === EOF) {
       this.#closing = true;
-      this.#unhold();
+      this.#busy.release();
       this.#protocol.eofReceived?.();
       this.#loop.callSoonInternal(this.#lose, null);
     } else if (event instanceof Error) this.#close(event);
@@ -200,7 +237,7 @@ export class ReadPipeTransport {
 
   #close(error: Error | null): void {
     this.#closing = true;
-    this.#unhold();
+    this.#busy.release();
     this.#host?.pause();
     this.#loop.callSoonInternal(this.#lose, error);
   }
@@ -219,26 +256,6 @@ export class ReadPipeTransport {
       this.#host?.close();
     }
   };
-
-  /**
-   * While reading, the pipe keeps the process alive and is real-world
-   * work the loop waits on (no deadlock; a virtual clock follows real
-   * time).
-   */
-  #hold(): void {
-    if (this.#release !== null) return;
-    const releaseHost = this.#host!.hold();
-    const releaseClock = holdClock(this.#loop);
-    this.#release = () => {
-      releaseHost();
-      releaseClock();
-    };
-  }
-
-  #unhold(): void {
-    this.#release?.();
-    this.#release = null;
-  }
 }
 
 /**
@@ -277,7 +294,7 @@ export class WritePipeTransport {
   #high: number;
   #low: number;
   #writePaused = false;
-  #release: (() => void) | null = null;
+  readonly #busy = new BusyHold();
   #forget: () => void = () => {};
 
   /** @internal Made by `connectWritePipe`. */
@@ -326,7 +343,7 @@ export class WritePipeTransport {
     }
     const size = data.length;
     this.#bufferSize += size;
-    this.#hold();
+    this.#busy.hold(this.#loop, this.#host!);
     this.#host!.write(data.slice(), (error) => {
       if (this.#loop.isClosed()) {
         this.#host?.abort();
@@ -395,7 +412,7 @@ export class WritePipeTransport {
 
   /** `"pipe"`: the stream written; otherwise `defaultValue` (`null`). */
   getExtraInfo(name: string, defaultValue: unknown = null): unknown {
-    return name === "pipe" ? this.#host?.raw ?? defaultValue : defaultValue;
+    return pipeInfo(this.#host, name, defaultValue);
   }
 
   /** The protocol the transport calls. */
@@ -416,7 +433,7 @@ export class WritePipeTransport {
       return;
     }
     this.#bufferSize -= size;
-    if (this.#bufferSize === 0) this.#unhold();
+    if (this.#bufferSize === 0) this.#busy.release();
     if (this.#writePaused && this.#bufferSize <= this.#low) {
       this.#writePaused = false;
       this.#callProtocol("resumeWriting");
@@ -428,22 +445,6 @@ export class WritePipeTransport {
     if (this.#writePaused || this.#bufferSize <= this.#high) return;
     this.#writePaused = true;
     this.#callProtocol("pauseWriting");
-  }
-
-  /** While bytes wait to be written, as a read pipe while it reads. */
-  #hold(): void {
-    if (this.#release !== null) return;
-    const releaseHost = this.#host!.hold();
-    const releaseClock = holdClock(this.#loop);
-    this.#release = () => {
-      releaseHost();
-      releaseClock();
-    };
-  }
-
-  #unhold(): void {
-    this.#release?.();
-    this.#release = null;
   }
 
   #callProtocol(method: "pauseWriting" | "resumeWriting"): void {
@@ -487,18 +488,10 @@ export class WritePipeTransport {
   readonly #lose = (error: Error | null): void => {
     if (this.#lost) return;
     this.#lost = true;
-    this.#unhold();
+    this.#busy.release();
     this.#forget();
     this.#protocol.connectionLost?.(error);
   };
-}
-
-function checkProtocol(protocol: unknown): void {
-  if (typeof protocol !== "object" || protocol === null) {
-    throw new TypeError(
-      `A protocol must be an object, got ${describe(protocol)}`,
-    );
-  }
 }
 
 /**

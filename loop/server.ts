@@ -20,6 +20,7 @@ import { type Holdable, waitOnHost } from "./host_wait.ts";
 import type { StreamProtocol } from "./protocols.ts";
 import { beginHandshake, transportOver } from "./socket_setup.ts";
 import type { StreamTransport } from "./socket_transport.ts";
+import { WaiterSet } from "./waiter_set.ts";
 import type { SSLContext } from "./tls.ts";
 
 /** One listening socket of a server. */
@@ -93,7 +94,9 @@ export class Server<A = [host: string, port: number]>
   readonly #clients = new Set<StreamTransport>();
   /** Clients in their TLS handshake. */
   readonly #handshaking = new Set<{ abort(): void; hold(): () => void }>();
-  #waiters: Set<Future<void>> | null = new Set();
+  readonly #closeWaiters = new WaiterSet();
+  /** Closed, and every client connection has ended. */
+  #allDone = false;
   #servingForever: Future<void> | null = null;
   /** What a wait on the server keeps alive: listeners and clients. */
   readonly #hold: Holdable = {
@@ -199,15 +202,8 @@ export class Server<A = [host: string, port: number]>
    * ended. Returns at once if that has already happened.
    */
   async waitClosed(): Promise<void> {
-    const waiters = this.#waiters;
-    if (waiters === null) return;
-    const waiter = this.#loop.createFuture<void>();
-    waiters.add(waiter);
-    try {
-      await waitOnHost(waiter, this.#hold, false);
-    } finally {
-      waiters.delete(waiter);
-    }
+    if (this.#allDone) return;
+    await this.#closeWaiters.wait(this.#loop, this.#hold, false);
   }
 
   /**
@@ -375,10 +371,7 @@ export class Server<A = [host: string, port: number]>
   }
 
   #wakeUp(): void {
-    const waiters = this.#waiters;
-    this.#waiters = null;
-    for (const waiter of waiters ?? []) {
-      if (!waiter.done()) waiter.setResult();
-    }
+    this.#allDone = true;
+    this.#closeWaiters.settleAll();
   }
 }

@@ -7,9 +7,9 @@
  * @module
  */
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
-import { waitOnHost } from "../loop/host_wait.ts";
 import { Protocol } from "../loop/protocols.ts";
 import type { Transport } from "../loop/transports.ts";
+import { WaiterSet } from "../loop/waiter_set.ts";
 import type { Future } from "../tasks/future.ts";
 import { hasFailed, onDone } from "../tasks/future.ts";
 import type { Task } from "../tasks/task.ts";
@@ -50,8 +50,8 @@ export class StreamReaderProtocol extends Protocol {
   #paused = false;
   #connectionLost = false;
   #lostError: Error | null = null;
-  readonly #drainWaiters = new Set<Future<void>>();
-  readonly #closeWaiters = new Set<Future<void>>();
+  readonly #drainWaiters = new WaiterSet();
+  readonly #closeWaiters = new WaiterSet();
 
   /**
    * A protocol feeding `reader`; with `clientConnected`, a server's, which
@@ -118,8 +118,8 @@ export class StreamReaderProtocol extends Protocol {
     }
     this.#connectionLost = true;
     this.#lostError = error;
-    settleAll(this.#closeWaiters, error);
-    if (this.#paused) settleAll(this.#drainWaiters, error);
+    this.#closeWaiters.settleAll(error);
+    if (this.#paused) this.#drainWaiters.settleAll(error);
   }
 
   override dataReceived(data: Uint8Array): void {
@@ -138,20 +138,14 @@ export class StreamReaderProtocol extends Protocol {
 
   override resumeWriting(): void {
     this.#paused = false;
-    settleAll(this.#drainWaiters, null);
+    this.#drainWaiters.settleAll();
   }
 
   /** Waits while the transport's write buffer is above its high-water mark. */
   async drainHelper(): Promise<void> {
     if (this.#connectionLost) throw connectionLostError();
     if (!this.#paused) return;
-    const waiter = this.#loop.createFuture<void>();
-    this.#drainWaiters.add(waiter);
-    try {
-      await this.#wait(waiter);
-    } finally {
-      this.#drainWaiters.delete(waiter);
-    }
+    await this.#drainWaiters.wait(this.#loop, this.#transport);
   }
 
   /** Waits until the connection is lost; throws the error it was lost with. */
@@ -160,19 +154,7 @@ export class StreamReaderProtocol extends Protocol {
       if (this.#lostError !== null) throw this.#lostError;
       return;
     }
-    const waiter = this.#loop.createFuture<void>();
-    this.#closeWaiters.add(waiter);
-    try {
-      await this.#wait(waiter);
-    } finally {
-      this.#closeWaiters.delete(waiter);
-    }
-  }
-
-  async #wait(waiter: Future<void>): Promise<void> {
-    const transport = this.#transport;
-    if (transport === null) await waiter;
-    else await waitOnHost(waiter, transport);
+    await this.#closeWaiters.wait(this.#loop, this.#transport);
   }
 }
 
@@ -182,13 +164,4 @@ function connectionLostError(): Error {
     new Error("Connection lost: the stream is closed"),
     { code: "ECONNRESET" },
   );
-}
-
-function settleAll(waiters: Set<Future<void>>, error: Error | null): void {
-  for (const waiter of waiters) {
-    if (waiter.done()) continue;
-    if (error === null) waiter.setResult();
-    else waiter.setException(error);
-  }
-  waiters.clear();
 }
