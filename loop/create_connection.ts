@@ -30,6 +30,7 @@ import {
   checkTls,
   type TlsChoice,
 } from "./net_checks.ts";
+import { internals } from "./_transport_internals.ts";
 import { waitOnHost } from "./host_wait.ts";
 import { interleaveAddrinfos } from "./interleave.ts";
 import type { AddrInfo, GetaddrinfoOptions } from "./names.ts";
@@ -370,7 +371,7 @@ async function afterPendingCallbacks(
   loop.callSoonInternal((future: Future<void>) => {
     if (!future.done()) future.setResult();
   }, waiter);
-  await waitOnHost(waiter, transport);
+  await waitOnHost(waiter, { hold: () => internals.hold(transport) });
 }
 
 /** Options of `loop.connectAcceptedSocket()`. */
@@ -452,7 +453,7 @@ export async function startTls(
   if (transport.isClosing()) {
     throw new RuntimeError("startTls(): the transport is closing");
   }
-  const { raw, owner, holdWhileOpen } = transport.detachForTls();
+  const { raw, owner, holdWhileOpen } = internals.detachForTls(transport);
   let secured: RawSocket;
   try {
     secured = await handshake(loop, raw, {
@@ -463,7 +464,7 @@ export async function startTls(
     });
   } catch (error) {
     raw.abort();
-    transport.releaseOwner();
+    internals.releaseOwner(transport);
     throw error;
   }
   const upgraded = transportOver(loop, secured, protocol, {
@@ -472,6 +473,6 @@ export async function startTls(
     owner,
     callConnectionMade: false,
   });
-  transport.releaseOwner();
+  internals.releaseOwner(transport);
   return upgraded;
 }

@@ -17,6 +17,7 @@ import {
 } from "../internal/udp_host.ts";
 import { checkFunction, checkOptions, describe } from "../internal/validate.ts";
 import { onDone, park } from "../tasks/future.ts";
+import { internals } from "./_transport_internals.ts";
 import type { EventLoop } from "./event_loop.ts";
 import { getaddrinfo } from "./names.ts";
 import {
@@ -212,8 +213,7 @@ export class DatagramTransport {
    */
   #releaseClock: () => void = () => {};
 
-  /** @internal Made by `createDatagramEndpoint`. */
-  constructor(
+  private constructor(
     loop: EventLoop,
     address: SockAddr | null,
     connected: boolean,
@@ -226,8 +226,16 @@ export class DatagramTransport {
     [this.#high, this.#low] = waterMarks();
   }
 
-  /** @internal What the host socket reports. */
-  readonly events: UdpEvents = {
+  static {
+    internals.newDatagramTransport = (loop, address, connected, ipv6) =>
+      new DatagramTransport(loop, address, connected, ipv6);
+    internals.datagramEvents = (transport) => transport.#events;
+    internals.startDatagram = (transport, host, protocol) =>
+      transport.#start(host, protocol);
+  }
+
+  /** What the host socket reports. */
+  readonly #events: UdpEvents = {
     onMessage: (data, from) => {
       if (this.#loopGone() || this.#closing) return;
       if (this.#pending + data.length > RECEIVE_LIMIT) {
@@ -246,10 +254,10 @@ export class DatagramTransport {
   };
 
   /**
-   * @internal Takes the open socket and the protocol: `connectionMade`,
-   * then what arrived meanwhile, go to the loop.
+   * Takes the open socket and the protocol: `connectionMade`, then what
+   * arrived meanwhile, go to the loop.
    */
-  start(host: HostUdpSocket, protocol: DatagramProtocolLike): void {
+  #start(host: HostUdpSocket, protocol: DatagramProtocolLike): void {
     this.#host = host;
     this.#protocol = protocol;
     const releaseClock = holdClock(this.#loop);
@@ -541,7 +549,12 @@ export async function createDatagramEndpoint<P extends DatagramProtocolLike>(
   for (const [candidateFamily, local, remote] of candidates) {
     const ipv6 = candidateFamily === AF_INET6;
     const connected = remote !== null && !allowBroadcast;
-    const transport = new DatagramTransport(loop, remote, connected, ipv6);
+    const transport = internals.newDatagramTransport(
+      loop,
+      remote,
+      connected,
+      ipv6,
+    );
     let host: HostUdpSocket;
     try {
       host = await open(loop, transport, {
@@ -613,7 +626,7 @@ async function open(
   };
   const cancel = openUdp(
     options,
-    transport.events,
+    internals.datagramEvents(transport),
     (host) => settle(null, host),
     (error) => settle(error, null),
   );
@@ -643,7 +656,7 @@ async function startEndpoint<P extends DatagramProtocolLike>(
     host.close();
     throw error;
   }
-  transport.start(host, protocol);
+  internals.startDatagram(transport, host, protocol);
   const made = loop.createFuture<void>();
   loop.callSoonInternal((future) => {
     if (!future.done()) future.setResult();

@@ -16,6 +16,7 @@ import { closeWithLoop } from "../internal/loop_resources.ts";
 import { holdClock } from "../internal/real_world.ts";
 import { checkFunction, describe } from "../internal/validate.ts";
 import { park } from "../tasks/future.ts";
+import { internals, type OpenedPipe } from "./_transport_internals.ts";
 import type { EventLoop } from "./event_loop.ts";
 import { checkProtocol } from "./protocols.ts";
 import { waterMarks } from "./transports.ts";
@@ -123,13 +124,24 @@ export class ReadPipeTransport {
   readonly #busy = new BusyHold();
   #forget: () => void = () => {};
 
-  /** @internal Made by `connectReadPipe`. */
-  constructor(loop: EventLoop) {
+  private constructor(loop: EventLoop) {
     this.#loop = loop;
   }
 
-  /** @internal Opens the pipe; its events wait for `start()`. */
-  open(pipe: unknown): void {
+  static {
+    internals.openReadPipe = (loop, pipe) => {
+      const transport = new ReadPipeTransport(loop);
+      transport.#open(pipe);
+      return {
+        transport,
+        start: (protocol) => transport.#start(protocol),
+        discard: () => transport.#discard(),
+      };
+    };
+  }
+
+  /** Opens the pipe; its events wait for `#start()`. */
+  #open(pipe: unknown): void {
     const push = (event: ReadEvent) => {
       if (this.#loop.isClosed()) {
         this.#host?.close();
@@ -147,11 +159,8 @@ export class ReadPipeTransport {
     this.#forget = closeWithLoop(this.#loop, () => this.#host?.close());
   }
 
-  /**
-   * @internal Tells `protocol` of the pipe through the loop, then gives
-   * it what arrived.
-   */
-  start(protocol: PipeProtocolLike): void {
+  /** Tells `protocol` of the pipe through the loop, then gives it what arrived. */
+  #start(protocol: PipeProtocolLike): void {
     this.#protocol = protocol;
     this.#loop.callSoonInternal(this.#connectionMade, null);
     this.#paused = false;
@@ -160,8 +169,8 @@ export class ReadPipeTransport {
     this.#schedule();
   }
 
-  /** @internal Closes a pipe whose protocol could not be made. */
-  discard(): void {
+  /** Closes a pipe whose protocol could not be made. */
+  #discard(): void {
     this.#host?.close();
   }
 
@@ -297,26 +306,37 @@ export class WritePipeTransport {
   readonly #busy = new BusyHold();
   #forget: () => void = () => {};
 
-  /** @internal Made by `connectWritePipe`. */
-  constructor(loop: EventLoop) {
+  private constructor(loop: EventLoop) {
     this.#loop = loop;
     [this.#high, this.#low] = waterMarks();
   }
 
-  /** @internal Opens the pipe. */
-  open(pipe: unknown): void {
+  static {
+    internals.openWritePipe = (loop, pipe) => {
+      const transport = new WritePipeTransport(loop);
+      transport.#open(pipe);
+      return {
+        transport,
+        start: (protocol) => transport.#start(protocol),
+        discard: () => transport.#discard(),
+      };
+    };
+  }
+
+  /** Opens the pipe. */
+  #open(pipe: unknown): void {
     this.#host = openWritePipe(pipe, (error) => this.#hostFailed(error));
     this.#forget = closeWithLoop(this.#loop, () => this.#host?.abort());
   }
 
-  /** @internal Tells `protocol` of the pipe through the loop. */
-  start(protocol: PipeProtocolLike): void {
+  /** Tells `protocol` of the pipe through the loop. */
+  #start(protocol: PipeProtocolLike): void {
     this.#protocol = protocol;
     this.#loop.callSoonInternal(this.#connectionMade, null);
   }
 
-  /** @internal Closes a pipe whose protocol could not be made. */
-  discard(): void {
+  /** Closes a pipe whose protocol could not be made. */
+  #discard(): void {
     this.#host?.abort();
   }
 
@@ -504,12 +524,11 @@ export async function connectReadPipe<P extends PipeProtocolLike>(
   pipe: unknown,
 ): Promise<[ReadPipeTransport, P]> {
   checkFunction(protocolFactory, "The protocol factory");
-  const transport = new ReadPipeTransport(loop);
-  transport.open(pipe);
-  const protocol = makeProtocol(protocolFactory, transport);
-  transport.start(protocol);
-  await connectionMade(loop, transport);
-  return [transport, protocol];
+  return await connect(
+    loop,
+    protocolFactory,
+    internals.openReadPipe(loop, pipe),
+  );
 }
 
 /**
@@ -522,27 +541,33 @@ export async function connectWritePipe<P extends PipeProtocolLike>(
   pipe: unknown,
 ): Promise<[WritePipeTransport, P]> {
   checkFunction(protocolFactory, "The protocol factory");
-  const transport = new WritePipeTransport(loop);
-  transport.open(pipe);
-  const protocol = makeProtocol(protocolFactory, transport);
-  transport.start(protocol);
-  await connectionMade(loop, transport);
-  return [transport, protocol];
+  return await connect(
+    loop,
+    protocolFactory,
+    internals.openWritePipe(loop, pipe),
+  );
 }
 
-/** Calls the factory; if it fails, the pipe is closed. */
-function makeProtocol<P extends PipeProtocolLike>(
+/**
+ * Makes the protocol (if that fails, the pipe is closed), starts the pipe
+ * and returns once the protocol's `connectionMade` has run.
+ */
+async function connect<T extends { close(): void }, P extends PipeProtocolLike>(
+  loop: EventLoop,
   protocolFactory: () => P,
-  transport: { discard(): void },
-): P {
+  opened: OpenedPipe<T>,
+): Promise<[T, P]> {
+  let protocol: P;
   try {
-    const protocol = protocolFactory();
+    protocol = protocolFactory();
     checkProtocol(protocol);
-    return protocol;
   } catch (error) {
-    transport.discard();
+    opened.discard();
     throw error;
   }
+  opened.start(protocol);
+  await connectionMade(loop, opened.transport);
+  return [opened.transport, protocol];
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   type RawSocket,
 } from "../internal/socket_host.ts";
 import type { Future } from "../tasks/future.ts";
+import { internals as transportInternals } from "./_transport_internals.ts";
 import type { ConnectingLoop } from "./create_connection.ts";
 import type { EventLoop } from "./event_loop.ts";
 import { type Holdable, waitOnHost } from "./host_wait.ts";
@@ -103,10 +104,12 @@ export class Server<A = [host: string, port: number]>
     hold: () => {
       const sources: Holdable[] = [
         ...this.#listeners ?? [],
-        ...this.#clients,
         ...this.#handshaking,
       ];
-      const releases = sources.map((source) => source.hold());
+      const releases = [
+        ...sources.map((source) => source.hold()),
+        ...[...this.#clients].map((client) => transportInternals.hold(client)),
+      ];
       return () => releases.forEach((release) => release());
     },
   };

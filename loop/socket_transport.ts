@@ -12,6 +12,7 @@ import { RuntimeError } from "../internal/errors.ts";
 import { HostSocket, type RawSocket } from "../internal/socket_host.ts";
 import type { HostStream, StreamEvents } from "../internal/stream_host.ts";
 import { describe } from "../internal/validate.ts";
+import { internals } from "./_transport_internals.ts";
 import type { AbstractEventLoop } from "./abstract_event_loop.ts";
 import type { StreamProtocol } from "./protocols.ts";
 import { Transport, waterMarks } from "./transports.ts";
@@ -47,9 +48,9 @@ export interface TransportOwner {
 
 /**
  * A transport over one host stream. Made with its protocol; `attach()`
- * gives it the host stream, whose events it receives as `StreamEvents`.
+ * gives it the host stream, whose events become loop callbacks.
  */
-export class StreamTransport extends Transport implements StreamEvents {
+export class StreamTransport extends Transport {
   readonly #loop: AbstractEventLoop;
   #protocol: StreamProtocol;
   readonly #extra: Record<string, () => unknown>;
@@ -106,17 +107,20 @@ export class StreamTransport extends Transport implements StreamEvents {
     return this.#loop;
   }
 
-  /** @internal Keeps the process alive while a task waits on this transport. */
-  hold(): () => void {
-    return this.#host?.hold() ?? (() => {});
+  static {
+    internals.hold = (transport) => transport.#host?.hold() ?? (() => {});
+    internals.streamEvents = (transport) => transport.#events;
+    internals.detachForTls = (transport) => transport.#detachForTls();
+    internals.releaseOwner = (transport) =>
+      transport.#owner?.detachTransport(transport);
   }
 
   /**
-   * @internal Gives the socket away for a TLS handshake: this transport is
-   * closed without calling its protocol; its owner still counts it until
-   * `releaseOwner()`.
+   * Gives the socket away for a TLS handshake: this transport is closed
+   * without calling its protocol; its owner still counts it until
+   * `releaseOwner`.
    */
-  detachForTls(): {
+  #detachForTls(): {
     raw: RawSocket;
     owner: TransportOwner | null;
     holdWhileOpen: boolean;
@@ -137,35 +141,23 @@ export class StreamTransport extends Transport implements StreamEvents {
     };
   }
 
-  /** @internal After `detachForTls()`: the owner stops counting this transport. */
-  releaseOwner(): void {
-    this.#owner?.detachTransport(this);
-  }
-
-  /** @internal Closes the host at once, for a loop that closed under it. */
-  abortForClosedLoop(): void {
-    this.#host?.abort();
-  }
-
   // -- host events: each becomes a loop callback -------------------------
 
-  /** @internal Bytes arrived. */
-  onData(chunk: Uint8Array): void {
-    if (this.#loopGone()) return;
-    this.#loop.callSoonInternal(this.#dataArrived, chunk);
-  }
-
-  /** @internal The peer sent EOF. */
-  onEnd(): void {
-    if (this.#loopGone()) return;
-    this.#loop.callSoonInternal(this.#eofArrived, EOF);
-  }
-
-  /** @internal The host stream closed. */
-  onClose(error: Error | null): void {
-    if (this.#loopGone()) return;
-    this.#loop.callSoonInternal(this.#hostClosed, error);
-  }
+  /** What the host stream reports. */
+  readonly #events: StreamEvents = {
+    onData: (chunk) => {
+      if (this.#loopGone()) return;
+      this.#loop.callSoonInternal(this.#dataArrived, chunk);
+    },
+    onEnd: () => {
+      if (this.#loopGone()) return;
+      this.#loop.callSoonInternal(this.#eofArrived, EOF);
+    },
+    onClose: (error) => {
+      if (this.#loopGone()) return;
+      this.#loop.callSoonInternal(this.#hostClosed, error);
+    },
+  };
 
   readonly #connectionMade = (self: StreamTransport): void => {
     if (self.#lost) return;
@@ -490,7 +482,10 @@ export class StreamTransport extends Transport implements StreamEvents {
 
 // -- transports that keep the process alive while open --------------------
 
-const heldOpen = new Map<StreamTransport, () => void>();
+const heldOpen = new Map<
+  StreamTransport,
+  [release: () => void, host: HostStream]
+>();
 let sweeper: ReturnType<typeof setInterval> | null = null;
 
 /** How often (ms) transports held open are checked for a closed loop. */
@@ -506,7 +501,7 @@ function holdWhileOpen(
   host: HostStream,
 ): () => void {
   const release = host.hold();
-  heldOpen.set(transport, release);
+  heldOpen.set(transport, [release, host]);
   if (sweeper === null) {
     sweeper = setInterval(sweep, SWEEP_MS);
     (sweeper as { unref?: () => void }).unref?.();
@@ -522,11 +517,11 @@ function holdWhileOpen(
 }
 
 function sweep(): void {
-  for (const [transport, release] of [...heldOpen]) {
+  for (const [transport, [release, host]] of [...heldOpen]) {
     if (!transport.getLoop().isClosed()) continue;
     heldOpen.delete(transport);
     release();
-    transport.abortForClosedLoop();
+    host.abort(); // the loop closed under the transport
   }
   if (heldOpen.size === 0 && sweeper !== null) {
     clearInterval(sweeper);

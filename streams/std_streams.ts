@@ -8,6 +8,7 @@ import process from "node:process";
 import type { Duplex } from "node:stream";
 import { wrapStream } from "../internal/stream_host.ts";
 import { checkOptions } from "../internal/validate.ts";
+import { internals } from "../loop/_transport_internals.ts";
 import { getRunningLoop } from "../loop/running_loop.ts";
 import {
   DEFAULT_LIMIT,
@@ -60,7 +61,7 @@ export async function openStdin(
     reader,
     extra: { pipe: () => stdin },
   });
-  transport.attach(wrapStream(stdin, transport));
+  transport.attach(wrapStream(stdin, internals.streamEvents(transport)));
   setReaderTransport(reader, transport);
   return reader;
 }
@@ -114,6 +115,6 @@ function writerOver(stream: Duplex): StreamWriter {
   const transport = new StreamTransport(getRunningLoop(), {
     extra: { pipe: () => stream },
   });
-  transport.attach(wrapStream(stream, transport));
+  transport.attach(wrapStream(stream, internals.streamEvents(transport)));
   return makeStreamWriter(transport, null);
 }

@@ -6,8 +6,11 @@
  *
  * @module
  */
+import { internals } from "../loop/_transport_internals.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
+import type { Holdable } from "../loop/host_wait.ts";
 import { Protocol } from "../loop/protocols.ts";
+import type { StreamTransport } from "../loop/socket_transport.ts";
 import type { Transport } from "../loop/transports.ts";
 import { WaiterSet } from "../loop/waiter_set.ts";
 import type { Future } from "../tasks/future.ts";
@@ -32,8 +35,8 @@ export type ClientConnectedCallback = (
   writer: StreamWriter,
 ) => unknown;
 
-/** The transport of a stream: a loop transport that can be held while waited on. */
-export type HoldableTransport = Transport & ReaderTransport;
+/** The transport of a stream: one of the loop's stream transports. */
+export type HoldableTransport = Transport;
 
 /**
  * Joins a transport to a `StreamReader` and a `StreamWriter`: CPython's
@@ -47,6 +50,8 @@ export class StreamReaderProtocol extends Protocol {
     | ((protocol: StreamReaderProtocol) => StreamWriter)
     | null;
   #transport: HoldableTransport | null = null;
+  /** How a wait on the stream keeps the process alive. */
+  #holdable: Holdable | null = null;
   #paused = false;
   #connectionLost = false;
   #lostError: Error | null = null;
@@ -85,11 +90,13 @@ export class StreamReaderProtocol extends Protocol {
   /** Swaps in the transport that replaced the old one (STARTTLS). */
   replaceTransport(transport: HoldableTransport): void {
     this.#transport = transport;
-    if (this.#reader !== null) setReaderTransport(this.#reader, transport);
+    const held = readerTransport(transport);
+    this.#holdable = held;
+    if (this.#reader !== null) setReaderTransport(this.#reader, held);
   }
 
   override connectionMade(transport: Transport): void {
-    this.replaceTransport(transport as HoldableTransport);
+    this.replaceTransport(transport);
     const clientConnected = this.#clientConnected;
     if (clientConnected === null) return;
     const reader = this.#reader!;
@@ -145,7 +152,7 @@ export class StreamReaderProtocol extends Protocol {
   async drainHelper(): Promise<void> {
     if (this.#connectionLost) throw connectionLostError();
     if (!this.#paused) return;
-    await this.#drainWaiters.wait(this.#loop, this.#transport);
+    await this.#drainWaiters.wait(this.#loop, this.#holdable);
   }
 
   /** Waits until the connection is lost; throws the error it was lost with. */
@@ -154,8 +161,20 @@ export class StreamReaderProtocol extends Protocol {
       if (this.#lostError !== null) throw this.#lostError;
       return;
     }
-    await this.#closeWaiters.wait(this.#loop, this.#transport);
+    await this.#closeWaiters.wait(this.#loop, this.#holdable);
   }
+}
+
+/**
+ * What a reader needs of the loop's stream transport under it: flow
+ * control, and the hold that keeps the process alive while it waits.
+ */
+function readerTransport(transport: Transport): ReaderTransport {
+  return {
+    hold: () => internals.hold(transport as StreamTransport),
+    pauseReading: () => transport.pauseReading(),
+    resumeReading: () => transport.resumeReading(),
+  };
 }
 
 /** The error of a stream used after its connection was lost. */

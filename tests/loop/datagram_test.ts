@@ -24,6 +24,7 @@ import {
   type DatagramProtocolLike,
   type DatagramTransport,
 } from "../../loop/datagram.ts";
+import { internals } from "../../loop/_transport_internals.ts";
 import type { SockAddr } from "../../loop/net_checks.ts";
 import { AF_INET } from "../../loop/socket_constants.ts";
 import { REUSE_PORT_SUPPORTED } from "../../internal/udp_host.ts";
@@ -398,7 +399,10 @@ describe("DatagramTransport", () => {
       });
       const from: [string, number] = ["127.0.0.1", 9];
       for (let i = 0; i < 300; i++) {
-        transport.events.onMessage(new Uint8Array(1024), from);
+        internals.datagramEvents(transport).onMessage(
+          new Uint8Array(1024),
+          from,
+        );
       }
       assert.equal(transport.getExtraInfo("droppedDatagrams"), 44);
       await protocol.until(256);
