@@ -32,6 +32,8 @@ export interface OpenedPipe<T> {
 export const internals: {
   /** Keeps the process alive while a task waits on `transport`. */
   hold(transport: StreamTransport): () => void;
+  /** Keeps the process alive while a task waits on a read pipe. */
+  holdReadPipe(transport: ReadPipeTransport): () => void;
   /** What the host stream under `transport` reports to. */
   streamEvents(transport: StreamTransport): StreamEvents;
   /**

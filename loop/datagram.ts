@@ -26,9 +26,9 @@ import {
   checkSockAddr,
   type SockAddr,
 } from "./net_checks.ts";
-import { checkProtocol } from "./protocols.ts";
+import { BaseProtocol, checkProtocol } from "./protocols.ts";
 import { AF_INET6, AF_UNSPEC, SOCK_DGRAM } from "./socket_constants.ts";
-import { waterMarks } from "./transports.ts";
+import { BaseTransport, waterMarks } from "./transports.ts";
 
 /**
  * What a `DatagramTransport` calls, as asyncio's `DatagramProtocol`; every
@@ -55,8 +55,10 @@ export interface DatagramProtocolLike {
 }
 
 /**
- * asyncio's `DatagramProtocol`: a base class whose methods do nothing, to
- * extend with the ones a protocol needs.
+ * asyncio's `DatagramProtocol`: a `BaseProtocol` (`connectionMade`,
+ * `connectionLost`, `pauseWriting`, `resumeWriting`) with
+ * `datagramReceived` and `errorReceived`; every method does nothing, to
+ * override with the ones a protocol needs.
  *
  * @example An echo server
  * ```ts
@@ -93,19 +95,12 @@ export interface DatagramProtocolLike {
  * assert.equal(reply, "ping");
  * ```
  */
-export class DatagramProtocol implements DatagramProtocolLike {
-  /** The endpoint is ready. */
-  connectionMade(_transport: DatagramTransport): void {}
+export class DatagramProtocol extends BaseProtocol
+  implements DatagramProtocolLike {
   /** A datagram arrived from `addr`. */
   datagramReceived(_data: Uint8Array, _addr: SockAddr): void {}
   /** Sending or receiving failed; the endpoint stays open. */
   errorReceived(_exc: Error): void {}
-  /** The endpoint is closed. */
-  connectionLost(_exc: Error | null): void {}
-  /** The write buffer went over its high-water mark. */
-  pauseWriting(): void {}
-  /** The write buffer went down to its low-water mark. */
-  resumeWriting(): void {}
 }
 
 /** Options of `createDatagramEndpoint`, as Python's keyword arguments. */
@@ -186,7 +181,7 @@ const WARN_LOST_SENDS = 5;
  * assert.deepEqual(got, ["a:hi", "b:hi"]);
  * ```
  */
-export class DatagramTransport {
+export class DatagramTransport extends BaseTransport {
   readonly #loop: EventLoop;
   #protocol: DatagramProtocolLike | null = null;
   #host: HostUdpSocket | null = null;
@@ -219,6 +214,7 @@ export class DatagramTransport {
     connected: boolean,
     ipv6: boolean,
   ) {
+    super();
     this.#loop = loop;
     this.#address = address;
     this.#connected = connected;
@@ -384,7 +380,7 @@ export class DatagramTransport {
    * Closes the endpoint once the buffered datagrams are sent; nothing is
    * received any more. The protocol's `connectionLost(null)` follows.
    */
-  close(): void {
+  override close(): void {
     if (this.#closing) return;
     this.#closing = true;
     if (this.#bufferSize === 0) this.#loop.callSoonInternal(this.#lose, null);
@@ -403,7 +399,7 @@ export class DatagramTransport {
   }
 
   /** True once closing or closed. */
-  isClosing(): boolean {
+  override isClosing(): boolean {
     return this.#closing;
   }
 
@@ -429,7 +425,7 @@ export class DatagramTransport {
    * protocol, and were dropped, as the system drops what its buffer cannot
    * hold.
    */
-  getExtraInfo(name: string, defaultValue: unknown = null): unknown {
+  override getExtraInfo(name: string, defaultValue: unknown = null): unknown {
     const host = this.#host;
     let value: unknown = null;
     if (name === "sockname" && host !== null) {
@@ -441,12 +437,12 @@ export class DatagramTransport {
   }
 
   /** The protocol the endpoint calls. */
-  getProtocol(): DatagramProtocolLike {
+  override getProtocol(): DatagramProtocolLike {
     return this.#protocol!;
   }
 
   /** Makes the endpoint call `protocol` from now on. */
-  setProtocol(protocol: DatagramProtocolLike): void {
+  override setProtocol(protocol: DatagramProtocolLike): void {
     checkProtocol(protocol);
     this.#protocol = protocol;
   }

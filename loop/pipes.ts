@@ -19,7 +19,7 @@ import { park } from "../tasks/future.ts";
 import { internals, type OpenedPipe } from "./_transport_internals.ts";
 import type { EventLoop } from "./event_loop.ts";
 import { checkProtocol } from "./protocols.ts";
-import { waterMarks } from "./transports.ts";
+import { BaseTransport, waterMarks } from "./transports.ts";
 
 /**
  * What a pipe transport calls, as asyncio's `Protocol`; every method is
@@ -110,7 +110,7 @@ function pipeInfo(
  * assert.deepEqual(log, ["hello", "eof"]);
  * ```
  */
-export class ReadPipeTransport {
+export class ReadPipeTransport extends BaseTransport {
   readonly #loop: EventLoop;
   #protocol: PipeProtocolLike = {};
   #host: HostReadPipe | null = null;
@@ -125,6 +125,7 @@ export class ReadPipeTransport {
   #forget: () => void = () => {};
 
   private constructor(loop: EventLoop) {
+    super();
     this.#loop = loop;
   }
 
@@ -138,6 +139,8 @@ export class ReadPipeTransport {
         discard: () => transport.#discard(),
       };
     };
+    internals.holdReadPipe = (transport) =>
+      transport.#host?.hold() ?? (() => {});
   }
 
   /** Opens the pipe; its events wait for `#start()`. */
@@ -197,28 +200,28 @@ export class ReadPipeTransport {
   }
 
   /** Closes the pipe; the protocol's `connectionLost(null)` follows. */
-  close(): void {
+  override close(): void {
     if (this.#closing) return;
     this.#close(null);
   }
 
   /** True once closing or closed. */
-  isClosing(): boolean {
+  override isClosing(): boolean {
     return this.#closing;
   }
 
   /** `"pipe"`: the stream read; otherwise `defaultValue` (`null`). */
-  getExtraInfo(name: string, defaultValue: unknown = null): unknown {
+  override getExtraInfo(name: string, defaultValue: unknown = null): unknown {
     return pipeInfo(this.#host, name, defaultValue);
   }
 
   /** The protocol the transport calls. */
-  getProtocol(): PipeProtocolLike {
+  override getProtocol(): PipeProtocolLike {
     return this.#protocol;
   }
 
   /** Makes the transport call `protocol` from now on. */
-  setProtocol(protocol: PipeProtocolLike): void {
+  override setProtocol(protocol: PipeProtocolLike): void {
     checkProtocol(protocol);
     this.#protocol = protocol;
   }
@@ -292,7 +295,7 @@ export class ReadPipeTransport {
  * assert.equal(text, "hello");
  * ```
  */
-export class WritePipeTransport {
+export class WritePipeTransport extends BaseTransport {
   readonly #loop: EventLoop;
   #protocol: PipeProtocolLike = {};
   #host: HostWritePipe | null = null;
@@ -307,6 +310,7 @@ export class WritePipeTransport {
   #forget: () => void = () => {};
 
   private constructor(loop: EventLoop) {
+    super();
     this.#loop = loop;
     [this.#high, this.#low] = waterMarks();
   }
@@ -392,7 +396,7 @@ export class WritePipeTransport {
   }
 
   /** As `writeEof()`: closes once what is queued is written. */
-  close(): void {
+  override close(): void {
     this.writeEof();
   }
 
@@ -406,7 +410,7 @@ export class WritePipeTransport {
   }
 
   /** True once closing or closed. */
-  isClosing(): boolean {
+  override isClosing(): boolean {
     return this.#closing;
   }
 
@@ -431,17 +435,17 @@ export class WritePipeTransport {
   }
 
   /** `"pipe"`: the stream written; otherwise `defaultValue` (`null`). */
-  getExtraInfo(name: string, defaultValue: unknown = null): unknown {
+  override getExtraInfo(name: string, defaultValue: unknown = null): unknown {
     return pipeInfo(this.#host, name, defaultValue);
   }
 
   /** The protocol the transport calls. */
-  getProtocol(): PipeProtocolLike {
+  override getProtocol(): PipeProtocolLike {
     return this.#protocol;
   }
 
   /** Makes the transport call `protocol` from now on. */
-  setProtocol(protocol: PipeProtocolLike): void {
+  override setProtocol(protocol: PipeProtocolLike): void {
     checkProtocol(protocol);
     this.#protocol = protocol;
   }

@@ -7,7 +7,7 @@
  * @module
  */
 import { describe } from "../internal/validate.ts";
-import type { Transport } from "./transports.ts";
+import type { BaseTransport, Transport } from "./transports.ts";
 
 /**
  * Throws a `TypeError` unless `protocol` is an object, as every transport
@@ -28,7 +28,7 @@ export function checkProtocol(protocol: unknown): void {
  */
 export class BaseProtocol {
   /** The connection is made; `transport` is its transport. */
-  connectionMade(_transport: Transport): void {}
+  connectionMade(_transport: BaseTransport): void {}
 
   /**
    * The connection is lost or closed: `error` is why, or `null` for a

@@ -6,7 +6,7 @@
  * @module
  */
 import { checkInteger } from "../internal/validate.ts";
-import type { StreamProtocol } from "./protocols.ts";
+import type { BaseProtocol, StreamProtocol } from "./protocols.ts";
 
 /** asyncio's default high-water mark of a write buffer, in bytes. */
 const DEFAULT_HIGH_WATER = 64 * 1024;
@@ -58,9 +58,9 @@ export abstract class BaseTransport {
    */
   abstract close(): void;
   /** Sets the protocol that receives the transport's callbacks. */
-  abstract setProtocol(protocol: StreamProtocol): void;
+  abstract setProtocol(protocol: Partial<BaseProtocol>): void;
   /** The protocol that receives the transport's callbacks. */
-  abstract getProtocol(): StreamProtocol;
+  abstract getProtocol(): Partial<BaseProtocol>;
 }
 
 /**
@@ -86,6 +86,10 @@ export abstract class BaseTransport {
  * ```
  */
 export abstract class Transport extends BaseTransport {
+  /** Sets the protocol that receives the transport's callbacks. */
+  abstract override setProtocol(protocol: StreamProtocol): void;
+  /** The protocol that receives the transport's callbacks. */
+  abstract override getProtocol(): StreamProtocol;
   /** True unless reading is paused or the transport is closing. */
   abstract isReading(): boolean;
   /** Stops calling `dataReceived` until `resumeReading()`. */

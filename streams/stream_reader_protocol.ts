@@ -11,7 +11,8 @@ import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import type { Holdable } from "../loop/host_wait.ts";
 import { Protocol } from "../loop/protocols.ts";
 import type { StreamTransport } from "../loop/socket_transport.ts";
-import type { Transport } from "../loop/transports.ts";
+import { type BaseTransport, Transport } from "../loop/transports.ts";
+import { ReadPipeTransport } from "../loop/pipes.ts";
 import { WaiterSet } from "../loop/waiter_set.ts";
 import type { Future } from "../tasks/future.ts";
 import { hasFailed, onDone } from "../tasks/future.ts";
@@ -95,8 +96,9 @@ export class StreamReaderProtocol extends Protocol {
     if (this.#reader !== null) setReaderTransport(this.#reader, held);
   }
 
-  override connectionMade(transport: Transport): void {
-    this.replaceTransport(transport);
+  override connectionMade(transport: BaseTransport): void {
+    // A stream transport, or a read pipe's (stdin).
+    this.replaceTransport(transport as Transport);
     const clientConnected = this.#clientConnected;
     if (clientConnected === null) return;
     const reader = this.#reader!;
@@ -135,8 +137,9 @@ export class StreamReaderProtocol extends Protocol {
 
   override eofReceived(): boolean {
     this.#reader?.feedEof();
-    // Over TLS the transport closes anyway.
-    return this.#transport?.canWriteEof() ?? true;
+    // Over TLS the transport closes anyway; a read pipe closes at EOF.
+    const transport = this.#transport;
+    return !(transport instanceof Transport) || transport.canWriteEof();
   }
 
   override pauseWriting(): void {
@@ -169,9 +172,13 @@ export class StreamReaderProtocol extends Protocol {
  * What a reader needs of the loop's stream transport under it: flow
  * control, and the hold that keeps the process alive while it waits.
  */
-function readerTransport(transport: Transport): ReaderTransport {
+function readerTransport(
+  transport: Transport | ReadPipeTransport,
+): ReaderTransport {
   return {
-    hold: () => internals.hold(transport as StreamTransport),
+    hold: transport instanceof ReadPipeTransport
+      ? () => internals.holdReadPipe(transport)
+      : () => internals.hold(transport as StreamTransport),
     pauseReading: () => transport.pauseReading(),
     resumeReading: () => transport.resumeReading(),
   };

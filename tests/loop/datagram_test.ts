@@ -25,6 +25,8 @@ import {
   type DatagramTransport,
 } from "../../loop/datagram.ts";
 import { internals } from "../../loop/_transport_internals.ts";
+import { BaseProtocol } from "../../loop/protocols.ts";
+import { BaseTransport } from "../../loop/transports.ts";
 import type { SockAddr } from "../../loop/net_checks.ts";
 import { AF_INET } from "../../loop/socket_constants.ts";
 import { REUSE_PORT_SUPPORTED } from "../../internal/udp_host.ts";
@@ -296,6 +298,28 @@ describe("createDatagramEndpoint against python3's asyncio", () => {
 });
 
 describe("DatagramTransport", () => {
+  it("is a BaseTransport, and DatagramProtocol a BaseProtocol, as in asyncio", async () => {
+    const [transport, protocol] = await run(async () => {
+      const [transport, protocol] = await getRunningLoop()
+        .createDatagramEndpoint(() => new DatagramProtocol(), {
+          localAddr: ["127.0.0.1", 0],
+        });
+      transport.close();
+      return [transport, protocol];
+    });
+    assert.ok(transport instanceof BaseTransport);
+    assert.ok(protocol instanceof BaseProtocol);
+    // connectionMade and connectionLost come from BaseProtocol.
+    assert.equal(
+      Object.hasOwn(DatagramProtocol.prototype, "connectionMade"),
+      false,
+    );
+    assert.equal(
+      DatagramProtocol.prototype.connectionLost,
+      BaseProtocol.prototype.connectionLost,
+    );
+  });
+
   it("calls the protocol through the loop: made first, lost last, never inside a call", async () => {
     const log = await run(async () => {
       const [server, serverProtocol] = await endpoint({
