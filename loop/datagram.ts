@@ -425,7 +425,15 @@ export class DatagramTransport extends BaseTransport {
    * protocol, and were dropped, as the system drops what its buffer cannot
    * hold.
    */
-  override getExtraInfo(name: string, defaultValue: unknown = null): unknown {
+  override getExtraInfo<K extends string, D = null>(
+    name: K,
+    defaultValue: D = null as D,
+  ):
+    | (K extends "sockname" | "peername" ? SockAddr
+      : K extends "droppedDatagrams" ? number
+      : K extends "socket" ? object
+      : unknown)
+    | D {
     const host = this.#host;
     let value: unknown = null;
     if (name === "sockname" && host !== null) {
@@ -433,7 +441,7 @@ export class DatagramTransport extends BaseTransport {
     } else if (name === "peername" && this.#connected) value = this.#address;
     else if (name === "socket") value = host?.raw ?? null;
     else if (name === "droppedDatagrams") value = this.#dropped;
-    return value ?? defaultValue;
+    return (value ?? defaultValue) as never;
   }
 
   /** The protocol the endpoint calls. */

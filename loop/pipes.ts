@@ -211,8 +211,11 @@ export class ReadPipeTransport extends BaseTransport {
   }
 
   /** `"pipe"`: the stream read; otherwise `defaultValue` (`null`). */
-  override getExtraInfo(name: string, defaultValue: unknown = null): unknown {
-    return pipeInfo(this.#host, name, defaultValue);
+  override getExtraInfo<K extends string, D = null>(
+    name: K,
+    defaultValue: D = null as D,
+  ): (K extends "pipe" ? object : unknown) | D {
+    return pipeInfo(this.#host, name, defaultValue) as never;
   }
 
   /** The protocol the transport calls. */
@@ -435,8 +438,11 @@ export class WritePipeTransport extends BaseTransport {
   }
 
   /** `"pipe"`: the stream written; otherwise `defaultValue` (`null`). */
-  override getExtraInfo(name: string, defaultValue: unknown = null): unknown {
-    return pipeInfo(this.#host, name, defaultValue);
+  override getExtraInfo<K extends string, D = null>(
+    name: K,
+    defaultValue: D = null as D,
+  ): (K extends "pipe" ? object : unknown) | D {
+    return pipeInfo(this.#host, name, defaultValue) as never;
   }
 
   /** The protocol the transport calls. */

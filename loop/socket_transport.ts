@@ -15,7 +15,11 @@ import { describe } from "../internal/validate.ts";
 import { internals } from "./_transport_internals.ts";
 import type { AbstractEventLoop } from "./abstract_event_loop.ts";
 import type { StreamProtocol } from "./protocols.ts";
-import { Transport, waterMarks } from "./transports.ts";
+import { type ExtraInfo, Transport, waterMarks } from "./transports.ts";
+
+/** What `getExtraInfo(name)` gives for `name`. */
+type InfoValue<K extends string> = K extends keyof ExtraInfo ? ExtraInfo[K]
+  : unknown;
 
 const EOF = Symbol("eof");
 const CLOSED = Symbol("closed");
@@ -455,11 +459,14 @@ export class StreamTransport extends Transport {
   }
 
   /** The named information, or `defaultValue` when there is none. */
-  getExtraInfo(name: string, defaultValue: unknown = null): unknown {
+  getExtraInfo<K extends string, D = null>(
+    name: K,
+    defaultValue: D = null as D,
+  ): InfoValue<K> | D {
     const compute = Object.hasOwn(this.#extra, name)
       ? this.#extra[name]
       : undefined;
-    return compute?.() ?? defaultValue;
+    return (compute?.() ?? defaultValue) as InfoValue<K> | D;
   }
 
   /** Sets the protocol that receives the callbacks. */

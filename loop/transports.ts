@@ -6,7 +6,44 @@
  * @module
  */
 import { checkInteger } from "../internal/validate.ts";
+import type { SockAddr } from "./net_checks.ts";
 import type { BaseProtocol, StreamProtocol } from "./protocols.ts";
+import type { TransportSocket } from "./socket_setup.ts";
+import type { PeerCertificate, SSLContext, SSLObject } from "./tls.ts";
+
+/**
+ * What `getExtraInfo(name)` of a stream transport (TCP, Unix socket, TLS,
+ * pipe) gives for each name it knows; any other name gives `unknown`.
+ *
+ * @example The peer's address, typed
+ * ```ts
+ * import type { ExtraInfo, SockAddr } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const peer: ExtraInfo["peername"] = ["127.0.0.1", 8080] satisfies SockAddr;
+ * assert.equal(peer[1], 8080);
+ * ```
+ */
+export interface ExtraInfo {
+  /** The peer's address: `[host, port]` (four parts over IPv6), or a Unix socket's path. */
+  peername: SockAddr | string;
+  /** This end's address, as `peername`. */
+  sockname: SockAddr | string;
+  /** A description of the socket. */
+  socket: TransportSocket;
+  /** TLS: the context of the connection. */
+  sslcontext: SSLContext;
+  /** TLS: the connection's `SSLObject`. */
+  sslObject: SSLObject;
+  /** TLS: the peer's certificate, as Python's `getpeercert()`. */
+  peercert: PeerCertificate;
+  /** TLS: the cipher in use, as Python's `cipher()`. */
+  cipher: [name: string, version: string, bits: number];
+  /** TLS: the compression in use; never any. */
+  compression: null;
+  /** A pipe's transport (a subprocess's or the process's own): the `node:stream` stream. */
+  pipe: object;
+}
 
 /** asyncio's default high-water mark of a write buffer, in bytes. */
 const DEFAULT_HIGH_WATER = 64 * 1024;
@@ -86,6 +123,15 @@ export abstract class BaseTransport {
  * ```
  */
 export abstract class Transport extends BaseTransport {
+  /**
+   * Information about the transport: see `ExtraInfo` for the names it
+   * knows and their types. `defaultValue` (default `null`) when there is
+   * none; an unknown name gives `unknown`.
+   */
+  abstract override getExtraInfo<K extends string, D = null>(
+    name: K,
+    defaultValue?: D,
+  ): (K extends keyof ExtraInfo ? ExtraInfo[K] : unknown) | D;
   /** Sets the protocol that receives the transport's callbacks. */
   abstract override setProtocol(protocol: StreamProtocol): void;
   /** The protocol that receives the transport's callbacks. */
