@@ -31,6 +31,7 @@ import type { SockAddr } from "../../loop/net_checks.ts";
 import { AF_INET } from "../../loop/socket_constants.ts";
 import { REUSE_PORT_SUPPORTED } from "../../internal/udp_host.ts";
 import { closeLoopResources } from "../../internal/loop_resources.ts";
+import { HeldLookups } from "./fixtures/held_lookups.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const hex = (data: Uint8Array) =>
@@ -513,19 +514,33 @@ describe("createDatagramEndpoint: cancellation at every await", () => {
 
   it("while resolving a name: nothing is opened", async () => {
     await run(async () => {
+      using lookups = new HeldLookups("held.test");
       let made = 0;
       const task = createTask(
         () =>
           createDatagramEndpoint(getRunningLoop(), () => {
             made++;
             return {};
-          }, { localAddr: ["localhost", 0] }),
+          }, { localAddr: ["held.test", 0] }),
         { eagerStart: true },
       );
+      assert.equal(lookups.waiting, 1);
       task.cancel();
       await assert.rejects(async () => await task, CancelledError);
-      await sleep(0.05);
+      lookups.answer(); // the name resolves after all
+      // An endpoint opened the same way afterwards: had the cancelled one
+      // gone on, its protocol would have been made before this one's.
+      const witness = createTask(
+        () =>
+          createDatagramEndpoint(getRunningLoop(), () => new Recorder(), {
+            localAddr: ["held.test", 0],
+          }),
+        { eagerStart: true },
+      );
+      lookups.answer();
+      const [, protocol] = await witness;
       assert.equal(made, 0);
+      await closeAll(protocol);
     });
   });
 
