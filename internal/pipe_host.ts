@@ -11,7 +11,7 @@
  */
 import fs from "node:fs";
 import type { Readable, Writable } from "node:stream";
-import { describe } from "./validate.ts";
+import { checkInteger, describe } from "./validate.ts";
 
 /** What a read pipe reports; called from host callbacks, never nested. */
 export interface ReadPipeEvents {
@@ -134,12 +134,7 @@ function holdable(pipe: object): () => () => void {
 }
 
 function checkFd(fd: number): number {
-  if (!Number.isInteger(fd) || fd < 0) {
-    throw new RangeError(
-      `A pipe's file descriptor must be an integer >= 0, got ${fd}`,
-    );
-  }
-  return fd;
+  return checkInteger(fd, "A pipe's file descriptor", 0);
 }
 
 function checkStream(pipe: unknown, method: "read" | "write", api: string) {

@@ -385,15 +385,26 @@ const REASONS: Record<string, string> = {
 
 /**
  * The host's error with a message that says what failed and why; `code`
- * (such as `"ECONNREFUSED"`) and the original error (`cause`) are kept.
+ * (such as `"ECONNREFUSED"`), `syscall` (such as `"bind"`) and the
+ * original error (`cause`) are kept.
  */
 export function describeError(error: Error, action: string): Error {
-  const { code, reason: given } = error as { code?: unknown; reason?: string };
+  const { code, syscall, reason: given } = error as {
+    code?: unknown;
+    syscall?: unknown;
+    reason?: string;
+  };
   const reason = given !== undefined
     ? `${given} (${code})`
     : typeof code === "string" && code in REASONS
     ? `${REASONS[code]} (${code})`
     : error.message;
   const described = new Error(`Cannot ${action}: ${reason}`, { cause: error });
-  return Object.assign(described, { code });
+  return Object.assign(
+    described,
+    syscall === undefined ? { code } : {
+      code,
+      syscall,
+    },
+  );
 }

@@ -15,6 +15,7 @@
  */
 import dgram from "node:dgram";
 import process from "node:process";
+import { Deque } from "./deque.ts";
 import { RUNTIME } from "./runtime.ts";
 
 /** An address as the host gives it: numeric host and port. */
@@ -122,7 +123,7 @@ type Send = [Uint8Array, UdpAddress | null, (error: Error | null) => void];
 class UdpSocket implements HostUdpSocket {
   readonly raw: dgram.Socket;
   readonly #remote: UdpAddress | null;
-  readonly #queue: Send[] = [];
+  readonly #queue = new Deque<Send>();
   #inFlight = 0;
   #closed = false;
   #local: UdpAddress | null = null;
@@ -157,13 +158,13 @@ class UdpSocket implements HostUdpSocket {
     to: UdpAddress | null,
     done: (error: Error | null) => void,
   ): void {
-    this.#queue.push([data, to, done]);
+    this.#queue.add([data, to, done]);
     this.#pump();
   }
 
   #pump(): void {
     while (this.#inFlight < MAX_IN_FLIGHT && this.#queue.length > 0) {
-      const [data, to, done] = this.#queue.shift()!;
+      const [data, to, done] = this.#queue.take()!;
       this.#inFlight++;
       const sent = (error: Error | null) => {
         this.#inFlight--;
@@ -192,7 +193,7 @@ class UdpSocket implements HostUdpSocket {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#queue.length = 0;
+    this.#queue.clear();
     this.raw.close();
   }
 

@@ -18,18 +18,20 @@ import {
 } from "../internal/validate.ts";
 import { RuntimeError } from "../internal/errors.ts";
 import type { Future } from "../tasks/future.ts";
+import { ExceptionGroup } from "../tasks/exception_group.ts";
 import { staggeredRace } from "../tasks/staggered_race.ts";
 import type { AbstractEventLoop } from "./abstract_event_loop.ts";
 import {
+  checkAddr,
   checkBoolean,
   checkFamily,
   checkHost,
-  checkLocalAddr,
   checkPath,
   checkPort,
   checkTls,
   type TlsChoice,
-} from "./connection_checks.ts";
+} from "./net_checks.ts";
+import { internals } from "./_transport_internals.ts";
 import { waitOnHost } from "./host_wait.ts";
 import { interleaveAddrinfos } from "./interleave.ts";
 import type { AddrInfo, GetaddrinfoOptions } from "./names.ts";
@@ -77,6 +79,12 @@ export interface CreateConnectionOptions {
    * is given, 0 otherwise.
    */
   interleave?: number | null;
+  /**
+   * When no address accepts the connection, throw an `ExceptionGroup` of
+   * every attempt's error (Python 3.12's `all_errors=True`) instead of one
+   * error that sums them up.
+   */
+  allErrors?: boolean;
 }
 
 const CONNECTION_OPTIONS: (keyof CreateConnectionOptions)[] = [
@@ -88,6 +96,7 @@ const CONNECTION_OPTIONS: (keyof CreateConnectionOptions)[] = [
   "keepAlive",
   "happyEyeballsDelay",
   "interleave",
+  "allErrors",
 ];
 
 /** Options of `loop.createUnixConnection()`. */
@@ -141,31 +150,47 @@ export async function createConnection<P extends StreamProtocol>(
   const tls = checkTls(given, caller, host, false);
   const family = given.family ?? AF_UNSPEC;
   checkFamily(family);
-  const local: ConnectTarget = {};
-  if (given.localAddr != null) {
-    [local.localHost, local.localPort] = checkLocalAddr(given.localAddr);
-  }
-  if (given.keepAlive !== undefined) {
-    local.keepAlive = checkBoolean(given.keepAlive, "keepAlive");
-  }
+  const localAddr = given.localAddr == null
+    ? null
+    : checkAddr(given.localAddr, "localAddr");
+  const keepAlive = given.keepAlive === undefined
+    ? undefined
+    : checkBoolean(given.keepAlive, "keepAlive");
   const delay = given.happyEyeballsDelay == null
     ? null
     : checkSeconds(given.happyEyeballsDelay, "happyEyeballsDelay");
   const interleave = given.interleave == null
     ? (delay === null ? 0 : 1)
     : checkInteger(given.interleave, "interleave", 0, Number.MAX_SAFE_INTEGER);
-  const infos = await resolve(loop, host, port, family);
+  const allErrors = given.allErrors === undefined
+    ? false
+    : checkBoolean(given.allErrors, "allErrors");
+  const infos = await resolve(loop, host, port, family, "connect to");
+  const locals = localAddr === null
+    ? null
+    : await resolve(loop, localAddr[0], localAddr[1], family, "bind to");
   const ordered = interleave > 0
     ? interleaveAddrinfos(infos, interleave)
     : infos;
-  const targets = ordered.map(([, , , , [address, port]]): ConnectTarget => ({
-    ...local,
-    host: address,
-    port,
-  }));
+  // Each attempt's errors, in the order the attempts started.
+  const errors: unknown[][] = [];
+  const attempts = ordered.map(
+    ([infoFamily, , , , [address, port]]) => () => {
+      const attemptErrors: unknown[] = [];
+      errors.push(attemptErrors);
+      return connectAttempt(
+        loop,
+        { host: address, port, keepAlive },
+        infoFamily,
+        locals,
+        attemptErrors,
+      );
+    },
+  );
   const raw = delay === null
-    ? await connectOneByOne(loop, targets)
-    : await connectRacing(loop, targets, delay);
+    ? await connectOneByOne(attempts)
+    : await connectRacing(attempts, delay);
+  if (raw === null) throw failure(errors.flat(), allErrors);
   return await finishConnection(loop, raw, protocolFactory, tls, {
     serverSide: false,
     holdWhileOpen: request.holdWhileOpen,
@@ -174,13 +199,14 @@ export async function createConnection<P extends StreamProtocol>(
 
 /**
  * The stream addresses of `host`, with the loop's `getaddrinfo`; a failed
- * lookup says which connection it was for.
+ * lookup says which connection (or local address) it was for.
  */
 async function resolve(
   loop: ConnectingLoop,
   host: string,
   port: number,
   family: number,
+  action: "connect to" | "bind to",
 ): Promise<AddrInfo[]> {
   let infos: AddrInfo[];
   try {
@@ -188,58 +214,120 @@ async function resolve(
   } catch (error) {
     if (!(error instanceof Error) || !("code" in error)) throw error;
     throw Object.assign(
-      new Error(`Cannot connect to ${host}:${port}: ${error.message}`, {
+      new Error(`Cannot ${action} ${host}:${port}: ${error.message}`, {
         cause: error,
       }),
       { code: error.code },
     );
   }
   if (infos.length === 0) {
-    throw new Error(`Cannot connect to ${host}:${port}: no address found`);
+    throw new Error(`Cannot ${action} ${host}:${port}: no address found`);
   }
   return infos;
 }
 
-/** Tries each target in turn, as asyncio does without happy eyeballs. */
-async function connectOneByOne(
-  loop: ConnectingLoop,
-  targets: ConnectTarget[],
-): Promise<RawSocket> {
-  const errors: unknown[] = [];
-  for (const target of targets) {
-    try {
-      return await connectSocket(loop, target);
-    } catch (error) {
-      if (!(error instanceof Error) || !("code" in error)) throw error;
-      errors.push(error);
-    }
-  }
-  throw combinedError(errors);
+/** A failed system call: what asyncio catches as `OSError`. */
+function isOsError(error: unknown): error is Error & { code: unknown } {
+  return error instanceof Error && "code" in error;
 }
 
 /**
- * Races the targets with `staggeredRace`: each next attempt starts when
- * the one before fails or after `delay` seconds. Every socket but the
- * winner's is closed, also one that connected just after it won and when
- * the caller is cancelled.
+ * A failure to bind the local address: Node and Deno name the `bind`
+ * call; Bun reports `EADDRNOTAVAIL` from `connect`.
+ */
+function isBindError(error: unknown): boolean {
+  return isOsError(error) &&
+    ((error as { syscall?: unknown }).syscall === "bind" ||
+      error.code === "EADDRNOTAVAIL" || error.code === "EADDRINUSE");
+}
+
+/**
+ * One connection attempt, as asyncio's `_connect_sock`: with `locals`,
+ * bound first to each local address of the target's family in turn until
+ * one binds. Every system error of the attempt goes to `errors`.
+ */
+async function connectAttempt(
+  loop: ConnectingLoop,
+  target: ConnectTarget,
+  family: number,
+  locals: AddrInfo[] | null,
+  errors: unknown[],
+): Promise<RawSocket> {
+  try {
+    if (locals === null) return await connectSocket(loop, target);
+    let bindError: Error | null = null;
+    for (const [localFamily, , , , [localHost, localPort]] of locals) {
+      if (localFamily !== family) continue;
+      try {
+        return await connectSocket(loop, { ...target, localHost, localPort });
+      } catch (error) {
+        if (!isBindError(error)) throw error;
+        if (bindError !== null) errors.push(bindError);
+        bindError = Object.assign(
+          new Error(
+            "error while attempting to bind on address " +
+              `${JSON.stringify([localHost, localPort])}: ${
+                (error as Error).message
+              }`,
+            { cause: error },
+          ),
+          { code: (error as { code: unknown }).code },
+        );
+      }
+    }
+    throw bindError ?? Object.assign(
+      new Error(`no matching local address with family=${family} found`),
+      { code: "EAFNOSUPPORT" },
+    );
+  } catch (error) {
+    if (isOsError(error)) errors.push(error);
+    throw error;
+  }
+}
+
+/**
+ * Tries each attempt in turn, as asyncio does without happy eyeballs;
+ * `null` when every one failed with a system error.
+ */
+async function connectOneByOne(
+  attempts: (() => Promise<RawSocket>)[],
+): Promise<RawSocket | null> {
+  for (const attempt of attempts) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isOsError(error)) throw error;
+    }
+  }
+  return null;
+}
+
+/**
+ * Races the attempts with `staggeredRace`: each next attempt starts when
+ * the one before fails or after `delay` seconds; `null` when none won.
+ * Every socket but the winner's is closed, also one that connected just
+ * after it won and when the caller is cancelled.
  */
 async function connectRacing(
-  loop: ConnectingLoop,
-  targets: ConnectTarget[],
+  attempts: (() => Promise<RawSocket>)[],
   delay: number,
-): Promise<RawSocket> {
+): Promise<RawSocket | null> {
   const opened: RawSocket[] = [];
   let winner: RawSocket | null = null;
   try {
-    const [won, , errors] = await staggeredRace(
-      targets.map((target) => async () => {
-        const raw = await connectSocket(loop, target);
+    const [won, , raceErrors] = await staggeredRace(
+      attempts.map((attempt) => async () => {
+        const raw = await attempt();
         opened.push(raw);
         return raw;
       }),
       delay,
     );
-    if (won === null) throw combinedError(errors);
+    // An attempt that failed with anything but a system error fails all.
+    const other = raceErrors.find((error) =>
+      error !== null && !isOsError(error)
+    );
+    if (won === null && other !== undefined) throw other;
     winner = won;
     return won;
   } finally {
@@ -249,10 +337,11 @@ async function connectRacing(
 
 /**
  * The error of a connection no address accepted, as asyncio makes it:
- * the one error, or the first when all say the same, or one that names
- * each.
+ * with `allErrors`, an `ExceptionGroup` of them all; else the one error,
+ * or the first when all say the same, or one that names each.
  */
-function combinedError(errors: unknown[]): unknown {
+function failure(errors: unknown[], allErrors: boolean): unknown {
+  if (allErrors) return new ExceptionGroup("createConnection() failed", errors);
   const first = errors[0];
   if (errors.every((error) => String(error) === String(first))) return first;
   const messages = errors.map((error) =>
@@ -367,7 +456,7 @@ async function afterPendingCallbacks(
   loop.callSoonInternal((future: Future<void>) => {
     if (!future.done()) future.setResult();
   }, waiter);
-  await waitOnHost(waiter, transport);
+  await waitOnHost(waiter, { hold: () => internals.hold(transport) });
 }
 
 /** Options of `loop.connectAcceptedSocket()`. */
@@ -449,7 +538,7 @@ export async function startTls(
   if (transport.isClosing()) {
     throw new RuntimeError("startTls(): the transport is closing");
   }
-  const { raw, owner, holdWhileOpen } = transport.detachForTls();
+  const { raw, owner, holdWhileOpen } = internals.detachForTls(transport);
   let secured: RawSocket;
   try {
     secured = await handshake(loop, raw, {
@@ -460,7 +549,7 @@ export async function startTls(
     });
   } catch (error) {
     raw.abort();
-    transport.releaseOwner();
+    internals.releaseOwner(transport);
     throw error;
   }
   const upgraded = transportOver(loop, secured, protocol, {
@@ -469,6 +558,6 @@ export async function startTls(
     owner,
     callConnectionMade: false,
   });
-  transport.releaseOwner();
+  internals.releaseOwner(transport);
   return upgraded;
 }

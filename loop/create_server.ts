@@ -17,7 +17,8 @@ import {
   checkPort,
   checkServerHosts,
   checkTls,
-} from "./connection_checks.ts";
+  hostFamily,
+} from "./net_checks.ts";
 import type { ConnectingLoop } from "./create_connection.ts";
 import type { StreamProtocol } from "./protocols.ts";
 import { createServerOn, type Server } from "./server.ts";
@@ -101,7 +102,9 @@ export async function createServer(
   );
   const tls = checkTls(given, caller, null, true);
   const backlog = checkBacklog(given.backlog ?? 100);
-  const family = given.family === undefined ? 0 : checkFamily(given.family);
+  const family = hostFamily(
+    given.family === undefined ? 0 : checkFamily(given.family),
+  );
   if (given.reuseAddress !== undefined) {
     if (!checkBoolean(given.reuseAddress, "reuseAddress")) {
       throw new TypeError(

@@ -15,23 +15,20 @@ import {
   type UdpAddress,
   type UdpEvents,
 } from "../internal/udp_host.ts";
-import {
-  checkFunction,
-  checkInteger,
-  checkOptions,
-  describe,
-} from "../internal/validate.ts";
+import { checkFunction, checkOptions, describe } from "../internal/validate.ts";
 import { onDone, park } from "../tasks/future.ts";
+import { internals } from "./_transport_internals.ts";
 import type { EventLoop } from "./event_loop.ts";
 import { getaddrinfo } from "./names.ts";
 import {
+  checkAddr,
   checkFamily,
-  checkHostName,
-  checkPort,
   checkSockAddr,
   type SockAddr,
 } from "./net_checks.ts";
+import { BaseProtocol, checkProtocol } from "./protocols.ts";
 import { AF_INET6, AF_UNSPEC, SOCK_DGRAM } from "./socket_constants.ts";
+import { BaseTransport, waterMarks } from "./transports.ts";
 
 /**
  * What a `DatagramTransport` calls, as asyncio's `DatagramProtocol`; every
@@ -58,8 +55,10 @@ export interface DatagramProtocolLike {
 }
 
 /**
- * asyncio's `DatagramProtocol`: a base class whose methods do nothing, to
- * extend with the ones a protocol needs.
+ * asyncio's `DatagramProtocol`: a `BaseProtocol` (`connectionMade`,
+ * `connectionLost`, `pauseWriting`, `resumeWriting`) with
+ * `datagramReceived` and `errorReceived`; every method does nothing, to
+ * override with the ones a protocol needs.
  *
  * @example An echo server
  * ```ts
@@ -96,19 +95,12 @@ export interface DatagramProtocolLike {
  * assert.equal(reply, "ping");
  * ```
  */
-export class DatagramProtocol implements DatagramProtocolLike {
-  /** The endpoint is ready. */
-  connectionMade(_transport: DatagramTransport): void {}
+export class DatagramProtocol extends BaseProtocol
+  implements DatagramProtocolLike {
   /** A datagram arrived from `addr`. */
   datagramReceived(_data: Uint8Array, _addr: SockAddr): void {}
   /** Sending or receiving failed; the endpoint stays open. */
   errorReceived(_exc: Error): void {}
-  /** The endpoint is closed. */
-  connectionLost(_exc: Error | null): void {}
-  /** The write buffer went over its high-water mark. */
-  pauseWriting(): void {}
-  /** The write buffer went down to its low-water mark. */
-  resumeWriting(): void {}
 }
 
 /** Options of `createDatagramEndpoint`, as Python's keyword arguments. */
@@ -150,8 +142,6 @@ const ENDPOINT_OPTIONS: readonly (keyof DatagramEndpointOptions)[] = [
 
 /** Received bytes waiting for the protocol past which datagrams are dropped. */
 const RECEIVE_LIMIT = 256 * 1024;
-/** asyncio's default write buffer limits. */
-const HIGH_WATER = 64 * 1024;
 /** asyncio logs sends to a lost endpoint from this many on. */
 const WARN_LOST_SENDS = 5;
 
@@ -191,7 +181,7 @@ const WARN_LOST_SENDS = 5;
  * assert.deepEqual(got, ["a:hi", "b:hi"]);
  * ```
  */
-export class DatagramTransport {
+export class DatagramTransport extends BaseTransport {
   readonly #loop: EventLoop;
   #protocol: DatagramProtocolLike | null = null;
   #host: HostUdpSocket | null = null;
@@ -203,8 +193,8 @@ export class DatagramTransport {
   #lost = false;
   #lostSends = 0;
   #bufferSize = 0;
-  #high = HIGH_WATER;
-  #low = HIGH_WATER / 4;
+  #high: number;
+  #low: number;
   #writePaused = false;
   /** Received bytes not yet given to the protocol. */
   #pending = 0;
@@ -218,21 +208,30 @@ export class DatagramTransport {
    */
   #releaseClock: () => void = () => {};
 
-  /** @internal Made by `createDatagramEndpoint`. */
-  constructor(
+  private constructor(
     loop: EventLoop,
     address: SockAddr | null,
     connected: boolean,
     ipv6: boolean,
   ) {
+    super();
     this.#loop = loop;
     this.#address = address;
     this.#connected = connected;
     this.#ipv6 = ipv6;
+    [this.#high, this.#low] = waterMarks();
   }
 
-  /** @internal What the host socket reports. */
-  readonly events: UdpEvents = {
+  static {
+    internals.newDatagramTransport = (loop, address, connected, ipv6) =>
+      new DatagramTransport(loop, address, connected, ipv6);
+    internals.datagramEvents = (transport) => transport.#events;
+    internals.startDatagram = (transport, host, protocol) =>
+      transport.#start(host, protocol);
+  }
+
+  /** What the host socket reports. */
+  readonly #events: UdpEvents = {
     onMessage: (data, from) => {
       if (this.#loopGone() || this.#closing) return;
       if (this.#pending + data.length > RECEIVE_LIMIT) {
@@ -251,10 +250,10 @@ export class DatagramTransport {
   };
 
   /**
-   * @internal Takes the open socket and the protocol: `connectionMade`,
-   * then what arrived meanwhile, go to the loop.
+   * Takes the open socket and the protocol: `connectionMade`, then what
+   * arrived meanwhile, go to the loop.
    */
-  start(host: HostUdpSocket, protocol: DatagramProtocolLike): void {
+  #start(host: HostUdpSocket, protocol: DatagramProtocolLike): void {
     this.#host = host;
     this.#protocol = protocol;
     const releaseClock = holdClock(this.#loop);
@@ -341,19 +340,7 @@ export class DatagramTransport {
    * `high` unless given, `high` four times `low` unless given.
    */
   setWriteBufferLimits(high?: number | null, low?: number | null): void {
-    if (high === null || high === undefined) {
-      high = low === null || low === undefined ? HIGH_WATER : 4 * low;
-    }
-    if (low === null || low === undefined) low = Math.floor(high / 4);
-    checkInteger(high, "The high-water mark", 0, Number.MAX_SAFE_INTEGER);
-    checkInteger(low, "The low-water mark", 0, Number.MAX_SAFE_INTEGER);
-    if (low > high) {
-      throw new RangeError(
-        `high (${high}) must be >= low (${low}) must be >= 0`,
-      );
-    }
-    this.#high = high;
-    this.#low = low;
+    [this.#high, this.#low] = waterMarks(high, low);
     this.#maybePause();
   }
 
@@ -393,7 +380,7 @@ export class DatagramTransport {
    * Closes the endpoint once the buffered datagrams are sent; nothing is
    * received any more. The protocol's `connectionLost(null)` follows.
    */
-  close(): void {
+  override close(): void {
     if (this.#closing) return;
     this.#closing = true;
     if (this.#bufferSize === 0) this.#loop.callSoonInternal(this.#lose, null);
@@ -412,7 +399,7 @@ export class DatagramTransport {
   }
 
   /** True once closing or closed. */
-  isClosing(): boolean {
+  override isClosing(): boolean {
     return this.#closing;
   }
 
@@ -438,7 +425,15 @@ export class DatagramTransport {
    * protocol, and were dropped, as the system drops what its buffer cannot
    * hold.
    */
-  getExtraInfo(name: string, defaultValue: unknown = null): unknown {
+  override getExtraInfo<K extends string, D = null>(
+    name: K,
+    defaultValue: D = null as D,
+  ):
+    | (K extends "sockname" | "peername" ? SockAddr
+      : K extends "droppedDatagrams" ? number
+      : K extends "socket" ? object
+      : unknown)
+    | D {
     const host = this.#host;
     let value: unknown = null;
     if (name === "sockname" && host !== null) {
@@ -446,16 +441,16 @@ export class DatagramTransport {
     } else if (name === "peername" && this.#connected) value = this.#address;
     else if (name === "socket") value = host?.raw ?? null;
     else if (name === "droppedDatagrams") value = this.#dropped;
-    return value ?? defaultValue;
+    return (value ?? defaultValue) as never;
   }
 
   /** The protocol the endpoint calls. */
-  getProtocol(): DatagramProtocolLike {
+  override getProtocol(): DatagramProtocolLike {
     return this.#protocol!;
   }
 
   /** Makes the endpoint call `protocol` from now on. */
-  setProtocol(protocol: DatagramProtocolLike): void {
+  override setProtocol(protocol: DatagramProtocolLike): void {
     checkProtocol(protocol);
     this.#protocol = protocol;
   }
@@ -497,23 +492,6 @@ export class DatagramTransport {
 
 function sameAddress(a: SockAddr, b: SockAddr): boolean {
   return a.length === b.length && a.every((part, i) => part === b[i]);
-}
-
-function checkProtocol(protocol: unknown): void {
-  if (typeof protocol !== "object" || protocol === null) {
-    throw new TypeError(
-      `A datagram protocol must be an object, got ${describe(protocol)}`,
-    );
-  }
-}
-
-function checkAddr(value: unknown, what: string): [string, number] {
-  if (!Array.isArray(value) || value.length !== 2) {
-    throw new TypeError(`${what} must be [host, port], got ${describe(value)}`);
-  }
-  checkHostName(value[0], `The host of ${what}`);
-  checkPort(value[1], `The port of ${what}`);
-  return value as [string, number];
 }
 
 /** One way to open the endpoint: a family with its local and remote addresses. */
@@ -575,7 +553,12 @@ export async function createDatagramEndpoint<P extends DatagramProtocolLike>(
   for (const [candidateFamily, local, remote] of candidates) {
     const ipv6 = candidateFamily === AF_INET6;
     const connected = remote !== null && !allowBroadcast;
-    const transport = new DatagramTransport(loop, remote, connected, ipv6);
+    const transport = internals.newDatagramTransport(
+      loop,
+      remote,
+      connected,
+      ipv6,
+    );
     let host: HostUdpSocket;
     try {
       host = await open(loop, transport, {
@@ -647,7 +630,7 @@ async function open(
   };
   const cancel = openUdp(
     options,
-    transport.events,
+    internals.datagramEvents(transport),
     (host) => settle(null, host),
     (error) => settle(error, null),
   );
@@ -677,7 +660,7 @@ async function startEndpoint<P extends DatagramProtocolLike>(
     host.close();
     throw error;
   }
-  transport.start(host, protocol);
+  internals.startDatagram(transport, host, protocol);
   const made = loop.createFuture<void>();
   loop.callSoonInternal((future) => {
     if (!future.done()) future.setResult();

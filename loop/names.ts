@@ -17,7 +17,7 @@ import type { EventLoop } from "./event_loop.ts";
 import {
   checkFamily,
   checkFlags,
-  checkHostName,
+  checkHost,
   checkPort,
   checkSockAddr,
   type SockAddr,
@@ -121,7 +121,7 @@ export function getaddrinfo(
     GETADDRINFO_OPTIONS,
   );
   if (host !== null && host !== undefined) {
-    checkHostName(host, "getaddrinfo()'s host");
+    checkHost(host, "getaddrinfo()'s host");
   }
   const portNumber = toPort(port);
   checkFamily(family, "getaddrinfo()'s family");

@@ -1,11 +1,13 @@
 /**
- * Argument checks of the loop's networking calls (names, UDP), with the
- * wording of `internal/validate.ts`.
+ * Argument checks of the loop's networking calls (connections, servers,
+ * names, UDP): a `TypeError` for a wrong type, a `RangeError` for a value
+ * out of range, at the call, with the wording of `internal/validate.ts`.
  *
  * @module
  */
-import { checkInteger, describe } from "../internal/validate.ts";
+import { checkInteger, checkSeconds, describe } from "../internal/validate.ts";
 import { AF_INET, AF_INET6, AF_UNSPEC } from "./socket_constants.ts";
+import { checkSsl, type SSLContext } from "./tls.ts";
 
 /**
  * A socket address as Python gives it: `[host, port]` for IPv4, and
@@ -15,13 +17,8 @@ export type SockAddr =
   | [host: string, port: number]
   | [host: string, port: number, flowinfo: number, scopeId: number];
 
-/** A port number: an integer from 0 to 65535. */
-export function checkPort(value: unknown, what: string): number {
-  return checkInteger(value, what, 0, 65535);
-}
-
 /** A host name or address: a non-empty string. */
-export function checkHostName(value: unknown, what: string): string {
+export function checkHost(value: unknown, what = "The host"): string {
   if (typeof value !== "string") {
     throw new TypeError(`${what} must be a string, got ${describe(value)}`);
   }
@@ -29,9 +26,14 @@ export function checkHostName(value: unknown, what: string): string {
   return value;
 }
 
-/** `AF_UNSPEC`, `AF_INET` or `AF_INET6`. */
-export function checkFamily(value: unknown, what: string): number {
-  checkInteger(value, what, 0, Number.MAX_SAFE_INTEGER);
+/** A port number: an integer from 0 to 65535. */
+export function checkPort(value: unknown, what = "The port"): number {
+  return checkInteger(value, what, 0, 65535);
+}
+
+/** `AF_UNSPEC`, `AF_INET` or `AF_INET6`, as Python numbers them. */
+export function checkFamily(value: unknown, what = "family"): number {
+  checkInteger(value, what, 0);
   if (value !== AF_UNSPEC && value !== AF_INET && value !== AF_INET6) {
     throw new RangeError(
       `${what} must be AF_UNSPEC (${AF_UNSPEC}), AF_INET (${AF_INET}) or ` +
@@ -39,6 +41,11 @@ export function checkFamily(value: unknown, what: string): number {
     );
   }
   return value;
+}
+
+/** The host's name of a checked family: 0 (any), 4 or 6. */
+export function hostFamily(family: number): 0 | 4 | 6 {
+  return family === AF_INET ? 4 : family === AF_INET6 ? 6 : 0;
 }
 
 /** Bit flags of which only those in `known` may be set. */
@@ -55,6 +62,16 @@ export function checkFlags(
   return value as number;
 }
 
+/** An address to bind or send to: `[host, port]`. */
+export function checkAddr(value: unknown, what: string): [string, number] {
+  if (!Array.isArray(value) || value.length !== 2) {
+    throw new TypeError(`${what} must be [host, port], got ${describe(value)}`);
+  }
+  checkHost(value[0], `The host of ${what}`);
+  checkPort(value[1], `The port of ${what}`);
+  return value as [string, number];
+}
+
 /** A socket address: `[host, port]` or `[host, port, flowinfo, scopeId]`. */
 export function checkSockAddr(value: unknown, what: string): SockAddr {
   if (!Array.isArray(value) || (value.length !== 2 && value.length !== 4)) {
@@ -63,11 +80,124 @@ export function checkSockAddr(value: unknown, what: string): SockAddr {
         `got ${describe(value)}`,
     );
   }
-  checkHostName(value[0], `The host of ${what}`);
+  checkHost(value[0], `The host of ${what}`);
   checkPort(value[1], `The port of ${what}`);
   if (value.length === 4) {
     checkInteger(value[2], `The flowinfo of ${what}`, 0, 0xfffff);
     checkInteger(value[3], `The scope id of ${what}`, 0, 0xffffffff);
   }
   return value as SockAddr;
+}
+
+/** Checks a list of hosts for a server: a string, an array, or `null` (all). */
+export function checkServerHosts(host: unknown): (string | null)[] {
+  if (host === null || host === undefined) return [null];
+  if (typeof host === "string") return [checkHost(host)];
+  if (!Array.isArray(host) || host.length === 0) {
+    throw new TypeError(
+      "The host must be a string, a non-empty array of strings or null, " +
+        `got ${describe(host)}`,
+    );
+  }
+  return host.map((each) => checkHost(each));
+}
+
+/** Checks the path of a Unix-domain socket. */
+export function checkPath(path: unknown): string {
+  return checkHost(path, "The socket path");
+}
+
+/** Checks a listen backlog: an integer, 0 or more. */
+export function checkBacklog(backlog: unknown): number {
+  return checkInteger(backlog, "The backlog", 0);
+}
+
+/** Checks an option that must be a boolean. */
+export function checkBoolean(value: unknown, name: string): boolean {
+  if (typeof value !== "boolean") {
+    throw new TypeError(`${name} must be a boolean, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** The TLS options of a connection, as Python checks them. */
+export interface TlsChoice {
+  /** The context, or `null` for plain TCP. */
+  context: SSLContext | null;
+  /** The name to send and check; `null` without TLS. */
+  serverHostname: string | null;
+  /** Seconds the handshake may take. */
+  handshakeTimeout: number;
+}
+
+/** The default TLS handshake timeout in seconds, as asyncio's. */
+export const SSL_HANDSHAKE_TIMEOUT = 60;
+
+/**
+ * Checks `ssl`, `serverHostname` and `sslHandshakeTimeout`: the last two
+ * mean something only with `ssl`, and a client needs a name to check the
+ * certificate against (`host` by default).
+ */
+export function checkTls(
+  given: {
+    ssl?: unknown;
+    serverHostname?: unknown;
+    sslHandshakeTimeout?: unknown;
+  },
+  caller: string,
+  host: string | null,
+  serverSide: boolean,
+): TlsChoice {
+  if (serverSide && given.ssl === true) {
+    throw new TypeError(
+      `${caller}: a server's ssl must be a context made with ` +
+        'createSslContext({ purpose: "clientAuth", cert, key })',
+    );
+  }
+  const context = checkSsl(given.ssl, caller);
+  if (serverSide && context !== null && !context.settings().cert) {
+    throw new TypeError(
+      `${caller}: a server's TLS context needs cert and key`,
+    );
+  }
+  const { serverHostname, sslHandshakeTimeout } = given;
+  if (context === null) {
+    if (serverHostname != null) {
+      throw new RangeError(
+        `${caller}: serverHostname is only meaningful with ssl`,
+      );
+    }
+    if (sslHandshakeTimeout != null) {
+      throw new RangeError(
+        `${caller}: sslHandshakeTimeout is only meaningful with ssl`,
+      );
+    }
+    return { context, serverHostname: null, handshakeTimeout: 0 };
+  }
+  let name: string | null = null;
+  if (!serverSide) {
+    if (serverHostname != null && typeof serverHostname !== "string") {
+      throw new TypeError(
+        `${caller}: serverHostname must be a string, got ${
+          describe(serverHostname)
+        }`,
+      );
+    }
+    name = (serverHostname as string | null | undefined) ?? host;
+    if (name === null || name === "") {
+      throw new RangeError(
+        `${caller}: give serverHostname, the name to check the certificate against`,
+      );
+    }
+  }
+  let timeout = SSL_HANDSHAKE_TIMEOUT;
+  if (sslHandshakeTimeout != null) {
+    timeout = checkSeconds(sslHandshakeTimeout, "sslHandshakeTimeout");
+    if (timeout <= 0) {
+      throw new RangeError(
+        `sslHandshakeTimeout must be a positive number, got ${timeout}`,
+      );
+    }
+  }
+  return { context, serverHostname: name, handshakeTimeout: timeout };
 }

@@ -11,11 +11,15 @@ import {
   openReadPipe,
   openWritePipe,
 } from "../internal/pipe_host.ts";
+import { Deque } from "../internal/deque.ts";
 import { closeWithLoop } from "../internal/loop_resources.ts";
 import { holdClock } from "../internal/real_world.ts";
-import { checkFunction, checkInteger, describe } from "../internal/validate.ts";
+import { checkFunction, describe } from "../internal/validate.ts";
 import { park } from "../tasks/future.ts";
+import { internals, type OpenedPipe } from "./_transport_internals.ts";
 import type { EventLoop } from "./event_loop.ts";
+import { checkProtocol } from "./protocols.ts";
+import { BaseTransport, waterMarks } from "./transports.ts";
 
 /**
  * What a pipe transport calls, as asyncio's `Protocol`; every method is
@@ -40,10 +44,44 @@ export interface PipeProtocolLike {
 const EOF = Symbol("EOF");
 type ReadEvent = Uint8Array | typeof EOF | Error;
 
-/** asyncio's default write buffer limits. */
-const HIGH_WATER = 64 * 1024;
 /** asyncio logs writes to a closed pipe from this many on. */
 const WARN_LOST_WRITES = 5;
+
+/**
+ * What a pipe transport holds while it has work (reading, or bytes to
+ * write): the pipe keeps the process alive and is real-world work the
+ * loop waits on, so this is no deadlock and a virtual clock follows real
+ * time.
+ */
+class BusyHold {
+  #release: (() => void) | null = null;
+
+  /** Holds `host` and the clock of `loop`, unless already held. */
+  hold(loop: EventLoop, host: { hold(): () => void }): void {
+    if (this.#release !== null) return;
+    const releaseHost = host.hold();
+    const releaseClock = holdClock(loop);
+    this.#release = () => {
+      releaseHost();
+      releaseClock();
+    };
+  }
+
+  /** Lets go of what `hold` held. */
+  release(): void {
+    this.#release?.();
+    this.#release = null;
+  }
+}
+
+/** A pipe transport's extra information: only `"pipe"`, the stream. */
+function pipeInfo(
+  host: { raw: unknown } | null,
+  name: string,
+  defaultValue: unknown,
+): unknown {
+  return name === "pipe" ? host?.raw ?? defaultValue : defaultValue;
+}
 
 /**
  * The transport of a pipe this process reads, as asyncio's read pipe
@@ -72,7 +110,7 @@ const WARN_LOST_WRITES = 5;
  * assert.deepEqual(log, ["hello", "eof"]);
  * ```
  */
-export class ReadPipeTransport {
+export class ReadPipeTransport extends BaseTransport {
   readonly #loop: EventLoop;
   #protocol: PipeProtocolLike = {};
   #host: HostReadPipe | null = null;
@@ -81,24 +119,38 @@ export class ReadPipeTransport {
   /** Paused, or not yet started: data waits. */
   #paused = true;
   /** What the pipe reported and the protocol has not been told yet. */
-  readonly #events: ReadEvent[] = [];
+  readonly #events = new Deque<ReadEvent>();
   #scheduled = false;
-  #release: (() => void) | null = null;
+  readonly #busy = new BusyHold();
   #forget: () => void = () => {};
 
-  /** @internal Made by `connectReadPipe`. */
-  constructor(loop: EventLoop) {
+  private constructor(loop: EventLoop) {
+    super();
     this.#loop = loop;
   }
 
-  /** @internal Opens the pipe; its events wait for `start()`. */
-  open(pipe: unknown): void {
+  static {
+    internals.openReadPipe = (loop, pipe) => {
+      const transport = new ReadPipeTransport(loop);
+      transport.#open(pipe);
+      return {
+        transport,
+        start: (protocol) => transport.#start(protocol),
+        discard: () => transport.#discard(),
+      };
+    };
+    internals.holdReadPipe = (transport) =>
+      transport.#host?.hold() ?? (() => {});
+  }
+
+  /** Opens the pipe; its events wait for `#start()`. */
+  #open(pipe: unknown): void {
     const push = (event: ReadEvent) => {
       if (this.#loop.isClosed()) {
         this.#host?.close();
         return;
       }
-      this.#events.push(event);
+      this.#events.add(event);
       this.#schedule();
     };
     this.#host = openReadPipe(pipe, {
@@ -110,21 +162,18 @@ export class ReadPipeTransport {
     this.#forget = closeWithLoop(this.#loop, () => this.#host?.close());
   }
 
-  /**
-   * @internal Tells `protocol` of the pipe through the loop, then gives
-   * it what arrived.
-   */
-  start(protocol: PipeProtocolLike): void {
+  /** Tells `protocol` of the pipe through the loop, then gives it what arrived. */
+  #start(protocol: PipeProtocolLike): void {
     this.#protocol = protocol;
     this.#loop.callSoonInternal(this.#connectionMade, null);
     this.#paused = false;
-    this.#hold();
+    this.#busy.hold(this.#loop, this.#host!);
     this.#host!.resume();
     this.#schedule();
   }
 
-  /** @internal Closes a pipe whose protocol could not be made. */
-  discard(): void {
+  /** Closes a pipe whose protocol could not be made. */
+  #discard(): void {
     this.#host?.close();
   }
 
@@ -133,14 +182,14 @@ export class ReadPipeTransport {
     if (!this.isReading()) return;
     this.#paused = true;
     this.#host!.pause();
-    this.#unhold();
+    this.#busy.release();
   }
 
   /** Gives data to the protocol again. */
   resumeReading(): void {
     if (this.#closing || !this.#paused) return;
     this.#paused = false;
-    this.#hold();
+    this.#busy.hold(this.#loop, this.#host!);
     this.#host!.resume();
     this.#schedule();
   }
@@ -151,28 +200,31 @@ export class ReadPipeTransport {
   }
 
   /** Closes the pipe; the protocol's `connectionLost(null)` follows. */
-  close(): void {
+  override close(): void {
     if (this.#closing) return;
     this.#close(null);
   }
 
   /** True once closing or closed. */
-  isClosing(): boolean {
+  override isClosing(): boolean {
     return this.#closing;
   }
 
   /** `"pipe"`: the stream read; otherwise `defaultValue` (`null`). */
-  getExtraInfo(name: string, defaultValue: unknown = null): unknown {
-    return name === "pipe" ? this.#host?.raw ?? defaultValue : defaultValue;
+  override getExtraInfo<K extends string, D = null>(
+    name: K,
+    defaultValue: D = null as D,
+  ): (K extends "pipe" ? object : unknown) | D {
+    return pipeInfo(this.#host, name, defaultValue) as never;
   }
 
   /** The protocol the transport calls. */
-  getProtocol(): PipeProtocolLike {
+  override getProtocol(): PipeProtocolLike {
     return this.#protocol;
   }
 
   /** Makes the transport call `protocol` from now on. */
-  setProtocol(protocol: PipeProtocolLike): void {
+  override setProtocol(protocol: PipeProtocolLike): void {
     checkProtocol(protocol);
     this.#protocol = protocol;
   }
@@ -187,11 +239,11 @@ export class ReadPipeTransport {
   readonly #deliver = (): void => {
     this.#scheduled = false;
     if (this.#paused || this.#closing) return;
-    const event = this.#events.shift()!;
+    const event = this.#events.take()!;
     this.#schedule();
     if (event === EOF) {
       this.#closing = true;
-      this.#unhold();
+      this.#busy.release();
       this.#protocol.eofReceived?.();
       this.#loop.callSoonInternal(this.#lose, null);
     } else if (event instanceof Error) this.#close(event);
@@ -200,7 +252,7 @@ export class ReadPipeTransport {
 
   #close(error: Error | null): void {
     this.#closing = true;
-    this.#unhold();
+    this.#busy.release();
     this.#host?.pause();
     this.#loop.callSoonInternal(this.#lose, error);
   }
@@ -219,26 +271,6 @@ export class ReadPipeTransport {
       this.#host?.close();
     }
   };
-
-  /**
-   * While reading, the pipe keeps the process alive and is real-world
-   * work the loop waits on (no deadlock; a virtual clock follows real
-   * time).
-   */
-  #hold(): void {
-    if (this.#release !== null) return;
-    const releaseHost = this.#host!.hold();
-    const releaseClock = holdClock(this.#loop);
-    this.#release = () => {
-      releaseHost();
-      releaseClock();
-    };
-  }
-
-  #unhold(): void {
-    this.#release?.();
-    this.#release = null;
-  }
 }
 
 /**
@@ -266,7 +298,7 @@ export class ReadPipeTransport {
  * assert.equal(text, "hello");
  * ```
  */
-export class WritePipeTransport {
+export class WritePipeTransport extends BaseTransport {
   readonly #loop: EventLoop;
   #protocol: PipeProtocolLike = {};
   #host: HostWritePipe | null = null;
@@ -274,31 +306,44 @@ export class WritePipeTransport {
   #lost = false;
   #lostWrites = 0;
   #bufferSize = 0;
-  #high = HIGH_WATER;
-  #low = HIGH_WATER / 4;
+  #high: number;
+  #low: number;
   #writePaused = false;
-  #release: (() => void) | null = null;
+  readonly #busy = new BusyHold();
   #forget: () => void = () => {};
 
-  /** @internal Made by `connectWritePipe`. */
-  constructor(loop: EventLoop) {
+  private constructor(loop: EventLoop) {
+    super();
     this.#loop = loop;
+    [this.#high, this.#low] = waterMarks();
   }
 
-  /** @internal Opens the pipe. */
-  open(pipe: unknown): void {
+  static {
+    internals.openWritePipe = (loop, pipe) => {
+      const transport = new WritePipeTransport(loop);
+      transport.#open(pipe);
+      return {
+        transport,
+        start: (protocol) => transport.#start(protocol),
+        discard: () => transport.#discard(),
+      };
+    };
+  }
+
+  /** Opens the pipe. */
+  #open(pipe: unknown): void {
     this.#host = openWritePipe(pipe, (error) => this.#hostFailed(error));
     this.#forget = closeWithLoop(this.#loop, () => this.#host?.abort());
   }
 
-  /** @internal Tells `protocol` of the pipe through the loop. */
-  start(protocol: PipeProtocolLike): void {
+  /** Tells `protocol` of the pipe through the loop. */
+  #start(protocol: PipeProtocolLike): void {
     this.#protocol = protocol;
     this.#loop.callSoonInternal(this.#connectionMade, null);
   }
 
-  /** @internal Closes a pipe whose protocol could not be made. */
-  discard(): void {
+  /** Closes a pipe whose protocol could not be made. */
+  #discard(): void {
     this.#host?.abort();
   }
 
@@ -325,7 +370,7 @@ export class WritePipeTransport {
     }
     const size = data.length;
     this.#bufferSize += size;
-    this.#hold();
+    this.#busy.hold(this.#loop, this.#host!);
     this.#host!.write(data.slice(), (error) => {
       if (this.#loop.isClosed()) {
         this.#host?.abort();
@@ -354,7 +399,7 @@ export class WritePipeTransport {
   }
 
   /** As `writeEof()`: closes once what is queued is written. */
-  close(): void {
+  override close(): void {
     this.writeEof();
   }
 
@@ -368,7 +413,7 @@ export class WritePipeTransport {
   }
 
   /** True once closing or closed. */
-  isClosing(): boolean {
+  override isClosing(): boolean {
     return this.#closing;
   }
 
@@ -383,19 +428,7 @@ export class WritePipeTransport {
    * `high` four times `low` unless given.
    */
   setWriteBufferLimits(high?: number | null, low?: number | null): void {
-    if (high === null || high === undefined) {
-      high = low === null || low === undefined ? HIGH_WATER : 4 * low;
-    }
-    if (low === null || low === undefined) low = Math.floor(high / 4);
-    checkInteger(high, "The high-water mark", 0, Number.MAX_SAFE_INTEGER);
-    checkInteger(low, "The low-water mark", 0, Number.MAX_SAFE_INTEGER);
-    if (low > high) {
-      throw new RangeError(
-        `high (${high}) must be >= low (${low}) must be >= 0`,
-      );
-    }
-    this.#high = high;
-    this.#low = low;
+    [this.#high, this.#low] = waterMarks(high, low);
     this.#maybePause();
   }
 
@@ -405,17 +438,20 @@ export class WritePipeTransport {
   }
 
   /** `"pipe"`: the stream written; otherwise `defaultValue` (`null`). */
-  getExtraInfo(name: string, defaultValue: unknown = null): unknown {
-    return name === "pipe" ? this.#host?.raw ?? defaultValue : defaultValue;
+  override getExtraInfo<K extends string, D = null>(
+    name: K,
+    defaultValue: D = null as D,
+  ): (K extends "pipe" ? object : unknown) | D {
+    return pipeInfo(this.#host, name, defaultValue) as never;
   }
 
   /** The protocol the transport calls. */
-  getProtocol(): PipeProtocolLike {
+  override getProtocol(): PipeProtocolLike {
     return this.#protocol;
   }
 
   /** Makes the transport call `protocol` from now on. */
-  setProtocol(protocol: PipeProtocolLike): void {
+  override setProtocol(protocol: PipeProtocolLike): void {
     checkProtocol(protocol);
     this.#protocol = protocol;
   }
@@ -427,7 +463,7 @@ export class WritePipeTransport {
       return;
     }
     this.#bufferSize -= size;
-    if (this.#bufferSize === 0) this.#unhold();
+    if (this.#bufferSize === 0) this.#busy.release();
     if (this.#writePaused && this.#bufferSize <= this.#low) {
       this.#writePaused = false;
       this.#callProtocol("resumeWriting");
@@ -439,22 +475,6 @@ export class WritePipeTransport {
     if (this.#writePaused || this.#bufferSize <= this.#high) return;
     this.#writePaused = true;
     this.#callProtocol("pauseWriting");
-  }
-
-  /** While bytes wait to be written, as a read pipe while it reads. */
-  #hold(): void {
-    if (this.#release !== null) return;
-    const releaseHost = this.#host!.hold();
-    const releaseClock = holdClock(this.#loop);
-    this.#release = () => {
-      releaseHost();
-      releaseClock();
-    };
-  }
-
-  #unhold(): void {
-    this.#release?.();
-    this.#release = null;
   }
 
   #callProtocol(method: "pauseWriting" | "resumeWriting"): void {
@@ -498,18 +518,10 @@ export class WritePipeTransport {
   readonly #lose = (error: Error | null): void => {
     if (this.#lost) return;
     this.#lost = true;
-    this.#unhold();
+    this.#busy.release();
     this.#forget();
     this.#protocol.connectionLost?.(error);
   };
-}
-
-function checkProtocol(protocol: unknown): void {
-  if (typeof protocol !== "object" || protocol === null) {
-    throw new TypeError(
-      `A protocol must be an object, got ${describe(protocol)}`,
-    );
-  }
 }
 
 /**
@@ -522,12 +534,11 @@ export async function connectReadPipe<P extends PipeProtocolLike>(
   pipe: unknown,
 ): Promise<[ReadPipeTransport, P]> {
   checkFunction(protocolFactory, "The protocol factory");
-  const transport = new ReadPipeTransport(loop);
-  transport.open(pipe);
-  const protocol = makeProtocol(protocolFactory, transport);
-  transport.start(protocol);
-  await connectionMade(loop, transport);
-  return [transport, protocol];
+  return await connect(
+    loop,
+    protocolFactory,
+    internals.openReadPipe(loop, pipe),
+  );
 }
 
 /**
@@ -540,27 +551,33 @@ export async function connectWritePipe<P extends PipeProtocolLike>(
   pipe: unknown,
 ): Promise<[WritePipeTransport, P]> {
   checkFunction(protocolFactory, "The protocol factory");
-  const transport = new WritePipeTransport(loop);
-  transport.open(pipe);
-  const protocol = makeProtocol(protocolFactory, transport);
-  transport.start(protocol);
-  await connectionMade(loop, transport);
-  return [transport, protocol];
+  return await connect(
+    loop,
+    protocolFactory,
+    internals.openWritePipe(loop, pipe),
+  );
 }
 
-/** Calls the factory; if it fails, the pipe is closed. */
-function makeProtocol<P extends PipeProtocolLike>(
+/**
+ * Makes the protocol (if that fails, the pipe is closed), starts the pipe
+ * and returns once the protocol's `connectionMade` has run.
+ */
+async function connect<T extends { close(): void }, P extends PipeProtocolLike>(
+  loop: EventLoop,
   protocolFactory: () => P,
-  transport: { discard(): void },
-): P {
+  opened: OpenedPipe<T>,
+): Promise<[T, P]> {
+  let protocol: P;
   try {
-    const protocol = protocolFactory();
+    protocol = protocolFactory();
     checkProtocol(protocol);
-    return protocol;
   } catch (error) {
-    transport.discard();
+    opened.discard();
     throw error;
   }
+  opened.start(protocol);
+  await connectionMade(loop, opened.transport);
+  return [opened.transport, protocol];
 }
 
 /**

@@ -6,7 +6,21 @@
  *
  * @module
  */
-import type { Transport } from "./transports.ts";
+import { describe } from "../internal/validate.ts";
+import type { BaseTransport, Transport } from "./transports.ts";
+
+/**
+ * Throws a `TypeError` unless `protocol` is an object, as every transport
+ * checks what a protocol factory or `setProtocol` gives it. Not exported
+ * by any mod.ts.
+ */
+export function checkProtocol(protocol: unknown): void {
+  if (typeof protocol !== "object" || protocol === null) {
+    throw new TypeError(
+      `A protocol must be an object, got ${describe(protocol)}`,
+    );
+  }
+}
 
 /**
  * What every protocol may have: Python's `BaseProtocol`. Each callback is
@@ -14,7 +28,7 @@ import type { Transport } from "./transports.ts";
  */
 export class BaseProtocol {
   /** The connection is made; `transport` is its transport. */
-  connectionMade(_transport: Transport): void {}
+  connectionMade(_transport: BaseTransport): void {}
 
   /**
    * The connection is lost or closed: `error` is why, or `null` for a

@@ -14,12 +14,14 @@ import {
   type RawSocket,
 } from "../internal/socket_host.ts";
 import type { Future } from "../tasks/future.ts";
+import { internals as transportInternals } from "./_transport_internals.ts";
 import type { ConnectingLoop } from "./create_connection.ts";
 import type { EventLoop } from "./event_loop.ts";
 import { type Holdable, waitOnHost } from "./host_wait.ts";
 import type { StreamProtocol } from "./protocols.ts";
 import { beginHandshake, transportOver } from "./socket_setup.ts";
 import type { StreamTransport } from "./socket_transport.ts";
+import { WaiterSet } from "./waiter_set.ts";
 import type { SSLContext } from "./tls.ts";
 
 /** One listening socket of a server. */
@@ -93,17 +95,21 @@ export class Server<A = [host: string, port: number]>
   readonly #clients = new Set<StreamTransport>();
   /** Clients in their TLS handshake. */
   readonly #handshaking = new Set<{ abort(): void; hold(): () => void }>();
-  #waiters: Set<Future<void>> | null = new Set();
+  readonly #closeWaiters = new WaiterSet();
+  /** Closed, and every client connection has ended. */
+  #allDone = false;
   #servingForever: Future<void> | null = null;
   /** What a wait on the server keeps alive: listeners and clients. */
   readonly #hold: Holdable = {
     hold: () => {
       const sources: Holdable[] = [
         ...this.#listeners ?? [],
-        ...this.#clients,
         ...this.#handshaking,
       ];
-      const releases = sources.map((source) => source.hold());
+      const releases = [
+        ...sources.map((source) => source.hold()),
+        ...[...this.#clients].map((client) => transportInternals.hold(client)),
+      ];
       return () => releases.forEach((release) => release());
     },
   };
@@ -199,15 +205,8 @@ export class Server<A = [host: string, port: number]>
    * ended. Returns at once if that has already happened.
    */
   async waitClosed(): Promise<void> {
-    const waiters = this.#waiters;
-    if (waiters === null) return;
-    const waiter = this.#loop.createFuture<void>();
-    waiters.add(waiter);
-    try {
-      await waitOnHost(waiter, this.#hold, false);
-    } finally {
-      waiters.delete(waiter);
-    }
+    if (this.#allDone) return;
+    await this.#closeWaiters.wait(this.#loop, this.#hold, false);
   }
 
   /**
@@ -375,10 +374,7 @@ export class Server<A = [host: string, port: number]>
   }
 
   #wakeUp(): void {
-    const waiters = this.#waiters;
-    this.#waiters = null;
-    for (const waiter of waiters ?? []) {
-      if (!waiter.done()) waiter.setResult();
-    }
+    this.#allDone = true;
+    this.#closeWaiters.settleAll();
   }
 }

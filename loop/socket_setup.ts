@@ -9,6 +9,7 @@ import { type Handshake, startHandshake } from "../internal/tls_host.ts";
 import type { AbstractEventLoop } from "./abstract_event_loop.ts";
 import { waitOnHost } from "./host_wait.ts";
 import type { StreamProtocol } from "./protocols.ts";
+import { internals } from "./_transport_internals.ts";
 import { StreamTransport, type TransportOwner } from "./socket_transport.ts";
 import {
   handshakeError,
@@ -153,7 +154,7 @@ export function transportOver(
     canWriteEof: raw.tls === null,
     callConnectionMade: request.callConnectionMade,
   });
-  socket = raw.attach(transport);
+  socket = raw.attach(internals.streamEvents(transport));
   transport.attach(socket);
   return transport;
 }

@@ -7,15 +7,20 @@
  *
  * @module
  */
+import { Deque } from "../internal/deque.ts";
 import { RuntimeError } from "../internal/errors.ts";
 import { HostSocket, type RawSocket } from "../internal/socket_host.ts";
 import type { HostStream, StreamEvents } from "../internal/stream_host.ts";
 import { describe } from "../internal/validate.ts";
+import { internals } from "./_transport_internals.ts";
 import type { AbstractEventLoop } from "./abstract_event_loop.ts";
 import type { StreamProtocol } from "./protocols.ts";
-import { Transport } from "./transports.ts";
+import { type ExtraInfo, Transport, waterMarks } from "./transports.ts";
 
-const DEFAULT_HIGH_WATER = 64 * 1024;
+/** What `getExtraInfo(name)` gives for `name`. */
+type InfoValue<K extends string> = K extends keyof ExtraInfo ? ExtraInfo[K]
+  : unknown;
+
 const EOF = Symbol("eof");
 const CLOSED = Symbol("closed");
 
@@ -47,9 +52,9 @@ export interface TransportOwner {
 
 /**
  * A transport over one host stream. Made with its protocol; `attach()`
- * gives it the host stream, whose events it receives as `StreamEvents`.
+ * gives it the host stream, whose events become loop callbacks.
  */
-export class StreamTransport extends Transport implements StreamEvents {
+export class StreamTransport extends Transport {
   readonly #loop: AbstractEventLoop;
   #protocol: StreamProtocol;
   readonly #extra: Record<string, () => unknown>;
@@ -65,11 +70,11 @@ export class StreamTransport extends Transport implements StreamEvents {
   #lost = false;
   #readingPaused = false;
   /** What arrived while reading was paused: chunks, then maybe EOF and the close. */
-  #pending: (Uint8Array | typeof EOF | typeof CLOSED)[] = [];
+  readonly #pending = new Deque<Uint8Array | typeof EOF | typeof CLOSED>();
   #protocolPaused = false;
   #resumeScheduled = false;
-  #high = DEFAULT_HIGH_WATER;
-  #low = DEFAULT_HIGH_WATER / 4;
+  #high: number;
+  #low: number;
 
   /** Creates the transport of `protocol` on `loop`. */
   constructor(
@@ -86,6 +91,7 @@ export class StreamTransport extends Transport implements StreamEvents {
     this.#holdWhileOpen = options.holdWhileOpen ?? false;
     this.#canWriteEof = options.canWriteEof ?? true;
     this.#callConnectionMade = options.callConnectionMade ?? true;
+    [this.#high, this.#low] = waterMarks();
   }
 
   /**
@@ -105,17 +111,20 @@ export class StreamTransport extends Transport implements StreamEvents {
     return this.#loop;
   }
 
-  /** @internal Keeps the process alive while a task waits on this transport. */
-  hold(): () => void {
-    return this.#host?.hold() ?? (() => {});
+  static {
+    internals.hold = (transport) => transport.#host?.hold() ?? (() => {});
+    internals.streamEvents = (transport) => transport.#events;
+    internals.detachForTls = (transport) => transport.#detachForTls();
+    internals.releaseOwner = (transport) =>
+      transport.#owner?.detachTransport(transport);
   }
 
   /**
-   * @internal Gives the socket away for a TLS handshake: this transport is
-   * closed without calling its protocol; its owner still counts it until
-   * `releaseOwner()`.
+   * Gives the socket away for a TLS handshake: this transport is closed
+   * without calling its protocol; its owner still counts it until
+   * `releaseOwner`.
    */
-  detachForTls(): {
+  #detachForTls(): {
     raw: RawSocket;
     owner: TransportOwner | null;
     holdWhileOpen: boolean;
@@ -126,7 +135,7 @@ export class StreamTransport extends Transport implements StreamEvents {
     }
     this.#host = null;
     this.#closing = this.#lost = true;
-    this.#pending = [];
+    this.#pending.clear();
     this.#releaseHold?.();
     this.#releaseHold = null;
     return {
@@ -136,35 +145,23 @@ export class StreamTransport extends Transport implements StreamEvents {
     };
   }
 
-  /** @internal After `detachForTls()`: the owner stops counting this transport. */
-  releaseOwner(): void {
-    this.#owner?.detachTransport(this);
-  }
-
-  /** @internal Closes the host at once, for a loop that closed under it. */
-  abortForClosedLoop(): void {
-    this.#host?.abort();
-  }
-
   // -- host events: each becomes a loop callback -------------------------
 
-  /** @internal Bytes arrived. */
-  onData(chunk: Uint8Array): void {
-    if (this.#loopGone()) return;
-    this.#loop.callSoonInternal(this.#dataArrived, chunk);
-  }
-
-  /** @internal The peer sent EOF. */
-  onEnd(): void {
-    if (this.#loopGone()) return;
-    this.#loop.callSoonInternal(this.#eofArrived, EOF);
-  }
-
-  /** @internal The host stream closed. */
-  onClose(error: Error | null): void {
-    if (this.#loopGone()) return;
-    this.#loop.callSoonInternal(this.#hostClosed, error);
-  }
+  /** What the host stream reports. */
+  readonly #events: StreamEvents = {
+    onData: (chunk) => {
+      if (this.#loopGone()) return;
+      this.#loop.callSoonInternal(this.#dataArrived, chunk);
+    },
+    onEnd: () => {
+      if (this.#loopGone()) return;
+      this.#loop.callSoonInternal(this.#eofArrived, EOF);
+    },
+    onClose: (error) => {
+      if (this.#loopGone()) return;
+      this.#loop.callSoonInternal(this.#hostClosed, error);
+    },
+  };
 
   readonly #connectionMade = (self: StreamTransport): void => {
     if (self.#lost) return;
@@ -178,14 +175,14 @@ export class StreamTransport extends Transport implements StreamEvents {
   readonly #dataArrived = (chunk: Uint8Array): void => {
     if (this.#closing) return;
     if (this.#readingPaused || this.#pending.length > 0) {
-      this.#pending.push(chunk);
+      this.#pending.add(chunk);
     } else this.#deliver(chunk);
   };
 
   readonly #eofArrived = (eof: typeof EOF): void => {
     if (this.#closing) return;
     if (this.#readingPaused || this.#pending.length > 0) {
-      this.#pending.push(eof);
+      this.#pending.add(eof);
     } else this.#deliverEof();
   };
 
@@ -194,11 +191,11 @@ export class StreamTransport extends Transport implements StreamEvents {
     if (this.#lost) return;
     // Bytes that arrived before a regular close are still delivered.
     if (error === null && this.#pending.length > 0 && !this.#closing) {
-      this.#pending.push(CLOSED);
+      this.#pending.add(CLOSED);
       return;
     }
     this.#closing = this.#lost = true;
-    this.#pending = [];
+    this.#pending.clear();
     this.#connectionLost(error);
   };
 
@@ -276,7 +273,7 @@ export class StreamTransport extends Transport implements StreamEvents {
   #forceClose(error: Error | null): void {
     if (this.#lost) return;
     this.#closing = this.#lost = true;
-    this.#pending = [];
+    this.#pending.clear();
     this.#host?.abort();
     this.#loop.callSoonInternal(
       (lost: Error | null) => this.#connectionLost(lost),
@@ -319,7 +316,7 @@ export class StreamTransport extends Transport implements StreamEvents {
     while (
       self.#pending.length > 0 && !self.#readingPaused && !self.#closing
     ) {
-      const next = self.#pending.shift()!;
+      const next = self.#pending.take()!;
       if (next === EOF) self.#deliverEof();
       else if (next === CLOSED) self.#hostClosed(null);
       else self.#deliver(next);
@@ -390,15 +387,7 @@ export class StreamTransport extends Transport implements StreamEvents {
 
   /** Sets the water marks of the write buffer; see `Transport`. */
   setWriteBufferLimits(high?: number | null, low?: number | null): void {
-    if (high != null) checkWaterMark(high, "high");
-    if (low != null) checkWaterMark(low, "low");
-    const h = high ?? (low == null ? DEFAULT_HIGH_WATER : 4 * low);
-    const l = low ?? Math.floor(h / 4);
-    if (!(h >= l && l >= 0)) {
-      throw new RangeError(`high (${h}) must be >= low (${l}) must be >= 0`);
-    }
-    this.#high = h;
-    this.#low = l;
+    [this.#high, this.#low] = waterMarks(high, low);
     this.#maybePauseProtocol();
   }
 
@@ -451,7 +440,7 @@ export class StreamTransport extends Transport implements StreamEvents {
   close(): void {
     if (this.#closing) return;
     this.#closing = true;
-    this.#pending = [];
+    this.#pending.clear();
     if (this.#host === null) {
       this.#forceClose(null);
       return;
@@ -470,11 +459,14 @@ export class StreamTransport extends Transport implements StreamEvents {
   }
 
   /** The named information, or `defaultValue` when there is none. */
-  getExtraInfo(name: string, defaultValue: unknown = null): unknown {
+  getExtraInfo<K extends string, D = null>(
+    name: K,
+    defaultValue: D = null as D,
+  ): InfoValue<K> | D {
     const compute = Object.hasOwn(this.#extra, name)
       ? this.#extra[name]
       : undefined;
-    return compute?.() ?? defaultValue;
+    return (compute?.() ?? defaultValue) as InfoValue<K> | D;
   }
 
   /** Sets the protocol that receives the callbacks. */
@@ -495,24 +487,12 @@ export class StreamTransport extends Transport implements StreamEvents {
   }
 }
 
-function checkWaterMark(value: unknown, name: string): void {
-  if (typeof value !== "number") {
-    throw new TypeError(
-      `The ${name} water mark must be a number of bytes, got ${
-        describe(value)
-      }`,
-    );
-  }
-  if (!Number.isInteger(value) || value < 0) {
-    throw new RangeError(
-      `The ${name} water mark must be a whole number of bytes, got ${value}`,
-    );
-  }
-}
-
 // -- transports that keep the process alive while open --------------------
 
-const heldOpen = new Map<StreamTransport, () => void>();
+const heldOpen = new Map<
+  StreamTransport,
+  [release: () => void, host: HostStream]
+>();
 let sweeper: ReturnType<typeof setInterval> | null = null;
 
 /** How often (ms) transports held open are checked for a closed loop. */
@@ -528,7 +508,7 @@ function holdWhileOpen(
   host: HostStream,
 ): () => void {
   const release = host.hold();
-  heldOpen.set(transport, release);
+  heldOpen.set(transport, [release, host]);
   if (sweeper === null) {
     sweeper = setInterval(sweep, SWEEP_MS);
     (sweeper as { unref?: () => void }).unref?.();
@@ -544,11 +524,11 @@ function holdWhileOpen(
 }
 
 function sweep(): void {
-  for (const [transport, release] of [...heldOpen]) {
+  for (const [transport, [release, host]] of [...heldOpen]) {
     if (!transport.getLoop().isClosed()) continue;
     heldOpen.delete(transport);
     release();
-    transport.abortForClosedLoop();
+    host.abort(); // the loop closed under the transport
   }
   if (heldOpen.size === 0 && sweeper !== null) {
     clearInterval(sweeper);

@@ -5,7 +5,69 @@
  *
  * @module
  */
-import type { StreamProtocol } from "./protocols.ts";
+import { checkInteger } from "../internal/validate.ts";
+import type { SockAddr } from "./net_checks.ts";
+import type { BaseProtocol, StreamProtocol } from "./protocols.ts";
+import type { TransportSocket } from "./socket_setup.ts";
+import type { PeerCertificate, SSLContext, SSLObject } from "./tls.ts";
+
+/**
+ * What `getExtraInfo(name)` of a stream transport (TCP, Unix socket, TLS,
+ * pipe) gives for each name it knows; any other name gives `unknown`.
+ *
+ * @example The peer's address, typed
+ * ```ts
+ * import type { ExtraInfo, SockAddr } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const peer: ExtraInfo["peername"] = ["127.0.0.1", 8080] satisfies SockAddr;
+ * assert.equal(peer[1], 8080);
+ * ```
+ */
+export interface ExtraInfo {
+  /** The peer's address: `[host, port]` (four parts over IPv6), or a Unix socket's path. */
+  peername: SockAddr | string;
+  /** This end's address, as `peername`. */
+  sockname: SockAddr | string;
+  /** A description of the socket. */
+  socket: TransportSocket;
+  /** TLS: the context of the connection. */
+  sslcontext: SSLContext;
+  /** TLS: the connection's `SSLObject`. */
+  sslObject: SSLObject;
+  /** TLS: the peer's certificate, as Python's `getpeercert()`. */
+  peercert: PeerCertificate;
+  /** TLS: the cipher in use, as Python's `cipher()`. */
+  cipher: [name: string, version: string, bits: number];
+  /** TLS: the compression in use; never any. */
+  compression: null;
+  /** A pipe's transport (a subprocess's or the process's own): the `node:stream` stream. */
+  pipe: object;
+}
+
+/** asyncio's default high-water mark of a write buffer, in bytes. */
+const DEFAULT_HIGH_WATER = 64 * 1024;
+
+/**
+ * The `[high, low]` water marks of a write buffer, as asyncio's
+ * `_set_write_buffer_limits` computes them: `high` defaults to 64 KiB (or
+ * 4 × `low` when only `low` is given), `low` to `high / 4`; a `TypeError`
+ * for a non-integer, a `RangeError` unless `high >= low >= 0`. Every
+ * transport's `setWriteBufferLimits` calls it; not exported by any mod.ts.
+ */
+export function waterMarks(
+  high?: number | null,
+  low?: number | null,
+): [high: number, low: number] {
+  if (high != null) checkInteger(high, "The high-water mark");
+  if (low != null) checkInteger(low, "The low-water mark");
+  const h = high ?? (low == null ? DEFAULT_HIGH_WATER : 4 * low);
+  const l = low ?? Math.floor(h / 4);
+  if (!(h >= l && l >= 0)) {
+    throw new RangeError(`high (${h}) must be >= low (${l}) must be >= 0`);
+  }
+  return [h, l];
+}
 
 /**
  * What every transport has: Python's `BaseTransport`.
@@ -33,9 +95,9 @@ export abstract class BaseTransport {
    */
   abstract close(): void;
   /** Sets the protocol that receives the transport's callbacks. */
-  abstract setProtocol(protocol: StreamProtocol): void;
+  abstract setProtocol(protocol: Partial<BaseProtocol>): void;
   /** The protocol that receives the transport's callbacks. */
-  abstract getProtocol(): StreamProtocol;
+  abstract getProtocol(): Partial<BaseProtocol>;
 }
 
 /**
@@ -61,6 +123,19 @@ export abstract class BaseTransport {
  * ```
  */
 export abstract class Transport extends BaseTransport {
+  /**
+   * Information about the transport: see `ExtraInfo` for the names it
+   * knows and their types. `defaultValue` (default `null`) when there is
+   * none; an unknown name gives `unknown`.
+   */
+  abstract override getExtraInfo<K extends string, D = null>(
+    name: K,
+    defaultValue?: D,
+  ): (K extends keyof ExtraInfo ? ExtraInfo[K] : unknown) | D;
+  /** Sets the protocol that receives the transport's callbacks. */
+  abstract override setProtocol(protocol: StreamProtocol): void;
+  /** The protocol that receives the transport's callbacks. */
+  abstract override getProtocol(): StreamProtocol;
   /** True unless reading is paused or the transport is closing. */
   abstract isReading(): boolean;
   /** Stops calling `dataReceived` until `resumeReading()`. */

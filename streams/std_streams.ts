@@ -8,12 +8,10 @@ import process from "node:process";
 import type { Duplex } from "node:stream";
 import { wrapStream } from "../internal/stream_host.ts";
 import { checkOptions } from "../internal/validate.ts";
+import { internals } from "../loop/_transport_internals.ts";
 import { getRunningLoop } from "../loop/running_loop.ts";
-import {
-  DEFAULT_LIMIT,
-  setReaderTransport,
-  StreamReader,
-} from "./stream_reader.ts";
+import { DEFAULT_LIMIT, StreamReader } from "./stream_reader.ts";
+import { StreamReaderProtocol } from "./stream_reader_protocol.ts";
 import { makeStreamWriter, type StreamWriter } from "./stream_writer.ts";
 import { StreamTransport } from "./transport.ts";
 
@@ -24,11 +22,12 @@ export interface OpenStdinOptions {
 }
 
 /**
- * A `StreamReader` over the process's stdin, as Python's
- * `loop.connect_read_pipe(lambda: StreamReaderProtocol(reader), sys.stdin)`
- * gives one. It buffers at most `limit` bytes: past that, stdin is not
- * read until the program reads. Waiting on it keeps the process alive;
- * a stdin nobody waits on does not. Open it once per process.
+ * A `StreamReader` over the process's stdin, made as Python's recipe
+ * makes one: `loop.connectReadPipe(() => new StreamReaderProtocol(reader),
+ * stdin)`. It buffers at most `limit` bytes: past that, stdin is not read
+ * until the program reads. While it reads, stdin is work the loop waits
+ * on; once the loop closes, stdin no longer keeps the process alive.
+ * Open it once per process.
  *
  * @example Upper-casing stdin, line by line
  * ```ts ignore
@@ -55,13 +54,8 @@ export async function openStdin(
   );
   const loop = getRunningLoop();
   const reader = new StreamReader(limit);
-  const stdin = process.stdin as unknown as Duplex;
-  const transport = new StreamTransport(loop, {
-    reader,
-    extra: { pipe: () => stdin },
-  });
-  transport.attach(wrapStream(stdin, transport));
-  setReaderTransport(reader, transport);
+  const protocol = new StreamReaderProtocol(reader, loop);
+  await loop.connectReadPipe(() => protocol, process.stdin);
   return reader;
 }
 
@@ -114,6 +108,6 @@ function writerOver(stream: Duplex): StreamWriter {
   const transport = new StreamTransport(getRunningLoop(), {
     extra: { pipe: () => stream },
   });
-  transport.attach(wrapStream(stream, transport));
+  transport.attach(wrapStream(stream, internals.streamEvents(transport)));
   return makeStreamWriter(transport, null);
 }

@@ -6,10 +6,14 @@
  *
  * @module
  */
+import { internals } from "../loop/_transport_internals.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
-import { waitOnHost } from "../loop/host_wait.ts";
+import type { Holdable } from "../loop/host_wait.ts";
 import { Protocol } from "../loop/protocols.ts";
-import type { Transport } from "../loop/transports.ts";
+import type { StreamTransport } from "../loop/socket_transport.ts";
+import { type BaseTransport, Transport } from "../loop/transports.ts";
+import { ReadPipeTransport } from "../loop/pipes.ts";
+import { WaiterSet } from "../loop/waiter_set.ts";
 import type { Future } from "../tasks/future.ts";
 import { hasFailed, onDone } from "../tasks/future.ts";
 import type { Task } from "../tasks/task.ts";
@@ -32,8 +36,8 @@ export type ClientConnectedCallback = (
   writer: StreamWriter,
 ) => unknown;
 
-/** The transport of a stream: a loop transport that can be held while waited on. */
-export type HoldableTransport = Transport & ReaderTransport;
+/** The transport of a stream: one of the loop's stream transports. */
+export type HoldableTransport = Transport;
 
 /**
  * Joins a transport to a `StreamReader` and a `StreamWriter`: CPython's
@@ -47,11 +51,13 @@ export class StreamReaderProtocol extends Protocol {
     | ((protocol: StreamReaderProtocol) => StreamWriter)
     | null;
   #transport: HoldableTransport | null = null;
+  /** How a wait on the stream keeps the process alive. */
+  #holdable: Holdable | null = null;
   #paused = false;
   #connectionLost = false;
   #lostError: Error | null = null;
-  readonly #drainWaiters = new Set<Future<void>>();
-  readonly #closeWaiters = new Set<Future<void>>();
+  readonly #drainWaiters = new WaiterSet();
+  readonly #closeWaiters = new WaiterSet();
 
   /**
    * A protocol feeding `reader`; with `clientConnected`, a server's, which
@@ -85,11 +91,14 @@ export class StreamReaderProtocol extends Protocol {
   /** Swaps in the transport that replaced the old one (STARTTLS). */
   replaceTransport(transport: HoldableTransport): void {
     this.#transport = transport;
-    if (this.#reader !== null) setReaderTransport(this.#reader, transport);
+    const held = readerTransport(transport);
+    this.#holdable = held;
+    if (this.#reader !== null) setReaderTransport(this.#reader, held);
   }
 
-  override connectionMade(transport: Transport): void {
-    this.replaceTransport(transport as HoldableTransport);
+  override connectionMade(transport: BaseTransport): void {
+    // A stream transport, or a read pipe's (stdin).
+    this.replaceTransport(transport as Transport);
     const clientConnected = this.#clientConnected;
     if (clientConnected === null) return;
     const reader = this.#reader!;
@@ -118,8 +127,8 @@ export class StreamReaderProtocol extends Protocol {
     }
     this.#connectionLost = true;
     this.#lostError = error;
-    settleAll(this.#closeWaiters, error);
-    if (this.#paused) settleAll(this.#drainWaiters, error);
+    this.#closeWaiters.settleAll(error);
+    if (this.#paused) this.#drainWaiters.settleAll(error);
   }
 
   override dataReceived(data: Uint8Array): void {
@@ -128,8 +137,9 @@ export class StreamReaderProtocol extends Protocol {
 
   override eofReceived(): boolean {
     this.#reader?.feedEof();
-    // Over TLS the transport closes anyway.
-    return this.#transport?.canWriteEof() ?? true;
+    // Over TLS the transport closes anyway; a read pipe closes at EOF.
+    const transport = this.#transport;
+    return !(transport instanceof Transport) || transport.canWriteEof();
   }
 
   override pauseWriting(): void {
@@ -138,20 +148,14 @@ export class StreamReaderProtocol extends Protocol {
 
   override resumeWriting(): void {
     this.#paused = false;
-    settleAll(this.#drainWaiters, null);
+    this.#drainWaiters.settleAll();
   }
 
   /** Waits while the transport's write buffer is above its high-water mark. */
   async drainHelper(): Promise<void> {
     if (this.#connectionLost) throw connectionLostError();
     if (!this.#paused) return;
-    const waiter = this.#loop.createFuture<void>();
-    this.#drainWaiters.add(waiter);
-    try {
-      await this.#wait(waiter);
-    } finally {
-      this.#drainWaiters.delete(waiter);
-    }
+    await this.#drainWaiters.wait(this.#loop, this.#holdable);
   }
 
   /** Waits until the connection is lost; throws the error it was lost with. */
@@ -160,20 +164,24 @@ export class StreamReaderProtocol extends Protocol {
       if (this.#lostError !== null) throw this.#lostError;
       return;
     }
-    const waiter = this.#loop.createFuture<void>();
-    this.#closeWaiters.add(waiter);
-    try {
-      await this.#wait(waiter);
-    } finally {
-      this.#closeWaiters.delete(waiter);
-    }
+    await this.#closeWaiters.wait(this.#loop, this.#holdable);
   }
+}
 
-  async #wait(waiter: Future<void>): Promise<void> {
-    const transport = this.#transport;
-    if (transport === null) await waiter;
-    else await waitOnHost(waiter, transport);
-  }
+/**
+ * What a reader needs of the loop's stream transport under it: flow
+ * control, and the hold that keeps the process alive while it waits.
+ */
+function readerTransport(
+  transport: Transport | ReadPipeTransport,
+): ReaderTransport {
+  return {
+    hold: transport instanceof ReadPipeTransport
+      ? () => internals.holdReadPipe(transport)
+      : () => internals.hold(transport as StreamTransport),
+    pauseReading: () => transport.pauseReading(),
+    resumeReading: () => transport.resumeReading(),
+  };
 }
 
 /** The error of a stream used after its connection was lost. */
@@ -182,13 +190,4 @@ function connectionLostError(): Error {
     new Error("Connection lost: the stream is closed"),
     { code: "ECONNRESET" },
   );
-}
-
-function settleAll(waiters: Set<Future<void>>, error: Error | null): void {
-  for (const waiter of waiters) {
-    if (waiter.done()) continue;
-    if (error === null) waiter.setResult();
-    else waiter.setException(error);
-  }
-  waiters.clear();
 }

@@ -5,9 +5,11 @@
  *
  * @module
  */
+import type { StreamEvents } from "../internal/stream_host.ts";
+import { internals } from "../loop/_transport_internals.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import { StreamTransport as LoopStreamTransport } from "../loop/socket_transport.ts";
-import type { StreamReader } from "./stream_reader.ts";
+import type { ReaderTransport, StreamReader } from "./stream_reader.ts";
 import {
   type StreamLoop,
   StreamReaderProtocol,
@@ -25,9 +27,13 @@ export interface TransportOptions {
 
 /**
  * A transport over one host pipe, with its stream protocol; `attach()`
- * gives it the pipe.
+ * gives it the pipe. It is what a subprocess's pipe reports to and what
+ * its reader holds while it waits; no mod.ts exports it.
  */
-export class StreamTransport extends LoopStreamTransport {
+export class StreamTransport extends LoopStreamTransport
+  implements StreamEvents, ReaderTransport {
+  readonly #events: StreamEvents;
+
   /** Creates the transport on `loop`. */
   constructor(loop: AbstractEventLoop, options: TransportOptions = {}) {
     super(
@@ -35,5 +41,26 @@ export class StreamTransport extends LoopStreamTransport {
       new StreamReaderProtocol(options.reader ?? null, loop as StreamLoop),
       { extra: options.extra },
     );
+    this.#events = internals.streamEvents(this);
+  }
+
+  /** Bytes arrived from the pipe. */
+  onData(chunk: Uint8Array): void {
+    this.#events.onData(chunk);
+  }
+
+  /** The other end closed the pipe. */
+  onEnd(): void {
+    this.#events.onEnd();
+  }
+
+  /** The pipe closed. */
+  onClose(error: Error | null): void {
+    this.#events.onClose(error);
+  }
+
+  /** Keeps the process alive while a task waits on the pipe. */
+  hold(): () => void {
+    return internals.hold(this);
   }
 }

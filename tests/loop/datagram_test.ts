@@ -24,10 +24,14 @@ import {
   type DatagramProtocolLike,
   type DatagramTransport,
 } from "../../loop/datagram.ts";
+import { internals } from "../../loop/_transport_internals.ts";
+import { BaseProtocol } from "../../loop/protocols.ts";
+import { BaseTransport } from "../../loop/transports.ts";
 import type { SockAddr } from "../../loop/net_checks.ts";
 import { AF_INET } from "../../loop/socket_constants.ts";
 import { REUSE_PORT_SUPPORTED } from "../../internal/udp_host.ts";
 import { closeLoopResources } from "../../internal/loop_resources.ts";
+import { HeldLookups } from "./fixtures/held_lookups.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const hex = (data: Uint8Array) =>
@@ -295,6 +299,28 @@ describe("createDatagramEndpoint against python3's asyncio", () => {
 });
 
 describe("DatagramTransport", () => {
+  it("is a BaseTransport, and DatagramProtocol a BaseProtocol, as in asyncio", async () => {
+    const [transport, protocol] = await run(async () => {
+      const [transport, protocol] = await getRunningLoop()
+        .createDatagramEndpoint(() => new DatagramProtocol(), {
+          localAddr: ["127.0.0.1", 0],
+        });
+      transport.close();
+      return [transport, protocol];
+    });
+    assert.ok(transport instanceof BaseTransport);
+    assert.ok(protocol instanceof BaseProtocol);
+    // connectionMade and connectionLost come from BaseProtocol.
+    assert.equal(
+      Object.hasOwn(DatagramProtocol.prototype, "connectionMade"),
+      false,
+    );
+    assert.equal(
+      DatagramProtocol.prototype.connectionLost,
+      BaseProtocol.prototype.connectionLost,
+    );
+  });
+
   it("calls the protocol through the loop: made first, lost last, never inside a call", async () => {
     const log = await run(async () => {
       const [server, serverProtocol] = await endpoint({
@@ -398,7 +424,10 @@ describe("DatagramTransport", () => {
       });
       const from: [string, number] = ["127.0.0.1", 9];
       for (let i = 0; i < 300; i++) {
-        transport.events.onMessage(new Uint8Array(1024), from);
+        internals.datagramEvents(transport).onMessage(
+          new Uint8Array(1024),
+          from,
+        );
       }
       assert.equal(transport.getExtraInfo("droppedDatagrams"), 44);
       await protocol.until(256);
@@ -485,19 +514,33 @@ describe("createDatagramEndpoint: cancellation at every await", () => {
 
   it("while resolving a name: nothing is opened", async () => {
     await run(async () => {
+      using lookups = new HeldLookups("held.test");
       let made = 0;
       const task = createTask(
         () =>
           createDatagramEndpoint(getRunningLoop(), () => {
             made++;
             return {};
-          }, { localAddr: ["localhost", 0] }),
+          }, { localAddr: ["held.test", 0] }),
         { eagerStart: true },
       );
+      assert.equal(lookups.waiting, 1);
       task.cancel();
       await assert.rejects(async () => await task, CancelledError);
-      await sleep(0.05);
+      lookups.answer(); // the name resolves after all
+      // An endpoint opened the same way afterwards: had the cancelled one
+      // gone on, its protocol would have been made before this one's.
+      const witness = createTask(
+        () =>
+          createDatagramEndpoint(getRunningLoop(), () => new Recorder(), {
+            localAddr: ["held.test", 0],
+          }),
+        { eagerStart: true },
+      );
+      lookups.answer();
+      const [, protocol] = await witness;
       assert.equal(made, 0);
+      await closeAll(protocol);
     });
   });
 

@@ -21,6 +21,7 @@ import {
   CancelledError,
   createTask,
   EventLoop,
+  ExceptionGroup,
   type GetaddrinfoOptions,
   getRunningLoop,
   IPPROTO_TCP,
@@ -61,6 +62,28 @@ function loopAnswering(answers: AddrInfo[], asked: unknown[] = []) {
         return future;
       }
     })();
+}
+
+/** A loop whose resolver answers each name from `table`. */
+function loopResolving(table: Record<string, AddrInfo[]>) {
+  return () =>
+    new (class extends EventLoop {
+      override getaddrinfo(host: string | null): Future<AddrInfo[]> {
+        const future = this.createFuture<AddrInfo[]>();
+        future.setResult(structuredClone(table[host!] ?? []));
+        return future;
+      }
+    })();
+}
+
+/** What `fn` throws, or `null`. */
+async function thrown(fn: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await fn();
+  } catch (error) {
+    return error;
+  }
+  return null;
 }
 
 /** A port nothing listens on (it was free a moment ago). */
@@ -344,6 +367,112 @@ describe("createConnection with several addresses", () => {
     assert.match(same!.message, /^Cannot connect to 127\.0\.0\.1:\d+: /);
   });
 
+  it("allErrors: every attempt's error in an ExceptionGroup, raced or not", async () => {
+    const [a, b] = [await closedPort(), await closedPort()];
+    for (const happyEyeballsDelay of [undefined, 0.01]) {
+      const error = await run(
+        () =>
+          thrown(() =>
+            getRunningLoop().createConnection(
+              () => new Client(),
+              "example.test",
+              1,
+              { happyEyeballsDelay, allErrors: true },
+            )
+          ),
+        { loopFactory: loopAnswering([v4(a), v4(b)]) },
+      );
+      assert.ok(error instanceof ExceptionGroup);
+      assert.deepEqual(
+        error.errors.map((e) => [(e as { code: string }).code, e.message]),
+        [a, b].map((port) => [
+          "ECONNREFUSED",
+          `Cannot connect to ${HOST}:${port}: connection refused (ECONNREFUSED)`,
+        ]),
+      );
+    }
+  });
+
+  it("localAddr: an address of another family is skipped, as asyncio's _connect_sock", async () => {
+    const server = net.createServer((socket) => socket.end()).listen(0, HOST);
+    await new Promise((resolve) => server.once("listening", resolve));
+    const { port } = server.address() as net.AddressInfo;
+    try {
+      const [sockname, onlyV6] = await run(async () => {
+        const loop = getRunningLoop();
+        const [transport] = await loop.createConnection(
+          () => new Client(),
+          "both.test",
+          port,
+          { localAddr: ["local.test", 0] },
+        );
+        const sockname = transport.getExtraInfo("sockname") as [string, number];
+        transport.close();
+        const onlyV6 = await thrown(() =>
+          loop.createConnection(() => new Client(), "v6.test", port, {
+            localAddr: ["local.test", 0],
+            allErrors: true,
+          })
+        );
+        return [sockname, onlyV6];
+      }, {
+        loopFactory: loopResolving({
+          "both.test": [v6(port), v4(port)],
+          "v6.test": [v6(port)],
+          "local.test": [v4(0)],
+        }),
+      });
+      assert.equal(sockname[0], HOST);
+      assert.ok(onlyV6 instanceof ExceptionGroup);
+      assert.deepEqual(
+        onlyV6.errors.map((e) => e.message),
+        [`no matching local address with family=${AF_INET6} found`],
+      );
+    } finally {
+      server.close();
+    }
+  });
+
+  it("localAddr: a local address that cannot be bound gives way to the next", async () => {
+    const server = net.createServer((socket) => socket.end()).listen(0, HOST);
+    await new Promise((resolve) => server.once("listening", resolve));
+    const { port } = server.address() as net.AddressInfo;
+    try {
+      const [sockname, error] = await run(async () => {
+        const loop = getRunningLoop();
+        const [transport] = await loop.createConnection(
+          () => new Client(),
+          "server.test",
+          port,
+          { localAddr: ["two.test", 0] },
+        );
+        const sockname = transport.getExtraInfo("sockname") as [string, number];
+        transport.close();
+        const error = await thrown(() =>
+          loop.createConnection(() => new Client(), "server.test", port, {
+            localAddr: ["foreign.test", 0],
+          })
+        );
+        return [sockname, error];
+      }, {
+        loopFactory: loopResolving({
+          "server.test": [v4(port)],
+          // 192.0.2.1 (TEST-NET-1) is no address of this machine.
+          "two.test": [v4(0, "192.0.2.1"), v4(0)],
+          "foreign.test": [v4(0, "192.0.2.1")],
+        }),
+      });
+      assert.equal(sockname[0], HOST);
+      assert.ok(error instanceof Error);
+      assert.match(
+        error.message,
+        /^error while attempting to bind on address \["192\.0\.2\.1",0\]: /,
+      );
+    } finally {
+      server.close();
+    }
+  });
+
   it("options are checked", async () => {
     await run(async () => {
       const loop = getRunningLoop();
@@ -352,6 +481,10 @@ describe("createConnection with several addresses", () => {
         loop.createConnection(factory, HOST, 1, {
           happyEyeballsDelay: "1" as never,
         }),
+        TypeError,
+      );
+      await assert.rejects(
+        loop.createConnection(factory, HOST, 1, { allErrors: 1 as never }),
         TypeError,
       );
       await assert.rejects(

@@ -7,13 +7,13 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { HeldLookups } from "./fixtures/held_lookups.ts";
 import {
   CancelledError,
   createTask,
   getRunningLoop,
   newEventLoop,
   run,
-  sleep,
 } from "../../mod.ts";
 import {
   AF_INET,
@@ -163,21 +163,25 @@ describe("getaddrinfo", () => {
   it("is a cancellable await; the late answer is dropped", async () => {
     await run(async () => {
       const loop = getRunningLoop();
-      const task = createTask(() => getaddrinfo(loop, "localhost", 80));
-      await sleep(0);
+      using lookups = new HeldLookups("held.test");
+      const task = createTask(() => getaddrinfo(loop, "held.test", 80), {
+        eagerStart: true,
+      });
+      assert.equal(lookups.waiting, 1);
       task.cancel();
       await assert.rejects(async () => await task, CancelledError);
-      await sleep(0.05); // the resolver answers into a cancelled future
+      lookups.answer(); // the resolver answers into a cancelled future
       // A direct await still works afterwards.
       assert.ok((await getaddrinfo(loop, "localhost", 80)).length > 0);
     });
   });
 
-  it("drops an answer that comes after its loop closed", async () => {
+  it("drops an answer that comes after its loop closed", () => {
     const loop = newEventLoop();
-    const future = getaddrinfo(loop, "localhost", 80);
+    using lookups = new HeldLookups("held.test");
+    const future = getaddrinfo(loop, "held.test", 80);
     loop.close();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    lookups.answer();
     assert.equal(future.done(), false);
   });
 

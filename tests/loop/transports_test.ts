@@ -19,6 +19,8 @@ import {
 import type { Future } from "../../tasks/future.ts";
 import { bytes, text } from "../fixtures/bytes.ts";
 import { reusePortSupported } from "../../internal/socket_host.ts";
+import { internals } from "../../loop/_transport_internals.ts";
+import type { StreamTransport } from "../../loop/socket_transport.ts";
 
 const HOST = "127.0.0.1";
 
@@ -69,6 +71,32 @@ class Recorder extends Protocol {
   override resumeWriting() {
     this.events.push("resume");
   }
+}
+
+/** A recorder that knows when `wanted` bytes have arrived. */
+class Receiver extends Recorder {
+  received = "";
+  readonly complete: Future<void>;
+
+  constructor(readonly wanted: number) {
+    super();
+    this.complete = getRunningLoop().createFuture<void>();
+  }
+
+  override dataReceived(data: Uint8Array) {
+    super.dataReceived(data);
+    this.received += text(data);
+    if (this.received.length >= this.wanted && !this.complete.done()) {
+      this.complete.setResult();
+    }
+  }
+}
+
+/** Returns once the loop callbacks queued before this call have run. */
+async function queuedCallbacksRun(loop: EventLoop): Promise<void> {
+  const marker = loop.createFuture<void>();
+  loop.callSoon(() => marker.setResult());
+  await marker;
 }
 
 /** A server protocol that echoes and closes on EOF. */
@@ -195,27 +223,29 @@ describe("createConnection and createServer", () => {
         HOST,
         0,
       );
+      const expected = "early," +
+        Array.from({ length: 50 }, (_, i) => `${i},`).join("");
       const [transport, client] = await loop.createConnection(
-        () => new Recorder(),
+        () => new Receiver(expected.length),
         HOST,
         portOf(server),
       );
       transport.pauseReading();
       assert.equal(transport.isReading(), false);
       for (let i = 0; i < 50; i++) transport.write(bytes(`${i},`));
-      // Long enough for the echo to arrive many times over.
-      for (let i = 0; i < 30; i++) await sleep(0.002);
+      // Bytes the host reports while reading is paused are held, not given
+      // to the protocol: the loop callbacks they became have run once a
+      // callback queued after them has.
+      internals.streamEvents(transport as StreamTransport).onData(
+        bytes("early,"),
+      );
+      await queuedCallbacksRun(loop);
       const whilePaused = client.events.length;
       transport.resumeReading();
-      const expected = Array.from({ length: 50 }, (_, i) => `${i},`).join("");
-      const received = () =>
-        client.events.filter((e) => e.startsWith("data ")).map((e) =>
-          e.slice(5)
-        ).join("");
-      while (received().length < expected.length) await sleep(0.001);
+      await client.complete;
       transport.close();
       await client.lost;
-      return [whilePaused, received() === expected];
+      return [whilePaused, client.received === expected];
     });
     assert.equal(whilePaused, 1); // only "made"
     assert.equal(received, true);
@@ -471,9 +501,11 @@ describe("createConnection and createServer", () => {
     const [before, after] = await run(async () => {
       const loop = getRunningLoop();
       let made = 0;
+      const served = loop.createFuture<void>();
       class Count extends Protocol {
         override connectionMade() {
           made++;
+          if (!served.done()) served.setResult();
         }
       }
       await using server = await loop.createServer(() => new Count(), HOST, 0, {
@@ -485,11 +517,23 @@ describe("createConnection and createServer", () => {
         HOST,
         portOf(server),
       );
-      for (let i = 0; i < 10; i++) await sleep(0.002);
+      // A round trip through a serving server, begun after that client
+      // connected: had the first server served it, its protocol would
+      // have been made first.
+      await using witness = await loop.createServer(() => new Echo(), HOST, 0);
+      const [echoed, echo] = await loop.createConnection(
+        () => new Receiver(1),
+        HOST,
+        portOf(witness),
+      );
+      echoed.write(bytes("!"));
+      await echo.complete;
+      echoed.close();
+      await echo.lost;
       const before = made;
       await server.startServing();
       assert.equal(server.isServing(), true);
-      while (made === 0) await sleep(0.001);
+      await served;
       transport.close();
       await client.lost;
       return [before, made];

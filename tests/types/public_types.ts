@@ -10,23 +10,31 @@
 import {
   asCompleted,
   createTask,
+  type DatagramTransport,
   type Event,
   type Future,
   gather,
   type GatherOptions,
   LifoQueue,
   type Lock,
+  type PeerCertificate,
   PriorityQueue,
   Queue,
+  type ReadPipeTransport,
   run,
   Runner,
   shield,
   sleep,
+  type SockAddr,
+  type SSLContext,
+  type SSLObject,
   type Task,
   taskGroup,
   timeout,
   timeoutAt,
   toThread,
+  type Transport,
+  type TransportSocket,
   wait,
   waitFor,
   type WorkerPoolExecutor,
@@ -220,4 +228,53 @@ export async function queueOfAwaitables(): Promise<void> {
   for await (const item of new Queue<Future<string>>()) {
     type _ = [Expect<Equal<typeof item, string>>];
   }
+}
+
+/** `getExtraInfo` is typed by the name asked for; other names give `unknown`. */
+export function extraInfoByName(
+  transport: Transport,
+  endpoint: DatagramTransport,
+  pipe: ReadPipeTransport,
+  name: string,
+  fallback: SockAddr,
+): void {
+  const peer = transport.getExtraInfo("peername");
+  const sock = transport.getExtraInfo("sockname", fallback);
+  const socket = transport.getExtraInfo("socket");
+  const context = transport.getExtraInfo("sslcontext");
+  const ssl = transport.getExtraInfo("sslObject");
+  const cert = transport.getExtraInfo("peercert");
+  const cipher = transport.getExtraInfo("cipher");
+  const compression = transport.getExtraInfo("compression");
+  const stream = transport.getExtraInfo("pipe");
+  const unknownName = transport.getExtraInfo("no such name");
+  const anyName = transport.getExtraInfo(name, 0);
+  const bound = endpoint.getExtraInfo("sockname");
+  const dropped = endpoint.getExtraInfo("droppedDatagrams", -1);
+  const other = endpoint.getExtraInfo("cipher");
+  const piped = pipe.getExtraInfo("pipe");
+  type _ = [
+    Expect<Equal<typeof peer, SockAddr | string | null>>,
+    Expect<Equal<typeof sock, SockAddr | string>>,
+    Expect<Equal<typeof socket, TransportSocket | null>>,
+    Expect<Equal<typeof context, SSLContext | null>>,
+    Expect<Equal<typeof ssl, SSLObject | null>>,
+    Expect<Equal<typeof cert, PeerCertificate | null>>,
+    Expect<
+      Equal<
+        typeof cipher,
+        [name: string, version: string, bits: number] | null
+      >
+    >,
+    Expect<Equal<typeof compression, null>>,
+    Expect<Equal<typeof stream, object | null>>,
+    Expect<Equal<typeof unknownName, unknown>>,
+    Expect<Equal<typeof anyName, unknown>>,
+    Expect<Equal<typeof bound, SockAddr | null>>,
+    Expect<Equal<typeof dropped, number>>,
+    Expect<Equal<typeof other, unknown>>,
+    Expect<Equal<typeof piped, object | null>>,
+  ];
+  // @ts-expect-error a name is a string
+  transport.getExtraInfo(1);
 }
