@@ -8,18 +8,18 @@
 import { CancelledError } from "../internal/errors.ts";
 import { closeWithLoop } from "../internal/loop_resources.ts";
 import { holdClock } from "../internal/real_world.ts";
-import {
-  type HostUdpSocket,
-  openUdp,
-  REUSE_PORT_SUPPORTED,
-  type UdpAddress,
-  type UdpEvents,
+import type {
+  HostUdpSocket,
+  UdpAddress,
+  UdpEvents,
+  UdpOpenOptions,
 } from "../internal/udp_host.ts";
 import { checkFunction, checkOptions, describe } from "../internal/validate.ts";
 import { onDone, park } from "../tasks/future.ts";
 import { internals } from "./_transport_internals.ts";
 import type { EventLoop } from "./event_loop.ts";
 import { getaddrinfo } from "./names.ts";
+import { loadOnFirstUse } from "./on_first_use.ts";
 import {
   checkAddr,
   checkFamily,
@@ -533,7 +533,12 @@ export async function createDatagramEndpoint<P extends DatagramProtocolLike>(
         "remoteAddr or family",
     );
   }
-  if (reusePort && !REUSE_PORT_SUPPORTED) {
+  // Loaded by the first endpoint: a program without UDP never loads it.
+  const udp = udpHost ??= await loadOnFirstUse(
+    loop,
+    import("../internal/udp_host.ts"),
+  );
+  if (reusePort && !udp.REUSE_PORT_SUPPORTED) {
     throw new RangeError(
       "createDatagramEndpoint(): reusePort is not supported by this runtime " +
         "(it works on Bun, and on Node from 22.12)",
@@ -561,7 +566,7 @@ export async function createDatagramEndpoint<P extends DatagramProtocolLike>(
     );
     let host: HostUdpSocket;
     try {
-      host = await open(loop, transport, {
+      host = await open(loop, transport, udp.openUdp, {
         ipv6,
         local: local === null
           ? [ipv6 ? "::" : "0.0.0.0", 0]
@@ -612,11 +617,15 @@ function pairUp(
   return candidates;
 }
 
+/** The host's UDP sockets, loaded by the first endpoint. */
+let udpHost: typeof import("../internal/udp_host.ts") | null = null;
+
 /** Opens the host socket; cancelling the wait closes it. */
 async function open(
   loop: EventLoop,
   transport: DatagramTransport,
-  options: Parameters<typeof openUdp>[0],
+  openUdp: typeof import("../internal/udp_host.ts").openUdp,
+  options: UdpOpenOptions,
 ): Promise<HostUdpSocket> {
   const opened = loop.createFuture<HostUdpSocket>();
   onDone(opened, holdClock(loop));

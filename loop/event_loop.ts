@@ -74,21 +74,16 @@ import {
   type WritePipeTransport,
 } from "./pipes.ts";
 import { closeLoopResources } from "../internal/loop_resources.ts";
-import {
-  connectAcceptedSocket,
-  type ConnectAcceptedSocketOptions,
-  createConnection,
-  type CreateConnectionOptions,
-  createUnixConnection,
-  type CreateUnixConnectionOptions,
-  startTls,
-  type StartTlsOptions,
+import { loadOnFirstUse } from "./on_first_use.ts";
+import type {
+  ConnectAcceptedSocketOptions,
+  CreateConnectionOptions,
+  CreateUnixConnectionOptions,
+  StartTlsOptions,
 } from "./create_connection.ts";
-import {
-  createServer,
-  type CreateServerOptions,
-  createUnixServer,
-  type CreateUnixServerOptions,
+import type {
+  CreateServerOptions,
+  CreateUnixServerOptions,
 } from "./create_server.ts";
 import type { StreamProtocol } from "./protocols.ts";
 import type { Server } from "./server.ts";
@@ -1016,13 +1011,17 @@ export class EventLoop implements AbstractEventLoop {
    * as asyncio's happy eyeballs. The transport keeps the program alive
    * until it is closed.
    */
-  createConnection<P extends StreamProtocol>(
+  async createConnection<P extends StreamProtocol>(
     protocolFactory: () => P,
     host: string,
     port: number,
     options?: CreateConnectionOptions,
   ): Promise<[Transport, P]> {
-    return createConnection(this, protocolFactory, host, port, options, {
+    const { createConnection } = await loadOnFirstUse(
+      this,
+      import("./create_connection.ts"),
+    );
+    return await createConnection(this, protocolFactory, host, port, options, {
       holdWhileOpen: true,
     });
   }
@@ -1032,24 +1031,32 @@ export class EventLoop implements AbstractEventLoop {
    * one) and gives each client a protocol from `protocolFactory`:
    * asyncio's `loop.create_server`.
    */
-  createServer(
+  async createServer(
     protocolFactory: () => StreamProtocol,
     host: string | readonly string[] | null,
     port = 0,
     options?: CreateServerOptions,
   ): Promise<Server> {
-    return createServer(this, protocolFactory, host, port, options, {
+    const { createServer } = await loadOnFirstUse(
+      this,
+      import("./create_server.ts"),
+    );
+    return await createServer(this, protocolFactory, host, port, options, {
       holdWhileOpen: true,
     });
   }
 
   /** As `createConnection`, to the Unix-domain socket at `path`. */
-  createUnixConnection<P extends StreamProtocol>(
+  async createUnixConnection<P extends StreamProtocol>(
     protocolFactory: () => P,
     path: string,
     options?: CreateUnixConnectionOptions,
   ): Promise<[Transport, P]> {
-    return createUnixConnection(this, protocolFactory, path, options, {
+    const { createUnixConnection } = await loadOnFirstUse(
+      this,
+      import("./create_connection.ts"),
+    );
+    return await createUnixConnection(this, protocolFactory, path, options, {
       holdWhileOpen: true,
     });
   }
@@ -1058,12 +1065,16 @@ export class EventLoop implements AbstractEventLoop {
    * As `createServer`, on the Unix-domain socket at `path` (a socket left
    * there by an earlier server is replaced; any other file is an error).
    */
-  createUnixServer(
+  async createUnixServer(
     protocolFactory: () => StreamProtocol,
     path: string,
     options?: CreateUnixServerOptions,
   ): Promise<Server<string>> {
-    return createUnixServer(this, protocolFactory, path, options, {
+    const { createUnixServer } = await loadOnFirstUse(
+      this,
+      import("./create_server.ts"),
+    );
+    return await createUnixServer(this, protocolFactory, path, options, {
       holdWhileOpen: true,
     });
   }
@@ -1072,12 +1083,16 @@ export class EventLoop implements AbstractEventLoop {
    * Wraps a socket accepted outside the loop (a connected `node:net`
    * `Socket`) in a transport and a protocol, as the server side.
    */
-  connectAcceptedSocket<P extends StreamProtocol>(
+  async connectAcceptedSocket<P extends StreamProtocol>(
     protocolFactory: () => P,
     socket: unknown,
     options?: ConnectAcceptedSocketOptions,
   ): Promise<[Transport, P]> {
-    return connectAcceptedSocket(this, protocolFactory, socket, options);
+    const { connectAcceptedSocket } = await loadOnFirstUse(
+      this,
+      import("./create_connection.ts"),
+    );
+    return await connectAcceptedSocket(this, protocolFactory, socket, options);
   }
 
   /**
@@ -1085,13 +1100,17 @@ export class EventLoop implements AbstractEventLoop {
    * transport, which calls `protocol` from now on; the old one must not be
    * used again. A failed handshake closes the connection.
    */
-  startTls(
+  async startTls(
     transport: Transport,
     protocol: StreamProtocol,
     sslContext: SSLContext | boolean,
     options?: StartTlsOptions,
   ): Promise<Transport> {
-    return startTls(this, transport, protocol, sslContext, options);
+    const { startTls } = await loadOnFirstUse(
+      this,
+      import("./create_connection.ts"),
+    );
+    return await startTls(this, transport, protocol, sslContext, options);
   }
 
   #checkOpen(): void {

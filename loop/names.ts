@@ -5,11 +5,7 @@
  * @module
  */
 import { isIP } from "node:net";
-import {
-  type HostAddress,
-  lookupAll,
-  lookupService,
-} from "../internal/dns_host.ts";
+import type { HostAddress } from "../internal/dns_host.ts";
 import { holdClock } from "../internal/real_world.ts";
 import { checkInteger, checkOptions, describe } from "../internal/validate.ts";
 import { type Future, onDone } from "../tasks/future.ts";
@@ -168,17 +164,26 @@ export function getaddrinfo(
       : family === AF_INET6 && (flags & AI_V4MAPPED) === 0
       ? 6
       : 0;
-    lookupAll(host, asked, (flags & AI_ADDRCONFIG) !== 0, (error, found) => {
-      if (error !== null) return settle(future, error, null);
-      const chosen = chooseFamily(found, family, flags);
-      if (chosen.length === 0) {
-        settle(
-          future,
-          nameError(host, "no address of the requested family", "ENOTFOUND"),
-          null,
-        );
-      } else settle(future, null, answer(chosen));
-    });
+    const addrConfig = (flags & AI_ADDRCONFIG) !== 0;
+    withResolver(
+      future,
+      (dns) =>
+        dns.lookupAll(host, asked, addrConfig, (error, found) => {
+          if (error !== null) return settle(future, error, null);
+          const chosen = chooseFamily(found, family, flags);
+          if (chosen.length === 0) {
+            settle(
+              future,
+              nameError(
+                host,
+                "no address of the requested family",
+                "ENOTFOUND",
+              ),
+              null,
+            );
+          } else settle(future, null, answer(chosen));
+        }),
+    );
   }
   return future;
 }
@@ -221,14 +226,21 @@ export function getnameinfo(
     const serviceName = numericService ? String(port) : service ?? String(port);
     settle(future, null, [name ?? host, serviceName]);
   };
-  if ((flags & NI_NUMERICHOST) !== 0) {
-    if (numericService) finish(host, null);
-    else serviceOf(port, (service) => finish(host, service));
-  } else {
-    lookupService(host, port, (name, service) => {
-      if (name !== null || numericService) finish(name, service);
-      else serviceOf(port, (service) => finish(null, service));
+  if ((flags & NI_NUMERICHOST) !== 0 && numericService) {
+    finish(host, null);
+  } else if ((flags & NI_NUMERICHOST) !== 0) {
+    withResolver(future, (dns) => {
+      serviceOf(dns, port, (service) => finish(host, service));
     });
+  } else {
+    withResolver(
+      future,
+      (dns) =>
+        dns.lookupService(host, port, (name, service) => {
+          if (name !== null || numericService) finish(name, service);
+          else serviceOf(dns, port, (service) => finish(null, service));
+        }),
+    );
   }
   return future;
 }
@@ -238,8 +250,30 @@ export function getnameinfo(
  * together with an address's name, and fail for an address without one:
  * the loopback address always has one.
  */
-function serviceOf(port: number, callback: (service: string | null) => void) {
-  lookupService("127.0.0.1", port, (_name, service) => callback(service));
+function serviceOf(
+  dns: DnsHost,
+  port: number,
+  callback: (service: string | null) => void,
+) {
+  dns.lookupService("127.0.0.1", port, (_name, service) => callback(service));
+}
+
+type DnsHost = typeof import("../internal/dns_host.ts");
+
+/** The host's resolver, loaded by the first lookup that needs it. */
+let resolver: DnsHost | null = null;
+let loading: Promise<DnsHost> | null = null;
+
+/**
+ * Runs `lookup` with the host's resolver: at once once loaded, else when
+ * it is (loaded on first use, so that a program that looks no name up
+ * never loads it); a failed load fails `future` with the load's error.
+ */
+function withResolver<T>(future: Future<T>, lookup: (dns: DnsHost) => void) {
+  if (resolver !== null) return lookup(resolver);
+  loading ??= import("../internal/dns_host.ts");
+  loading.then((loaded) => lookup(resolver = loaded))
+    .catch((error) => settle(future, error, null));
 }
 
 function toPort(port: unknown): number {

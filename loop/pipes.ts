@@ -5,12 +5,7 @@
  *
  * @module
  */
-import {
-  type HostReadPipe,
-  type HostWritePipe,
-  openReadPipe,
-  openWritePipe,
-} from "../internal/pipe_host.ts";
+import type { HostReadPipe, HostWritePipe } from "../internal/pipe_host.ts";
 import { Deque } from "../internal/deque.ts";
 import { closeWithLoop } from "../internal/loop_resources.ts";
 import { holdClock } from "../internal/real_world.ts";
@@ -18,6 +13,7 @@ import { checkFunction, describe } from "../internal/validate.ts";
 import { park } from "../tasks/future.ts";
 import { internals, type OpenedPipe } from "./_transport_internals.ts";
 import type { EventLoop } from "./event_loop.ts";
+import { loadOnFirstUse } from "./on_first_use.ts";
 import { checkProtocol } from "./protocols.ts";
 import { BaseTransport, waterMarks } from "./transports.ts";
 
@@ -153,7 +149,7 @@ export class ReadPipeTransport extends BaseTransport {
       this.#events.add(event);
       this.#schedule();
     };
-    this.#host = openReadPipe(pipe, {
+    this.#host = pipeHost!.openReadPipe(pipe, {
       onData: push,
       onEnd: () => push(EOF),
       onError: push,
@@ -332,7 +328,10 @@ export class WritePipeTransport extends BaseTransport {
 
   /** Opens the pipe. */
   #open(pipe: unknown): void {
-    this.#host = openWritePipe(pipe, (error) => this.#hostFailed(error));
+    this.#host = pipeHost!.openWritePipe(
+      pipe,
+      (error) => this.#hostFailed(error),
+    );
     this.#forget = closeWithLoop(this.#loop, () => this.#host?.abort());
   }
 
@@ -525,6 +524,16 @@ export class WritePipeTransport extends BaseTransport {
 }
 
 /**
+ * The host's pipes, loaded by the first `connectReadPipe()` or
+ * `connectWritePipe()`, before any pipe transport opens.
+ */
+let pipeHost: typeof import("../internal/pipe_host.ts") | null = null;
+
+async function loadPipeHost(loop: EventLoop): Promise<void> {
+  pipeHost ??= await loadOnFirstUse(loop, import("../internal/pipe_host.ts"));
+}
+
+/**
  * Connects a read pipe to a protocol: the function behind
  * `loop.connectReadPipe`, asyncio's `connect_read_pipe`.
  */
@@ -534,6 +543,7 @@ export async function connectReadPipe<P extends PipeProtocolLike>(
   pipe: unknown,
 ): Promise<[ReadPipeTransport, P]> {
   checkFunction(protocolFactory, "The protocol factory");
+  if (pipeHost === null) await loadPipeHost(loop);
   return await connect(
     loop,
     protocolFactory,
@@ -551,6 +561,7 @@ export async function connectWritePipe<P extends PipeProtocolLike>(
   pipe: unknown,
 ): Promise<[WritePipeTransport, P]> {
   checkFunction(protocolFactory, "The protocol factory");
+  if (pipeHost === null) await loadPipeHost(loop);
   return await connect(
     loop,
     protocolFactory,

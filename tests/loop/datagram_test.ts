@@ -514,6 +514,10 @@ describe("createDatagramEndpoint: cancellation at every await", () => {
 
   it("while resolving a name: nothing is opened", async () => {
     await run(async () => {
+      // The UDP adapter and the resolver load on first use: loaded now, the
+      // endpoint's lookup starts before its task's first await.
+      await freePort();
+      await getRunningLoop().getaddrinfo("localhost", 0);
       using lookups = new HeldLookups("held.test");
       let made = 0;
       const task = createTask(
