@@ -13,6 +13,7 @@ import {
 } from "../internal/worker_host.ts";
 import type { Packed } from "./error_transport.ts";
 import type { Job } from "./job.ts";
+import { importOnFirstUse } from "../loop/on_first_use.ts";
 import { JOB_SIGNAL_KEY } from "./job_signal.ts";
 import {
   JOBS_PER_WORKER,
@@ -21,7 +22,6 @@ import {
   SHARED_CELLS,
   type WorkerSetup,
 } from "./protocol.ts";
-import { workerProgram } from "./worker_main.ts";
 
 /**
  * A worker holds the job it runs and up to `JOBS_PER_WORKER - 1` waiting
@@ -97,7 +97,7 @@ export class WorkerSlot {
     };
     this.#cells = new Int32Array(setup.cells);
     this.#host = startWorker({
-      main: workerProgram,
+      main: workerProgram(),
       name: "aio-asyncio-worker.js",
       data: setup,
     }, {
@@ -321,6 +321,12 @@ export class WorkerSlot {
     this.#graceTimer = null;
     this.#graceJob = null;
   }
+}
+
+/** The worker program, imported with the first worker, not the package. */
+function workerProgram(): Promise<string> {
+  return importOnFirstUse(() => import("./worker_main.ts"))
+    .then((loaded) => loaded.workerProgram);
 }
 
 function freshClaims(): number[] {

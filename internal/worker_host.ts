@@ -113,9 +113,14 @@ export const HONOURS_RESOURCE_LIMITS: boolean = RUNTIME === "node";
  * `(channel: ParentChannel) => void`, named `name` in stack traces; `data`
  * is its `channel.data`. A worker past its `limits` dies (with an error of
  * code `ERR_WORKER_OUT_OF_MEMORY`) where `HONOURS_RESOURCE_LIMITS`.
+ *
+ * `main` may still be loading (the worker program is imported with the
+ * first worker, not with the package): the host can post at once, the
+ * channel holds the messages until the worker starts, and a failed load
+ * is the worker's death, with the load's error.
  */
 export function startWorker(
-  program: { main: string; name: string; data: unknown },
+  program: { main: Promise<string>; name: string; data: unknown },
   events: WorkerEvents,
   limits?: ResourceLimits,
 ): WorkerHost {
@@ -123,11 +128,8 @@ export function startWorker(
     port1: HostPort;
     port2: TransferListItem;
   };
-  const worker = new Worker(BOOT, {
-    workerData: { ...program, port: port2 },
-    transferList: [port2],
-    ...(limits === undefined ? {} : { resourceLimits: limits }),
-  });
+  let worker: Worker | null = null;
+  let refd = true;
   let failure: unknown = undefined;
   let terminated = false;
   const receive = (message: unknown) => {
@@ -136,29 +138,46 @@ export function startWorker(
     else failure = rebuildError(crash);
   };
   port.onmessage = (event) => receive(event.data);
-  worker.on("error", (error) => failure = error);
-  worker.on("exit", (code) => {
+  const started = program.main.then((main) => {
     if (terminated) return;
-    // What the worker posted before it died comes first.
-    for (let left; (left = receiveMessageOnPort(port as never));) {
-      receive(left.message);
-    }
+    worker = new Worker(BOOT, {
+      workerData: { main, name: program.name, data: program.data, port: port2 },
+      transferList: [port2],
+      ...(limits === undefined ? {} : { resourceLimits: limits }),
+    });
+    if (!refd) worker.unref();
+    worker.on("error", (error) => failure = error);
+    worker.on("exit", (code) => {
+      if (terminated) return;
+      // What the worker posted before it died comes first.
+      for (let left; (left = receiveMessageOnPort(port as never));) {
+        receive(left.message);
+      }
+      port.close();
+      events.exit(failure, code);
+    });
+  }).catch((error: unknown) => {
+    if (terminated) return;
     port.close();
-    events.exit(failure, code);
+    events.exit(error, 1);
   });
   return {
     post: (message, transfer) => port.postMessage(message, transfer),
     ref: () => {
-      worker.ref();
+      refd = true;
+      worker?.ref();
       port.ref?.();
     },
     unref: () => {
-      worker.unref();
+      refd = false;
+      worker?.unref();
       port.unref?.();
     },
     terminate: async () => {
       terminated = true;
       port.close();
+      await started;
+      if (worker === null) return;
       // Held until gone, so that whoever awaits this is not left behind
       // by a process that exits first.
       worker.ref();

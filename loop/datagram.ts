@@ -536,7 +536,7 @@ export async function createDatagramEndpoint<P extends DatagramProtocolLike>(
   // Loaded by the first endpoint: a program without UDP never loads it.
   const udp = udpHost ??= await loadOnFirstUse(
     loop,
-    import("../internal/udp_host.ts"),
+    () => import("../internal/udp_host.ts"),
   );
   if (reusePort && !udp.REUSE_PORT_SUPPORTED) {
     throw new RangeError(

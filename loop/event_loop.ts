@@ -1019,7 +1019,7 @@ export class EventLoop implements AbstractEventLoop {
   ): Promise<[Transport, P]> {
     const { createConnection } = await loadOnFirstUse(
       this,
-      import("./create_connection.ts"),
+      () => import("./create_connection.ts"),
     );
     return await createConnection(this, protocolFactory, host, port, options, {
       holdWhileOpen: true,
@@ -1039,7 +1039,7 @@ export class EventLoop implements AbstractEventLoop {
   ): Promise<Server> {
     const { createServer } = await loadOnFirstUse(
       this,
-      import("./create_server.ts"),
+      () => import("./create_server.ts"),
     );
     return await createServer(this, protocolFactory, host, port, options, {
       holdWhileOpen: true,
@@ -1054,7 +1054,7 @@ export class EventLoop implements AbstractEventLoop {
   ): Promise<[Transport, P]> {
     const { createUnixConnection } = await loadOnFirstUse(
       this,
-      import("./create_connection.ts"),
+      () => import("./create_connection.ts"),
     );
     return await createUnixConnection(this, protocolFactory, path, options, {
       holdWhileOpen: true,
@@ -1072,7 +1072,7 @@ export class EventLoop implements AbstractEventLoop {
   ): Promise<Server<string>> {
     const { createUnixServer } = await loadOnFirstUse(
       this,
-      import("./create_server.ts"),
+      () => import("./create_server.ts"),
     );
     return await createUnixServer(this, protocolFactory, path, options, {
       holdWhileOpen: true,
@@ -1090,7 +1090,7 @@ export class EventLoop implements AbstractEventLoop {
   ): Promise<[Transport, P]> {
     const { connectAcceptedSocket } = await loadOnFirstUse(
       this,
-      import("./create_connection.ts"),
+      () => import("./create_connection.ts"),
     );
     return await connectAcceptedSocket(this, protocolFactory, socket, options);
   }
@@ -1108,7 +1108,7 @@ export class EventLoop implements AbstractEventLoop {
   ): Promise<Transport> {
     const { startTls } = await loadOnFirstUse(
       this,
-      import("./create_connection.ts"),
+      () => import("./create_connection.ts"),
     );
     return await startTls(this, transport, protocol, sslContext, options);
   }

@@ -7,6 +7,7 @@
 import { isIP } from "node:net";
 import type { HostAddress } from "../internal/dns_host.ts";
 import { holdClock } from "../internal/real_world.ts";
+import { importOnFirstUse } from "./on_first_use.ts";
 import { checkInteger, checkOptions, describe } from "../internal/validate.ts";
 import { type Future, onDone } from "../tasks/future.ts";
 import type { EventLoop } from "./event_loop.ts";
@@ -271,7 +272,7 @@ let loading: Promise<DnsHost> | null = null;
  */
 function withResolver<T>(future: Future<T>, lookup: (dns: DnsHost) => void) {
   if (resolver !== null) return lookup(resolver);
-  loading ??= import("../internal/dns_host.ts");
+  loading ??= importOnFirstUse(() => import("../internal/dns_host.ts"));
   loading.then((loaded) => lookup(resolver = loaded))
     .catch((error) => settle(future, error, null));
 }

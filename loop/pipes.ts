@@ -530,7 +530,10 @@ export class WritePipeTransport extends BaseTransport {
 let pipeHost: typeof import("../internal/pipe_host.ts") | null = null;
 
 async function loadPipeHost(loop: EventLoop): Promise<void> {
-  pipeHost ??= await loadOnFirstUse(loop, import("../internal/pipe_host.ts"));
+  pipeHost ??= await loadOnFirstUse(
+    loop,
+    () => import("../internal/pipe_host.ts"),
+  );
 }
 
 /**
