@@ -7,8 +7,8 @@
  * @module
  */
 import type { TlsDetails } from "../internal/socket_host.ts";
-import type { HandshakeFailure, TlsSettings } from "../internal/tls_host.ts";
-import { secureContext } from "../internal/tls_host.ts";
+import type { HandshakeFailure } from "../internal/tls_host.ts";
+import { secureContext, type TlsSettings } from "../internal/tls_context.ts";
 import { checkOptions, describe } from "../internal/validate.ts";
 
 /** The TLS protocol versions a context can be limited to. */
