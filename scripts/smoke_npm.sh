@@ -164,6 +164,14 @@ for specifier in @aio/asyncio @aio/asyncio/sync ./one.mjs; do
     echo "smoke: $specifier loads a network or worker built-in: $builtins"
     exit 1
   fi
+  # The main entry loads the UDP, DNS and pipe adapters, the connection
+  # code and the worker program on first use, not at import.
+  lazy='/(internal/(udp|dns|pipe)_host|loop/create_(connection|server)|executor/worker_main)\.js$'
+  if [ "$specifier" = @aio/asyncio ] && grep -qE "$lazy" loaded.txt; then
+    echo "smoke: $specifier loads at import what it should load on first use:"
+    grep -E "$lazy" loaded.txt
+    exit 1
+  fi
   median=$(for _ in 1 2 3 4 5 6 7; do
     node --input-type=module -e "const t = performance.now(); await import('$specifier'); console.log((performance.now() - t).toFixed(1));"
   done | sort -n | sed -n 4p)
