@@ -6,9 +6,10 @@
  */
 import { holdClock } from "../internal/real_world.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
-import { Future, hasFailed, onDone } from "../tasks/future.ts";
+import { Future } from "../tasks/future.ts";
 import type { Callable } from "./callable.ts";
 import { activeLoop, hostLoop } from "./host_loop.ts";
+import { internals as taskInternals } from "../tasks/_internals.ts";
 
 /**
  * The future of a job. Cancelling it tells the pool, which drops the job
@@ -81,16 +82,17 @@ export class JobFuture<T = unknown> extends Future<T> {
     mirror = new Future<T>(loop);
     this.#mirrors.set(loop, mirror);
     const copy = mirror;
-    onDone(this, () => {
+    taskInternals.onDone(this, () => {
       if (copy.done() || loop.isClosed()) return;
       if (this.cancelled()) copy.cancel();
-      else if (hasFailed(this)) copy.setException(this.exception());
-      else copy.setResult(this.result());
+      else if (taskInternals.hasFailed(this)) {
+        copy.setException(this.exception());
+      } else copy.setResult(this.result());
     });
     // The job is real-world work of `loop` too: its clock waits for it, and
     // a wait on it is no deadlock.
     const release = holdClock(loop);
-    onDone(copy, () => {
+    taskInternals.onDone(copy, () => {
       release();
       if (copy.cancelled()) this.cancel();
     });

@@ -6,6 +6,7 @@
  */
 import { checkSeconds, describe } from "../internal/validate.ts";
 import { checkSsl, type SSLContext } from "./tls.ts";
+import { internals as loopInternals } from "./_internals.ts";
 
 /** Python's `socket.AF_UNSPEC`, `AF_INET`, `AF_INET6` (Linux's numbers). */
 const FAMILIES: Record<number, 0 | 4 | 6> = { 0: 0, 2: 4, 10: 6 };
@@ -146,7 +147,9 @@ export function checkTls(
     );
   }
   const context = checkSsl(given.ssl, caller);
-  if (serverSide && context !== null && !context.settings().cert) {
+  if (
+    serverSide && context !== null && !loopInternals.tlsSettings(context).cert
+  ) {
     throw new TypeError(
       `${caller}: a server's TLS context needs cert and key`,
     );

@@ -21,7 +21,7 @@ import {
   checkOptions,
   describe,
 } from "../internal/validate.ts";
-import { onDone, park } from "../tasks/future.ts";
+import { park } from "../tasks/future.ts";
 import type { EventLoop } from "./event_loop.ts";
 import { getaddrinfo } from "./names.ts";
 import {
@@ -32,6 +32,8 @@ import {
   type SockAddr,
 } from "./net_checks.ts";
 import { AF_INET6, AF_UNSPEC, SOCK_DGRAM } from "./socket_constants.ts";
+import { internals as loopInternals } from "./_internals.ts";
+import { internals as taskInternals } from "../tasks/_internals.ts";
 
 /**
  * What a `DatagramTransport` calls, as asyncio's `DatagramProtocol`; every
@@ -242,11 +244,11 @@ export class DatagramTransport {
       this.#pending += data.length;
       const datagram: [Uint8Array, SockAddr] = [data, this.#sockAddr(from)];
       if (this.#early !== null) this.#early.push(datagram);
-      else this.#loop.callSoonInternal(this.#deliver, datagram);
+      else loopInternals.callSoon(this.#loop, this.#deliver, datagram);
     },
     onError: (error) => {
       if (this.#loopGone() || this.#closing) return;
-      this.#loop.callSoonInternal(this.#reportError, error);
+      loopInternals.callSoon(this.#loop, this.#reportError, error);
     },
   };
 
@@ -263,9 +265,9 @@ export class DatagramTransport {
       releaseClock();
       forget();
     };
-    this.#loop.callSoonInternal(this.#connectionMade, protocol);
+    loopInternals.callSoon(this.#loop, this.#connectionMade, protocol);
     for (const datagram of this.#early!) {
-      this.#loop.callSoonInternal(this.#deliver, datagram);
+      loopInternals.callSoon(this.#loop, this.#deliver, datagram);
     }
     this.#early = null;
   }
@@ -295,7 +297,7 @@ export class DatagramTransport {
     this.#bufferSize += size;
     this.#host!.send(data.slice(), to, (error) => {
       if (this.#loopGone()) return;
-      this.#loop.callSoonInternal(this.#sent, [size, error]);
+      loopInternals.callSoon(this.#loop, this.#sent, [size, error]);
     });
     this.#maybePause();
   }
@@ -396,7 +398,9 @@ export class DatagramTransport {
   close(): void {
     if (this.#closing) return;
     this.#closing = true;
-    if (this.#bufferSize === 0) this.#loop.callSoonInternal(this.#lose, null);
+    if (this.#bufferSize === 0) {
+      loopInternals.callSoon(this.#loop, this.#lose, null);
+    }
   }
 
   /**
@@ -408,7 +412,7 @@ export class DatagramTransport {
     this.#closing = true;
     this.#host?.close();
     this.#bufferSize = 0;
-    this.#loop.callSoonInternal(this.#lose, null);
+    loopInternals.callSoon(this.#loop, this.#lose, null);
   }
 
   /** True once closing or closed. */
@@ -636,7 +640,7 @@ async function open(
   options: Parameters<typeof openUdp>[0],
 ): Promise<HostUdpSocket> {
   const opened = loop.createFuture<HostUdpSocket>();
-  onDone(opened, holdClock(loop));
+  taskInternals.onDone(opened, holdClock(loop));
   const settle = (error: Error | null, host: HostUdpSocket | null) => {
     if (loop.isClosed() || opened.done()) {
       host?.close();
@@ -679,7 +683,7 @@ async function startEndpoint<P extends DatagramProtocolLike>(
   }
   transport.start(host, protocol);
   const made = loop.createFuture<void>();
-  loop.callSoonInternal((future) => {
+  loopInternals.callSoon(loop, (future) => {
     if (!future.done()) future.setResult();
   }, made);
   try {

@@ -16,6 +16,7 @@ import { holdClock } from "../internal/real_world.ts";
 import { checkFunction, checkInteger, describe } from "../internal/validate.ts";
 import { park } from "../tasks/future.ts";
 import type { EventLoop } from "./event_loop.ts";
+import { internals as loopInternals } from "./_internals.ts";
 
 /**
  * What a pipe transport calls, as asyncio's `Protocol`; every method is
@@ -116,7 +117,7 @@ export class ReadPipeTransport {
    */
   start(protocol: PipeProtocolLike): void {
     this.#protocol = protocol;
-    this.#loop.callSoonInternal(this.#connectionMade, null);
+    loopInternals.callSoon(this.#loop, this.#connectionMade, null);
     this.#paused = false;
     this.#hold();
     this.#host!.resume();
@@ -180,7 +181,7 @@ export class ReadPipeTransport {
   #schedule(): void {
     if (this.#scheduled || this.#paused || this.#events.length === 0) return;
     this.#scheduled = true;
-    this.#loop.callSoonInternal(this.#deliver, null);
+    loopInternals.callSoon(this.#loop, this.#deliver, null);
   }
 
   /** Gives the protocol the next event: one loop callback per event. */
@@ -193,7 +194,7 @@ export class ReadPipeTransport {
       this.#closing = true;
       this.#unhold();
       this.#protocol.eofReceived?.();
-      this.#loop.callSoonInternal(this.#lose, null);
+      loopInternals.callSoon(this.#loop, this.#lose, null);
     } else if (event instanceof Error) this.#close(event);
     else this.#protocol.dataReceived?.(event);
   };
@@ -202,7 +203,7 @@ export class ReadPipeTransport {
     this.#closing = true;
     this.#unhold();
     this.#host?.pause();
-    this.#loop.callSoonInternal(this.#lose, error);
+    loopInternals.callSoon(this.#loop, this.#lose, error);
   }
 
   readonly #connectionMade = (): void => {
@@ -294,7 +295,7 @@ export class WritePipeTransport {
   /** @internal Tells `protocol` of the pipe through the loop. */
   start(protocol: PipeProtocolLike): void {
     this.#protocol = protocol;
-    this.#loop.callSoonInternal(this.#connectionMade, null);
+    loopInternals.callSoon(this.#loop, this.#connectionMade, null);
   }
 
   /** @internal Closes a pipe whose protocol could not be made. */
@@ -331,7 +332,7 @@ export class WritePipeTransport {
         this.#host?.abort();
         return;
       }
-      this.#loop.callSoonInternal(this.#written, [size, error]);
+      loopInternals.callSoon(this.#loop, this.#written, [size, error]);
     });
     this.#maybePause();
   }
@@ -364,7 +365,7 @@ export class WritePipeTransport {
     this.#closing = true;
     this.#bufferSize = 0;
     this.#host?.abort();
-    this.#loop.callSoonInternal(this.#lose, null);
+    loopInternals.callSoon(this.#loop, this.#lose, null);
   }
 
   /** True once closing or closed. */
@@ -473,12 +474,12 @@ export class WritePipeTransport {
   /** Everything is written and EOF asked for: end the pipe. */
   #finish(): void {
     this.#host?.end();
-    this.#loop.callSoonInternal(this.#lose, null);
+    loopInternals.callSoon(this.#loop, this.#lose, null);
   }
 
   #hostFailed(error: Error): void {
     if (this.#loop.isClosed()) return;
-    this.#loop.callSoonInternal((e: Error) => {
+    loopInternals.callSoon(this.#loop, (e: Error) => {
       if (!this.#lost) this.#fail(e);
     }, error);
   }
@@ -572,7 +573,7 @@ async function connectionMade(
   transport: { close(): void },
 ): Promise<void> {
   const made = loop.createFuture<void>();
-  loop.callSoonInternal((future) => {
+  loopInternals.callSoon(loop, (future) => {
     if (!future.done()) future.setResult();
   }, made);
   try {

@@ -14,6 +14,7 @@ import { describe } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "./abstract_event_loop.ts";
 import type { StreamProtocol } from "./protocols.ts";
 import { Transport } from "./transports.ts";
+import { internals as loopInternals } from "./_internals.ts";
 
 const DEFAULT_HIGH_WATER = 64 * 1024;
 const EOF = Symbol("eof");
@@ -96,7 +97,7 @@ export class StreamTransport extends Transport implements StreamEvents {
     this.#host = host;
     if (this.#holdWhileOpen) this.#releaseHold = holdWhileOpen(this, host);
     if (this.#callConnectionMade) {
-      this.#loop.callSoonInternal(this.#connectionMade, this);
+      loopInternals.callSoon(this.#loop, this.#connectionMade, this);
     }
   }
 
@@ -151,19 +152,19 @@ export class StreamTransport extends Transport implements StreamEvents {
   /** @internal Bytes arrived. */
   onData(chunk: Uint8Array): void {
     if (this.#loopGone()) return;
-    this.#loop.callSoonInternal(this.#dataArrived, chunk);
+    loopInternals.callSoon(this.#loop, this.#dataArrived, chunk);
   }
 
   /** @internal The peer sent EOF. */
   onEnd(): void {
     if (this.#loopGone()) return;
-    this.#loop.callSoonInternal(this.#eofArrived, EOF);
+    loopInternals.callSoon(this.#loop, this.#eofArrived, EOF);
   }
 
   /** @internal The host stream closed. */
   onClose(error: Error | null): void {
     if (this.#loopGone()) return;
-    this.#loop.callSoonInternal(this.#hostClosed, error);
+    loopInternals.callSoon(this.#loop, this.#hostClosed, error);
   }
 
   readonly #connectionMade = (self: StreamTransport): void => {
@@ -278,7 +279,8 @@ export class StreamTransport extends Transport implements StreamEvents {
     this.#closing = this.#lost = true;
     this.#pending = [];
     this.#host?.abort();
-    this.#loop.callSoonInternal(
+    loopInternals.callSoon(
+      this.#loop,
       (lost: Error | null) => this.#connectionLost(lost),
       error,
     );
@@ -310,7 +312,7 @@ export class StreamTransport extends Transport implements StreamEvents {
     if (this.#closing || !this.#readingPaused) return;
     this.#readingPaused = false;
     if (this.#pending.length > 0) {
-      this.#loop.callSoonInternal(this.#deliverPending, this);
+      loopInternals.callSoon(this.#loop, this.#deliverPending, this);
     }
     this.#host?.resume();
   }
@@ -409,7 +411,7 @@ export class StreamTransport extends Transport implements StreamEvents {
     ) return;
     if (this.getWriteBufferSize() > this.#low) return;
     this.#resumeScheduled = true;
-    this.#loop.callSoonInternal(this.#maybeResumeProtocol, this);
+    loopInternals.callSoon(this.#loop, this.#maybeResumeProtocol, this);
   };
 
   #maybePauseProtocol(): void {

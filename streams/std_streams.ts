@@ -9,13 +9,12 @@ import type { Duplex } from "node:stream";
 import { wrapStream } from "../internal/stream_host.ts";
 import { checkOptions } from "../internal/validate.ts";
 import { getRunningLoop } from "../loop/running_loop.ts";
-import {
-  DEFAULT_LIMIT,
-  setReaderTransport,
-  StreamReader,
-} from "./stream_reader.ts";
-import { makeStreamWriter, type StreamWriter } from "./stream_writer.ts";
+import { DEFAULT_LIMIT, StreamReader } from "./stream_reader.ts";
+import type { StreamWriter } from "./stream_writer.ts";
 import { StreamTransport } from "./transport.ts";
+import { internals } from "./_internals.ts";
+// Evaluated for its static block, which fills `internals.newStreamWriter`.
+import "./stream_writer.ts";
 
 /** Options of `openStdin()`. */
 export interface OpenStdinOptions {
@@ -61,7 +60,7 @@ export async function openStdin(
     extra: { pipe: () => stdin },
   });
   transport.attach(wrapStream(stdin, transport));
-  setReaderTransport(reader, transport);
+  internals.setReaderTransport(reader, transport);
   return reader;
 }
 
@@ -115,5 +114,5 @@ function writerOver(stream: Duplex): StreamWriter {
     extra: { pipe: () => stream },
   });
   transport.attach(wrapStream(stream, transport));
-  return makeStreamWriter(transport, null);
+  return internals.newStreamWriter(transport, null);
 }

@@ -11,14 +11,11 @@ import { waitOnHost } from "../loop/host_wait.ts";
 import { Protocol } from "../loop/protocols.ts";
 import type { Transport } from "../loop/transports.ts";
 import type { Future } from "../tasks/future.ts";
-import { hasFailed, onDone } from "../tasks/future.ts";
 import type { Task } from "../tasks/task.ts";
-import {
-  type ReaderTransport,
-  setReaderTransport,
-  type StreamReader,
-} from "./stream_reader.ts";
+import type { ReaderTransport, StreamReader } from "./stream_reader.ts";
 import type { StreamWriter } from "./stream_writer.ts";
+import { internals as taskInternals } from "../tasks/_internals.ts";
+import { internals } from "./_internals.ts";
 
 /** A loop as streams use it. */
 export type StreamLoop = AbstractEventLoop & {
@@ -85,7 +82,9 @@ export class StreamReaderProtocol extends Protocol {
   /** Swaps in the transport that replaced the old one (STARTTLS). */
   replaceTransport(transport: HoldableTransport): void {
     this.#transport = transport;
-    if (this.#reader !== null) setReaderTransport(this.#reader, transport);
+    if (this.#reader !== null) {
+      internals.setReaderTransport(this.#reader, transport);
+    }
   }
 
   override connectionMade(transport: Transport): void {
@@ -95,12 +94,12 @@ export class StreamReaderProtocol extends Protocol {
     const reader = this.#reader!;
     const writer = this.#makeWriter!(this);
     const task = this.#loop.createTask(() => clientConnected(reader, writer));
-    onDone(task, (done) => {
+    taskInternals.onDone(task, (done) => {
       if (done.cancelled()) {
         transport.close();
         return;
       }
-      if (!hasFailed(done)) return;
+      if (!taskInternals.hasFailed(done)) return;
       this.#loop.callExceptionHandler({
         message: "Unhandled error in a startServer() client handler",
         exception: done.exception(),
