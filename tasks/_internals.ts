@@ -34,10 +34,11 @@ export const internals: {
    * not await is answered with a `RuntimeError`. Other owners: `undefined`.
    */
   willAwait(owner: ContextOwner, future: Future<unknown>): Error | undefined;
-  /** Asked when a result is delivered: a task's pending cancel replaces it. */
-  takeCancelRequest(owner: ContextOwner): Error | undefined;
-  /** Told when the loop answers one of a task's awaits: a step begins. */
-  resume(owner: ContextOwner): void;
+  /**
+   * Told when the loop answers one of the owner's awaits: a task's step
+   * begins, and a pending cancel request is the error it throws instead.
+   */
+  resume(owner: ContextOwner): Error | undefined;
   /** The library futures `task` is blocked on now. */
   awaiting(task: Task<unknown>): Future<unknown>[];
   /** True while `task` runs but awaits no library future. */
@@ -63,5 +64,4 @@ export const internals: {
 
 // What an owner that is not a task gets, until `Task` fills them in.
 internals.willAwait = () => undefined;
-internals.takeCancelRequest = () => undefined;
-internals.resume = () => {};
+internals.resume = () => undefined;

@@ -89,7 +89,6 @@ class Awaiter {
   }
 
   settle(ok: boolean, value: unknown): void {
-    if (this.owner !== undefined) internals.resume(this.owner);
     if (stepOwners !== null) noteStep(this.owner);
     const handler = (ok ? this.onFulfilled : this.onRejected) as
       | ((value: unknown) => unknown)
@@ -464,7 +463,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   #deliver(awaiter: Awaiter): void {
     const owner = awaiter.owner;
     const cancel =
-      (owner === undefined ? undefined : internals.takeCancelRequest(owner)) ??
+      (owner === undefined ? undefined : internals.resume(owner)) ??
         (this.#state === CANCELLED ? this.cancelError() : undefined);
     if (cancel !== undefined) {
       if (creationSitesWanted && awaiter.owner !== undefined) {

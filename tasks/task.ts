@@ -571,10 +571,10 @@ export class Task<T = unknown> extends Future<T> {
   static {
     internals.willAwait = (owner, future) =>
       #step in owner ? owner.#willAwait(future) : undefined;
-    internals.takeCancelRequest = (owner) =>
-      #step in owner ? owner.#takeCancelRequest() : undefined;
     internals.resume = (owner) => {
-      if (#step in owner) owner.#resume();
+      if (!(#step in owner)) return undefined;
+      owner.#resume();
+      return owner.#takeCancelRequest();
     };
     internals.awaiting = (task) => task.#awaiting();
     internals.awaitsForeignWork = (task) => task.#awaitsForeignWork();
