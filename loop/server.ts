@@ -23,6 +23,7 @@ import { beginHandshake, transportOver } from "./socket_setup.ts";
 import type { StreamTransport } from "./socket_transport.ts";
 import { WaiterSet } from "./waiter_set.ts";
 import type { SSLContext } from "./tls.ts";
+import { internals } from "./_internals.ts";
 
 /** One listening socket of a server. */
 export interface ServerSocket<A = [host: string, port: number]> {
@@ -42,13 +43,6 @@ export interface ServerSetup {
   holdWhileOpen: boolean;
 }
 
-let create: <A>(
-  loop: ConnectingLoop,
-  setup: ServerSetup,
-  targets: ListenTarget[],
-  startServing: boolean,
-) => Promise<Server<A>>;
-
 /** Starts a server listening on every target; for this package only. */
 export function createServerOn<A>(
   loop: ConnectingLoop,
@@ -56,7 +50,7 @@ export function createServerOn<A>(
   targets: ListenTarget[],
   startServing: boolean,
 ): Promise<Server<A>> {
-  return create<A>(loop, setup, targets, startServing);
+  return internals.openServer<A>(loop, setup, targets, startServing);
 }
 
 /**
@@ -129,7 +123,7 @@ export class Server<A = [host: string, port: number]>
   }
 
   static {
-    create = async <A>(
+    internals.openServer = async <A>(
       loop: ConnectingLoop,
       setup: ServerSetup,
       targets: ListenTarget[],
@@ -261,7 +255,7 @@ export class Server<A = [host: string, port: number]>
     const queued = this.#queued;
     this.#queued = [];
     for (const socket of queued) {
-      this.#loop.callSoonInternal(this.#accept, socket);
+      internals.callSoon(this.#loop, this.#accept, socket);
     }
   }
 
@@ -312,7 +306,7 @@ export class Server<A = [host: string, port: number]>
   }
 
   #serveOrQueue(socket: RawSocket): void {
-    if (this.#serving) this.#loop.callSoonInternal(this.#accept, socket);
+    if (this.#serving) internals.callSoon(this.#loop, this.#accept, socket);
     else this.#queued.push(socket);
   }
 

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { internals as loopInternals } from "./_internals.ts";
 import { Deque } from "../internal/deque.ts";
 import { RuntimeError } from "../internal/errors.ts";
 import { HostSocket, type RawSocket } from "../internal/socket_host.ts";
@@ -102,7 +103,7 @@ export class StreamTransport extends Transport {
     this.#host = host;
     if (this.#holdWhileOpen) this.#releaseHold = holdWhileOpen(this, host);
     if (this.#callConnectionMade) {
-      this.#loop.callSoonInternal(this.#connectionMade, this);
+      loopInternals.callSoon(this.#loop, this.#connectionMade, this);
     }
   }
 
@@ -151,15 +152,15 @@ export class StreamTransport extends Transport {
   readonly #events: StreamEvents = {
     onData: (chunk) => {
       if (this.#loopGone()) return;
-      this.#loop.callSoonInternal(this.#dataArrived, chunk);
+      loopInternals.callSoon(this.#loop, this.#dataArrived, chunk);
     },
     onEnd: () => {
       if (this.#loopGone()) return;
-      this.#loop.callSoonInternal(this.#eofArrived, EOF);
+      loopInternals.callSoon(this.#loop, this.#eofArrived, EOF);
     },
     onClose: (error) => {
       if (this.#loopGone()) return;
-      this.#loop.callSoonInternal(this.#hostClosed, error);
+      loopInternals.callSoon(this.#loop, this.#hostClosed, error);
     },
   };
 
@@ -275,7 +276,8 @@ export class StreamTransport extends Transport {
     this.#closing = this.#lost = true;
     this.#pending.clear();
     this.#host?.abort();
-    this.#loop.callSoonInternal(
+    loopInternals.callSoon(
+      this.#loop,
       (lost: Error | null) => this.#connectionLost(lost),
       error,
     );
@@ -307,7 +309,7 @@ export class StreamTransport extends Transport {
     if (this.#closing || !this.#readingPaused) return;
     this.#readingPaused = false;
     if (this.#pending.length > 0) {
-      this.#loop.callSoonInternal(this.#deliverPending, this);
+      loopInternals.callSoon(this.#loop, this.#deliverPending, this);
     }
     this.#host?.resume();
   }
@@ -398,7 +400,7 @@ export class StreamTransport extends Transport {
     ) return;
     if (this.getWriteBufferSize() > this.#low) return;
     this.#resumeScheduled = true;
-    this.#loop.callSoonInternal(this.#maybeResumeProtocol, this);
+    loopInternals.callSoon(this.#loop, this.#maybeResumeProtocol, this);
   };
 
   #maybePauseProtocol(): void {
