@@ -18,18 +18,6 @@ export function nextTurn(callback: () => void): void {
   setImmediate(callback);
 }
 
-const resolved = Promise.resolve();
-
-/**
- * Runs `callback` on a microtask, in the context of this call. Node wraps
- * each `queueMicrotask` callback in an `AsyncResource` and a bound function,
- * which costs more than a reaction on a resolved promise; on Deno and Bun
- * `queueMicrotask` costs least.
- */
-export const nextMicrotask: (callback: () => void) => void = RUNTIME === "node"
-  ? (callback) => void resolved.then(callback)
-  : queueMicrotask;
-
 /** A cancellable host timer. */
 export interface HostTimer {
   /** Stops the timer if it has not fired. */

@@ -15,7 +15,6 @@ import {
 } from "../internal/context.ts";
 import {
   armTimer,
-  nextMicrotask,
   nextTurn,
   watchHostIdle,
 } from "../internal/host.ts";
@@ -836,19 +835,16 @@ export class EventLoop implements AbstractEventLoop {
   }
 
   /**
-   * Goes on once every running step has ended: the last one to end tells
-   * the loop, which then runs on in a microtask of its own, after the code
-   * that ended the step. A host turn meanwhile means a step waits on
-   * foreign work (`#armDrainCheck`).
+   * Goes on once every running step has ended: the last one to end calls
+   * the loop back at once, from the await that suspended its task (after
+   * that await is registered) or from the task's end, so no microtask turn
+   * is spent per step. A host turn meanwhile means a step waits on foreign
+   * work (`#armDrainCheck`).
    */
   #waitForSteps(): void {
-    whenStepsEnd(this.#stepsEnded);
+    whenStepsEnd(this.#resumeBatch);
     this.#armDrainCheck();
   }
-
-  readonly #stepsEnded = (): void => {
-    nextMicrotask(this.#resumeBatch);
-  };
 
   /** Runs the rest of the batch, unless a step began again meanwhile. */
   readonly #resumeBatch = (): void => {

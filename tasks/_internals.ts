@@ -39,6 +39,11 @@ export const internals: {
    * begins, and a pending cancel request is the error it throws instead.
    */
   resume(owner: ContextOwner): Error | undefined;
+  /**
+   * Told once `owner`'s await of a pending future is registered: a task's
+   * step is over, and the loop may run its next callback at once.
+   */
+  suspended(owner: ContextOwner): void;
   /** The library futures `task` is blocked on now. */
   awaiting(task: Task<unknown>): Future<unknown>[];
   /** True while `task` runs but awaits no library future. */
@@ -65,3 +70,4 @@ export const internals: {
 // What an owner that is not a task gets, until `Task` fills them in.
 internals.willAwait = () => undefined;
 internals.resume = () => undefined;
+internals.suspended = () => {};

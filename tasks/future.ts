@@ -330,6 +330,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
       onRejected as Awaiter["onRejected"],
     );
     this.#addWaiter(awaiter);
+    if (owner !== undefined) internals.suspended(owner);
     return awaiter.promise() as Promise<R1 | R2>;
   }
 

@@ -341,7 +341,8 @@ export class Task<T = unknown> extends Future<T> {
       if (debug) markCancelledAwait(cancel, this, future);
       return cancel;
     }
-    this.#suspend();
+    // The step ends once the caller has registered the await
+    // (`internals.suspended`): the loop may go on at once from there.
     const waitingOn = this.#waitingOn;
     if (
       waitingOn === null || (waitingOn instanceof Future && waitingOn.done())
@@ -468,7 +469,10 @@ export class Task<T = unknown> extends Future<T> {
     const refused = this.#willAwait(thenable);
     if (refused !== undefined) this.#fail(refused);
     else if (thenable.done()) this.#settleFrom(thenable);
-    else this.follow(thenable);
+    else {
+      this.follow(thenable);
+      this.#suspend();
+    }
   }
 
   /**
@@ -529,6 +533,7 @@ export class Task<T = unknown> extends Future<T> {
     }
     this.#finish();
     super.setResult(value);
+    this.#suspend();
   }
 
   #fail(error: unknown): void {
@@ -538,16 +543,18 @@ export class Task<T = unknown> extends Future<T> {
     }
     this.#finish();
     super.setException(error);
+    this.#suspend();
   }
 
   #finishCancelled(error: CancelledError): void {
     this.#finish();
     this.setCancelError(error);
     super.cancel(error.message);
+    this.#suspend();
   }
 
+  /** Ends the task's bookkeeping; its step ends once its outcome is set. */
   #finish(): void {
-    this.#suspend();
     this.#waitingOn = null;
     this.#unlink();
   }
@@ -575,6 +582,9 @@ export class Task<T = unknown> extends Future<T> {
       if (!(#step in owner)) return undefined;
       owner.#resume();
       return owner.#takeCancelRequest();
+    };
+    internals.suspended = (owner) => {
+      if (#step in owner) owner.#suspend();
     };
     internals.awaiting = (task) => task.#awaiting();
     internals.awaitsForeignWork = (task) => task.#awaitsForeignWork();
