@@ -13,11 +13,7 @@ import {
   currentOwner,
   runAs,
 } from "../internal/context.ts";
-import {
-  armTimer,
-  nextTurn,
-  watchHostIdle,
-} from "../internal/host.ts";
+import { armTimer, nextTurn, watchHostIdle } from "../internal/host.ts";
 import { clockHeld } from "../internal/real_world.ts";
 import { MinHeap } from "../internal/heap.ts";
 import { checkSignal, listen } from "../internal/signals.ts";
