@@ -15,6 +15,8 @@ import {
 } from "../internal/context.ts";
 import {
   armTimer,
+  canBeWoken,
+  inHostEvent,
   nextMicrotask,
   nextTurn,
   watchHostIdle,
@@ -955,6 +957,7 @@ export class EventLoop implements AbstractEventLoop {
   #mayBeDeadlocked(): boolean {
     if (this.#ready.length > 0 || this.#nextDeadline() !== null) return false;
     if (clockHeld(this) || this.#signalListeners.size > 0) return false;
+    if (canBeWoken(this)) return false;
     let pending = false;
     for (const task of tasksOf(this)) {
       if (task.awaitsForeignWork()) return false;
@@ -983,10 +986,11 @@ export class EventLoop implements AbstractEventLoop {
   /**
    * Ends the wait for the host on a host turn of its own, so that code
    * which scheduled a callback after a foreign await finishes its step
-   * before the loop goes on.
+   * before the loop goes on; a host event needs no such turn.
    */
   #wakeUp(): void {
-    this.#wake?.(true);
+    // A host event (bytes arrived) runs outside any step: go on at once.
+    this.#wake?.(!inHostEvent() || stepsRunning());
   }
 
   /** Real seconds, not loop time: a virtual clock stands still meanwhile. */

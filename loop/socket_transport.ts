@@ -9,6 +9,7 @@
  */
 import { Deque } from "../internal/deque.ts";
 import { RuntimeError } from "../internal/errors.ts";
+import { enterHostEvent, holdWaker, leaveHostEvent } from "../internal/host.ts";
 import { HostSocket, type RawSocket } from "../internal/socket_host.ts";
 import type { HostStream, StreamEvents } from "../internal/stream_host.ts";
 import { describe } from "../internal/validate.ts";
@@ -149,19 +150,21 @@ export class StreamTransport extends Transport {
 
   /** What the host stream reports. */
   readonly #events: StreamEvents = {
-    onData: (chunk) => {
-      if (this.#loopGone()) return;
-      this.#loop.callSoonInternal(this.#dataArrived, chunk);
-    },
-    onEnd: () => {
-      if (this.#loopGone()) return;
-      this.#loop.callSoonInternal(this.#eofArrived, EOF);
-    },
-    onClose: (error) => {
-      if (this.#loopGone()) return;
-      this.#loop.callSoonInternal(this.#hostClosed, error);
-    },
+    onData: (chunk) => this.#fromHost(this.#dataArrived, chunk),
+    onEnd: () => this.#fromHost(this.#eofArrived, EOF),
+    onClose: (error) => this.#fromHost(this.#hostClosed, error),
   };
+
+  /** Schedules `callback(arg)` for a host event; the loop wakes at once. */
+  #fromHost<T>(callback: (arg: T) => void, arg: T): void {
+    if (this.#loopGone()) return;
+    const outer = enterHostEvent();
+    try {
+      this.#loop.callSoonInternal(callback, arg);
+    } finally {
+      leaveHostEvent(outer);
+    }
+  }
 
   readonly #connectionMade = (self: StreamTransport): void => {
     if (self.#lost) return;
@@ -509,7 +512,13 @@ function holdWhileOpen(
   transport: StreamTransport,
   host: HostStream,
 ): () => void {
-  const release = host.hold();
+  const releaseHost = host.hold();
+  // An open connection can wake the loop: waiting on it is no deadlock.
+  const releaseWaker = holdWaker(transport.getLoop());
+  const release = () => {
+    releaseHost();
+    releaseWaker();
+  };
   heldOpen.set(transport, [release, host]);
   if (sweeper === null) {
     sweeper = setInterval(sweep, SWEEP_MS);

@@ -311,7 +311,11 @@ describe("createConnection and createServer", () => {
           if (received === size) done.setResult([received, changed]);
         }
       }
-      await using server = await loop.createServer(() => new Counter(), HOST, 0);
+      await using server = await loop.createServer(
+        () => new Counter(),
+        HOST,
+        0,
+      );
       const [transport] = await loop.createConnection(
         () => new Protocol(),
         HOST,
