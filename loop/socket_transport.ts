@@ -403,7 +403,7 @@ export class StreamTransport extends Transport {
     ) return;
     if (this.getWriteBufferSize() > this.#low) return;
     this.#resumeScheduled = true;
-    this.#loop.callSoonInternal(this.#maybeResumeProtocol, this);
+    this.#fromHost(this.#maybeResumeProtocol, this);
   };
 
   #maybePauseProtocol(): void {
