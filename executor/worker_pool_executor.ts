@@ -117,7 +117,8 @@ export class WorkerPoolExecutor implements Executor {
   readonly #abandoned = new WeakSet<Job>();
   #broken: BrokenExecutorError | null = null;
   readonly #terminating = new Set<Promise<void>>();
-  #goneWaiters: (() => void)[] = [];
+  /** Resolves once shutdown finds every worker gone; made by the first waiter. */
+  #allGone: { promise: Promise<void>; resolve: () => void } | null = null;
   /**
    * The `waitForRoom()` callers, oldest first, each asleep on a future of
    * its own loop, as `sync/waiters.ts` keeps a lock's; not that class: it
@@ -215,7 +216,7 @@ export class WorkerPoolExecutor implements Executor {
   waitForRoom(): Future<void> {
     this.#checkOpen("waitForRoom()");
     const waiter = new Future<void>(this.#currentLoop());
-    if (this.#hasRoom()) waiter.setResult(undefined);
+    if (this.#hasRoomFor(0)) waiter.setResult(undefined);
     else this.#roomWaiters.add(waiter);
     return waiter;
   }
@@ -246,7 +247,7 @@ export class WorkerPoolExecutor implements Executor {
   ): Future<unknown> {
     this.#checkOpen("submit()");
     const callable = prepareCallable(fn, "submit()");
-    if (!this.#hasRoom()) {
+    if (!this.#hasRoomFor(0)) {
       throw new QueueFull(
         `submit() would queue more than maxQueue (${this.#settings.maxQueue}) ` +
           "jobs: await pool.waitForRoom() first",
@@ -294,7 +295,7 @@ export class WorkerPoolExecutor implements Executor {
     }
     const futures: Future<unknown>[] = [];
     const submitWhileRoom = () => {
-      while (futures.length < jobArgs.length && this.#hasRoom()) {
+      while (futures.length < jobArgs.length && this.#hasRoomFor(0)) {
         const args = jobArgs[futures.length];
         futures.push(this.#submit(callable, args, chunksize > 1, loop).future);
       }
@@ -348,7 +349,7 @@ export class WorkerPoolExecutor implements Executor {
       return;
     }
     if (this.#slots.size > 0 || this.#terminating.size > 0) {
-      await new Promise<void>((resolve) => this.#goneWaiters.push(resolve));
+      await this.#whenAllGone();
     }
   }
 
@@ -395,7 +396,7 @@ export class WorkerPoolExecutor implements Executor {
     try {
       slot.send(job);
     } catch (error) {
-      this.#settled(slot);
+      this.#stealOrIdle(slot);
       job.future.cancel();
       throw cloneFailure(error, args);
     }
@@ -454,7 +455,7 @@ export class WorkerPoolExecutor implements Executor {
     } else {
       // Refilled in batches, once half empty.
       if (slot.jobs.length <= REFILL_AT) this.#feed(slot);
-      this.#settled(slot);
+      this.#stealOrIdle(slot);
     }
     this.#wakeRoomWaiters();
   }
@@ -465,7 +466,7 @@ export class WorkerPoolExecutor implements Executor {
     const why = error === undefined
       ? `exited with code ${code}`
       : `died of an uncaught error (${describeError(error)})`;
-    this.#release(
+    this.#evacuate(
       slot,
       new BrokenExecutorError(
         `The worker running this job ${why}; the pool replaces it`,
@@ -507,7 +508,7 @@ export class WorkerPoolExecutor implements Executor {
       if (slot.takeBack(job)) {
         this.#feed(slot);
         // It may hold nothing now: then it idles, or retires on shutdown.
-        this.#settled(slot);
+        this.#stealOrIdle(slot);
       } else {
         slot.abort(job, this.#settings.gracePeriod, () => this.#kill(slot));
       }
@@ -521,7 +522,7 @@ export class WorkerPoolExecutor implements Executor {
   /** Terminates a worker whose cancelled job ignored its signal. */
   #kill(slot: WorkerSlot): void {
     this.#slots.delete(slot);
-    this.#release(
+    this.#evacuate(
       slot,
       new BrokenExecutorError(
         "The worker running this job was terminated: a job before it was " +
@@ -537,7 +538,7 @@ export class WorkerPoolExecutor implements Executor {
    * the front of the queue, the one it ran fails with `error` (unless it
    * is already done, as a cancelled job is).
    */
-  #release(slot: WorkerSlot, error: BrokenExecutorError): void {
+  #evacuate(slot: WorkerSlot, error: BrokenExecutorError): void {
     const held = [...slot.jobs];
     const unstarted = held.filter((job) => slot.takeBack(job));
     for (const job of held) {
@@ -568,7 +569,7 @@ export class WorkerPoolExecutor implements Executor {
    * jobs that wait behind a running one in another worker, else idles (or
    * retires on shutdown).
    */
-  #settled(slot: WorkerSlot): void {
+  #stealOrIdle(slot: WorkerSlot): void {
     if (slot.jobs.length > 0 || !this.#slots.has(slot)) return;
     for (const other of this.#slots) {
       const held = other.jobs;
@@ -592,7 +593,7 @@ export class WorkerPoolExecutor implements Executor {
         (this.#slots.size < this.#settings.maxWorkers ? this.#spawn() : null);
       if (slot === null) break;
       this.#feed(slot);
-      this.#settled(slot);
+      this.#stealOrIdle(slot);
     }
     while (
       !this.#shutDown && this.#broken === null &&
@@ -631,17 +632,6 @@ export class WorkerPoolExecutor implements Executor {
     this.#loopWatch.unref();
   }
 
-  /**
-   * True if a job submitted now would start at once (an idle worker, or
-   * room to start one) or find room in the queue under `maxQueue`.
-   */
-  #hasRoom(): boolean {
-    const { maxQueue, maxWorkers } = this.#settings;
-    if (maxQueue === null) return true;
-    if (this.#idle.length > 0 || this.#slots.size < maxWorkers) return true;
-    return this.#queued() < maxQueue;
-  }
-
   /** Jobs not started: in the queue, or waiting in a worker. */
   #queued(): number {
     let waiting = 0;
@@ -663,7 +653,11 @@ export class WorkerPoolExecutor implements Executor {
     }
   }
 
-  /** True if there is room for one more job after `pending` others. */
+  /**
+   * True if one more job, after `pending` others, would start at once (an
+   * idle worker, or room to start one) or find room in the queue under
+   * `maxQueue`.
+   */
   #hasRoomFor(pending: number): boolean {
     const { maxQueue, maxWorkers } = this.#settings;
     if (maxQueue === null) return true;
@@ -684,9 +678,16 @@ export class WorkerPoolExecutor implements Executor {
   #checkGone(): void {
     if (!this.#shutDown) return;
     if (this.#slots.size > 0 || this.#terminating.size > 0) return;
-    const waiters = this.#goneWaiters;
-    this.#goneWaiters = [];
-    for (const resolve of waiters) resolve();
+    this.#allGone?.resolve();
+  }
+
+  #whenAllGone(): Promise<void> {
+    if (this.#allGone === null) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((done) => resolve = done);
+      this.#allGone = { promise, resolve };
+    }
+    return this.#allGone.promise;
   }
 
   #currentLoop(): AbstractEventLoop {

@@ -46,31 +46,6 @@ export function armTimer(delayMs: number, callback: () => void): HostTimer {
   return { clear: () => clearTimeout(id) };
 }
 
-/** True while a host event is handed to a loop (`enterHostEvent`). */
-let inEvent = false;
-
-/**
- * Marks the start of a host event (bytes arrived, a stream closed) being
- * handed to a loop; returns what `leaveHostEvent` restores. A host
- * callback runs on a turn of its own, outside any task step, so a loop it
- * wakes may go on at once instead of asking for one more turn.
- */
-export function enterHostEvent(): boolean {
-  const outer = inEvent;
-  inEvent = true;
-  return outer;
-}
-
-/** Ends what `enterHostEvent` began. */
-export function leaveHostEvent(outer: boolean): void {
-  inEvent = outer;
-}
-
-/** True while a host event is handed to a loop. */
-export function inHostEvent(): boolean {
-  return inEvent;
-}
-
 /** Per loop: host sources open that can wake it by themselves. */
 const wakers = new WeakMap<object, number>();
 

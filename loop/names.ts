@@ -12,7 +12,7 @@ import {
 } from "../internal/dns_host.ts";
 import { holdClock } from "../internal/real_world.ts";
 import { checkInteger, checkOptions, describe } from "../internal/validate.ts";
-import { type Future, onDone } from "../tasks/future.ts";
+import type { Future } from "../tasks/future.ts";
 import type { EventLoop } from "./event_loop.ts";
 import {
   checkFamily,
@@ -45,6 +45,7 @@ import {
   SOCK_RAW,
   SOCK_STREAM,
 } from "./socket_constants.ts";
+import { internals as taskInternals } from "../tasks/_internals.ts";
 
 /** Options of `getaddrinfo`, as Python's keyword arguments. */
 export interface GetaddrinfoOptions {
@@ -357,7 +358,7 @@ function build(
 /** A future the host settles; the loop's clock is held until it is done. */
 function hostFuture<T>(loop: EventLoop): Future<T> {
   const future = loop.createFuture<T>();
-  onDone(future, holdClock(loop));
+  taskInternals.onDone(future, holdClock(loop));
   return future;
 }
 

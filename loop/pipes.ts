@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { internals as loopInternals } from "./_internals.ts";
 import {
   type HostReadPipe,
   type HostWritePipe,
@@ -165,7 +166,7 @@ export class ReadPipeTransport extends BaseTransport {
   /** Tells `protocol` of the pipe through the loop, then gives it what arrived. */
   #start(protocol: PipeProtocolLike): void {
     this.#protocol = protocol;
-    this.#loop.callSoonInternal(this.#connectionMade, null);
+    loopInternals.callSoon(this.#loop, this.#connectionMade, null);
     this.#paused = false;
     this.#busy.hold(this.#loop, this.#host!);
     this.#host!.resume();
@@ -232,7 +233,7 @@ export class ReadPipeTransport extends BaseTransport {
   #schedule(): void {
     if (this.#scheduled || this.#paused || this.#events.length === 0) return;
     this.#scheduled = true;
-    this.#loop.callSoonInternal(this.#deliver, null);
+    loopInternals.callSoon(this.#loop, this.#deliver, null);
   }
 
   /** Gives the protocol the next event: one loop callback per event. */
@@ -245,7 +246,7 @@ export class ReadPipeTransport extends BaseTransport {
       this.#closing = true;
       this.#busy.release();
       this.#protocol.eofReceived?.();
-      this.#loop.callSoonInternal(this.#lose, null);
+      loopInternals.callSoon(this.#loop, this.#lose, null);
     } else if (event instanceof Error) this.#close(event);
     else this.#protocol.dataReceived?.(event);
   };
@@ -254,7 +255,7 @@ export class ReadPipeTransport extends BaseTransport {
     this.#closing = true;
     this.#busy.release();
     this.#host?.pause();
-    this.#loop.callSoonInternal(this.#lose, error);
+    loopInternals.callSoon(this.#loop, this.#lose, error);
   }
 
   readonly #connectionMade = (): void => {
@@ -339,7 +340,7 @@ export class WritePipeTransport extends BaseTransport {
   /** Tells `protocol` of the pipe through the loop. */
   #start(protocol: PipeProtocolLike): void {
     this.#protocol = protocol;
-    this.#loop.callSoonInternal(this.#connectionMade, null);
+    loopInternals.callSoon(this.#loop, this.#connectionMade, null);
   }
 
   /** Closes a pipe whose protocol could not be made. */
@@ -376,7 +377,7 @@ export class WritePipeTransport extends BaseTransport {
         this.#host?.abort();
         return;
       }
-      this.#loop.callSoonInternal(this.#written, [size, error]);
+      loopInternals.callSoon(this.#loop, this.#written, [size, error]);
     });
     this.#maybePause();
   }
@@ -409,7 +410,7 @@ export class WritePipeTransport extends BaseTransport {
     this.#closing = true;
     this.#bufferSize = 0;
     this.#host?.abort();
-    this.#loop.callSoonInternal(this.#lose, null);
+    loopInternals.callSoon(this.#loop, this.#lose, null);
   }
 
   /** True once closing or closed. */
@@ -493,12 +494,12 @@ export class WritePipeTransport extends BaseTransport {
   /** Everything is written and EOF asked for: end the pipe. */
   #finish(): void {
     this.#host?.end();
-    this.#loop.callSoonInternal(this.#lose, null);
+    loopInternals.callSoon(this.#loop, this.#lose, null);
   }
 
   #hostFailed(error: Error): void {
     if (this.#loop.isClosed()) return;
-    this.#loop.callSoonInternal((e: Error) => {
+    loopInternals.callSoon(this.#loop, (e: Error) => {
       if (!this.#lost) this.#fail(e);
     }, error);
   }
@@ -589,7 +590,7 @@ async function connectionMade(
   transport: { close(): void },
 ): Promise<void> {
   const made = loop.createFuture<void>();
-  loop.callSoonInternal((future) => {
+  loopInternals.callSoon(loop, (future) => {
     if (!future.done()) future.setResult();
   }, made);
   try {

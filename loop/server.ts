@@ -25,6 +25,7 @@ import { beginHandshake, transportOver } from "./socket_setup.ts";
 import type { StreamTransport } from "./socket_transport.ts";
 import { WaiterSet } from "./waiter_set.ts";
 import type { SSLContext } from "./tls.ts";
+import { internals } from "./_internals.ts";
 
 /** One listening socket of a server. */
 export interface ServerSocket<A = [host: string, port: number]> {
@@ -47,13 +48,6 @@ export interface ServerSetup {
   holdWhileOpen: boolean;
 }
 
-let create: <A>(
-  loop: ConnectingLoop,
-  setup: ServerSetup,
-  targets: ListenTarget[],
-  startServing: boolean,
-) => Promise<Server<A>>;
-
 /** Starts a server listening on every target; for this package only. */
 export function createServerOn<A>(
   loop: ConnectingLoop,
@@ -61,7 +55,7 @@ export function createServerOn<A>(
   targets: ListenTarget[],
   startServing: boolean,
 ): Promise<Server<A>> {
-  return create<A>(loop, setup, targets, startServing);
+  return internals.openServer<A>(loop, setup, targets, startServing);
 }
 
 /**
@@ -136,7 +130,7 @@ export class Server<A = [host: string, port: number]>
   }
 
   static {
-    create = async <A>(
+    internals.openServer = async <A>(
       loop: ConnectingLoop,
       setup: ServerSetup,
       targets: ListenTarget[],
@@ -271,7 +265,7 @@ export class Server<A = [host: string, port: number]>
     const queued = this.#queued;
     this.#queued = [];
     for (const socket of queued) {
-      this.#loop.callSoonInternal(this.#accept, socket);
+      internals.callSoon(this.#loop, this.#accept, socket);
     }
   }
 
@@ -338,7 +332,7 @@ export class Server<A = [host: string, port: number]>
   }
 
   #serveOrQueue(socket: RawSocket): void {
-    if (this.#serving) this.#loop.callSoonInternal(this.#accept, socket);
+    if (this.#serving) internals.callSoon(this.#loop, this.#accept, socket);
     else this.#queued.push(socket);
   }
 

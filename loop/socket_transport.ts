@@ -7,9 +7,10 @@
  *
  * @module
  */
+import { internals as loopInternals } from "./_internals.ts";
 import { Deque } from "../internal/deque.ts";
 import { RuntimeError } from "../internal/errors.ts";
-import { enterHostEvent, holdWaker, leaveHostEvent } from "../internal/host.ts";
+import { holdWaker } from "../internal/host.ts";
 import { HostSocket, type RawSocket } from "../internal/socket_host.ts";
 import type { HostStream, StreamEvents } from "../internal/stream_host.ts";
 import { describe } from "../internal/validate.ts";
@@ -103,7 +104,7 @@ export class StreamTransport extends Transport {
     this.#host = host;
     if (this.#holdWhileOpen) this.#releaseHold = holdWhileOpen(this, host);
     if (this.#callConnectionMade) {
-      this.#loop.callSoonInternal(this.#connectionMade, this);
+      loopInternals.callSoon(this.#loop, this.#connectionMade, this);
     }
   }
 
@@ -158,12 +159,7 @@ export class StreamTransport extends Transport {
   /** Schedules `callback(arg)` for a host event; the loop wakes at once. */
   #fromHost<T>(callback: (arg: T) => void, arg: T): void {
     if (this.#loopGone()) return;
-    const outer = enterHostEvent();
-    try {
-      this.#loop.callSoonInternal(callback, arg);
-    } finally {
-      leaveHostEvent(outer);
-    }
+    loopInternals.callSoonFromHost(this.#loop, callback, arg);
   }
 
   readonly #connectionMade = (self: StreamTransport): void => {
@@ -278,7 +274,8 @@ export class StreamTransport extends Transport {
     this.#closing = this.#lost = true;
     this.#pending.clear();
     this.#host?.abort();
-    this.#loop.callSoonInternal(
+    loopInternals.callSoon(
+      this.#loop,
       (lost: Error | null) => this.#connectionLost(lost),
       error,
     );
@@ -310,7 +307,7 @@ export class StreamTransport extends Transport {
     if (this.#closing || !this.#readingPaused) return;
     this.#readingPaused = false;
     if (this.#pending.length > 0) {
-      this.#loop.callSoonInternal(this.#deliverPending, this);
+      loopInternals.callSoon(this.#loop, this.#deliverPending, this);
     }
     this.#host?.resume();
   }

@@ -13,6 +13,7 @@ import { checkBytes, checkLimit, checkSize } from "./checks.ts";
 import { IncompleteReadError, LimitOverrunError } from "./errors.ts";
 import type { Holdable } from "./host_wait.ts";
 import { type LineDecoder, lineDecoder, type LinesOptions } from "./text.ts";
+import { internals } from "./_internals.ts";
 
 /** The default buffer limit of readers: 64 KiB, as in Python. */
 export const DEFAULT_LIMIT = 2 ** 16;
@@ -26,12 +27,6 @@ export interface ReaderTransport extends Holdable {
   /** Reads from the host again. */
   resumeReading(): void;
 }
-
-/** Binds a reader to the transport that feeds it; for this package only. */
-export let setReaderTransport: (
-  reader: StreamReader,
-  transport: ReaderTransport,
-) => void;
 
 /**
  * Buffered reads from a byte stream: asyncio's `StreamReader`. Readers
@@ -83,7 +78,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   }
 
   static {
-    setReaderTransport = (reader, transport) => {
+    internals.setReaderTransport = (reader, transport) => {
       reader.#transport = transport;
     };
   }

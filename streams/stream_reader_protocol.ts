@@ -15,13 +15,10 @@ import { type BaseTransport, Transport } from "../loop/transports.ts";
 import { ReadPipeTransport } from "../loop/pipes.ts";
 import { WaiterSet } from "../loop/waiter_set.ts";
 import type { Future } from "../tasks/future.ts";
-import { hasFailed, onDone } from "../tasks/future.ts";
+import { internals as taskInternals } from "../tasks/_internals.ts";
 import type { Task } from "../tasks/task.ts";
-import {
-  type ReaderTransport,
-  setReaderTransport,
-  type StreamReader,
-} from "./stream_reader.ts";
+import type { ReaderTransport, StreamReader } from "./stream_reader.ts";
+import { internals as streamInternals } from "./_internals.ts";
 import type { StreamWriter } from "./stream_writer.ts";
 
 /** A loop as streams use it. */
@@ -93,7 +90,9 @@ export class StreamReaderProtocol extends Protocol {
     this.#transport = transport;
     const held = readerTransport(transport);
     this.#holdable = held;
-    if (this.#reader !== null) setReaderTransport(this.#reader, held);
+    if (this.#reader !== null) {
+      streamInternals.setReaderTransport(this.#reader, held);
+    }
   }
 
   override connectionMade(transport: BaseTransport): void {
@@ -104,12 +103,12 @@ export class StreamReaderProtocol extends Protocol {
     const reader = this.#reader!;
     const writer = this.#makeWriter!(this);
     const task = this.#loop.createTask(() => clientConnected(reader, writer));
-    onDone(task, (done) => {
+    taskInternals.onDone(task, (done) => {
       if (done.cancelled()) {
         transport.close();
         return;
       }
-      if (!hasFailed(done)) return;
+      if (!taskInternals.hasFailed(done)) return;
       this.#loop.callExceptionHandler({
         message: "Unhandled error in a startServer() client handler",
         exception: done.exception(),

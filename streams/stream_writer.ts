@@ -16,13 +16,7 @@ import type {
   HoldableTransport,
   StreamReaderProtocol,
 } from "./stream_reader_protocol.ts";
-
-/** Makes a writer over `transport`; for this package only. */
-export let makeStreamWriter: (
-  transport: Transport,
-  reader: StreamReader | null,
-  protocol?: StreamReaderProtocol,
-) => StreamWriter;
+import { internals } from "./_internals.ts";
 
 /** Options of `StreamWriter.startTls()`. */
 export interface WriterStartTlsOptions {
@@ -81,7 +75,7 @@ export class StreamWriter {
   }
 
   static {
-    makeStreamWriter = (transport, reader, protocol) =>
+    internals.newStreamWriter = (transport, reader, protocol) =>
       new StreamWriter(
         transport,
         protocol ?? transport.getProtocol() as StreamReaderProtocol,

@@ -10,22 +10,13 @@ import type { Future } from "../tasks/future.ts";
 import { gather } from "../tasks/gather.ts";
 import { checkBytes } from "../streams/checks.ts";
 import { waitOnHost } from "../streams/host_wait.ts";
-import { setReaderTransport, StreamReader } from "../streams/stream_reader.ts";
-import {
-  makeStreamWriter,
-  type StreamWriter,
-} from "../streams/stream_writer.ts";
+import { StreamReader } from "../streams/stream_reader.ts";
+import type { StreamWriter } from "../streams/stream_writer.ts";
 import { StreamTransport } from "../streams/transport.ts";
-
-/** Makes the process object of `child`; for this package only. */
-export let makeProcess: (
-  loop: EventLoop,
-  child: HostChild,
-  limit: number,
-) => Process;
-
-/** Records the exit of the process; for this package only. */
-export let processExited: (process: Process, returncode: number) => void;
+import { internals as streamInternals } from "../streams/_internals.ts";
+// Evaluated for its static block, which fills `streamInternals.newStreamWriter`.
+import "../streams/stream_writer.ts";
+import { internals } from "./_internals.ts";
 
 /**
  * A child process started by `createSubprocessExec()` or
@@ -75,8 +66,10 @@ export class Process {
   }
 
   static {
-    makeProcess = (loop, child, limit) => new Process(loop, child, limit);
-    processExited = (process, returncode) => process.#exited(returncode);
+    internals.newProcess = (loop, child, limit) =>
+      new Process(loop, child, limit);
+    internals.processExited = (process, returncode) =>
+      process.#exited(returncode);
   }
 
   /** The process id. */
@@ -172,7 +165,7 @@ function writerOf(loop: EventLoop, child: HostChild): StreamWriter | null {
   const host = child.pipe(0, transport);
   if (host === null) return null;
   transport.attach(host);
-  return makeStreamWriter(transport, null);
+  return streamInternals.newStreamWriter(transport, null);
 }
 
 function readerOf(
@@ -186,7 +179,7 @@ function readerOf(
   const host = child.pipe(fd, transport);
   if (host === null) return null;
   transport.attach(host);
-  setReaderTransport(reader, transport);
+  streamInternals.setReaderTransport(reader, transport);
   return reader;
 }
 

@@ -23,6 +23,14 @@ function busy(): void {
   while (performance.now() < until) { /* block the loop */ }
 }
 
+/**
+ * The warnings that name `what`: a loaded machine may also report a step of
+ * the test's own code as slow, which says nothing about the case.
+ */
+function naming(warnings: string[], what: string): string[] {
+  return warnings.filter((warning) => warning.includes(what));
+}
+
 /** Runs `fn` with console.warn captured; returns the warnings. */
 async function warningsOf(fn: () => Promise<unknown>): Promise<string[]> {
   const warnings: string[] = [];
@@ -54,13 +62,14 @@ describe("debug mode: slow callbacks and task steps", () => {
         await createTask(async () => busy(), { name: "starter" });
       }, true)
     );
-    assert.equal(warnings.length, 1);
+    const mine = naming(warnings, 'name="starter"');
+    assert.equal(mine.length, 1);
     assert.match(
-      warnings[0],
+      mine[0],
       /^Executing <Task \w+ name="starter" created at /,
     );
-    assert.match(warnings[0], HERE);
-    assert.match(warnings[0], /took 0\.\d{3} seconds$/);
+    assert.match(mine[0], HERE);
+    assert.match(mine[0], /took 0\.\d{3} seconds$/);
   });
 
   it("names a task resumed by sleep() whose step is slow", async () => {
@@ -73,12 +82,13 @@ describe("debug mode: slow callbacks and task steps", () => {
         }, { name: "sleeper" });
       }, true)
     );
-    assert.equal(warnings.length, 1);
+    const mine = naming(warnings, 'name="sleeper"');
+    assert.equal(mine.length, 1);
     assert.match(
-      warnings[0],
+      mine[0],
       /^Executing <Task \w+ name="sleeper" created at /,
     );
-    assert.match(warnings[0], HERE);
+    assert.match(mine[0], HERE);
   });
 
   it("names a task resumed by a future's result whose step is slow", async () => {
@@ -94,8 +104,9 @@ describe("debug mode: slow callbacks and task steps", () => {
         await task;
       }, true)
     );
-    assert.equal(warnings.length, 1);
-    assert.match(warnings[0], /^Executing <Task \w+ name="waiter" created at /);
+    const mine = naming(warnings, 'name="waiter"');
+    assert.equal(mine.length, 1);
+    assert.match(mine[0], /^Executing <Task \w+ name="waiter" created at /);
   });
 
   it("names the callback of a slow plain callback", async () => {
@@ -105,8 +116,9 @@ describe("debug mode: slow callbacks and task steps", () => {
         await sleep(0.001);
       }, true)
     );
-    assert.equal(warnings.length, 1);
-    assert.match(warnings[0], /^Executing <Handle busy\(\)> took 0\.\d{3}/);
+    const mine = naming(warnings, "<Handle busy()>");
+    assert.equal(mine.length, 1);
+    assert.match(mine[0], /^Executing <Handle busy\(\)> took 0\.\d{3}/);
   });
 
   it("reports nothing when debug mode is off", async () => {
@@ -152,8 +164,9 @@ describe("debug mode: slow callbacks and task steps", () => {
       if (before === undefined) delete process.env.AIO_DEBUG;
       else process.env.AIO_DEBUG = before;
     }
-    assert.equal(warnings.length, 1);
-    assert.match(warnings[0], /name="from-env" created at /);
+    const mine = naming(warnings, 'name="from-env"');
+    assert.equal(mine.length, 1);
+    assert.match(mine[0], /name="from-env" created at /);
   });
 });
 

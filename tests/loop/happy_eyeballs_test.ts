@@ -282,7 +282,7 @@ describe("createConnection with several addresses", () => {
   });
 
   it("cancelling the caller mid-race cancels every attempt", async () => {
-    const holes = [await blackHole(), await blackHole(), await blackHole()];
+    const holes = await Promise.all([blackHole(), blackHole(), blackHole()]);
     try {
       const answers = holes.map((hole) => v4(hole.port));
       const outcome = await run(async () => {

@@ -50,7 +50,9 @@ describe("asCompleted", () => {
         await sleep(0.1);
         throw new RangeError("bad");
       });
-      const fast = sleep(0.01, "fast");
+      // Ready at the next iteration, before any timer: a loaded machine
+      // cannot make the timeout come first.
+      const fast = sleep(0, "fast");
       const seen: Future<unknown>[] = [];
       for await (const done of asCompleted([slow, failing, fast])) {
         // TypeScript before 6 types a yielded thenable as its result.
@@ -92,7 +94,9 @@ describe("asCompleted", () => {
 
   it("reports what is not done at the timeout as TimeoutError, cancelling nothing", async () => {
     await run(async () => {
-      const fast = sleep(0.01, "fast");
+      // Ready at the next iteration, before any timer: a loaded machine
+      // cannot make the timeout come first.
+      const fast = sleep(0, "fast");
       const slow = sleep(10, "slow");
       const slower = sleep(20, "slower");
       const outcomes: string[] = [];

@@ -23,6 +23,13 @@ function foreign<T>(ms: number, value: T): Promise<T> {
   return new Promise((resolve) => setTimeout(() => resolve(value), ms));
 }
 
+/** A foreign promise the test settles itself, so it never settles early. */
+function gate<T>(): { promise: Promise<T>; open: (value: T) => void } {
+  let open!: (value: T) => void;
+  const promise = new Promise<T>((resolve) => open = resolve);
+  return { promise, open };
+}
+
 describe("Task start", () => {
   it("starts on the loop, not inside createTask", async () => {
     const log = await run(async () => {
@@ -257,8 +264,9 @@ describe("Task cancellation", () => {
   it("keeps a cancel made during a foreign await for the next library await", async () => {
     await run(async () => {
       const log: string[] = [];
+      const foreignWork = gate<string>();
       const task = createTask(async () => {
-        const value = await foreign(20, "foreign done");
+        const value = await foreignWork.promise;
         log.push(value);
         log.push(`signal aborted: ${currentTask()!.signal.aborted}`);
         await sleep(0);
@@ -267,6 +275,7 @@ describe("Task cancellation", () => {
       await sleep(0);
       task.cancel("late");
       assert.equal(task.signal.aborted, true);
+      foreignWork.open("foreign done");
       await assert.rejects(async () => await task, {
         name: "CancelledError",
         message: "late",
@@ -294,9 +303,11 @@ describe("Task cancellation", () => {
 
   it("cancels a task whose body returns after a foreign await", async () => {
     await run(async () => {
-      const task = createTask(async () => await foreign(10, "value"));
+      const foreignWork = gate<string>();
+      const task = createTask(async () => await foreignWork.promise);
       await sleep(0);
       task.cancel();
+      foreignWork.open("value");
       await assert.rejects(async () => await task, CancelledError);
     });
   });
@@ -360,14 +371,16 @@ describe("Task cancellation", () => {
 
   it("uncancel withdraws a pending request", async () => {
     await run(async () => {
+      const foreignWork = gate<null>();
       const task = createTask(async () => {
-        await foreign(10, null);
+        await foreignWork.promise;
         await sleep(0);
         return "not cancelled";
       });
       await sleep(0);
       task.cancel();
       task.uncancel();
+      foreignWork.open(null);
       assert.equal(await task, "not cancelled");
     });
   });
