@@ -28,6 +28,17 @@ export const internals: {
     arg: T,
   ): void;
   /**
+   * As `callSoon`, from a host callback (bytes arrived, a stream closed):
+   * such a callback is a host turn of its own and runs outside any task
+   * step, so an idle `EventLoop` goes on at once instead of on one more
+   * turn.
+   */
+  callSoonFromHost<T>(
+    loop: AbstractEventLoop,
+    callback: (arg: T) => unknown,
+    arg: T,
+  ): void;
+  /**
    * As `loop.callAt(when, ...)`, or `loop.callSoon(...)` when `when` is
    * null, without copying the caller's context: for the library's own
    * callbacks, which read no user context.
@@ -60,6 +71,7 @@ export const internals: {
 
 // The public calls, until `EventLoop` fills in its fast path.
 internals.callSoon = (loop, callback, arg) => void loop.callSoon(callback, arg);
+internals.callSoonFromHost = internals.callSoon;
 internals.callAt = (loop, when, callback, ...args) =>
   when === null
     ? loop.callSoon(callback, ...args)

@@ -13,7 +13,12 @@ import {
   currentOwner,
   runAs,
 } from "../internal/context.ts";
-import { armTimer, nextTurn, watchHostIdle } from "../internal/host.ts";
+import {
+  armTimer,
+  canBeWoken,
+  nextTurn,
+  watchHostIdle,
+} from "../internal/host.ts";
 import { clockHeld } from "../internal/real_world.ts";
 import { MinHeap } from "../internal/heap.ts";
 import { checkSignal, listen } from "../internal/signals.ts";
@@ -167,6 +172,10 @@ export class EventLoop implements AbstractEventLoop {
         : when === null
         ? loop.callSoon(callback, ...args)
         : loop.callAt(when, callback, ...args);
+    internals.callSoonFromHost = (loop, callback, arg) => {
+      if (#ready in loop) loop.#callSoon(callback, arg, false);
+      else loop.callSoon(callback, arg);
+    };
     internals.hasReadyCallbacks = (loop) => loop.#ready.size > 0;
   }
   readonly #timers = new MinHeap<TimerHandle>(heapOrder);
@@ -230,10 +239,17 @@ export class EventLoop implements AbstractEventLoop {
   }
 
   /** As `callSoon(callback, arg)`, without a handle or a context copy. */
-  #callSoon<T>(callback: (arg: T) => unknown, arg: T): void {
+  #callSoon<T>(
+    callback: (arg: T) => unknown,
+    arg: T,
+    fromStep = true,
+  ): void {
     this.#checkOpen();
     this.#ready.addCall(callback, arg);
-    if (this.#wake !== null) this.#wakeUp();
+    if (this.#wake === null) return;
+    // A host callback runs outside any step: the loop may go on at once.
+    if (fromStep || stepsRunning()) this.#wakeUp();
+    else this.#wake(false);
   }
 
   /**
@@ -952,6 +968,7 @@ export class EventLoop implements AbstractEventLoop {
   #mayBeDeadlocked(): boolean {
     if (this.#ready.size > 0 || this.#nextDeadline() !== null) return false;
     if (clockHeld(this) || this.#signalListeners.size > 0) return false;
+    if (canBeWoken(this)) return false;
     let pending = false;
     for (const task of taskInternals.tasksOf(this)) {
       if (taskInternals.awaitsForeignWork(task)) return false;

@@ -372,7 +372,7 @@ export class WritePipeTransport extends BaseTransport {
     const size = data.length;
     this.#bufferSize += size;
     this.#busy.hold(this.#loop, this.#host!);
-    this.#host!.write(data.slice(), (error) => {
+    this.#host!.write(new Uint8Array(data), (error) => {
       if (this.#loop.isClosed()) {
         this.#host?.abort();
         return;

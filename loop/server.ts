@@ -6,6 +6,8 @@
  * @module
  */
 import { CancelledError, RuntimeError } from "../internal/errors.ts";
+import { holdWaker } from "../internal/host.ts";
+import { closeWithLoop } from "../internal/loop_resources.ts";
 import {
   type Address,
   type HostServer,
@@ -39,7 +41,10 @@ export interface ServerSetup {
   ssl: SSLContext | null;
   /** Seconds a client's TLS handshake may take. */
   handshakeTimeout: number;
-  /** Keep the process alive while a connection is open. */
+  /**
+   * Keep the process alive while a connection is open, and while the
+   * server accepts connections.
+   */
   holdWhileOpen: boolean;
 }
 
@@ -93,6 +98,8 @@ export class Server<A = [host: string, port: number]>
   /** Closed, and every client connection has ended. */
   #allDone = false;
   #servingForever: Future<void> | null = null;
+  /** Ends the hold of a serving server whose setup says `holdWhileOpen`. */
+  #releaseServing: (() => void) | null = null;
   /** What a wait on the server keeps alive: listeners and clients. */
   readonly #hold: Holdable = {
     hold: () => {
@@ -173,6 +180,8 @@ export class Server<A = [host: string, port: number]>
     if (listeners === null) return;
     this.#listeners = null;
     this.#serving = false;
+    this.#releaseServing?.();
+    this.#releaseServing = null;
     for (const listener of listeners) listener.close();
     for (const socket of this.#queued) socket.abort();
     this.#queued = [];
@@ -252,11 +261,28 @@ export class Server<A = [host: string, port: number]>
   #startServing(): void {
     if (this.#serving || this.#listeners === null) return;
     this.#serving = true;
+    if (this.#setup.holdWhileOpen) this.#holdWhileServing(this.#listeners);
     const queued = this.#queued;
     this.#queued = [];
     for (const socket of queued) {
       internals.callSoon(this.#loop, this.#accept, socket);
     }
+  }
+
+  /**
+   * A peer may connect to a serving server at any time: it keeps the
+   * process alive and can wake the loop (waiting for a client is no
+   * deadlock), until it is closed or its loop is.
+   */
+  #holdWhileServing(listeners: HostServer[]): void {
+    const releases = listeners.map((listener) => listener.hold());
+    releases.push(holdWaker(this.#loop));
+    const release = () => {
+      forget();
+      for (const each of releases) each();
+    };
+    const forget = closeWithLoop(this.#loop, release);
+    this.#releaseServing = release;
   }
 
   async #listen(target: ListenTarget): Promise<void> {

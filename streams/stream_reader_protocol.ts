@@ -150,11 +150,14 @@ export class StreamReaderProtocol extends Protocol {
     this.#drainWaiters.settleAll();
   }
 
-  /** Waits while the transport's write buffer is above its high-water mark. */
-  async drainHelper(): Promise<void> {
-    if (this.#connectionLost) throw connectionLostError();
-    if (!this.#paused) return;
-    await this.#drainWaiters.wait(this.#loop, this.#holdable);
+  /**
+   * Waits while the transport's write buffer is above its high-water mark.
+   * Not async: a drain with nothing to wait for makes no promise of its own.
+   */
+  drainHelper(): Promise<void> {
+    if (this.#connectionLost) return Promise.reject(connectionLostError());
+    if (!this.#paused) return WRITABLE;
+    return this.#drainWaiters.wait(this.#loop, this.#holdable);
   }
 
   /** Waits until the connection is lost; throws the error it was lost with. */
@@ -182,6 +185,9 @@ function readerTransport(
     resumeReading: () => transport.resumeReading(),
   };
 }
+
+/** What a drain with nothing to wait for returns. */
+const WRITABLE: Promise<void> = Promise.resolve();
 
 /** The error of a stream used after its connection was lost. */
 function connectionLostError(): Error {

@@ -159,11 +159,17 @@ export class StreamWriter {
    * reset the connection), or an error with code `"ECONNRESET"` once the
    * connection was lost without one.
    */
-  async drain(): Promise<void> {
+  drain(): Promise<void> {
+    // Not async: a drain with nothing to wait for makes no promise of its own.
     const error = this.#reader?.exception() ?? null;
-    if (error !== null) throw error;
-    // Lets a lost connection be seen before waiting, as asyncio does.
-    if (this.#transport.isClosing()) await sleep(0);
+    if (error !== null) return Promise.reject(error);
+    if (this.#transport.isClosing()) return this.#drainWhenClosing();
+    return this.#protocol.drainHelper();
+  }
+
+  /** Lets a lost connection be seen before waiting, as asyncio does. */
+  async #drainWhenClosing(): Promise<void> {
+    await sleep(0);
     await this.#protocol.drainHelper();
   }
 
