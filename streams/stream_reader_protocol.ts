@@ -33,9 +33,6 @@ export type ClientConnectedCallback = (
   writer: StreamWriter,
 ) => unknown;
 
-/** The transport of a stream: one of the loop's stream transports. */
-export type HoldableTransport = Transport;
-
 /**
  * Joins a transport to a `StreamReader` and a `StreamWriter`: CPython's
  * `StreamReaderProtocol` with its `FlowControlMixin`.
@@ -47,7 +44,7 @@ export class StreamReaderProtocol extends Protocol {
   readonly #makeWriter:
     | ((protocol: StreamReaderProtocol) => StreamWriter)
     | null;
-  #transport: HoldableTransport | null = null;
+  #transport: Transport | null = null;
   /** How a wait on the stream keeps the process alive. */
   #holdable: Holdable | null = null;
   #paused = false;
@@ -76,7 +73,7 @@ export class StreamReaderProtocol extends Protocol {
   }
 
   /** The transport, once connected. */
-  get transport(): HoldableTransport | null {
+  get transport(): Transport | null {
     return this.#transport;
   }
 
@@ -86,7 +83,7 @@ export class StreamReaderProtocol extends Protocol {
   }
 
   /** Swaps in the transport that replaced the old one (STARTTLS). */
-  replaceTransport(transport: HoldableTransport): void {
+  replaceTransport(transport: Transport): void {
     this.#transport = transport;
     const held = readerTransport(transport);
     this.#holdable = held;

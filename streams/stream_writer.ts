@@ -6,16 +6,13 @@
 import { startTls } from "../loop/create_connection.ts";
 import { getRunningLoop } from "../loop/running_loop.ts";
 import type { SSLContext } from "../loop/tls.ts";
-import type { Transport } from "../loop/transports.ts";
+import type { ExtraInfo, Transport } from "../loop/transports.ts";
 import { checkOptions } from "../internal/validate.ts";
 import { sleep } from "../tasks/sleep.ts";
 import { checkBytes } from "./checks.ts";
 import { encodeText } from "./text.ts";
 import type { StreamReader } from "./stream_reader.ts";
-import type {
-  HoldableTransport,
-  StreamReaderProtocol,
-} from "./stream_reader_protocol.ts";
+import type { StreamReaderProtocol } from "./stream_reader_protocol.ts";
 import { internals } from "./_internals.ts";
 
 /** Options of `StreamWriter.startTls()`. */
@@ -60,7 +57,7 @@ export interface WriterStartTlsOptions {
  * ```
  */
 export class StreamWriter {
-  #transport: HoldableTransport;
+  #transport: Transport;
   readonly #protocol: StreamReaderProtocol;
   readonly #reader: StreamReader | null;
 
@@ -69,7 +66,7 @@ export class StreamWriter {
     protocol: StreamReaderProtocol,
     reader: StreamReader | null,
   ) {
-    this.#transport = transport as HoldableTransport;
+    this.#transport = transport;
     this.#protocol = protocol;
     this.#reader = reader;
   }
@@ -215,7 +212,7 @@ export class StreamWriter {
       sslContext,
       { serverSide, serverHostname, sslHandshakeTimeout },
     );
-    this.#transport = upgraded as HoldableTransport;
+    this.#transport = upgraded;
     this.#protocol.replaceTransport(this.#transport);
   }
 
@@ -226,8 +223,13 @@ export class StreamWriter {
    * `"sslObject"` and `"sslcontext"`. `defaultValue` (default `null`) when
    * the stream has no such information.
    */
-  getExtraInfo(name: string, defaultValue: unknown = null): unknown {
-    return this.#transport.getExtraInfo(name, defaultValue);
+  getExtraInfo<K extends string, D = null>(
+    name: K,
+    defaultValue: D = null as D,
+  ): (K extends keyof ExtraInfo ? ExtraInfo[K] : unknown) | D {
+    return this.#transport.getExtraInfo(name, defaultValue) as
+      | (K extends keyof ExtraInfo ? ExtraInfo[K] : unknown)
+      | D;
   }
 
   /** A short description, as asyncio's `repr`. */

@@ -13,6 +13,7 @@ import { waitOnHost } from "../streams/host_wait.ts";
 import { StreamReader } from "../streams/stream_reader.ts";
 import type { StreamWriter } from "../streams/stream_writer.ts";
 import { StreamTransport } from "../streams/transport.ts";
+import { internals as transportInternals } from "../loop/_transport_internals.ts";
 import { internals as streamInternals } from "../streams/_internals.ts";
 // Evaluated for its static block, which fills `streamInternals.newStreamWriter`.
 import "../streams/stream_writer.ts";
@@ -162,7 +163,7 @@ export class Process {
 
 function writerOf(loop: EventLoop, child: HostChild): StreamWriter | null {
   const transport = new StreamTransport(loop);
-  const host = child.pipe(0, transport);
+  const host = child.pipe(0, transportInternals.streamEvents(transport));
   if (host === null) return null;
   transport.attach(host);
   return streamInternals.newStreamWriter(transport, null);
@@ -176,7 +177,7 @@ function readerOf(
 ): StreamReader | null {
   const reader = new StreamReader(limit);
   const transport = new StreamTransport(loop, { reader });
-  const host = child.pipe(fd, transport);
+  const host = child.pipe(fd, transportInternals.streamEvents(transport));
   if (host === null) return null;
   transport.attach(host);
   streamInternals.setReaderTransport(reader, transport);
