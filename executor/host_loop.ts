@@ -38,23 +38,10 @@ class HostLoop implements AbstractEventLoop {
     callback: (...args: A) => unknown,
     ...args: A
   ): Handle {
-    return this.callInternal(null, callback, ...args);
+    return this.#schedule(null, callback, ...args);
   }
 
-  callSoonInternal<T>(callback: (arg: T) => unknown, arg: T): void {
-    queueMicrotask(() => {
-      try {
-        callback(arg);
-      } catch (exception) {
-        this.callExceptionHandler({
-          message: `Exception in callback ${callback.name || "anonymous"}`,
-          exception,
-        });
-      }
-    });
-  }
-
-  callInternal<A extends unknown[]>(
+  #schedule<A extends unknown[]>(
     when: number | null,
     callback: (...args: A) => unknown,
     ...args: A
@@ -92,7 +79,7 @@ class HostLoop implements AbstractEventLoop {
     callback: (...args: A) => unknown,
     ...args: A
   ): TimerHandle {
-    return this.callInternal(when, callback, ...args) as TimerHandle;
+    return this.#schedule(when, callback, ...args) as TimerHandle;
   }
 
   /** Clears the host timer of a cancelled handle: nothing left armed. */

@@ -6,7 +6,8 @@
  */
 import { holdClock } from "../internal/real_world.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
-import { Future, onDone } from "../tasks/future.ts";
+import { Future } from "../tasks/future.ts";
+import { internals as taskInternals } from "../tasks/_internals.ts";
 import type { Callable } from "./callable.ts";
 import { activeLoop, hostLoop } from "./host_loop.ts";
 import { wrapFuture } from "./wrap_future.ts";
@@ -80,7 +81,7 @@ export class JobFuture<T = unknown> extends Future<T> {
     (this.#wrappers ??= new Map()).set(loop, wrapper);
     // The job is real-world work of `loop` too: its clock waits for it, and
     // a wait on it is no deadlock.
-    onDone(wrapper, holdClock(loop));
+    taskInternals.onDone(wrapper, holdClock(loop));
     return wrapper;
   }
 

@@ -12,7 +12,9 @@ import {
   describe,
 } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
-import { Future, onDone } from "../tasks/future.ts";
+import { Future } from "../tasks/future.ts";
+import { internals as loopInternals } from "../loop/_internals.ts";
+import { internals as taskInternals } from "../tasks/_internals.ts";
 
 /** The options `map()` takes after its iterables. */
 export interface MapOptions {
@@ -133,8 +135,8 @@ async function waitUntil(
   const wake = () => {
     if (!woken.done()) woken.setResult(undefined);
   };
-  onDone(future, wake);
-  const timer = loop.callInternal(deadline, wake);
+  taskInternals.onDone(future, wake);
+  const timer = loopInternals.callAt(loop, deadline, wake);
   try {
     await woken;
   } finally {

@@ -5,7 +5,8 @@
  * @module
  */
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
-import { Future, hasFailed, onDone } from "../tasks/future.ts";
+import { Future } from "../tasks/future.ts";
+import { internals as taskInternals } from "../tasks/_internals.ts";
 
 /**
  * A future of `loop` that follows `source` (`source` itself when it lives
@@ -30,8 +31,8 @@ export function chainFuture<T>(
   source: Future<T>,
   destination: Future<T>,
 ): void {
-  onDone(source, () => copyOutcome(source, destination));
-  onDone(destination, () => {
+  taskInternals.onDone(source, () => copyOutcome(source, destination));
+  taskInternals.onDone(destination, () => {
     if (destination.cancelled()) source.cancel();
   });
 }
@@ -39,6 +40,7 @@ export function chainFuture<T>(
 function copyOutcome<T>(source: Future<T>, destination: Future<T>): void {
   if (destination.done() || destination.getLoop().isClosed()) return;
   if (source.cancelled()) destination.cancel();
-  else if (hasFailed(source)) destination.setException(source.exception());
-  else destination.setResult(source.result());
+  else if (taskInternals.hasFailed(source)) {
+    destination.setException(source.exception());
+  } else destination.setResult(source.result());
 }

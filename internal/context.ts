@@ -26,17 +26,6 @@ export interface LoopLike {
 export interface ContextOwner {
   /** The loop this code runs on. */
   getLoop(): LoopLike;
-  /**
-   * Told before the owner awaits a library future. A task with a pending
-   * cancel request cancels that future, or answers with the
-   * `CancelledError` to throw at once when the future is already done; a
-   * future the task may not await is answered with a `RuntimeError`.
-   */
-  willAwait?(future: object): Error | undefined;
-  /** Asked when a result is delivered: a pending cancel replaces it. */
-  takeCancelRequest?(): Error | undefined;
-  /** Told when the loop answers one of the owner's awaits: a step begins. */
-  resume?(): void;
 }
 
 const storage = new AsyncLocalStorage<ContextOwner>();

@@ -18,18 +18,6 @@ export function nextTurn(callback: () => void): void {
   setImmediate(callback);
 }
 
-const resolved = Promise.resolve();
-
-/**
- * Runs `callback` on a microtask, in the context of this call. Node wraps
- * each `queueMicrotask` callback in an `AsyncResource` and a bound function,
- * which costs more than a reaction on a resolved promise; on Deno and Bun
- * `queueMicrotask` costs least.
- */
-export const nextMicrotask: (callback: () => void) => void = RUNTIME === "node"
-  ? (callback) => void resolved.then(callback)
-  : queueMicrotask;
-
 /** A cancellable host timer. */
 export interface HostTimer {
   /** Stops the timer if it has not fired. */
@@ -44,6 +32,30 @@ export function armTimer(delayMs: number, callback: () => void): HostTimer {
   const ms = Math.min(Math.max(0, delayMs), MAX_HOST_DELAY_MS);
   const id = setTimeout(callback, ms);
   return { clear: () => clearTimeout(id) };
+}
+
+/** Per loop: host sources open that can wake it by themselves. */
+const wakers = new WeakMap<object, number>();
+
+/**
+ * Marks a host source that can wake `loop` by itself, such as an open
+ * connection: while one is there the loop is not deadlocked, since the
+ * peer may still send. Call the returned function (once; later calls do
+ * nothing) when the source is gone.
+ */
+export function holdWaker(loop: object): () => void {
+  wakers.set(loop, (wakers.get(loop) ?? 0) + 1);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    wakers.set(loop, wakers.get(loop)! - 1);
+  };
+}
+
+/** True while some host source held with `holdWaker` can wake `loop`. */
+export function canBeWoken(loop: object): boolean {
+  return (wakers.get(loop) ?? 0) > 0;
 }
 
 /** How long Bun's loop stays deadlocked before the loop says so. */

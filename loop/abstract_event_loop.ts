@@ -35,21 +35,6 @@ export interface AbstractEventLoop {
     callback: (...args: A) => unknown,
     ...args: A
   ): Handle;
-  /**
-   * @internal As `callSoon(callback, arg)`, without a handle to cancel: the
-   * hot path of futures and tasks, whose callbacks check their own state.
-   */
-  callSoonInternal<T>(callback: (arg: T) => unknown, arg: T): void;
-  /**
-   * @internal As `callAt(when, ...)`, or `callSoon` when `when` is null,
-   * without copying the caller's context: for the library's own callbacks,
-   * which read no user context.
-   */
-  callInternal<A extends unknown[]>(
-    when: number | null,
-    callback: (...args: A) => unknown,
-    ...args: A
-  ): Handle;
   /** Schedules `callback(...args)` after `delay` seconds. */
   callLater<A extends unknown[]>(
     delay: number,

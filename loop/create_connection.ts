@@ -42,6 +42,7 @@ import type { Transport } from "./transports.ts";
 import { AF_UNSPEC, SOCK_STREAM } from "./socket_constants.ts";
 import { checkSsl, type SSLContext } from "./tls.ts";
 import { checkSeconds, describe } from "../internal/validate.ts";
+import { internals as loopInternals } from "./_internals.ts";
 
 /** A loop as the connection functions use it. */
 export type ConnectingLoop = AbstractEventLoop & {
@@ -453,7 +454,7 @@ async function afterPendingCallbacks(
   transport: StreamTransport,
 ): Promise<void> {
   const waiter = loop.createFuture<void>();
-  loop.callSoonInternal((future: Future<void>) => {
+  loopInternals.callSoon(loop, (future: Future<void>) => {
     if (!future.done()) future.setResult();
   }, waiter);
   await waitOnHost(waiter, { hold: () => internals.hold(transport) });

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { internals as loopInternals } from "./_internals.ts";
 import { CancelledError } from "../internal/errors.ts";
 import { closeWithLoop } from "../internal/loop_resources.ts";
 import { holdClock } from "../internal/real_world.ts";
@@ -15,7 +16,8 @@ import type {
   UdpOpenOptions,
 } from "../internal/udp_host.ts";
 import { checkFunction, checkOptions, describe } from "../internal/validate.ts";
-import { onDone, park } from "../tasks/future.ts";
+import { park } from "../tasks/future.ts";
+import { internals as taskInternals } from "../tasks/_internals.ts";
 import { internals } from "./_transport_internals.ts";
 import type { EventLoop } from "./event_loop.ts";
 import { getaddrinfo } from "./names.ts";
@@ -241,11 +243,11 @@ export class DatagramTransport extends BaseTransport {
       this.#pending += data.length;
       const datagram: [Uint8Array, SockAddr] = [data, this.#sockAddr(from)];
       if (this.#early !== null) this.#early.push(datagram);
-      else this.#loop.callSoonInternal(this.#deliver, datagram);
+      else loopInternals.callSoon(this.#loop, this.#deliver, datagram);
     },
     onError: (error) => {
       if (this.#loopGone() || this.#closing) return;
-      this.#loop.callSoonInternal(this.#reportError, error);
+      loopInternals.callSoon(this.#loop, this.#reportError, error);
     },
   };
 
@@ -262,9 +264,9 @@ export class DatagramTransport extends BaseTransport {
       releaseClock();
       forget();
     };
-    this.#loop.callSoonInternal(this.#connectionMade, protocol);
+    loopInternals.callSoon(this.#loop, this.#connectionMade, protocol);
     for (const datagram of this.#early!) {
-      this.#loop.callSoonInternal(this.#deliver, datagram);
+      loopInternals.callSoon(this.#loop, this.#deliver, datagram);
     }
     this.#early = null;
   }
@@ -294,7 +296,7 @@ export class DatagramTransport extends BaseTransport {
     this.#bufferSize += size;
     this.#host!.send(data.slice(), to, (error) => {
       if (this.#loopGone()) return;
-      this.#loop.callSoonInternal(this.#sent, [size, error]);
+      loopInternals.callSoon(this.#loop, this.#sent, [size, error]);
     });
     this.#maybePause();
   }
@@ -383,7 +385,9 @@ export class DatagramTransport extends BaseTransport {
   override close(): void {
     if (this.#closing) return;
     this.#closing = true;
-    if (this.#bufferSize === 0) this.#loop.callSoonInternal(this.#lose, null);
+    if (this.#bufferSize === 0) {
+      loopInternals.callSoon(this.#loop, this.#lose, null);
+    }
   }
 
   /**
@@ -395,7 +399,7 @@ export class DatagramTransport extends BaseTransport {
     this.#closing = true;
     this.#host?.close();
     this.#bufferSize = 0;
-    this.#loop.callSoonInternal(this.#lose, null);
+    loopInternals.callSoon(this.#loop, this.#lose, null);
   }
 
   /** True once closing or closed. */
@@ -628,7 +632,7 @@ async function open(
   options: UdpOpenOptions,
 ): Promise<HostUdpSocket> {
   const opened = loop.createFuture<HostUdpSocket>();
-  onDone(opened, holdClock(loop));
+  taskInternals.onDone(opened, holdClock(loop));
   const settle = (error: Error | null, host: HostUdpSocket | null) => {
     if (loop.isClosed() || opened.done()) {
       host?.close();
@@ -671,7 +675,7 @@ async function startEndpoint<P extends DatagramProtocolLike>(
   }
   internals.startDatagram(transport, host, protocol);
   const made = loop.createFuture<void>();
-  loop.callSoonInternal((future) => {
+  loopInternals.callSoon(loop, (future) => {
     if (!future.done()) future.setResult();
   }, made);
   try {

@@ -6,9 +6,10 @@
  * @module
  */
 import { sourceTraceback } from "../tasks/creation_site.ts";
-import { Task, tasksOf } from "../tasks/task.ts";
+import { Task } from "../tasks/task.ts";
 import type { AbstractEventLoop } from "./abstract_event_loop.ts";
 import type { Handle } from "./handle.ts";
+import { internals as taskInternals } from "../tasks/_internals.ts";
 
 /** Where debug-mode warnings go: the console's warning stream. */
 export function warn(message: string): void {
@@ -40,7 +41,7 @@ export function reportSlowCallback(
  * never run again (CPython reports it when the task is garbage-collected).
  */
 export function reportPendingTasks(loop: AbstractEventLoop): void {
-  for (const task of [...tasksOf(loop)].reverse()) {
+  for (const task of [...taskInternals.tasksOf(loop)].reverse()) {
     const traceback = sourceTraceback(task);
     loop.callExceptionHandler({
       message: "Task was destroyed but it is pending!",

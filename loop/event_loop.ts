@@ -15,12 +15,11 @@ import {
 } from "../internal/context.ts";
 import {
   armTimer,
-  nextMicrotask,
+  canBeWoken,
   nextTurn,
   watchHostIdle,
 } from "../internal/host.ts";
 import { clockHeld } from "../internal/real_world.ts";
-import { Deque } from "../internal/deque.ts";
 import { MinHeap } from "../internal/heap.ts";
 import { checkSignal, listen } from "../internal/signals.ts";
 import { forgetSteps, stepsRunning, whenStepsEnd } from "../internal/steps.ts";
@@ -31,7 +30,7 @@ import {
   checkSeconds,
   describe,
 } from "../internal/validate.ts";
-import { Future, onDone } from "../tasks/future.ts";
+import { Future } from "../tasks/future.ts";
 import { formatCallGraph } from "../tasks/call_graph.ts";
 import { waitFor } from "../tasks/wait_for.ts";
 import { wantCreationSites } from "../tasks/creation_site.ts";
@@ -40,18 +39,18 @@ import { type Awaitable, ensureFuture } from "../tasks/ensure_future.ts";
 import {
   checkCoroutineFunction,
   type CoroutineFunction,
-  forgetTasksOf,
   Task,
   TASK_OPTIONS,
   type TaskOptions,
-  tasksOf,
 } from "../tasks/task.ts";
 import type {
   AbstractEventLoop,
   ExceptionContext,
 } from "./abstract_event_loop.ts";
 import { formatReport } from "./format_report.ts";
-import { Handle, TimerHandle } from "./handle.ts";
+import { Handle, type HandleOwner, TimerHandle } from "./handle.ts";
+import { internals } from "./_internals.ts";
+import { isCall, type ReadyEntry, ReadyQueue } from "./ready_queue.ts";
 import { reportPendingTasks, reportSlowCallback } from "./debug.ts";
 import {
   type AddrInfo,
@@ -89,6 +88,7 @@ import type { StreamProtocol } from "./protocols.ts";
 import type { Server } from "./server.ts";
 import type { SSLContext } from "./tls.ts";
 import type { Transport } from "./transports.ts";
+import { internals as taskInternals } from "../tasks/_internals.ts";
 
 /** What `setExceptionHandler` takes: called as `handler(loop, context)`. */
 export type ExceptionHandler = (
@@ -121,9 +121,6 @@ export function setDefaultExecutorFactory(factory: () => Executor): void {
   defaultExecutorFactory = factory;
 }
 
-/** True while `loop` has callbacks ready to run; for `./testing`. */
-export let hasReadyCallbacks: (loop: EventLoop) => boolean;
-
 const heapOrder = (a: TimerHandle, b: TimerHandle): boolean =>
   a.when() < b.when() || (a.when() === b.when() && a.sequence < b.sequence);
 
@@ -155,11 +152,26 @@ const MIN_HEAP_TO_PRUNE = 100;
  * ```
  */
 export class EventLoop implements AbstractEventLoop {
-  /** Handles, and `callSoonInternal`'s callbacks each followed by its argument. */
-  readonly #ready = new Deque<unknown>();
+  readonly #ready = new ReadyQueue();
 
+  // The library's own scheduling works on any loop: an `EventLoop` (or a
+  // subclass) takes the fast path, any other loop its public calls.
   static {
-    hasReadyCallbacks = (loop) => loop.#ready.length > 0;
+    internals.callSoon = (loop, callback, arg) => {
+      if (#ready in loop) loop.#callSoon(callback, arg);
+      else loop.callSoon(callback, arg);
+    };
+    internals.callAt = (loop, when, callback, ...args) =>
+      #ready in loop
+        ? loop.#schedule(when, callback, args, null)
+        : when === null
+        ? loop.callSoon(callback, ...args)
+        : loop.callAt(when, callback, ...args);
+    internals.callSoonFromHost = (loop, callback, arg) => {
+      if (#ready in loop) loop.#callSoon(callback, arg, false);
+      else loop.callSoon(callback, arg);
+    };
+    internals.hasReadyCallbacks = (loop) => loop.#ready.size > 0;
   }
   readonly #timers = new MinHeap<TimerHandle>(heapOrder);
   #timerSequence = 0;
@@ -183,10 +195,18 @@ export class EventLoop implements AbstractEventLoop {
   /** Ends `#runOnce`'s wait once the batch has run; null between batches. */
   #batchEnd: (() => void) | null = null;
   /** In debug mode: the callback whose step runs now, and when it began. */
-  #slowEntry: unknown = undefined;
+  #slowEntry: ReadyEntry | undefined = undefined;
   #slowArg: unknown = undefined;
   #slowStart = 0;
   readonly #context: ContextOwner = callbackOwner(this);
+  /** What the loop's handles report to: cancelled timers are counted. */
+  readonly #handleOwner: HandleOwner = {
+    callExceptionHandler: (context) =>
+      this.callExceptionHandler(context as ExceptionContext),
+    timerHandleCancelled: () => {
+      this.#cancelledTimers++;
+    },
+  };
 
   /**
    * In debug mode, callbacks and task steps that take longer than this
@@ -213,21 +233,18 @@ export class EventLoop implements AbstractEventLoop {
     return this.#schedule(null, callback, args, captureContext(this.#context));
   }
 
-  /** @internal As `callAt`, or `callSoon` when `when` is null, for the library. */
-  callInternal<A extends unknown[]>(
-    when: number | null,
-    callback: (...args: A) => unknown,
-    ...args: A
-  ): Handle {
-    return this.#schedule(when, callback, args, null);
-  }
-
-  /** @internal As `callSoon(callback, arg)`, without a handle. */
-  callSoonInternal<T>(callback: (arg: T) => unknown, arg: T): void {
+  /** As `callSoon(callback, arg)`, without a handle or a context copy. */
+  #callSoon<T>(
+    callback: (arg: T) => unknown,
+    arg: T,
+    fromStep = true,
+  ): void {
     this.#checkOpen();
-    this.#ready.add(callback);
-    this.#ready.add(arg);
-    if (this.#wake !== null) this.#wakeUp();
+    this.#ready.addCall(callback, arg);
+    if (this.#wake === null) return;
+    // A host callback runs outside any step: the loop may go on at once.
+    if (fromStep || stepsRunning()) this.#wakeUp();
+    else this.#wake(false);
   }
 
   /**
@@ -267,11 +284,18 @@ export class EventLoop implements AbstractEventLoop {
     this.#checkOpen();
     let handle: Handle;
     if (when === null) {
-      handle = new Handle(callback, args, this, context);
-      this.#ready.add(handle);
+      handle = new Handle(callback, args, this.#handleOwner, context);
+      this.#ready.addHandle(handle);
     } else {
       const sequence = this.#timerSequence++;
-      handle = new TimerHandle(when, sequence, callback, args, this, context);
+      handle = new TimerHandle(
+        when,
+        sequence,
+        callback,
+        args,
+        this.#handleOwner,
+        context,
+      );
       this.#timers.push(handle as TimerHandle);
     }
     if (this.#wake !== null) this.#wakeUp();
@@ -342,7 +366,7 @@ export class EventLoop implements AbstractEventLoop {
     this.#checkCanRun();
     const target = ensureFuture(future, this);
     const stop = () => this.stop();
-    onDone(target, stop);
+    taskInternals.onDone(target, stop);
     try {
       await this.runForever();
     } finally {
@@ -385,7 +409,7 @@ export class EventLoop implements AbstractEventLoop {
     if (this.#closed) return;
     reportUnretrieved(this);
     if (this.#debug) reportPendingTasks(this);
-    forgetTasksOf(this);
+    taskInternals.forgetTasksOf(this);
     closeLoopResources(this);
     this.#closed = true;
     this.#ready.clear();
@@ -748,11 +772,6 @@ export class EventLoop implements AbstractEventLoop {
     return () => timer.clear();
   }
 
-  /** @internal Counts cancelled timers so the heap can be pruned. */
-  timerHandleCancelled(_handle: TimerHandle): void {
-    this.#cancelledTimers++;
-  }
-
   async #loop(): Promise<void> {
     let handBackAt = performance.now() + HOST_TURN_MS;
     for (;;) {
@@ -762,7 +781,7 @@ export class EventLoop implements AbstractEventLoop {
       // turn at least every HOST_TURN_MS: a macrotask per iteration cost
       // more than the iteration itself (a lock handed over 1,000,000 times
       // spent most of its time waiting for setImmediate).
-      if (this.#ready.length > 0 && performance.now() < handBackAt) continue;
+      if (this.#ready.size > 0 && performance.now() < handBackAt) continue;
       await this.#idle();
       handBackAt = performance.now() + HOST_TURN_MS;
     }
@@ -783,12 +802,12 @@ export class EventLoop implements AbstractEventLoop {
       let next = timers.peek();
       while (next !== undefined && (next.cancelled() || next.when() <= now)) {
         timers.pop();
-        if (!next.cancelled()) this.#ready.add(next);
+        if (!next.cancelled()) this.#ready.addHandle(next);
         next = timers.peek();
       }
     }
     // What is ready now runs; what it schedules waits for the next batch.
-    this.#batchLeft = this.#ready.length;
+    this.#batchLeft = this.#ready.size;
     return new Promise((resolve) => {
       this.#batchEnd = resolve;
       this.#runBatch();
@@ -805,15 +824,12 @@ export class EventLoop implements AbstractEventLoop {
     while (this.#batchLeft > 0) {
       const entry = ready.take();
       this.#batchLeft--;
-      const internal = typeof entry === "function";
       let arg: unknown;
-      if (internal) {
-        arg = ready.take();
-        this.#batchLeft--;
-      } else if ((entry as Handle).cancelled()) continue;
+      if (isCall(entry)) arg = ready.takeArgument();
+      else if (entry.cancelled()) continue;
       if (this.#debug) this.#startSlowCheck(entry, arg);
-      if (internal) this.#runInternal(entry as (arg: unknown) => unknown, arg);
-      else (entry as Handle).run();
+      if (isCall(entry)) this.#runCall(entry, arg);
+      else entry.run();
       if (stepsRunning()) {
         this.#waitForSteps();
         return;
@@ -826,19 +842,16 @@ export class EventLoop implements AbstractEventLoop {
   }
 
   /**
-   * Goes on once every running step has ended: the last one to end tells
-   * the loop, which then runs on in a microtask of its own, after the code
-   * that ended the step. A host turn meanwhile means a step waits on
-   * foreign work (`#armDrainCheck`).
+   * Goes on once every running step has ended: the last one to end calls
+   * the loop back at once, from the await that suspended its task (after
+   * that await is registered) or from the task's end, so no microtask turn
+   * is spent per step. A host turn meanwhile means a step waits on foreign
+   * work (`#armDrainCheck`).
    */
   #waitForSteps(): void {
-    whenStepsEnd(this.#stepsEnded);
+    whenStepsEnd(this.#resumeBatch);
     this.#armDrainCheck();
   }
-
-  readonly #stepsEnded = (): void => {
-    nextMicrotask(this.#resumeBatch);
-  };
 
   /** Runs the rest of the batch, unless a step began again meanwhile. */
   readonly #resumeBatch = (): void => {
@@ -850,7 +863,7 @@ export class EventLoop implements AbstractEventLoop {
     this.#runBatch();
   };
 
-  #startSlowCheck(entry: unknown, arg: unknown): void {
+  #startSlowCheck(entry: ReadyEntry, arg: unknown): void {
     traceSteps();
     this.#slowEntry = entry;
     this.#slowArg = arg;
@@ -859,11 +872,11 @@ export class EventLoop implements AbstractEventLoop {
 
   #endSlowCheck(): void {
     const seconds = (performance.now() - this.#slowStart) / 1000;
-    this.#checkSlow(this.#slowEntry, this.#slowArg, seconds, takeSteps());
+    this.#checkSlow(this.#slowEntry!, this.#slowArg, seconds, takeSteps());
   }
 
-  /** Runs a `callSoonInternal` callback; an error gets a handle to report. */
-  #runInternal(callback: (arg: unknown) => unknown, arg: unknown): void {
+  /** Runs a library callback; an error gets a handle to report. */
+  #runCall(callback: (arg: unknown) => unknown, arg: unknown): void {
     try {
       callback(arg);
     } catch (exception) {
@@ -894,7 +907,7 @@ export class EventLoop implements AbstractEventLoop {
 
   #idle(): Promise<void> {
     return new Promise((resolve) => {
-      if (this.#ready.length > 0 || this.#stopping) {
+      if (this.#ready.size > 0 || this.#stopping) {
         nextTurn(resolve);
         return;
       }
@@ -948,11 +961,12 @@ export class EventLoop implements AbstractEventLoop {
   }
 
   #mayBeDeadlocked(): boolean {
-    if (this.#ready.length > 0 || this.#nextDeadline() !== null) return false;
+    if (this.#ready.size > 0 || this.#nextDeadline() !== null) return false;
     if (clockHeld(this) || this.#signalListeners.size > 0) return false;
+    if (canBeWoken(this)) return false;
     let pending = false;
-    for (const task of tasksOf(this)) {
-      if (task.awaitsForeignWork()) return false;
+    for (const task of taskInternals.tasksOf(this)) {
+      if (taskInternals.awaitsForeignWork(task)) return false;
       pending = true;
     }
     return pending;
@@ -986,15 +1000,13 @@ export class EventLoop implements AbstractEventLoop {
 
   /** Real seconds, not loop time: a virtual clock stands still meanwhile. */
   #checkSlow(
-    entry: unknown,
+    entry: ReadyEntry,
     arg: unknown,
     seconds: number,
     stepOwners: unknown[],
   ): void {
     if (seconds < this.slowCallbackDuration) return;
-    const handle = entry instanceof Handle
-      ? entry
-      : new Handle(entry as (arg: unknown) => unknown, [arg], this);
+    const handle = isCall(entry) ? new Handle(entry, [arg], this) : entry;
     reportSlowCallback(handle, seconds, stepOwners);
   }
 

@@ -7,11 +7,14 @@
 
 import { type CallbackContext, callIn } from "../internal/context.ts";
 
-/** What a handle reports to its loop; kept minimal to avoid a cycle. */
+/**
+ * What a handle reports to: for a loop of one's own that makes `Handle`s
+ * and `TimerHandle`s, usually the loop itself.
+ */
 export interface HandleOwner {
   /** Reports an error thrown by a callback. */
   callExceptionHandler(context: Record<string, unknown>): void;
-  /** Told when a timer is cancelled, so the heap can be pruned. */
+  /** Told when a timer is cancelled, so that the loop can drop it. */
   timerHandleCancelled?(handle: TimerHandle): void;
 }
 

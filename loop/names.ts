@@ -9,7 +9,7 @@ import type { HostAddress } from "../internal/dns_host.ts";
 import { holdClock } from "../internal/real_world.ts";
 import { importOnFirstUse } from "./on_first_use.ts";
 import { checkInteger, checkOptions, describe } from "../internal/validate.ts";
-import { type Future, onDone } from "../tasks/future.ts";
+import type { Future } from "../tasks/future.ts";
 import type { EventLoop } from "./event_loop.ts";
 import {
   checkFamily,
@@ -42,6 +42,7 @@ import {
   SOCK_RAW,
   SOCK_STREAM,
 } from "./socket_constants.ts";
+import { internals as taskInternals } from "../tasks/_internals.ts";
 
 /** Options of `getaddrinfo`, as Python's keyword arguments. */
 export interface GetaddrinfoOptions {
@@ -392,7 +393,7 @@ function build(
 /** A future the host settles; the loop's clock is held until it is done. */
 function hostFuture<T>(loop: EventLoop): Future<T> {
   const future = loop.createFuture<T>();
-  onDone(future, holdClock(loop));
+  taskInternals.onDone(future, holdClock(loop));
   return future;
 }
 

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { internals as loopInternals } from "./_internals.ts";
 import { checkInteger, checkSeconds, describe } from "../internal/validate.ts";
 import { AF_INET, AF_INET6, AF_UNSPEC } from "./socket_constants.ts";
 import { checkSsl, type SSLContext } from "./tls.ts";
@@ -155,7 +156,9 @@ export function checkTls(
     );
   }
   const context = checkSsl(given.ssl, caller);
-  if (serverSide && context !== null && !context.settings().cert) {
+  if (
+    serverSide && context !== null && !loopInternals.tlsSettings(context).cert
+  ) {
     throw new TypeError(
       `${caller}: a server's TLS context needs cert and key`,
     );

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { internals as loopInternals } from "./_internals.ts";
 import type { HostReadPipe, HostWritePipe } from "../internal/pipe_host.ts";
 import { Deque } from "../internal/deque.ts";
 import { closeWithLoop } from "../internal/loop_resources.ts";
@@ -161,7 +162,7 @@ export class ReadPipeTransport extends BaseTransport {
   /** Tells `protocol` of the pipe through the loop, then gives it what arrived. */
   #start(protocol: PipeProtocolLike): void {
     this.#protocol = protocol;
-    this.#loop.callSoonInternal(this.#connectionMade, null);
+    loopInternals.callSoon(this.#loop, this.#connectionMade, null);
     this.#paused = false;
     this.#busy.hold(this.#loop, this.#host!);
     this.#host!.resume();
@@ -228,7 +229,7 @@ export class ReadPipeTransport extends BaseTransport {
   #schedule(): void {
     if (this.#scheduled || this.#paused || this.#events.length === 0) return;
     this.#scheduled = true;
-    this.#loop.callSoonInternal(this.#deliver, null);
+    loopInternals.callSoon(this.#loop, this.#deliver, null);
   }
 
   /** Gives the protocol the next event: one loop callback per event. */
@@ -241,7 +242,7 @@ export class ReadPipeTransport extends BaseTransport {
       this.#closing = true;
       this.#busy.release();
       this.#protocol.eofReceived?.();
-      this.#loop.callSoonInternal(this.#lose, null);
+      loopInternals.callSoon(this.#loop, this.#lose, null);
     } else if (event instanceof Error) this.#close(event);
     else this.#protocol.dataReceived?.(event);
   };
@@ -250,7 +251,7 @@ export class ReadPipeTransport extends BaseTransport {
     this.#closing = true;
     this.#busy.release();
     this.#host?.pause();
-    this.#loop.callSoonInternal(this.#lose, error);
+    loopInternals.callSoon(this.#loop, this.#lose, error);
   }
 
   readonly #connectionMade = (): void => {
@@ -338,7 +339,7 @@ export class WritePipeTransport extends BaseTransport {
   /** Tells `protocol` of the pipe through the loop. */
   #start(protocol: PipeProtocolLike): void {
     this.#protocol = protocol;
-    this.#loop.callSoonInternal(this.#connectionMade, null);
+    loopInternals.callSoon(this.#loop, this.#connectionMade, null);
   }
 
   /** Closes a pipe whose protocol could not be made. */
@@ -370,12 +371,12 @@ export class WritePipeTransport extends BaseTransport {
     const size = data.length;
     this.#bufferSize += size;
     this.#busy.hold(this.#loop, this.#host!);
-    this.#host!.write(data.slice(), (error) => {
+    this.#host!.write(new Uint8Array(data), (error) => {
       if (this.#loop.isClosed()) {
         this.#host?.abort();
         return;
       }
-      this.#loop.callSoonInternal(this.#written, [size, error]);
+      loopInternals.callSoon(this.#loop, this.#written, [size, error]);
     });
     this.#maybePause();
   }
@@ -408,7 +409,7 @@ export class WritePipeTransport extends BaseTransport {
     this.#closing = true;
     this.#bufferSize = 0;
     this.#host?.abort();
-    this.#loop.callSoonInternal(this.#lose, null);
+    loopInternals.callSoon(this.#loop, this.#lose, null);
   }
 
   /** True once closing or closed. */
@@ -492,12 +493,12 @@ export class WritePipeTransport extends BaseTransport {
   /** Everything is written and EOF asked for: end the pipe. */
   #finish(): void {
     this.#host?.end();
-    this.#loop.callSoonInternal(this.#lose, null);
+    loopInternals.callSoon(this.#loop, this.#lose, null);
   }
 
   #hostFailed(error: Error): void {
     if (this.#loop.isClosed()) return;
-    this.#loop.callSoonInternal((e: Error) => {
+    loopInternals.callSoon(this.#loop, (e: Error) => {
       if (!this.#lost) this.#fail(e);
     }, error);
   }
@@ -603,7 +604,7 @@ async function connectionMade(
   transport: { close(): void },
 ): Promise<void> {
   const made = loop.createFuture<void>();
-  loop.callSoonInternal((future) => {
+  loopInternals.callSoon(loop, (future) => {
     if (!future.done()) future.setResult();
   }, made);
   try {

@@ -16,16 +16,15 @@ import {
   listenForInterrupt,
 } from "../internal/signals.ts";
 import { checkFunction, checkOptions, describe } from "../internal/validate.ts";
-import { hasFailed } from "../tasks/future.ts";
 import { gather } from "../tasks/gather.ts";
 import {
   checkCoroutineFunction,
   type CoroutineFunction,
   type Task,
-  tasksOf,
 } from "../tasks/task.ts";
 import type { EventLoop } from "./event_loop.ts";
 import { newEventLoop, setEventLoop } from "./policy.ts";
+import { internals as taskInternals } from "../tasks/_internals.ts";
 
 /** How long closing waits for the default executor's jobs: asyncio's 300 s. */
 const EXECUTOR_JOIN_TIMEOUT = 300;
@@ -228,7 +227,7 @@ function checkRunOptions(options: unknown, caller: string): RunOptions {
 
 /** Cancels the loop's live tasks, waits for them, reports their errors. */
 async function cancelAllTasks(loop: EventLoop): Promise<void> {
-  const tasks = [...tasksOf(loop)];
+  const tasks = [...taskInternals.tasksOf(loop)];
   if (tasks.length === 0) return;
   for (const task of tasks) task.cancel();
   await loop.runUntilComplete(gather(tasks, { returnExceptions: true }));
@@ -236,7 +235,7 @@ async function cancelAllTasks(loop: EventLoop): Promise<void> {
 }
 
 function reportFailure(loop: EventLoop, task: Task<unknown>): void {
-  if (!hasFailed(task)) return;
+  if (!taskInternals.hasFailed(task)) return;
   loop.callExceptionHandler({
     message: "Unhandled exception during run() shutdown",
     exception: task.exception(),

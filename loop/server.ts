@@ -6,6 +6,8 @@
  * @module
  */
 import { CancelledError, RuntimeError } from "../internal/errors.ts";
+import { holdWaker } from "../internal/host.ts";
+import { closeWithLoop } from "../internal/loop_resources.ts";
 import {
   type Address,
   type HostServer,
@@ -23,6 +25,7 @@ import { beginHandshake, transportOver } from "./socket_setup.ts";
 import type { StreamTransport } from "./socket_transport.ts";
 import { WaiterSet } from "./waiter_set.ts";
 import type { SSLContext } from "./tls.ts";
+import { internals } from "./_internals.ts";
 
 /** One listening socket of a server. */
 export interface ServerSocket<A = [host: string, port: number]> {
@@ -38,16 +41,12 @@ export interface ServerSetup {
   ssl: SSLContext | null;
   /** Seconds a client's TLS handshake may take. */
   handshakeTimeout: number;
-  /** Keep the process alive while a connection is open. */
+  /**
+   * Keep the process alive while a connection is open, and while the
+   * server accepts connections.
+   */
   holdWhileOpen: boolean;
 }
-
-let create: <A>(
-  loop: ConnectingLoop,
-  setup: ServerSetup,
-  targets: ListenTarget[],
-  startServing: boolean,
-) => Promise<Server<A>>;
 
 /** Starts a server listening on every target; for this package only. */
 export function createServerOn<A>(
@@ -56,7 +55,7 @@ export function createServerOn<A>(
   targets: ListenTarget[],
   startServing: boolean,
 ): Promise<Server<A>> {
-  return create<A>(loop, setup, targets, startServing);
+  return internals.openServer<A>(loop, setup, targets, startServing);
 }
 
 /**
@@ -99,6 +98,8 @@ export class Server<A = [host: string, port: number]>
   /** Closed, and every client connection has ended. */
   #allDone = false;
   #servingForever: Future<void> | null = null;
+  /** Ends the hold of a serving server whose setup says `holdWhileOpen`. */
+  #releaseServing: (() => void) | null = null;
   /** What a wait on the server keeps alive: listeners and clients. */
   readonly #hold: Holdable = {
     hold: () => {
@@ -129,7 +130,7 @@ export class Server<A = [host: string, port: number]>
   }
 
   static {
-    create = async <A>(
+    internals.openServer = async <A>(
       loop: ConnectingLoop,
       setup: ServerSetup,
       targets: ListenTarget[],
@@ -179,6 +180,8 @@ export class Server<A = [host: string, port: number]>
     if (listeners === null) return;
     this.#listeners = null;
     this.#serving = false;
+    this.#releaseServing?.();
+    this.#releaseServing = null;
     for (const listener of listeners) listener.close();
     for (const socket of this.#queued) socket.abort();
     this.#queued = [];
@@ -258,11 +261,28 @@ export class Server<A = [host: string, port: number]>
   #startServing(): void {
     if (this.#serving || this.#listeners === null) return;
     this.#serving = true;
+    if (this.#setup.holdWhileOpen) this.#holdWhileServing(this.#listeners);
     const queued = this.#queued;
     this.#queued = [];
     for (const socket of queued) {
-      this.#loop.callSoonInternal(this.#accept, socket);
+      internals.callSoon(this.#loop, this.#accept, socket);
     }
+  }
+
+  /**
+   * A peer may connect to a serving server at any time: it keeps the
+   * process alive and can wake the loop (waiting for a client is no
+   * deadlock), until it is closed or its loop is.
+   */
+  #holdWhileServing(listeners: HostServer[]): void {
+    const releases = listeners.map((listener) => listener.hold());
+    releases.push(holdWaker(this.#loop));
+    const release = () => {
+      forget();
+      for (const each of releases) each();
+    };
+    const forget = closeWithLoop(this.#loop, release);
+    this.#releaseServing = release;
   }
 
   async #listen(target: ListenTarget): Promise<void> {
@@ -312,7 +332,7 @@ export class Server<A = [host: string, port: number]>
   }
 
   #serveOrQueue(socket: RawSocket): void {
-    if (this.#serving) this.#loop.callSoonInternal(this.#accept, socket);
+    if (this.#serving) internals.callSoon(this.#loop, this.#accept, socket);
     else this.#queued.push(socket);
   }
 

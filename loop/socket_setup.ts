@@ -18,6 +18,7 @@ import {
   sslObjectOf,
 } from "./tls.ts";
 import type { Future } from "../tasks/future.ts";
+import { internals as loopInternals } from "./_internals.ts";
 
 /** The TLS side of a handshake. */
 export interface HandshakeRequest {
@@ -56,11 +57,11 @@ export function beginHandshake(
     }
     finished = true;
     timer.cancel();
-    loop.callSoonInternal(done, result);
+    loopInternals.callSoon(loop, done, result);
   };
   const running = startHandshake(plain, {
     serverSide: request.serverSide,
-    settings: request.context.settings(),
+    settings: loopInternals.tlsSettings(request.context),
     serverHostname: request.serverHostname,
   }, {
     secure: (socket) => finish({ socket }),

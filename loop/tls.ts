@@ -10,6 +10,7 @@ import type { TlsDetails } from "../internal/socket_host.ts";
 import type { HandshakeFailure } from "../internal/tls_host.ts";
 import { secureContext, type TlsSettings } from "../internal/tls_context.ts";
 import { checkOptions, describe } from "../internal/validate.ts";
+import { internals } from "./_internals.ts";
 
 /** The TLS protocol versions a context can be limited to. */
 export type TlsVersion = "TLSv1.2" | "TLSv1.3";
@@ -52,11 +53,6 @@ const CONTEXT_OPTIONS: (keyof SslContextOptions)[] = [
   "maxVersion",
 ];
 
-let makeContext: (
-  purpose: "serverAuth" | "clientAuth",
-  settings: TlsSettings,
-) => SSLContext;
-
 /**
  * A TLS configuration, made by `createSslContext()`: Python's
  * `ssl.SSLContext`. Pass it as `ssl` to `openConnection`, `startServer`,
@@ -87,7 +83,9 @@ export class SSLContext {
   }
 
   static {
-    makeContext = (purpose, settings) => new SSLContext(purpose, settings);
+    internals.newSslContext = (purpose, settings) =>
+      new SSLContext(purpose, settings);
+    internals.tlsSettings = (context) => context.#settings;
   }
 
   /** True when the peer's certificate is verified. */
@@ -103,11 +101,6 @@ export class SSLContext {
   /** The oldest protocol version accepted. */
   get minVersion(): TlsVersion {
     return (this.#settings.minVersion ?? "TLSv1.2") as TlsVersion;
-  }
-
-  /** @internal The settings, as the host adapter needs them. */
-  settings(): TlsSettings {
-    return this.#settings;
   }
 
   /** A short description. */
@@ -180,7 +173,7 @@ export function createSslContext(options: SslContextOptions = {}): SSLContext {
       { cause: error },
     );
   }
-  return makeContext(purpose, settings);
+  return internals.newSslContext(purpose, settings);
 }
 
 /** The default client context, made once: `ssl: true`. */
@@ -360,14 +353,12 @@ function toPeerCertificate(host: unknown): PeerCertificate | null {
   };
 }
 
-let makeSslObject: (details: TlsDetails, context: SSLContext) => SSLObject;
-
 /** Makes the `sslObject` of a TLS connection; for this package only. */
 export function sslObjectOf(
   details: TlsDetails,
   context: SSLContext,
 ): SSLObject {
-  return makeSslObject(details, context);
+  return internals.newSslObject(details, context);
 }
 
 /**
@@ -394,7 +385,8 @@ export class SSLObject {
   }
 
   static {
-    makeSslObject = (details, context) => new SSLObject(details, context);
+    internals.newSslObject = (details, context) =>
+      new SSLObject(details, context);
   }
 
   /** True on the server side. */

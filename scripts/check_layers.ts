@@ -19,6 +19,7 @@ const LOW_LOOP = [
   "loop/handle.ts",
   "loop/abstract_event_loop.ts",
   "loop/running_loop.ts",
+  "loop/_internals.ts",
 ];
 
 /** The layer of a file: higher layers may import lower ones. */

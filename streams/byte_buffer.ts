@@ -58,7 +58,10 @@ export class ByteBuffer {
   /** Removes the first `n` bytes (at most all) and returns them as a copy. */
   take(n: number): Uint8Array {
     const count = Math.min(n, this.length);
-    const taken = this.#bytes.slice(this.#start, this.#start + count);
+    // The constructor copies several times faster than `slice()` does.
+    const taken = new Uint8Array(
+      this.#bytes.subarray(this.#start, this.#start + count),
+    );
     this.drop(count);
     return taken;
   }

@@ -18,7 +18,10 @@ import {
   type StreamLoop,
   StreamReaderProtocol,
 } from "./stream_reader_protocol.ts";
-import { makeStreamWriter, type StreamWriter } from "./stream_writer.ts";
+import type { StreamWriter } from "./stream_writer.ts";
+import { internals } from "./_internals.ts";
+// Evaluated for its static block, which fills `internals.newStreamWriter`.
+import "./stream_writer.ts";
 
 /** Options of `openConnection()`. */
 export interface OpenConnectionOptions extends CreateConnectionOptions {
@@ -166,5 +169,5 @@ function pair(
   reader: StreamReader,
   protocol: StreamReaderProtocol,
 ): [StreamReader, StreamWriter] {
-  return [reader, makeStreamWriter(transport, reader, protocol)];
+  return [reader, internals.newStreamWriter(transport, reader, protocol)];
 }

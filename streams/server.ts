@@ -20,7 +20,9 @@ import {
   type StreamLoop,
   StreamReaderProtocol,
 } from "./stream_reader_protocol.ts";
-import { makeStreamWriter } from "./stream_writer.ts";
+import { internals } from "./_internals.ts";
+// Evaluated for its static block, which fills `internals.newStreamWriter`.
+import "./stream_writer.ts";
 
 export type { ClientConnectedCallback };
 
@@ -141,7 +143,7 @@ function protocolFactory(
     return new StreamReaderProtocol(reader, loop, {
       clientConnected: handler,
       makeWriter: (protocol) =>
-        makeStreamWriter(protocol.transport!, reader, protocol),
+        internals.newStreamWriter(protocol.transport!, reader, protocol),
     });
   };
 }

@@ -9,10 +9,13 @@ import type { Duplex } from "node:stream";
 import { wrapStream } from "../internal/stream_host.ts";
 import { checkOptions } from "../internal/validate.ts";
 import { internals } from "../loop/_transport_internals.ts";
+import { internals as streamInternals } from "./_internals.ts";
 import { getRunningLoop } from "../loop/running_loop.ts";
 import { DEFAULT_LIMIT, StreamReader } from "./stream_reader.ts";
 import { StreamReaderProtocol } from "./stream_reader_protocol.ts";
-import { makeStreamWriter, type StreamWriter } from "./stream_writer.ts";
+import type { StreamWriter } from "./stream_writer.ts";
+// Evaluated for its static block, which fills `streamInternals.newStreamWriter`.
+import "./stream_writer.ts";
 import { StreamTransport } from "./transport.ts";
 
 /** Options of `openStdin()`. */
@@ -109,5 +112,5 @@ function writerOver(stream: Duplex): StreamWriter {
     extra: { pipe: () => stream },
   });
   transport.attach(wrapStream(stream, internals.streamEvents(transport)));
-  return makeStreamWriter(transport, null);
+  return streamInternals.newStreamWriter(transport, null);
 }

@@ -15,13 +15,10 @@ import { type BaseTransport, Transport } from "../loop/transports.ts";
 import { ReadPipeTransport } from "../loop/pipes.ts";
 import { WaiterSet } from "../loop/waiter_set.ts";
 import type { Future } from "../tasks/future.ts";
-import { hasFailed, onDone } from "../tasks/future.ts";
+import { internals as taskInternals } from "../tasks/_internals.ts";
 import type { Task } from "../tasks/task.ts";
-import {
-  type ReaderTransport,
-  setReaderTransport,
-  type StreamReader,
-} from "./stream_reader.ts";
+import type { ReaderTransport, StreamReader } from "./stream_reader.ts";
+import { internals as streamInternals } from "./_internals.ts";
 import type { StreamWriter } from "./stream_writer.ts";
 
 /** A loop as streams use it. */
@@ -36,9 +33,6 @@ export type ClientConnectedCallback = (
   writer: StreamWriter,
 ) => unknown;
 
-/** The transport of a stream: one of the loop's stream transports. */
-export type HoldableTransport = Transport;
-
 /**
  * Joins a transport to a `StreamReader` and a `StreamWriter`: CPython's
  * `StreamReaderProtocol` with its `FlowControlMixin`.
@@ -50,7 +44,7 @@ export class StreamReaderProtocol extends Protocol {
   readonly #makeWriter:
     | ((protocol: StreamReaderProtocol) => StreamWriter)
     | null;
-  #transport: HoldableTransport | null = null;
+  #transport: Transport | null = null;
   /** How a wait on the stream keeps the process alive. */
   #holdable: Holdable | null = null;
   #paused = false;
@@ -79,7 +73,7 @@ export class StreamReaderProtocol extends Protocol {
   }
 
   /** The transport, once connected. */
-  get transport(): HoldableTransport | null {
+  get transport(): Transport | null {
     return this.#transport;
   }
 
@@ -89,11 +83,13 @@ export class StreamReaderProtocol extends Protocol {
   }
 
   /** Swaps in the transport that replaced the old one (STARTTLS). */
-  replaceTransport(transport: HoldableTransport): void {
+  replaceTransport(transport: Transport): void {
     this.#transport = transport;
     const held = readerTransport(transport);
     this.#holdable = held;
-    if (this.#reader !== null) setReaderTransport(this.#reader, held);
+    if (this.#reader !== null) {
+      streamInternals.setReaderTransport(this.#reader, held);
+    }
   }
 
   override connectionMade(transport: BaseTransport): void {
@@ -104,12 +100,12 @@ export class StreamReaderProtocol extends Protocol {
     const reader = this.#reader!;
     const writer = this.#makeWriter!(this);
     const task = this.#loop.createTask(() => clientConnected(reader, writer));
-    onDone(task, (done) => {
+    taskInternals.onDone(task, (done) => {
       if (done.cancelled()) {
         transport.close();
         return;
       }
-      if (!hasFailed(done)) return;
+      if (!taskInternals.hasFailed(done)) return;
       this.#loop.callExceptionHandler({
         message: "Unhandled error in a startServer() client handler",
         exception: done.exception(),
@@ -151,11 +147,14 @@ export class StreamReaderProtocol extends Protocol {
     this.#drainWaiters.settleAll();
   }
 
-  /** Waits while the transport's write buffer is above its high-water mark. */
-  async drainHelper(): Promise<void> {
-    if (this.#connectionLost) throw connectionLostError();
-    if (!this.#paused) return;
-    await this.#drainWaiters.wait(this.#loop, this.#holdable);
+  /**
+   * Waits while the transport's write buffer is above its high-water mark.
+   * Not async: a drain with nothing to wait for makes no promise of its own.
+   */
+  drainHelper(): Promise<void> {
+    if (this.#connectionLost) return Promise.reject(connectionLostError());
+    if (!this.#paused) return WRITABLE;
+    return this.#drainWaiters.wait(this.#loop, this.#holdable);
   }
 
   /** Waits until the connection is lost; throws the error it was lost with. */
@@ -183,6 +182,9 @@ function readerTransport(
     resumeReading: () => transport.resumeReading(),
   };
 }
+
+/** What a drain with nothing to wait for returns. */
+const WRITABLE: Promise<void> = Promise.resolve();
 
 /** The error of a stream used after its connection was lost. */
 function connectionLostError(): Error {

@@ -6,23 +6,14 @@
 import { startTls } from "../loop/create_connection.ts";
 import { getRunningLoop } from "../loop/running_loop.ts";
 import type { SSLContext } from "../loop/tls.ts";
-import type { Transport } from "../loop/transports.ts";
+import type { ExtraInfo, Transport } from "../loop/transports.ts";
 import { checkOptions } from "../internal/validate.ts";
 import { sleep } from "../tasks/sleep.ts";
 import { checkBytes } from "./checks.ts";
 import { encodeText } from "./text.ts";
 import type { StreamReader } from "./stream_reader.ts";
-import type {
-  HoldableTransport,
-  StreamReaderProtocol,
-} from "./stream_reader_protocol.ts";
-
-/** Makes a writer over `transport`; for this package only. */
-export let makeStreamWriter: (
-  transport: Transport,
-  reader: StreamReader | null,
-  protocol?: StreamReaderProtocol,
-) => StreamWriter;
+import type { StreamReaderProtocol } from "./stream_reader_protocol.ts";
+import { internals } from "./_internals.ts";
 
 /** Options of `StreamWriter.startTls()`. */
 export interface WriterStartTlsOptions {
@@ -66,7 +57,7 @@ export interface WriterStartTlsOptions {
  * ```
  */
 export class StreamWriter {
-  #transport: HoldableTransport;
+  #transport: Transport;
   readonly #protocol: StreamReaderProtocol;
   readonly #reader: StreamReader | null;
 
@@ -75,13 +66,13 @@ export class StreamWriter {
     protocol: StreamReaderProtocol,
     reader: StreamReader | null,
   ) {
-    this.#transport = transport as HoldableTransport;
+    this.#transport = transport;
     this.#protocol = protocol;
     this.#reader = reader;
   }
 
   static {
-    makeStreamWriter = (transport, reader, protocol) =>
+    internals.newStreamWriter = (transport, reader, protocol) =>
       new StreamWriter(
         transport,
         protocol ?? transport.getProtocol() as StreamReaderProtocol,
@@ -165,11 +156,17 @@ export class StreamWriter {
    * reset the connection), or an error with code `"ECONNRESET"` once the
    * connection was lost without one.
    */
-  async drain(): Promise<void> {
+  drain(): Promise<void> {
+    // Not async: a drain with nothing to wait for makes no promise of its own.
     const error = this.#reader?.exception() ?? null;
-    if (error !== null) throw error;
-    // Lets a lost connection be seen before waiting, as asyncio does.
-    if (this.#transport.isClosing()) await sleep(0);
+    if (error !== null) return Promise.reject(error);
+    if (this.#transport.isClosing()) return this.#drainWhenClosing();
+    return this.#protocol.drainHelper();
+  }
+
+  /** Lets a lost connection be seen before waiting, as asyncio does. */
+  async #drainWhenClosing(): Promise<void> {
+    await sleep(0);
     await this.#protocol.drainHelper();
   }
 
@@ -215,7 +212,7 @@ export class StreamWriter {
       sslContext,
       { serverSide, serverHostname, sslHandshakeTimeout },
     );
-    this.#transport = upgraded as HoldableTransport;
+    this.#transport = upgraded;
     this.#protocol.replaceTransport(this.#transport);
   }
 
@@ -226,8 +223,13 @@ export class StreamWriter {
    * `"sslObject"` and `"sslcontext"`. `defaultValue` (default `null`) when
    * the stream has no such information.
    */
-  getExtraInfo(name: string, defaultValue: unknown = null): unknown {
-    return this.#transport.getExtraInfo(name, defaultValue);
+  getExtraInfo<K extends string, D = null>(
+    name: K,
+    defaultValue: D = null as D,
+  ): (K extends keyof ExtraInfo ? ExtraInfo[K] : unknown) | D {
+    return this.#transport.getExtraInfo(name, defaultValue) as
+      | (K extends keyof ExtraInfo ? ExtraInfo[K] : unknown)
+      | D;
   }
 
   /** A short description, as asyncio's `repr`. */

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import type { StreamEvents } from "../internal/stream_host.ts";
 import { internals } from "../loop/_transport_internals.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import { StreamTransport as LoopStreamTransport } from "../loop/socket_transport.ts";
@@ -31,9 +30,7 @@ export interface TransportOptions {
  * its reader holds while it waits; no mod.ts exports it.
  */
 export class StreamTransport extends LoopStreamTransport
-  implements StreamEvents, ReaderTransport {
-  readonly #events: StreamEvents;
-
+  implements ReaderTransport {
   /** Creates the transport on `loop`. */
   constructor(loop: AbstractEventLoop, options: TransportOptions = {}) {
     super(
@@ -41,22 +38,6 @@ export class StreamTransport extends LoopStreamTransport
       new StreamReaderProtocol(options.reader ?? null, loop as StreamLoop),
       { extra: options.extra },
     );
-    this.#events = internals.streamEvents(this);
-  }
-
-  /** Bytes arrived from the pipe. */
-  onData(chunk: Uint8Array): void {
-    this.#events.onData(chunk);
-  }
-
-  /** The other end closed the pipe. */
-  onEnd(): void {
-    this.#events.onEnd();
-  }
-
-  /** The pipe closed. */
-  onClose(error: Error | null): void {
-    this.#events.onClose(error);
   }
 
   /** Keeps the process alive while a task waits on the pipe. */

@@ -17,7 +17,11 @@ import { checkLimit } from "../streams/checks.ts";
 import { waitOnHost } from "../streams/host_wait.ts";
 import { DEFAULT_LIMIT } from "../streams/stream_reader.ts";
 import { DEVNULL, PIPE, STDOUT } from "./constants.ts";
-import { makeProcess, type Process, processExited } from "./process.ts";
+import type { Process } from "./process.ts";
+import { internals } from "./_internals.ts";
+// Evaluated for its static block, which fills `internals.newProcess`.
+import "./process.ts";
+import { internals as loopInternals } from "../loop/_internals.ts";
 
 /**
  * Options of `createSubprocessExec()` and `createSubprocessShell()`. A key
@@ -223,12 +227,12 @@ async function start(
     // As in asyncio, the exit is seen by loop callbacks in order, not as
     // the host reports it in the middle of a task's step.
     exited: (returncode) => {
-      const exited = (code: number) => processExited(process!, code);
+      const exited = (code: number) => internals.processExited(process!, code);
       if (loop.isClosed()) exited(returncode);
-      else loop.callSoonInternal(exited, returncode);
+      else loopInternals.callSoon(loop, exited, returncode);
     },
   });
-  process = makeProcess(loop, child, limit);
+  process = internals.newProcess(loop, child, limit);
   try {
     await waitOnHost(spawned, child);
   } catch (error) {

@@ -10,22 +10,14 @@ import type { Future } from "../tasks/future.ts";
 import { gather } from "../tasks/gather.ts";
 import { checkBytes } from "../streams/checks.ts";
 import { waitOnHost } from "../streams/host_wait.ts";
-import { setReaderTransport, StreamReader } from "../streams/stream_reader.ts";
-import {
-  makeStreamWriter,
-  type StreamWriter,
-} from "../streams/stream_writer.ts";
+import { StreamReader } from "../streams/stream_reader.ts";
+import type { StreamWriter } from "../streams/stream_writer.ts";
 import { StreamTransport } from "../streams/transport.ts";
-
-/** Makes the process object of `child`; for this package only. */
-export let makeProcess: (
-  loop: EventLoop,
-  child: HostChild,
-  limit: number,
-) => Process;
-
-/** Records the exit of the process; for this package only. */
-export let processExited: (process: Process, returncode: number) => void;
+import { internals as transportInternals } from "../loop/_transport_internals.ts";
+import { internals as streamInternals } from "../streams/_internals.ts";
+// Evaluated for its static block, which fills `streamInternals.newStreamWriter`.
+import "../streams/stream_writer.ts";
+import { internals } from "./_internals.ts";
 
 /**
  * A child process started by `createSubprocessExec()` or
@@ -75,8 +67,10 @@ export class Process {
   }
 
   static {
-    makeProcess = (loop, child, limit) => new Process(loop, child, limit);
-    processExited = (process, returncode) => process.#exited(returncode);
+    internals.newProcess = (loop, child, limit) =>
+      new Process(loop, child, limit);
+    internals.processExited = (process, returncode) =>
+      process.#exited(returncode);
   }
 
   /** The process id. */
@@ -169,10 +163,10 @@ export class Process {
 
 function writerOf(loop: EventLoop, child: HostChild): StreamWriter | null {
   const transport = new StreamTransport(loop);
-  const host = child.pipe(0, transport);
+  const host = child.pipe(0, transportInternals.streamEvents(transport));
   if (host === null) return null;
   transport.attach(host);
-  return makeStreamWriter(transport, null);
+  return streamInternals.newStreamWriter(transport, null);
 }
 
 function readerOf(
@@ -183,10 +177,10 @@ function readerOf(
 ): StreamReader | null {
   const reader = new StreamReader(limit);
   const transport = new StreamTransport(loop, { reader });
-  const host = child.pipe(fd, transport);
+  const host = child.pipe(fd, transportInternals.streamEvents(transport));
   if (host === null) return null;
   transport.attach(host);
-  setReaderTransport(reader, transport);
+  streamInternals.setReaderTransport(reader, transport);
   return reader;
 }
 

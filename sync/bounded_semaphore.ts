@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { counterOf, Semaphore } from "./semaphore.ts";
+import { Semaphore } from "./semaphore.ts";
+import { internals } from "./_internals.ts";
 
 /**
  * A `Semaphore` whose `release()` throws a `RangeError` (Python's
@@ -38,7 +39,7 @@ export class BoundedSemaphore extends Semaphore {
    * value.
    */
   override release(): void {
-    if (counterOf(this) >= this.#bound) {
+    if (internals.counterOf(this) >= this.#bound) {
       throw new RangeError(
         "BoundedSemaphore released too many times: each release() must " +
           "match one acquire()",

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { type ItemStore, Queue, useStore } from "./queue.ts";
+import { type ItemStore, Queue } from "./queue.ts";
+import { internals } from "./_internals.ts";
 
 /** A stack: the item added last is taken first. */
 class Stack<T> implements ItemStore<T> {
@@ -45,6 +46,6 @@ export class LifoQueue<T> extends Queue<T> {
   /** Creates a queue of at most `maxsize` items; 0 means no limit. */
   constructor(maxsize = 0) {
     super(maxsize);
-    useStore(this, new Stack<T>());
+    internals.useStore(this, new Stack<T>());
   }
 }

@@ -6,7 +6,8 @@
 import { checkFunction } from "../internal/validate.ts";
 import { MinHeap } from "../internal/heap.ts";
 import { checkOrderable, pythonOrder } from "./python_order.ts";
-import { type ItemStore, Queue, useStore } from "./queue.ts";
+import { type ItemStore, Queue } from "./queue.ts";
+import { internals } from "./_internals.ts";
 
 /**
  * A `Queue` that hands out the smallest item first: asyncio's
@@ -44,7 +45,7 @@ export class PriorityQueue<T> extends Queue<T> {
   constructor(maxsize = 0, compare?: ((a: T, b: T) => number) | null) {
     if (compare != null) checkFunction(compare, "The comparator");
     super(maxsize);
-    useStore(
+    internals.useStore(
       this,
       compare == null
         ? heapStore<T>(pythonOrder, checkOrderable)

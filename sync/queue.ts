@@ -10,6 +10,7 @@ import { QueueEmpty, QueueShutDown } from "./errors.ts";
 import { Event } from "./event.ts";
 import { park } from "../tasks/future.ts";
 import { Waiters } from "./waiters.ts";
+import { internals } from "./_internals.ts";
 
 /** What a `put()` that found room returns: it is done already. */
 const DONE = Promise.resolve();
@@ -25,9 +26,6 @@ export interface ItemStore<T> {
   /** Removes every item. */
   clear(): void;
 }
-
-/** Gives a queue another store; for `LifoQueue` and `PriorityQueue`. */
-export let useStore: <T>(queue: Queue<T>, store: ItemStore<T>) => void;
 
 /**
  * A first-in, first-out queue for tasks: asyncio's `Queue`. `put()` waits
@@ -83,7 +81,7 @@ export class Queue<T> implements AsyncIterable<T> {
   }
 
   static {
-    useStore = (queue, store) => {
+    internals.useStore = (queue, store) => {
       queue.#items = store;
     };
   }

@@ -7,9 +7,7 @@ import { checkInteger } from "../internal/validate.ts";
 import { Ticket } from "./ticket.ts";
 import { park } from "../tasks/future.ts";
 import { Waiters } from "./waiters.ts";
-
-/** Reads a semaphore's counter; for `BoundedSemaphore`. */
-export let counterOf: (semaphore: Semaphore) => number;
+import { internals } from "./_internals.ts";
 
 /**
  * A counter of free slots that tasks take with `acquire()` and give back
@@ -57,7 +55,7 @@ export class Semaphore {
   }
 
   static {
-    counterOf = (semaphore) => semaphore.#value;
+    internals.counterOf = (semaphore) => semaphore.#value;
   }
 
   /**

@@ -11,9 +11,11 @@ import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import type { Handle } from "../loop/handle.ts";
 import { getRunningLoop } from "../loop/running_loop.ts";
 import { type Awaitable, ensureFuture } from "./ensure_future.ts";
-import { Future, onDone, park } from "./future.ts";
+import { Future, park } from "./future.ts";
 import type { ResultOf } from "./gather.ts";
 import { checkCollection } from "./wait.ts";
+import { internals as loopInternals } from "../loop/_internals.ts";
+import { internals } from "./_internals.ts";
 
 /** Options of `asCompleted`. */
 export interface AsCompletedOptions {
@@ -86,8 +88,7 @@ export class AsCompleted<T>
   readonly #getters = new Deque<Future<void>>();
   #timer: Handle | null = null;
 
-  /** @internal Use `asCompleted()`. */
-  constructor(
+  private constructor(
     loop: AbstractEventLoop,
     todo: Set<Future<T>>,
     timeout: number | null,
@@ -95,13 +96,19 @@ export class AsCompleted<T>
     this.#loop = loop;
     this.#todo = todo;
     this.#left = todo.size;
-    for (const future of todo) onDone(future, this.#onCompletion);
+    for (const future of todo) internals.onDone(future, this.#onCompletion);
     if (todo.size > 0 && timeout !== null) {
-      this.#timer = loop.callInternal(
+      this.#timer = loopInternals.callAt(
+        loop,
         loop.time() + timeout,
         () => this.#onTimeout(),
       );
     }
+  }
+
+  static {
+    internals.newAsCompleted = (loop, todo, timeout) =>
+      new AsCompleted(loop, todo, timeout);
   }
 
   /** Yields an awaitable for each next result, in completion order. */
@@ -262,5 +269,5 @@ export function asCompleted<A extends Awaitable<unknown>>(
     for (const future of todo) if (!unique.has(future)) future.cancel();
     throw error;
   }
-  return new AsCompleted(loop, todo, timeout);
+  return internals.newAsCompleted(loop, todo, timeout);
 }

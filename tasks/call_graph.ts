@@ -8,7 +8,8 @@ import { currentOwner } from "../internal/context.ts";
 import { describe } from "../internal/validate.ts";
 import { getRunningLoop } from "../loop/running_loop.ts";
 import { Future } from "./future.ts";
-import { Task, tasksOf } from "./task.ts";
+import { Task } from "./task.ts";
+import { internals } from "./_internals.ts";
 
 /**
  * The tree of what `future` awaits, as text: each task on a line, and below
@@ -80,10 +81,10 @@ export function printCallGraph(future?: Future<unknown> | null): void {
 
 /** The live tasks no live task awaits, oldest first; then any left over. */
 function rootTasks(): Task<unknown>[] {
-  const tasks = [...tasksOf(getRunningLoop())].reverse();
+  const tasks = [...internals.tasksOf(getRunningLoop())].reverse();
   const awaited = new Set<Future<unknown>>();
   for (const task of tasks) {
-    for (const future of task.awaiting()) awaited.add(future);
+    for (const future of internals.awaiting(task)) awaited.add(future);
   }
   const roots = tasks.filter((task) => !awaited.has(task));
   // Tasks that await each other in a circle have no root: show them too.
@@ -91,7 +92,7 @@ function rootTasks(): Task<unknown>[] {
   const reach = (future: Future<unknown>) => {
     if (reached.has(future)) return;
     reached.add(future);
-    if (future instanceof Task) future.awaiting().forEach(reach);
+    if (future instanceof Task) internals.awaiting(future).forEach(reach);
   };
   roots.forEach(reach);
   for (const task of tasks) {
@@ -110,7 +111,7 @@ function addTree(
   indent: string,
   shown: Set<Future<unknown>>,
 ): void {
-  const children = future instanceof Task ? future.awaiting() : [];
+  const children = future instanceof Task ? internals.awaiting(future) : [];
   if (shown.has(future)) {
     lines.push(`${lead}${future}${children.length > 0 ? " (see above)" : ""}`);
     return;
@@ -132,8 +133,8 @@ function addTree(
 /** Whether the task runs now, or why it is not waiting on the loop. */
 function note(task: Task<unknown>): string {
   if (currentOwner() === task) return " (running)";
-  if (task.done() || task.awaiting().length > 0) return "";
-  return task.awaitsForeignWork()
+  if (task.done() || internals.awaiting(task).length > 0) return "";
+  return internals.awaitsForeignWork(task)
     ? " (awaiting a foreign promise)"
     : " (not started yet)";
 }

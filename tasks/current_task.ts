@@ -6,7 +6,8 @@
 import { currentOwner } from "../internal/context.ts";
 import type { EventLoop } from "../loop/event_loop.ts";
 import { getRunningLoop } from "../loop/running_loop.ts";
-import { Task, tasksOf } from "./task.ts";
+import { Task } from "./task.ts";
+import { internals } from "./_internals.ts";
 
 /**
  * The task whose code is running, also after any number of awaits; `null`
@@ -48,5 +49,5 @@ export function currentTask(): Task<unknown> | null {
  * ```
  */
 export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
-  return tasksOf(loop ?? getRunningLoop());
+  return internals.tasksOf(loop ?? getRunningLoop());
 }

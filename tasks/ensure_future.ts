@@ -7,8 +7,9 @@ import { runningLoop } from "../internal/context.ts";
 import { holdClock } from "../internal/real_world.ts";
 import { describe, isPromiseLike } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
-import { Future, onDone } from "./future.ts";
+import { Future } from "./future.ts";
 import type { CoroutineFunction, Task, TaskOptions } from "./task.ts";
+import { internals } from "./_internals.ts";
 
 /** Anything the waiting APIs accept: a future, a promise, an async function. */
 export type Awaitable<T> =
@@ -72,7 +73,7 @@ function settledBy<T>(
 ): Future<T> {
   const future = new Future<T>(loop);
   const release = holdClock(loop);
-  onDone(future, release);
+  internals.onDone(future, release);
   const settle = (ok: boolean, outcome: unknown) => {
     release();
     if (future.done() || loop.isClosed()) return;

@@ -28,6 +28,8 @@ import {
 import { noteStep, stepOwners } from "./step_trace.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import { Handle } from "../loop/handle.ts";
+import { internals as loopInternals } from "../loop/_internals.ts";
+import { internals } from "./_internals.ts";
 
 const PENDING = 0;
 const FINISHED = 1;
@@ -87,7 +89,6 @@ class Awaiter {
   }
 
   settle(ok: boolean, value: unknown): void {
-    this.owner?.resume?.();
     if (stepOwners !== null) noteStep(this.owner);
     const handler = (ok ? this.onFulfilled : this.onRejected) as
       | ((value: unknown) => unknown)
@@ -106,15 +107,6 @@ class Awaiter {
 }
 
 /**
- * As `addDoneCallback`, without copying the caller's context: for the
- * library's own callbacks, which read no user context.
- */
-export let onDone: <T>(
-  future: Future<T>,
-  callback: (future: Future<T>) => unknown,
-) => void;
-
-/**
  * What `await future` gives the current task, as a native promise: the
  * library's own awaits use it, because awaiting a thenable costs the engine
  * an extra job and promise (a lock hand-off took a fifth longer).
@@ -122,15 +114,6 @@ export let onDone: <T>(
 export function park<T>(future: Future<T>): Promise<T> {
   return future.then();
 }
-
-/** Settles a future and wakes its awaiters at once; for loop callbacks. */
-export let resolveNow: <T>(future: Future<T>, value: T) => void;
-
-/**
- * True if `future` failed. JavaScript can throw anything, `null` included,
- * so the state says it, never the value `exception()` returns.
- */
-export let hasFailed: (future: Future<unknown>) => boolean;
 
 /**
  * A result that will exist later, owned by one event loop: asyncio's
@@ -178,16 +161,16 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   static {
-    resolveNow = <T>(future: Future<T>, value: T) => {
+    internals.resolveNow = <T>(future: Future<T>, value: T) => {
       if (future.#state !== PENDING) return;
       future.#outcome = value;
       future.#state = FINISHED;
       future.#wake(true);
     };
-    hasFailed = (future) => future.#state === FAILED;
-    onDone = (future, callback) => {
+    internals.hasFailed = (future) => future.#state === FAILED;
+    internals.onDone = (future, callback) => {
       if (future.#state !== PENDING) {
-        future.#loop.callSoonInternal(callback, future);
+        loopInternals.callSoon(future.#loop, callback, future);
       } else {
         future.#addWaiter(callback as DoneCallback);
       }
@@ -287,7 +270,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
       captureContext(callbackOwner(this.#loop)),
     );
     if (this.#state !== PENDING) {
-      this.#loop.callSoonInternal(ContextCallback.run, entry);
+      loopInternals.callSoon(this.#loop, ContextCallback.run, entry);
     } else {
       this.#addWaiter(entry);
     }
@@ -326,7 +309,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
     const owner = currentOwner();
-    const cancelled = owner?.willAwait?.(this);
+    const cancelled = owner === undefined
+      ? undefined
+      : internals.willAwait(owner, this as Future<unknown>);
     if (cancelled !== undefined) {
       return Promise.reject(cancelled).then(onFulfilled, onRejected);
     }
@@ -345,6 +330,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
       onRejected as Awaiter["onRejected"],
     );
     this.#addWaiter(awaiter);
+    if (owner !== undefined) internals.suspended(owner);
     return awaiter.promise() as Promise<R1 | R2>;
   }
 
@@ -454,16 +440,16 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   #schedule(entry: Waiter, now: boolean): void {
     if (typeof entry === "function") {
-      this.#loop.callSoonInternal(entry, this as never);
+      loopInternals.callSoon(this.#loop, entry, this as never);
     } else if (entry instanceof ContextCallback) {
-      this.#loop.callSoonInternal(ContextCallback.run, entry);
+      loopInternals.callSoon(this.#loop, ContextCallback.run, entry);
     } else if (entry instanceof Future) {
       if (now) entry.followedDone();
-      else this.#loop.callSoonInternal(Future.#tellFollower, entry);
+      else loopInternals.callSoon(this.#loop, Future.#tellFollower, entry);
     } else if (now) {
       this.#deliver(entry);
     } else {
-      this.#loop.callSoonInternal(Future.#deliverLater, entry);
+      loopInternals.callSoon(this.#loop, Future.#deliverLater, entry);
     }
   }
 
@@ -476,8 +462,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   #deliver(awaiter: Awaiter): void {
-    const cancel = awaiter.owner?.takeCancelRequest?.() ??
-      (this.#state === CANCELLED ? this.cancelError() : undefined);
+    const owner = awaiter.owner;
+    const cancel =
+      (owner === undefined ? undefined : internals.resume(owner)) ??
+        (this.#state === CANCELLED ? this.cancelError() : undefined);
     if (cancel !== undefined) {
       if (creationSitesWanted && awaiter.owner !== undefined) {
         markCancelledAwait(cancel, awaiter.owner, this);

@@ -12,7 +12,8 @@ import {
   ensureFuture,
   type TaskCreator,
 } from "./ensure_future.ts";
-import { Future, hasFailed, onDone } from "./future.ts";
+import { Future } from "./future.ts";
+import { internals } from "./_internals.ts";
 
 /** The value an awaitable gives: what `await` gives, or what a function's call gives. */
 export type ResultOf<A> = A extends () => infer R ? Awaited<R> : Awaited<A>;
@@ -76,7 +77,7 @@ class GatheringFuture extends Future<unknown[]> {
     const done: Future<unknown>[] = [];
     for (const child of children) {
       if (child.done()) done.push(child);
-      else onDone(child, this.#onChildDone);
+      else internals.onDone(child, this.#onChildDone);
     }
     // Children done already are counted now, so that a gather of finished
     // futures is finished at once, as in asyncio.
@@ -112,7 +113,7 @@ class GatheringFuture extends Future<unknown[]> {
         this.setException(outcomeOf(child));
         return;
       }
-      if (hasFailed(child)) {
+      if (internals.hasFailed(child)) {
         this.setException(child.exception());
         return;
       }

@@ -4,7 +4,8 @@
  * @module
  */
 import { type Awaitable, ensureFuture } from "./ensure_future.ts";
-import { Future, onDone } from "./future.ts";
+import { Future } from "./future.ts";
+import { internals } from "./_internals.ts";
 
 /**
  * Returns a `Future` that follows `aw` (a `Future`/`Task`, a promise, or
@@ -62,7 +63,7 @@ export function shield<T>(aw: Awaitable<T>): Future<T> {
   const onOuterDone = () => {
     if (!inner.done()) inner.removeDoneCallback(onInnerDone);
   };
-  onDone(inner, onInnerDone);
-  onDone(outer, onOuterDone);
+  internals.onDone(inner, onInnerDone);
+  internals.onDone(outer, onOuterDone);
   return outer;
 }

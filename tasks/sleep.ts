@@ -7,7 +7,9 @@ import { checkSeconds } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import type { Handle } from "../loop/handle.ts";
 import { getRunningLoop } from "../loop/running_loop.ts";
-import { Future, resolveNow } from "./future.ts";
+import { Future } from "./future.ts";
+import { internals as loopInternals } from "../loop/_internals.ts";
+import { internals } from "./_internals.ts";
 
 /** A future resolved by a timer; cancelling it clears the timer. */
 class SleepFuture<T> extends Future<T> {
@@ -19,11 +21,11 @@ class SleepFuture<T> extends Future<T> {
     this.#value = value;
     if (seconds > 0) {
       const when = loop.time() + seconds;
-      this.#timer = loop.callInternal(when, SleepFuture.#expire, this);
+      this.#timer = loopInternals.callAt(loop, when, SleepFuture.#expire, this);
     } else {
       // Nothing to clear on cancel: resolveNow ignores a done future.
       this.#timer = null;
-      loop.callSoonInternal(SleepFuture.#yield, this);
+      loopInternals.callSoon(loop, SleepFuture.#yield, this);
     }
   }
 
@@ -34,7 +36,7 @@ class SleepFuture<T> extends Future<T> {
 
   /** As asyncio's bare `yield`: the sleeper's next step is this callback. */
   static #yield<T>(future: SleepFuture<T>): void {
-    resolveNow(future, future.#value);
+    internals.resolveNow(future, future.#value);
   }
 
   override cancel(msg?: string | null): boolean {

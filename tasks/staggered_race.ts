@@ -10,9 +10,10 @@ import type { EventLoop } from "../loop/event_loop.ts";
 import { getRunningLoop } from "../loop/running_loop.ts";
 import { currentTask } from "./current_task.ts";
 import { ExceptionGroup } from "./exception_group.ts";
-import { type Future, hasFailed, onDone, park } from "./future.ts";
+import { type Future, park } from "./future.ts";
 import { checkCoroutineFunction, type Task } from "./task.ts";
 import { waitFor } from "./wait_for.ts";
+import { internals } from "./_internals.ts";
 
 /** One attempt of `staggeredRace`: called with its task's `AbortSignal`. */
 export type RaceAttempt<T> = (signal: AbortSignal) => T | PromiseLike<T>;
@@ -156,7 +157,7 @@ class Race<T> {
       this.#runOne(mayStart, previousFailed)
     );
     this.#running.add(task);
-    onDone(task, this.#taskDone);
+    internals.onDone(task, this.#taskDone);
     mayStart.setResult();
   }
 
@@ -166,7 +167,7 @@ class Race<T> {
     if (allDone !== null && !allDone.done() && this.#running.size === 0) {
       allDone.setResult();
     }
-    if (!task.cancelled() && hasFailed(task)) {
+    if (!task.cancelled() && internals.hasFailed(task)) {
       this.#unhandled.push(task.exception());
     }
   };

@@ -25,6 +25,8 @@ import {
   isPromiseLike,
 } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
+import { internals as loopInternals } from "../loop/_internals.ts";
+import { internals } from "./_internals.ts";
 import { Future } from "./future.ts";
 import {
   createdAtSuffix,
@@ -99,14 +101,6 @@ let taskCounter = 0;
  */
 let firstLive: Task<unknown> | null = null;
 
-/** The unfinished tasks of `loop`, oldest last. */
-export let tasksOf: (loop: AbstractEventLoop) => Set<Task<unknown>>;
-
-/**
- * Drops the tasks of a closed loop from the live list: they can never run
- * again, and would otherwise be kept alive for good.
- */
-export let forgetTasksOf: (loop: AbstractEventLoop) => void;
 /** How many futures a task keeps in its waiting list before pruning it. */
 const PRUNE_AT = 8;
 
@@ -155,7 +149,7 @@ export function checkCoroutineFunction(fn: unknown, api: string): void {
  */
 export class Task<T = unknown> extends Future<T> {
   // Cancellation lives here, in four fields and three places: `cancel()`,
-  // `willAwait()` (called by every library await) and `takeCancelRequest()`
+  // `#willAwait()` (called by every library await) and `#takeCancelRequest()`
   // (called when an await is answered). Its invariant, as CPython's
   // `_fut_waiter` rule: a cancel request either reached a pending future
   // the task awaits (`#waitingOn`), which then answers the await with a
@@ -213,7 +207,7 @@ export class Task<T = unknown> extends Future<T> {
       return;
     }
     this.#context = captureStart();
-    this.getLoop().callSoonInternal(Task.#start, this as Task<unknown>);
+    loopInternals.callSoon(this.getLoop(), Task.#start, this as Task<unknown>);
   }
 
   /**
@@ -222,7 +216,7 @@ export class Task<T = unknown> extends Future<T> {
    */
   #startEagerly(): void {
     if (stepOwners !== null) noteStep(this);
-    this.resume();
+    this.#resume();
     callIn(captureContext(this as Task<unknown>), Task.#runBody, []);
   }
 
@@ -318,10 +312,10 @@ export class Task<T = unknown> extends Future<T> {
   }
 
   /**
-   * @internal Called by a future this task is about to await: the task's
-   * step goes on if the future is done, and is over if it is pending.
+   * Called by a future this task is about to await: the task's step goes
+   * on if the future is done, and is over if it is pending.
    */
-  willAwait(future: Future<unknown>): Error | undefined {
+  #willAwait(future: Future<unknown>): Error | undefined {
     if (future === this) {
       return new RuntimeError(`Task cannot await on itself: ${this}`);
     }
@@ -340,14 +334,15 @@ export class Task<T = unknown> extends Future<T> {
     }
     const debug = creationSitesWanted && this.getLoop().getDebug();
     if (debug) recordAwaitSite(this);
-    const cancel = this.takeCancelRequest();
+    const cancel = this.#takeCancelRequest();
     if (cancel !== undefined || future.done()) {
       // Code after a foreign await runs here too: it is a step as well.
-      this.resume();
+      this.#resume();
       if (debug) markCancelledAwait(cancel, this, future);
       return cancel;
     }
-    this.#suspend();
+    // The step ends once the caller has registered the await
+    // (`internals.suspended`): the loop may go on at once from there.
     const waitingOn = this.#waitingOn;
     if (
       waitingOn === null || (waitingOn instanceof Future && waitingOn.done())
@@ -364,8 +359,8 @@ export class Task<T = unknown> extends Future<T> {
     return undefined;
   }
 
-  /** @internal The loop answered one of the task's awaits: a step begins. */
-  resume(): void {
+  /** The loop answered one of the task's awaits: a step begins. */
+  #resume(): void {
     if (!isRunningStep(this.#step)) this.#step = beginStep();
   }
 
@@ -374,23 +369,23 @@ export class Task<T = unknown> extends Future<T> {
     this.#step = 0;
   }
 
-  /** @internal Takes a pending cancel request as the error to throw. */
-  takeCancelRequest(): CancelledError | undefined {
+  /** Takes a pending cancel request as the error to throw. */
+  #takeCancelRequest(): CancelledError | undefined {
     if (!this.#mustCancel) return undefined;
     this.#mustCancel = false;
     return cancelledError(this.#cancelMessage);
   }
 
-  /** @internal The library futures the task is blocked on now. */
-  awaiting(): Future<unknown>[] {
+  /** The library futures the task is blocked on now. */
+  #awaiting(): Future<unknown>[] {
     const waitingOn = this.#waitingOn;
     if (waitingOn === null) return [];
     const all = waitingOn instanceof Future ? [waitingOn] : waitingOn;
     return all.filter((future) => !future.done());
   }
 
-  /** @internal True while the task runs but awaits no library future. */
-  awaitsForeignWork(): boolean {
+  /** True while the task runs but awaits no library future. */
+  #awaitsForeignWork(): boolean {
     const waitingOn = this.#waitingOn;
     const blocked = waitingOn instanceof Future
       ? !waitingOn.done()
@@ -410,7 +405,7 @@ export class Task<T = unknown> extends Future<T> {
       return;
     }
     if (stepOwners !== null) noteStep(task);
-    task.resume();
+    task.#resume();
     startIn(context, Task.#firstStep, task);
   }
 
@@ -471,10 +466,13 @@ export class Task<T = unknown> extends Future<T> {
       this.#followForeign(thenable);
       return;
     }
-    const refused = this.willAwait(thenable);
+    const refused = this.#willAwait(thenable);
     if (refused !== undefined) this.#fail(refused);
     else if (thenable.done()) this.#settleFrom(thenable);
-    else this.follow(thenable);
+    else {
+      this.follow(thenable);
+      this.#suspend();
+    }
   }
 
   /**
@@ -491,7 +489,7 @@ export class Task<T = unknown> extends Future<T> {
 
   /** Settles as the done `future` did, unless a cancel request came first. */
   #settleFrom(future: Future<unknown>): void {
-    const cancel = this.takeCancelRequest();
+    const cancel = this.#takeCancelRequest();
     if (cancel !== undefined) {
       this.#finishCancelled(cancel);
       return;
@@ -535,6 +533,7 @@ export class Task<T = unknown> extends Future<T> {
     }
     this.#finish();
     super.setResult(value);
+    this.#suspend();
   }
 
   #fail(error: unknown): void {
@@ -544,16 +543,18 @@ export class Task<T = unknown> extends Future<T> {
     }
     this.#finish();
     super.setException(error);
+    this.#suspend();
   }
 
   #finishCancelled(error: CancelledError): void {
     this.#finish();
     this.setCancelError(error);
     super.cancel(error.message);
+    this.#suspend();
   }
 
+  /** Ends the task's bookkeeping; its step ends once its outcome is set. */
   #finish(): void {
-    this.#suspend();
     this.#waitingOn = null;
     this.#unlink();
   }
@@ -575,15 +576,27 @@ export class Task<T = unknown> extends Future<T> {
   }
 
   static {
-    tasksOf = (loop) => {
+    internals.willAwait = (owner, future) =>
+      #step in owner ? owner.#willAwait(future) : undefined;
+    internals.resume = (owner) => {
+      if (!(#step in owner)) return undefined;
+      owner.#resume();
+      return owner.#takeCancelRequest();
+    };
+    internals.suspended = (owner) => {
+      if (#step in owner) owner.#suspend();
+    };
+    internals.awaiting = (task) => task.#awaiting();
+    internals.awaitsForeignWork = (task) => task.#awaitsForeignWork();
+    internals.tasksOf = (loop) => {
       const tasks = new Set<Task<unknown>>();
       for (let task = firstLive; task !== null; task = task.#nextLive) {
         if (task.getLoop() === loop) tasks.add(task);
       }
       return tasks;
     };
-    forgetTasksOf = (loop) => {
-      for (const task of tasksOf(loop)) task.#unlink();
+    internals.forgetTasksOf = (loop) => {
+      for (const task of internals.tasksOf(loop)) task.#unlink();
     };
   }
 }

@@ -10,13 +10,12 @@ import type { EventLoop } from "../loop/event_loop.ts";
 import { getRunningLoop } from "../loop/running_loop.ts";
 import { currentTask } from "./current_task.ts";
 import { ExceptionGroup } from "./exception_group.ts";
-import { type Future, hasFailed, onDone, park } from "./future.ts";
+import { type Future, park } from "./future.ts";
 import type { CoroutineFunction, Task, TaskOptions } from "./task.ts";
+import { internals } from "./_internals.ts";
 
 /** What `taskGroup` runs: the body, given its `TaskGroup`. */
 export type TaskGroupBody<T> = (group: TaskGroup) => T | PromiseLike<T>;
-
-let runGroup: <T>(fn: TaskGroupBody<T>) => Promise<T>;
 
 /**
  * The group a `taskGroup()` body receives, as asyncio's `TaskGroup`: it
@@ -84,7 +83,7 @@ export class TaskGroup {
       this.#onTaskDone(task);
     } else {
       this.#tasks.add(task);
-      onDone(task, this.#onTaskDone);
+      internals.onDone(task, this.#onTaskDone);
     }
     return task;
   }
@@ -108,7 +107,7 @@ export class TaskGroup {
     if (this.#tasks.size === 0 && this.#onCompleted?.done() === false) {
       this.#onCompleted.setResult(true);
     }
-    if (!hasFailed(task)) return;
+    if (!internals.hasFailed(task)) return;
     const error = task.exception();
     this.#errors.push(error);
     if (this.#parent.done()) {
@@ -185,7 +184,7 @@ export class TaskGroup {
   }
 
   static {
-    runGroup = (fn) => new TaskGroup().#run(fn);
+    internals.runTaskGroup = (fn) => new TaskGroup().#run(fn);
   }
 }
 
@@ -237,5 +236,5 @@ export class TaskGroup {
  */
 export function taskGroup<T>(fn: TaskGroupBody<T>): Promise<T> {
   checkFunction(fn, "The body of taskGroup()");
-  return runGroup(fn);
+  return internals.runTaskGroup(fn);
 }

@@ -14,6 +14,8 @@ import type { Handle } from "../loop/handle.ts";
 import { getRunningLoop } from "../loop/running_loop.ts";
 import { currentTask } from "./current_task.ts";
 import type { Task } from "./task.ts";
+import { internals } from "./_internals.ts";
+import { internals as loopInternals } from "../loop/_internals.ts";
 
 const ENTERED = "active";
 const EXPIRING = "expiring";
@@ -23,8 +25,6 @@ type State = typeof ENTERED | typeof EXPIRING | typeof EXPIRED | typeof EXITED;
 
 /** What `timeout` and `timeoutAt` run: the block, given its `Timeout`. */
 export type TimeoutBody<T> = (timeout: Timeout) => T | PromiseLike<T>;
-
-let runTimeout: <T>(when: number | null, fn: TimeoutBody<T>) => Promise<T>;
 
 function checkWhen(when: unknown, what: string): number | null {
   return when === null || when === undefined ? null : checkSeconds(when, what);
@@ -105,7 +105,7 @@ export class Timeout {
     if (deadline === null) return;
     const loop = this.#task.getLoop();
     const at = deadline <= loop.time() ? null : deadline;
-    this.#handle = loop.callInternal(at, Timeout.#expire, this);
+    this.#handle = loopInternals.callAt(loop, at, Timeout.#expire, this);
   }
 
   /** True once the deadline has passed and the block was cancelled. */
@@ -156,7 +156,7 @@ export class Timeout {
   }
 
   static {
-    runTimeout = (when, fn) => new Timeout(when).#run(fn);
+    internals.runTimeout = (when, fn) => new Timeout(when).#run(fn);
   }
 }
 
@@ -200,7 +200,7 @@ export function timeout<T>(
   const seconds = checkWhen(delay, "The delay");
   checkFunction(fn, "The body of timeout()");
   const when = seconds === null ? null : getRunningLoop().time() + seconds;
-  return runTimeout(when, fn);
+  return internals.runTimeout(when, fn);
 }
 
 /**
@@ -228,5 +228,5 @@ export function timeoutAt<T>(
 ): Promise<T> {
   const deadline = checkWhen(when, "The deadline");
   checkFunction(fn, "The body of timeoutAt()");
-  return runTimeout(deadline, fn);
+  return internals.runTimeout(deadline, fn);
 }

@@ -13,8 +13,10 @@ import {
 import type { Handle } from "../loop/handle.ts";
 import { getRunningLoop } from "../loop/running_loop.ts";
 import { type Awaitable, ensureFuture } from "./ensure_future.ts";
-import { Future, hasFailed, onDone, park } from "./future.ts";
+import { Future, park } from "./future.ts";
 import type { ResultOf } from "./gather.ts";
+import { internals as loopInternals } from "../loop/_internals.ts";
+import { internals } from "./_internals.ts";
 
 /** `wait` returns when any awaitable finishes or is cancelled. */
 export const FIRST_COMPLETED = "FIRST_COMPLETED";
@@ -98,20 +100,20 @@ async function waitUntil<T>(
   };
   let timer: Handle | null = null;
   if (timeout !== null) {
-    timer = loop.callInternal(loop.time() + timeout, release);
+    timer = loopInternals.callAt(loop, loop.time() + timeout, release);
   }
   let left = futures.size;
   const onCompletion = (future: Future<T>) => {
     left--;
     if (
       left <= 0 || returnWhen === FIRST_COMPLETED ||
-      (returnWhen === FIRST_EXCEPTION && hasFailed(future))
+      (returnWhen === FIRST_EXCEPTION && internals.hasFailed(future))
     ) {
       timer?.cancel();
       release();
     }
   };
-  for (const future of futures) onDone(future, onCompletion);
+  for (const future of futures) internals.onDone(future, onCompletion);
   try {
     await park(waiter);
   } finally {

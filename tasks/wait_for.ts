@@ -7,8 +7,9 @@
 import { CancelledError, TimeoutError } from "../internal/errors.ts";
 import { checkSeconds } from "../internal/validate.ts";
 import { type Awaitable, ensureFuture } from "./ensure_future.ts";
-import { Future, onDone, park } from "./future.ts";
+import { Future, park } from "./future.ts";
 import { timeout } from "./timeouts.ts";
+import { internals } from "./_internals.ts";
 
 /**
  * Cancels `future` and waits until it is really done, without awaiting it
@@ -19,7 +20,7 @@ async function cancelAndWait(future: Future<unknown>): Promise<void> {
   const release = () => {
     if (!waiter.done()) waiter.setResult();
   };
-  onDone(future, release);
+  internals.onDone(future, release);
   try {
     future.cancel();
     await park(waiter);

@@ -7,7 +7,7 @@
 import { armTimer, type HostTimer, nextTurn } from "../internal/host.ts";
 import { clockHeld } from "../internal/real_world.ts";
 import { EventLoop } from "../loop/event_loop.ts";
-import { tasksOf } from "../tasks/task.ts";
+import { internals as taskInternals } from "../tasks/_internals.ts";
 
 /**
  * While the loop waits on the real world, how often (in real seconds) it
@@ -104,8 +104,8 @@ export class VirtualClockLoop extends EventLoop {
 
   #waitsOnRealWorld(): boolean {
     if (clockHeld(this)) return true;
-    for (const task of tasksOf(this)) {
-      if (task.awaitsForeignWork()) return true;
+    for (const task of taskInternals.tasksOf(this)) {
+      if (taskInternals.awaitsForeignWork(task)) return true;
     }
     return false;
   }

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { hasReadyCallbacks } from "../loop/event_loop.ts";
+import { internals as loopInternals } from "../loop/_internals.ts";
 import { getRunningLoop } from "../loop/running_loop.ts";
 import { sleep } from "../tasks/sleep.ts";
 
@@ -42,5 +42,5 @@ export async function waitAllTasksBlocked(): Promise<void> {
   const loop = getRunningLoop();
   do {
     await sleep(0);
-  } while (hasReadyCallbacks(loop));
+  } while (loopInternals.hasReadyCallbacks(loop));
 }

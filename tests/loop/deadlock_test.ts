@@ -7,6 +7,7 @@
 // notice and the program goes on waiting for a Ctrl-C.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import net from "node:net";
 import process from "node:process";
 import {
   finished,
@@ -48,7 +49,7 @@ function assertReport(stderr: string): void {
 }
 
 describe("a deadlocked program says why", () => {
-  for (const scenario of ["queue", "queue-debug"]) {
+  for (const scenario of ["queue", "queue-debug", "closed-connection"]) {
     it(`run() rejects with the pending tasks (${scenario})`, async () => {
       if (isBun || isDeno) {
         assertReport(await notice(scenario));
@@ -65,6 +66,29 @@ describe("a deadlocked program says why", () => {
     const end = await runScenario("host-timer");
     assert.equal(end.code, 0, end.stderr);
     assert.equal(end.stdout, "done\n");
+    assert.doesNotMatch(end.stderr, /Deadlock/);
+  });
+
+  it("an idle connection is no deadlock: its peer may still send", async () => {
+    const child = spawnScript(fixture("deadlock"), ["idle-connection"]);
+    const done = finished(child);
+    const port = await new Promise<number>((resolve) => {
+      let stdout = "";
+      child.stdout.on("data", (chunk: Buffer | string) => {
+        stdout += chunk;
+        const found = /port (\d+)/.exec(stdout);
+        if (found) resolve(Number(found[1]));
+      });
+    });
+    const peer = net.connect(port, "127.0.0.1");
+    await new Promise((resolve) => peer.once("connect", resolve));
+    // Long enough for the loop to go idle with only the connection open.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    peer.end("hello");
+    const end = await done;
+    peer.destroy();
+    assert.equal(end.code, 0, end.stderr);
+    assert.match(end.stdout, /hello/);
     assert.doesNotMatch(end.stderr, /Deadlock/);
   });
 

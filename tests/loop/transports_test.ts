@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { Buffer } from "node:buffer";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -289,6 +290,49 @@ describe("createConnection and createServer", () => {
     assert.deepEqual(events, ["made", "pause", "resume", "lost null"]);
     assert.ok(sizes[0] > 64 * 1024, `paused at ${sizes[0]}`);
     assert.ok(sizes[1] <= 16 * 1024, `resumed at ${sizes[1]}`);
+  });
+
+  it("write() sends a copy: the caller may reuse its buffer, a Node Buffer too", async () => {
+    const size = 8 * 1024 * 1024;
+    const [received, changed] = await run(async () => {
+      const loop = getRunningLoop();
+      const serverSide = loop.createFuture<Transport>();
+      const done = loop.createFuture<[number, number]>();
+      let received = 0;
+      let changed = 0;
+      class Counter extends Protocol {
+        override connectionMade(transport: Transport) {
+          transport.pauseReading();
+          serverSide.setResult(transport);
+        }
+        override dataReceived(data: Uint8Array) {
+          for (const byte of data) if (byte !== 1) changed++;
+          received += data.length;
+          if (received === size) done.setResult([received, changed]);
+        }
+      }
+      await using server = await loop.createServer(
+        () => new Counter(),
+        HOST,
+        0,
+      );
+      const [transport] = await loop.createConnection(
+        () => new Protocol(),
+        HOST,
+        portOf(server),
+      );
+      const peer = await serverSide;
+      // Too much for the socket's buffers: most of it waits in the host.
+      const data = Buffer.alloc(size, 1);
+      transport.write(data);
+      data.fill(2);
+      peer.resumeReading();
+      const result = await done;
+      transport.close();
+      return result;
+    });
+    assert.equal(received, size);
+    assert.equal(changed, 0);
   });
 
   it("a dataReceived that throws closes that connection, is reported, and the server goes on", async () => {

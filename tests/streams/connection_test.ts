@@ -266,6 +266,42 @@ describe("back-pressure and flow control", () => {
     });
   });
 
+  it("drain() as asyncio's: no yield when writable, the reader's error, the lost connection's", async () => {
+    const report = await run(async () => {
+      const loop = getRunningLoop();
+      await using server = await startServer(
+        async (reader, writer) => {
+          await reader.read();
+          await closeWriter(writer);
+        },
+        HOST,
+        0,
+      );
+      const [, writer] = await openConnection(HOST, portOf(server));
+      // Writable: drain() does not suspend, so a callback stays queued.
+      let ran = false;
+      loop.callSoon(() => ran = true);
+      writer.write(bytes("x"));
+      await writer.drain();
+      const yielded = ran;
+      // Closed: drain() throws that the connection was lost.
+      writer.close();
+      await writer.waitClosed();
+      const lost = await writer.drain().then(() => null, (e) => e);
+      // The reader's error comes before anything else.
+      const [reader2, writer2] = await openConnection(HOST, portOf(server));
+      reader2.setException(new Error("reader failed"));
+      const failed = await writer2.drain().then(() => null, (e) => e);
+      await closeWriter(writer2);
+      return { yielded, lost: lost?.code, failed: failed?.message };
+    });
+    assert.deepEqual(report, {
+      yielded: false,
+      lost: "ECONNRESET",
+      failed: "reader failed",
+    });
+  });
+
   it("the reader pauses the socket at its limit and resumes as it is read", async () => {
     const size = 8 * 1024 * 1024;
     const [total, flowing] = await run(async () => {

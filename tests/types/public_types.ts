@@ -39,6 +39,7 @@ import {
   waitFor,
   type WorkerPoolExecutor,
 } from "@aio/asyncio";
+import type { StreamWriter } from "@aio/asyncio/streams";
 
 /** True only when `X` and `Y` are the same type (not merely assignable). */
 type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends
@@ -277,4 +278,16 @@ export function extraInfoByName(
   ];
   // @ts-expect-error a name is a string
   transport.getExtraInfo(1);
+}
+
+/** A `StreamWriter` gives its transport's information, typed the same way. */
+export function writerExtraInfo(writer: StreamWriter): void {
+  const peer = writer.getExtraInfo("peername");
+  const cert = writer.getExtraInfo("peercert", "none" as const);
+  const other = writer.getExtraInfo("no such name");
+  type _ = [
+    Expect<Equal<typeof peer, SockAddr | string | null>>,
+    Expect<Equal<typeof cert, PeerCertificate | "none">>,
+    Expect<Equal<typeof other, unknown>>,
+  ];
 }

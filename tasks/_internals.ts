@@ -1,0 +1,73 @@
+/**
+ * The package-private entry points of futures and tasks, kept out of the
+ * public API: the classes that own the state fill them in their `static {}`
+ * blocks, and no `mod.ts` re-exports this module.
+ *
+ * @module
+ */
+import type { ContextOwner } from "../internal/context.ts";
+import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
+import type { AsCompleted } from "./as_completed.ts";
+import type { Future } from "./future.ts";
+import type { Task } from "./task.ts";
+import type { TaskGroupBody } from "./task_group.ts";
+import type { TimeoutBody } from "./timeouts.ts";
+
+/** Filled by `Future`, `Task`, `Timeout`, `TaskGroup` and `AsCompleted`. */
+export const internals: {
+  /**
+   * As `future.addDoneCallback(callback)`, without copying the caller's
+   * context: for the library's own callbacks, which read no user context.
+   */
+  onDone<T>(future: Future<T>, callback: (future: Future<T>) => unknown): void;
+  /** Settles `future` and wakes its awaiters at once; for loop callbacks. */
+  resolveNow<T>(future: Future<T>, value: T): void;
+  /**
+   * True if `future` failed. JavaScript can throw anything, `null`
+   * included, so the state says it, never the value `exception()` returns.
+   */
+  hasFailed(future: Future<unknown>): boolean;
+  /**
+   * Told before `owner` awaits `future`: a task with a pending cancel
+   * request cancels that future, or answers with the `CancelledError` to
+   * throw at once when the future is already done; a future the task may
+   * not await is answered with a `RuntimeError`. Other owners: `undefined`.
+   */
+  willAwait(owner: ContextOwner, future: Future<unknown>): Error | undefined;
+  /**
+   * Told when the loop answers one of the owner's awaits: a task's step
+   * begins, and a pending cancel request is the error it throws instead.
+   */
+  resume(owner: ContextOwner): Error | undefined;
+  /**
+   * Told once `owner`'s await of a pending future is registered: a task's
+   * step is over, and the loop may run its next callback at once.
+   */
+  suspended(owner: ContextOwner): void;
+  /** The library futures `task` is blocked on now. */
+  awaiting(task: Task<unknown>): Future<unknown>[];
+  /** True while `task` runs but awaits no library future. */
+  awaitsForeignWork(task: Task<unknown>): boolean;
+  /** The unfinished tasks of `loop`, oldest last. */
+  tasksOf(loop: AbstractEventLoop): Set<Task<unknown>>;
+  /**
+   * Drops the tasks of a closed loop from the live list: they can never
+   * run again, and would otherwise be kept alive for good.
+   */
+  forgetTasksOf(loop: AbstractEventLoop): void;
+  /** Runs `fn` under a new `Timeout` with deadline `when`. */
+  runTimeout<T>(when: number | null, fn: TimeoutBody<T>): Promise<T>;
+  /** Runs `fn` with a new `TaskGroup`. */
+  runTaskGroup<T>(fn: TaskGroupBody<T>): Promise<T>;
+  /** A new `AsCompleted` over `todo`. */
+  newAsCompleted<T>(
+    loop: AbstractEventLoop,
+    todo: Set<Future<T>>,
+    timeout: number | null,
+  ): AsCompleted<T>;
+} = {} as typeof internals;
+
+// What an owner that is not a task gets, until `Task` fills them in.
+internals.willAwait = () => undefined;
+internals.resume = () => undefined;
+internals.suspended = () => {};
