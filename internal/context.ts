@@ -169,3 +169,12 @@ export function runningLoop(): LoopLike {
   }
   return loop;
 }
+
+/**
+ * Runs `fn` in the context this module was first imported in, outside any
+ * task. Under `deno test` (Deno 2.9), an `import()` started inside an
+ * `AsyncLocalStorage` context leaves that context current for the next
+ * test, which would then run as part of a task that has finished.
+ */
+export const outsideAnyTask: <R>(fn: () => R) => R = AsyncLocalStorage
+  .snapshot();

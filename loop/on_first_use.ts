@@ -6,20 +6,12 @@
  *
  * @module
  */
-import { AsyncLocalStorage } from "node:async_hooks";
+import { outsideAnyTask } from "../internal/context.ts";
 import { holdClock } from "../internal/real_world.ts";
 
 /**
- * Runs a function in the context this module was imported in, outside any
- * task. Under `deno test` (Deno 2.9), an `import()` started inside an
- * `AsyncLocalStorage` context leaves that context current for the next
- * test, which would then run as part of a task that has finished.
- */
-const outsideAnyTask = AsyncLocalStorage.snapshot();
-
-/**
- * Starts `load`, a function that calls `import()`, outside the ambient
- * context (see above). A failed load rejects with the loader's error.
+ * Starts `load`, a function that calls `import()`, outside any task
+ * (`outsideAnyTask` says why). A failed load rejects with the loader's error.
  */
 export function importOnFirstUse<M>(load: () => Promise<M>): Promise<M> {
   return outsideAnyTask(load);
