@@ -84,7 +84,7 @@ export async function startServer(
     host,
     port,
     withoutLimit(options),
-    { holdWhileOpen: false, extraOptions: ["limit"] },
+    { holdWhileOpen: true, extraOptions: ["limit"] },
     "startServer()",
   );
 }
@@ -125,7 +125,7 @@ export async function startUnixServer(
     protocolFactory(loop, handler, options),
     path,
     withoutLimit(options),
-    { holdWhileOpen: false, extraOptions: ["limit"] },
+    { holdWhileOpen: true, extraOptions: ["limit"] },
     "startUnixServer()",
   );
 }

@@ -92,6 +92,29 @@ describe("a deadlocked program says why", () => {
     assert.doesNotMatch(end.stderr, /Deadlock/);
   });
 
+  it("a stream server waiting for its first client is no deadlock", async () => {
+    const child = spawnScript(fixture("deadlock"), ["idle-stream-server"]);
+    const done = finished(child);
+    const port = await new Promise<number>((resolve) => {
+      let stdout = "";
+      child.stdout.on("data", (chunk: Buffer | string) => {
+        stdout += chunk;
+        const found = /port (\d+)/.exec(stdout);
+        if (found) resolve(Number(found[1]));
+      });
+    });
+    // Long enough for the loop to go idle with only the server listening.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const peer = net.connect(port, "127.0.0.1");
+    await new Promise((resolve) => peer.once("connect", resolve));
+    peer.end("hello\n");
+    const end = await done;
+    peer.destroy();
+    assert.equal(end.code, 0, end.stderr);
+    assert.match(end.stdout, /hello/);
+    assert.doesNotMatch(end.stderr, /Deadlock/);
+  });
+
   it("a signal handler keeps the program waiting for its signal", async () => {
     const child = spawnScript(fixture("deadlock"), ["signal"]);
     const done = finished(child);
