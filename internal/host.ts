@@ -34,30 +34,6 @@ export function armTimer(delayMs: number, callback: () => void): HostTimer {
   return { clear: () => clearTimeout(id) };
 }
 
-/** Per loop: host sources open that can wake it by themselves. */
-const wakers = new WeakMap<object, number>();
-
-/**
- * Marks a host source that can wake `loop` by itself, such as an open
- * connection: while one is there the loop is not deadlocked, since the
- * peer may still send. Call the returned function (once; later calls do
- * nothing) when the source is gone.
- */
-export function holdWaker(loop: object): () => void {
-  wakers.set(loop, (wakers.get(loop) ?? 0) + 1);
-  let released = false;
-  return () => {
-    if (released) return;
-    released = true;
-    wakers.set(loop, wakers.get(loop)! - 1);
-  };
-}
-
-/** True while some host source held with `holdWaker` can wake `loop`. */
-export function canBeWoken(loop: object): boolean {
-  return (wakers.get(loop) ?? 0) > 0;
-}
-
 /** How long Bun's loop stays deadlocked before the loop says so. */
 const BUN_DEADLOCK_NOTICE_MS = 2000;
 

@@ -13,13 +13,8 @@ import {
   currentOwner,
   runAs,
 } from "../internal/context.ts";
-import {
-  armTimer,
-  canBeWoken,
-  nextTurn,
-  watchHostIdle,
-} from "../internal/host.ts";
-import { clockHeld } from "../internal/real_world.ts";
+import { armTimer, nextTurn, watchHostIdle } from "../internal/host.ts";
+import { canBeWoken, clockHeld } from "../internal/real_world.ts";
 import { MinHeap } from "../internal/heap.ts";
 import { checkSignal, listen } from "../internal/signals.ts";
 import { forgetSteps, stepsRunning, whenStepsEnd } from "../internal/steps.ts";

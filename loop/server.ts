@@ -5,8 +5,8 @@
  *
  * @module
  */
+import { holdWaker } from "../internal/real_world.ts";
 import { CancelledError, RuntimeError } from "../internal/errors.ts";
-import { holdWaker } from "../internal/host.ts";
 import { closeWithLoop } from "../internal/loop_resources.ts";
 import {
   type Address,

@@ -7,10 +7,10 @@
  *
  * @module
  */
+import { holdWaker } from "../internal/real_world.ts";
 import { internals as loopInternals } from "./_internals.ts";
 import { Deque } from "../internal/deque.ts";
 import { RuntimeError } from "../internal/errors.ts";
-import { holdWaker } from "../internal/host.ts";
 import { HostSocket, type RawSocket } from "../internal/socket_host.ts";
 import type { HostStream, StreamEvents } from "../internal/stream_host.ts";
 import { describe } from "../internal/validate.ts";
