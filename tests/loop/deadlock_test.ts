@@ -41,6 +41,18 @@ async function notice(scenario: string): Promise<string> {
   return stderr;
 }
 
+/** The port a scenario prints once its server listens. */
+function portPrinted(child: ReturnType<typeof spawnScript>): Promise<number> {
+  return new Promise((resolve) => {
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer | string) => {
+      stdout += chunk;
+      const found = /port (\d+)/.exec(stdout);
+      if (found) resolve(Number(found[1]));
+    });
+  });
+}
+
 function assertReport(stderr: string): void {
   assert.match(stderr, /Deadlock: every task waits/);
   // In debug mode each line also says where the task was created.
@@ -72,14 +84,7 @@ describe("a deadlocked program says why", () => {
   it("an idle connection is no deadlock: its peer may still send", async () => {
     const child = spawnScript(fixture("deadlock"), ["idle-connection"]);
     const done = finished(child);
-    const port = await new Promise<number>((resolve) => {
-      let stdout = "";
-      child.stdout.on("data", (chunk: Buffer | string) => {
-        stdout += chunk;
-        const found = /port (\d+)/.exec(stdout);
-        if (found) resolve(Number(found[1]));
-      });
-    });
+    const port = await portPrinted(child);
     const peer = net.connect(port, "127.0.0.1");
     await new Promise((resolve) => peer.once("connect", resolve));
     // Long enough for the loop to go idle with only the connection open.
@@ -95,14 +100,7 @@ describe("a deadlocked program says why", () => {
   it("a stream server waiting for its first client is no deadlock", async () => {
     const child = spawnScript(fixture("deadlock"), ["idle-stream-server"]);
     const done = finished(child);
-    const port = await new Promise<number>((resolve) => {
-      let stdout = "";
-      child.stdout.on("data", (chunk: Buffer | string) => {
-        stdout += chunk;
-        const found = /port (\d+)/.exec(stdout);
-        if (found) resolve(Number(found[1]));
-      });
-    });
+    const port = await portPrinted(child);
     // Long enough for the loop to go idle with only the server listening.
     await new Promise((resolve) => setTimeout(resolve, 300));
     const peer = net.connect(port, "127.0.0.1");
