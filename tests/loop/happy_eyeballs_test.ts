@@ -99,6 +99,13 @@ async function closedPort(): Promise<number> {
  * A listening socket whose accept queue is full (backlog 0, one client
  * waiting), so that a new connection attempt neither succeeds nor fails.
  */
+/** A node:net server on HOST that ends each connection at once. */
+async function endingServer(): Promise<{ server: net.Server; port: number }> {
+  const server = net.createServer((socket) => socket.end()).listen(0, HOST);
+  await new Promise((resolve) => server.once("listening", resolve));
+  return { server, port: (server.address() as net.AddressInfo).port };
+}
+
 async function blackHole(): Promise<{ port: number; child: ChildProcess }> {
   const script = `
 import socket, sys
@@ -394,9 +401,7 @@ describe("createConnection with several addresses", () => {
   });
 
   it("localAddr: an address of another family is skipped, as asyncio's _connect_sock", async () => {
-    const server = net.createServer((socket) => socket.end()).listen(0, HOST);
-    await new Promise((resolve) => server.once("listening", resolve));
-    const { port } = server.address() as net.AddressInfo;
+    const { server, port } = await endingServer();
     try {
       const [sockname, onlyV6] = await run(async () => {
         const loop = getRunningLoop();
@@ -434,9 +439,7 @@ describe("createConnection with several addresses", () => {
   });
 
   it("localAddr: a local address that cannot be bound gives way to the next", async () => {
-    const server = net.createServer((socket) => socket.end()).listen(0, HOST);
-    await new Promise((resolve) => server.once("listening", resolve));
-    const { port } = server.address() as net.AddressInfo;
+    const { server, port } = await endingServer();
     try {
       const [sockname, error] = await run(async () => {
         const loop = getRunningLoop();
