@@ -76,6 +76,9 @@ export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
     typeof (value as { then?: unknown }).then === "function";
 }
 
+/** What an omitted options argument reads as: shared, so a call allocates nothing. */
+const NO_OPTIONS: Readonly<Record<string, never>> = Object.freeze({});
+
 /**
  * Checks an options argument: omitted, or an object whose every key is one
  * of `accepted`, so that a misspelt or unsupported option is never ignored.
@@ -85,7 +88,7 @@ export function checkOptions<T extends object>(
   caller: string,
   accepted: readonly (keyof T & string)[],
 ): Partial<T> {
-  if (options === undefined || options === null) return {};
+  if (options === undefined || options === null) return NO_OPTIONS as Partial<T>;
   if (typeof options !== "object") {
     throw new TypeError(
       `The options of ${caller} must be an object, got ${describe(options)}`,

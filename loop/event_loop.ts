@@ -34,6 +34,7 @@ import { type Awaitable, ensureFuture } from "../tasks/ensure_future.ts";
 import {
   checkCoroutineFunction,
   type CoroutineFunction,
+  type NewTaskOptions,
   Task,
   TASK_OPTIONS,
   type TaskOptions,
@@ -179,6 +180,8 @@ export class EventLoop implements AbstractEventLoop {
   #wake: ((later?: boolean) => void) | null = null;
   #exceptionHandler: ExceptionHandler | null = null;
   #taskFactory: TaskFactory | null = null;
+  /** The options of a plain `createTask`, made once: tasks are hot. */
+  readonly #onThisLoop: NewTaskOptions = Object.freeze({ loop: this });
   #defaultExecutor: Executor | null = null;
   readonly #signalListeners = new Map<string, () => void>();
   /** Set when the loop stopped because nothing could wake it again. */
@@ -316,6 +319,7 @@ export class EventLoop implements AbstractEventLoop {
     if (this.#taskFactory !== null) {
       return this.#taskFactory(this, fn, options ?? {});
     }
+    if (options == null) return new Task(fn, this.#onThisLoop);
     return new Task(fn, {
       loop: this,
       name: options?.name,
