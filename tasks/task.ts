@@ -36,6 +36,7 @@ import {
 } from "./creation_site.ts";
 import { noteStep, stepOwners } from "./step_trace.ts";
 import { beginStep, endStep, isRunningStep } from "../internal/steps.ts";
+import { declaresParameter } from "../internal/parameters.ts";
 
 /**
  * What a task runs: an async function (asyncio's coroutine). One that
@@ -426,7 +427,9 @@ export class Task<T = unknown> extends Future<T> {
     task.#fn = null;
     let result: unknown;
     try {
-      result = fn.length === 0 ? (fn as () => unknown)() : fn(task.signal);
+      result = declaresParameter(fn)
+        ? fn(task.signal)
+        : (fn as () => unknown)();
     } catch (error) {
       task.#fail(error);
       return;

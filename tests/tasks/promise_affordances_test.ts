@@ -90,6 +90,37 @@ describe("the cancellation signal handed to a body", () => {
     });
   });
 
+  it("each body is judged by its own parameters, bound ones too", async () => {
+    const seen = await run(async () => {
+      const bodies: ((...args: never[]) => PromiseLike<number>)[] = [
+        (...args: unknown[]) => sleep(0, args.length),
+        function (signal: AbortSignal) {
+          return sleep(0, signal instanceof AbortSignal ? 1 : 0);
+        },
+        (...args: unknown[]) => sleep(0, args.length),
+        ((_x: unknown, ...args: unknown[]) => sleep(0, args.length)).bind(
+          null,
+          "bound",
+        ),
+        ((_x: unknown, signal?: AbortSignal) =>
+          sleep(0, signal === undefined ? 0 : 1)).bind(null, "bound"),
+      ];
+      const seen = [];
+      // The same function literal, twice, is judged the same each time.
+      for (const body of [...bodies, ...bodies]) {
+        seen.push(
+          await createTask(
+            body as (signal: AbortSignal) => PromiseLike<number>,
+          ),
+        );
+      }
+      return seen;
+    });
+    // A rest parameter is not counted (its length is 0); a bound body
+    // counts the parameters left after the bound ones.
+    assert.deepEqual(seen, [0, 1, 0, 0, 1, 0, 1, 0, 0, 1]);
+  });
+
   it("a cancel aborts a real fetch, and the task ends cancelled", async () => {
     let requests = 0;
     const server = createServer(() => requests++); // never answers
