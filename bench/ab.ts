@@ -1,8 +1,10 @@
 /**
  * Before/after in one process: the library's side of W1, W2, W3, W4 and W9
  * on two or more checkouts of this repository, rounds interleaved, so that
- * a noisy machine slows every checkout alike. Prints min and median per
- * checkout and the ratio of each to the first.
+ * a noisy machine slows every checkout alike. Prints min and median wall
+ * time per checkout and the main thread's CPU time per round (Linux; the
+ * process's elsewhere), which a busy machine disturbs less, with the ratio
+ * of each to the first.
  *
  *   git worktree add /tmp/before <commit>
  *   deno run -A bench/ab.ts /tmp/before,. [--scale 4] [--rounds 9] [--only W1,W4]
@@ -14,6 +16,7 @@
 import process from "node:process";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { existsSync, readFileSync } from "node:fs";
 import { sum } from "./harness.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -102,25 +105,44 @@ const workloads: Record<string, (m: Library) => Promise<number>> = {
     }),
 };
 
+const THREAD_STAT = "/proc/thread-self/stat";
+const CLOCK_TICK_MS = 10;
+
+/** CPU milliseconds used so far by this thread (Linux), else the process. */
+const cpuMs: () => number = existsSync(THREAD_STAT)
+  ? () => {
+    // utime and stime, the 14th and 15th fields, counted after the name.
+    const fields = readFileSync(THREAD_STAT, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_MS;
+  }
+  : () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  };
+
 const libraries: Library[] = [];
 for (const root of roots) {
   libraries.push(await import(pathToFileURL(resolve(root, entry)).href));
 }
 const name = (root: string) => root.replace(/\/$/, "").split("/").pop();
 console.log(
-  `# scale 1/${scale}, ${rounds} rounds after a warm-up, min / median ms`,
+  `# scale 1/${scale}, ${rounds} rounds after a warm-up: ` +
+    "min / median ms, CPU ms per round",
 );
 for (const id of only) {
   const workload = workloads[id];
   if (workload === undefined) throw new RangeError(`Unknown workload ${id}`);
   const times: number[][] = roots.map(() => []);
+  const cpu = roots.map(() => 0);
   for (let round = 0; round <= rounds; round++) {
     // Alternate the order, so that no checkout always runs after another.
     const order = roots.map((_, i) => round % 2 ? i : roots.length - 1 - i);
     for (const i of order) {
+      const cpuStart = cpuMs();
       const start = performance.now();
       const result = await workload(libraries[i]);
       const ms = performance.now() - start;
+      if (round > 0) cpu[i] += cpuMs() - cpuStart;
       if (typeof result !== "number" || Number.isNaN(result)) {
         throw new Error(`${id} on ${roots[i]} returned ${result}`);
       }
@@ -131,9 +153,13 @@ for (const id of only) {
     const sorted = t.sort((a, b) => a - b);
     return { min: sorted[0], median: sorted[sorted.length >> 1] };
   });
+  const ratio = (value: number, first: number, what: string) =>
+    ` (${(value / first).toFixed(2)}x ${what})`;
   const cells = stats.map((s, i) =>
     `${name(roots[i])} ${s.min.toFixed(1)} / ${s.median.toFixed(1)}` +
-    (i === 0 ? "" : ` (${(s.min / stats[0].min).toFixed(2)}x min)`)
+    (i === 0 ? "" : ratio(s.min, stats[0].min, "min")) +
+    `, CPU ${(cpu[i] / rounds).toFixed(1)}` +
+    (i === 0 ? "" : ratio(cpu[i], cpu[0], "CPU"))
   );
   console.log(`${id}: ${cells.join(" | ")}`);
 }
