@@ -88,7 +88,9 @@ export function checkOptions<T extends object>(
   caller: string,
   accepted: readonly (keyof T & string)[],
 ): Partial<T> {
-  if (options === undefined || options === null) return NO_OPTIONS as Partial<T>;
+  if (options === undefined || options === null) {
+    return NO_OPTIONS as Partial<T>;
+  }
   if (typeof options !== "object") {
     throw new TypeError(
       `The options of ${caller} must be an object, got ${describe(options)}`,
