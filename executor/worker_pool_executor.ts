@@ -74,9 +74,11 @@ export type MapArguments<A extends unknown[]> =
  * has closed (it is cancelled, as `run()` cancels the tasks left behind).
  * A worker that dies fails only the job it was running, with
  * `BrokenExecutorError`, and is replaced; the jobs waiting behind it go to
- * another worker. `shutdown()` (or `await using`) terminates them all. The
- * options beyond `maxWorkers` are those users of `concurrent.futures` and
- * piscina expect: see `WorkerPoolOptions`.
+ * another worker. One that dies before it starts breaks the pool, as in
+ * Python: its replacement would die the same way. `shutdown()` (or
+ * `await using`) terminates them all. The options beyond `maxWorkers` are
+ * those users of `concurrent.futures` and piscina expect: see
+ * `WorkerPoolOptions`.
  *
  * @example Running a function in a worker
  * ```ts
@@ -227,8 +229,9 @@ export class WorkerPoolExecutor implements Executor {
    * a function that uses outside variables or an argument that cannot be
    * cloned (nothing is queued then), `QueueFull` when `maxQueue` jobs
    * wait already (see `waitForRoom()`), `BrokenExecutorError` once the
-   * initializer failed. Cancelling the future drops a queued
-   * job, or aborts a running one (see `jobSignal()` and `gracePeriod`).
+   * initializer failed or a worker died before it started. Cancelling
+   * the future drops a queued job, or aborts a running one (see
+   * `jobSignal()` and `gracePeriod`).
    */
   submit<A extends unknown[], R>(
     fn: (...args: A) => R,
@@ -466,6 +469,20 @@ export class WorkerPoolExecutor implements Executor {
     const why = error === undefined
       ? `exited with code ${code}`
       : `died of an uncaught error (${describeError(error)})`;
+    if (!slot.started) {
+      // Its program did not load, or the initializer killed it: the next
+      // worker would die the same way, so the pool stops, as Python's.
+      this.#breakPool(
+        new BrokenExecutorError(
+          `A worker of the pool ${why} before it started: the pool takes ` +
+            "no more work",
+          { cause: error },
+        ),
+        slot,
+      );
+      this.#checkGone();
+      return;
+    }
     this.#evacuate(
       slot,
       new BrokenExecutorError(
@@ -478,27 +495,33 @@ export class WorkerPoolExecutor implements Executor {
     this.#checkGone();
   }
 
-  /**
-   * The initializer threw: the pool is broken, as Python's is. Every job
-   * fails and so does every later `submit()`.
-   */
+  /** The initializer threw: the pool is broken, as Python's is. */
   #onInitFailed(thrown: Packed): void {
-    if (this.#broken === null) {
-      const cause = unpackThrown(thrown);
-      this.#broken = new BrokenExecutorError(
+    const cause = unpackThrown(thrown);
+    this.#breakPool(
+      new BrokenExecutorError(
         `The pool's initializer failed in a worker (${
           describeError(cause)
         }): the pool takes no more work`,
         { cause },
-      );
-    }
+      ),
+    );
+  }
+
+  /**
+   * No worker can start: every job fails with `error` (the first such
+   * error, if there were several), those `dead` held too, and so does
+   * every later `submit()`.
+   */
+  #breakPool(error: BrokenExecutorError, dead: WorkerSlot | null = null): void {
+    this.#broken ??= error;
     const broken = this.#broken;
-    for (const job of this.#queue.drain()) job.future.settle(false, broken);
+    const held = [...this.#slots];
+    const jobs = [...this.#queue.drain(), ...dead?.jobs ?? []];
+    for (const slot of held) jobs.push(...slot.jobs);
     this.#idle.takeAll();
-    for (const held of [...this.#slots]) {
-      for (const job of held.jobs) job.future.settle(false, broken);
-      this.#retire(held);
-    }
+    for (const slot of held) this.#retire(slot);
+    for (const job of jobs) job.future.settle(false, broken);
     this.#wakeRoomWaiters(Infinity);
   }
 

@@ -138,6 +138,53 @@ describe("initializer and initargs", () => {
   });
 });
 
+describe("a worker that dies before it starts", () => {
+  /** An initializer that never returns: an uncaught error kills its worker. */
+  const dieStarting = (counter: Int32Array) => {
+    Atomics.add(counter, 0, 1);
+    return new Promise(() =>
+      setTimeout(() => {
+        throw new RangeError("no driver");
+      })
+    );
+  };
+  const isStartFailure = (error: Error) =>
+    error instanceof BrokenExecutorError &&
+    /before it started/.test(error.message) &&
+    /no driver/.test(error.message) && error.cause instanceof Error;
+
+  it("breaks the pool: minWorkers are not started again and again", async () => {
+    const starts = new Int32Array(new SharedArrayBuffer(4));
+    const pool = new WorkerPoolExecutor({
+      maxWorkers: 2,
+      minWorkers: 2,
+      initializer: dieStarting,
+      initargs: [starts],
+    });
+    await eventually(() => pool.stats().workers === 0);
+    assert.equal(pool.stats().workers, 0);
+    await pause(0.2); // time enough for a replacement to have started
+    assert.ok(Atomics.load(starts, 0) <= 2, `${starts[0]} workers started`);
+    assert.throws(() => pool.submit(() => 1), isStartFailure);
+    await pool.shutdown();
+  });
+
+  it("fails the jobs it held and those queued with the cause", async () => {
+    const pool = new WorkerPoolExecutor({
+      maxWorkers: 1,
+      minWorkers: 1,
+      initializer: dieStarting,
+      initargs: [new Int32Array(new SharedArrayBuffer(4))],
+    });
+    const jobs = [pool.submit(() => 1), pool.submit(() => 2)];
+    for (const job of jobs) {
+      await assert.rejects(async () => await job, isStartFailure);
+    }
+    assert.equal(pool.stats().workers, 0);
+    await pool.shutdown();
+  });
+});
+
 describe("maxTasksPerChild", () => {
   it("replaces a worker after that many jobs", async () => {
     const starts = new Int32Array(new SharedArrayBuffer(4));
