@@ -6,14 +6,15 @@
  */
 import { clearInterval, setInterval } from "node:timers";
 import { QueueFull, RuntimeError } from "../internal/errors.ts";
-import { Deque } from "../internal/deque.ts";
 import { checkOptions } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import {
   type Executor,
   setDefaultExecutorFactory,
 } from "../loop/event_loop.ts";
+import { currentOwner } from "../internal/context.ts";
 import { Future } from "../tasks/future.ts";
+import { Task } from "../tasks/task.ts";
 import { BrokenExecutorError } from "./broken_executor_error.ts";
 import {
   type AnyFunction,
@@ -122,13 +123,16 @@ export class WorkerPoolExecutor implements Executor {
   /** Resolves once shutdown finds every worker gone; made by the first waiter. */
   #allGone: { promise: Promise<void>; resolve: () => void } | null = null;
   /**
-   * The `waitForRoom()` callers, oldest first, each asleep on a future of
-   * its own loop, as `sync/waiters.ts` keeps a lock's; not that class: it
-   * binds to one running loop, while the pool's callers may be on several
-   * loops or on none, and `executor/` sits on the layer of `sync/`, so it
-   * may not import it.
+   * The `waitForRoom()` callers, oldest first (a `Map` keeps its order),
+   * each asleep on a future of its own loop, with the task that called, if
+   * any. One that is cancelled leaves at once, so a producer that keeps
+   * giving up on waiting leaves nothing behind. Not the list that `sync/`
+   * keeps a lock's waiters in: that one binds to one running loop, while
+   * the pool's callers may be on several loops or on none.
    */
-  readonly #roomWaiters = new Deque<Future<void>>();
+  readonly #roomWaiters = new Map<Future<void>, Task<unknown> | null>();
+  /** The tasks told of room once: each is watched until it ends, once. */
+  readonly #wokenCallers = new WeakSet<Task<unknown>>();
   readonly #times = new JobTimes();
   /** What the futures of this pool's jobs tell it. */
   readonly #jobOwner: JobOwner = {
@@ -197,8 +201,9 @@ export class WorkerPoolExecutor implements Executor {
   /**
    * Resolves once a job can be submitted without `QueueFull` (at once
    * without `maxQueue`): the back-pressure of a producer that submits
-   * jobs in a loop. Awaited in a task, it is cancellable. A
-   * `RuntimeError` after `shutdown()`.
+   * jobs in a loop. Awaited in a task, it is cancellable; a task cancelled
+   * once told of room, before it could submit, passes the room on to the
+   * next caller. A `RuntimeError` after `shutdown()`.
    *
    * @example Submitting no faster than the pool runs the jobs
    * ```ts
@@ -218,8 +223,13 @@ export class WorkerPoolExecutor implements Executor {
   waitForRoom(): Future<void> {
     this.#checkOpen("waitForRoom()");
     const waiter = new Future<void>(this.#currentLoop());
-    if (this.#hasRoomFor(0)) waiter.setResult(undefined);
-    else this.#roomWaiters.add(waiter);
+    if (this.#hasRoomFor(0)) {
+      waiter.setResult(undefined);
+      return waiter;
+    }
+    const owner = currentOwner();
+    this.#roomWaiters.set(waiter, owner instanceof Task ? owner : null);
+    waiter.addDoneCallback(this.#leaveRoomWaiters);
     return waiter;
   }
 
@@ -668,13 +678,33 @@ export class WorkerPoolExecutor implements Executor {
   #wakeRoomWaiters(all = 0): void {
     const waiters = this.#roomWaiters;
     let woken = 0;
-    while (waiters.length > 0 && (woken < all || this.#hasRoomFor(woken))) {
-      const waiter = waiters.take()!;
+    for (const [waiter, caller] of waiters) {
+      if (woken >= all && !this.#hasRoomFor(woken)) return;
+      waiters.delete(waiter);
       if (waiter.done() || waiter.getLoop().isClosed()) continue;
       waiter.setResult(undefined);
       woken++;
+      if (caller !== null) this.#watchWokenCaller(caller);
     }
   }
+
+  /**
+   * When a woken caller's task ends cancelled, maybe before it could
+   * submit, the room it was told of may be free: the next caller gets it,
+   * or it would wait on with room to spare.
+   */
+  #watchWokenCaller(caller: Task<unknown>): void {
+    if (this.#wokenCallers.has(caller)) return;
+    this.#wokenCallers.add(caller);
+    caller.addDoneCallback(() => {
+      if (caller.cancelling() > 0) this.#wakeRoomWaiters();
+    });
+  }
+
+  /** A `waitForRoom()` future is done: woken, or cancelled by its caller. */
+  readonly #leaveRoomWaiters = (waiter: Future<void>): void => {
+    this.#roomWaiters.delete(waiter);
+  };
 
   /**
    * True if one more job, after `pending` others, would start at once (an
