@@ -145,6 +145,7 @@ export abstract class PipeTransport extends BaseTransport {
   }
 
   readonly #connectionMade = (): void => {
+    // `this` is a ReadPipeTransport or a WritePipeTransport, as typed there.
     this.#protocol.connectionMade?.(this as never);
   };
 }
