@@ -9,8 +9,11 @@ import { RuntimeError } from "../internal/errors.ts";
  * The error of a job whose worker died while running it (an uncaught error
  * outside the job's own code, `process.exit()`, running out of memory):
  * Python's `BrokenProcessPool`. Unlike Python, only the jobs of that
- * worker fail; the pool replaces it and goes on. `cause` holds the error
- * that killed the worker, where there was one.
+ * worker fail; the pool replaces it and goes on. A worker that dies before
+ * it starts (its program fails to load, its initializer throws or kills
+ * it) breaks the pool, as in Python: every job fails, and so does every
+ * later `submit()`. `cause` holds the error that killed the worker, where
+ * there was one.
  *
  * @example Recognising a dead worker
  * ```ts

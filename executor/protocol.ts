@@ -34,7 +34,10 @@ export interface AbortMessage {
   abort: number;
 }
 
-/** Worker → host: how a job ended. */
+/**
+ * Worker → host: how a job ended. Job 0's reply comes first: the
+ * initializer's, or, without one, an empty one once the worker runs.
+ */
 export type ReplyMessage =
   | { id: number; value: unknown }
   | { id: number; thrown: Packed };

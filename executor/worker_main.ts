@@ -210,10 +210,15 @@ export function workerMain(channel: ParentChannel, tools: WorkerTools): void {
     }
   };
 
+  // The reply to job 0, the initializer's or this one, says the worker
+  // started: the host knows a worker that dies before it from one that a
+  // job killed.
   if (setup.init !== null) {
     const init = setup.init;
     if (typeof init.fn === "number") bodies.set(init.fn, init.code!);
     run(init);
+  } else {
+    post({ id: 0, value: null }, []);
   }
 
   channel.listen((message) => {

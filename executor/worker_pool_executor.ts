@@ -6,14 +6,15 @@
  */
 import { clearInterval, setInterval } from "node:timers";
 import { QueueFull, RuntimeError } from "../internal/errors.ts";
-import { Deque } from "../internal/deque.ts";
 import { checkOptions } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import {
   type Executor,
   setDefaultExecutorFactory,
 } from "../loop/event_loop.ts";
+import { currentOwner } from "../internal/context.ts";
 import { Future } from "../tasks/future.ts";
+import { Task } from "../tasks/task.ts";
 import { BrokenExecutorError } from "./broken_executor_error.ts";
 import {
   type AnyFunction,
@@ -74,9 +75,11 @@ export type MapArguments<A extends unknown[]> =
  * has closed (it is cancelled, as `run()` cancels the tasks left behind).
  * A worker that dies fails only the job it was running, with
  * `BrokenExecutorError`, and is replaced; the jobs waiting behind it go to
- * another worker. `shutdown()` (or `await using`) terminates them all. The
- * options beyond `maxWorkers` are those users of `concurrent.futures` and
- * piscina expect: see `WorkerPoolOptions`.
+ * another worker. One that dies before it starts breaks the pool, as in
+ * Python: its replacement would die the same way. `shutdown()` (or
+ * `await using`) terminates them all. The options beyond `maxWorkers` are
+ * those users of `concurrent.futures` and piscina expect: see
+ * `WorkerPoolOptions`.
  *
  * @example Running a function in a worker
  * ```ts
@@ -120,13 +123,16 @@ export class WorkerPoolExecutor implements Executor {
   /** Resolves once shutdown finds every worker gone; made by the first waiter. */
   #allGone: { promise: Promise<void>; resolve: () => void } | null = null;
   /**
-   * The `waitForRoom()` callers, oldest first, each asleep on a future of
-   * its own loop, as `sync/waiters.ts` keeps a lock's; not that class: it
-   * binds to one running loop, while the pool's callers may be on several
-   * loops or on none, and `executor/` sits on the layer of `sync/`, so it
-   * may not import it.
+   * The `waitForRoom()` callers, oldest first (a `Map` keeps its order),
+   * each asleep on a future of its own loop, with the task that called, if
+   * any. One that is cancelled leaves at once, so a producer that keeps
+   * giving up on waiting leaves nothing behind. Not the list that `sync/`
+   * keeps a lock's waiters in: that one binds to one running loop, while
+   * the pool's callers may be on several loops or on none.
    */
-  readonly #roomWaiters = new Deque<Future<void>>();
+  readonly #roomWaiters = new Map<Future<void>, Task<unknown> | null>();
+  /** The tasks told of room once: each is watched until it ends, once. */
+  readonly #wokenCallers = new WeakSet<Task<unknown>>();
   readonly #times = new JobTimes();
   /** What the futures of this pool's jobs tell it. */
   readonly #jobOwner: JobOwner = {
@@ -195,8 +201,9 @@ export class WorkerPoolExecutor implements Executor {
   /**
    * Resolves once a job can be submitted without `QueueFull` (at once
    * without `maxQueue`): the back-pressure of a producer that submits
-   * jobs in a loop. Awaited in a task, it is cancellable. A
-   * `RuntimeError` after `shutdown()`.
+   * jobs in a loop. Awaited in a task, it is cancellable; a task cancelled
+   * once told of room, before it could submit, passes the room on to the
+   * next caller. A `RuntimeError` after `shutdown()`.
    *
    * @example Submitting no faster than the pool runs the jobs
    * ```ts
@@ -216,8 +223,13 @@ export class WorkerPoolExecutor implements Executor {
   waitForRoom(): Future<void> {
     this.#checkOpen("waitForRoom()");
     const waiter = new Future<void>(this.#currentLoop());
-    if (this.#hasRoomFor(0)) waiter.setResult(undefined);
-    else this.#roomWaiters.add(waiter);
+    if (this.#hasRoomFor(0)) {
+      waiter.setResult(undefined);
+      return waiter;
+    }
+    const owner = currentOwner();
+    this.#roomWaiters.set(waiter, owner instanceof Task ? owner : null);
+    waiter.addDoneCallback(this.#leaveRoomWaiters);
     return waiter;
   }
 
@@ -227,8 +239,9 @@ export class WorkerPoolExecutor implements Executor {
    * a function that uses outside variables or an argument that cannot be
    * cloned (nothing is queued then), `QueueFull` when `maxQueue` jobs
    * wait already (see `waitForRoom()`), `BrokenExecutorError` once the
-   * initializer failed. Cancelling the future drops a queued
-   * job, or aborts a running one (see `jobSignal()` and `gracePeriod`).
+   * initializer failed or a worker died before it started. Cancelling
+   * the future drops a queued job, or aborts a running one (see
+   * `jobSignal()` and `gracePeriod`).
    */
   submit<A extends unknown[], R>(
     fn: (...args: A) => R,
@@ -466,6 +479,20 @@ export class WorkerPoolExecutor implements Executor {
     const why = error === undefined
       ? `exited with code ${code}`
       : `died of an uncaught error (${describeError(error)})`;
+    if (!slot.started) {
+      // Its program did not load, or the initializer killed it: the next
+      // worker would die the same way, so the pool stops, as Python's.
+      this.#breakPool(
+        new BrokenExecutorError(
+          `A worker of the pool ${why} before it started: the pool takes ` +
+            "no more work",
+          { cause: error },
+        ),
+        slot,
+      );
+      this.#checkGone();
+      return;
+    }
     this.#evacuate(
       slot,
       new BrokenExecutorError(
@@ -478,27 +505,33 @@ export class WorkerPoolExecutor implements Executor {
     this.#checkGone();
   }
 
-  /**
-   * The initializer threw: the pool is broken, as Python's is. Every job
-   * fails and so does every later `submit()`.
-   */
+  /** The initializer threw: the pool is broken, as Python's is. */
   #onInitFailed(thrown: Packed): void {
-    if (this.#broken === null) {
-      const cause = unpackThrown(thrown);
-      this.#broken = new BrokenExecutorError(
+    const cause = unpackThrown(thrown);
+    this.#breakPool(
+      new BrokenExecutorError(
         `The pool's initializer failed in a worker (${
           describeError(cause)
         }): the pool takes no more work`,
         { cause },
-      );
-    }
+      ),
+    );
+  }
+
+  /**
+   * No worker can start: every job fails with `error` (the first such
+   * error, if there were several), those `dead` held too, and so does
+   * every later `submit()`.
+   */
+  #breakPool(error: BrokenExecutorError, dead: WorkerSlot | null = null): void {
+    this.#broken ??= error;
     const broken = this.#broken;
-    for (const job of this.#queue.drain()) job.future.settle(false, broken);
+    const held = [...this.#slots];
+    const jobs = [...this.#queue.drain(), ...dead?.jobs ?? []];
+    for (const slot of held) jobs.push(...slot.jobs);
     this.#idle.takeAll();
-    for (const held of [...this.#slots]) {
-      for (const job of held.jobs) job.future.settle(false, broken);
-      this.#retire(held);
-    }
+    for (const slot of held) this.#retire(slot);
+    for (const job of jobs) job.future.settle(false, broken);
     this.#wakeRoomWaiters(Infinity);
   }
 
@@ -645,13 +678,33 @@ export class WorkerPoolExecutor implements Executor {
   #wakeRoomWaiters(all = 0): void {
     const waiters = this.#roomWaiters;
     let woken = 0;
-    while (waiters.length > 0 && (woken < all || this.#hasRoomFor(woken))) {
-      const waiter = waiters.take()!;
+    for (const [waiter, caller] of waiters) {
+      if (woken >= all && !this.#hasRoomFor(woken)) return;
+      waiters.delete(waiter);
       if (waiter.done() || waiter.getLoop().isClosed()) continue;
       waiter.setResult(undefined);
       woken++;
+      if (caller !== null) this.#watchWokenCaller(caller);
     }
   }
+
+  /**
+   * When a woken caller's task ends cancelled, maybe before it could
+   * submit, the room it was told of may be free: the next caller gets it,
+   * or it would wait on with room to spare.
+   */
+  #watchWokenCaller(caller: Task<unknown>): void {
+    if (this.#wokenCallers.has(caller)) return;
+    this.#wokenCallers.add(caller);
+    caller.addDoneCallback(() => {
+      if (caller.cancelling() > 0) this.#wakeRoomWaiters();
+    });
+  }
+
+  /** A `waitForRoom()` future is done: woken, or cancelled by its caller. */
+  readonly #leaveRoomWaiters = (waiter: Future<void>): void => {
+    this.#roomWaiters.delete(waiter);
+  };
 
   /**
    * True if one more job, after `pending` others, would start at once (an

@@ -83,6 +83,7 @@ export class WorkerSlot {
   /** Set once the pool let go of this worker (see `letGo`). */
   #letGo = false;
   #refd = false;
+  #started = false;
 
   /** Starts a worker; it stays unref'd while it holds no job. */
   constructor(events: SlotEvents, options: SlotOptions) {
@@ -153,6 +154,14 @@ export class WorkerSlot {
   #holdsProcess(job: Job): boolean {
     return !job.future.getLoop().isClosed() &&
       (!this.#letGo || job.future.wanted);
+  }
+
+  /**
+   * True once the worker runs: its program loaded and its initializer, if
+   * any, returned. A worker that dies before cannot run anything.
+   */
+  get started(): boolean {
+    return this.#started;
   }
 
   /** True once the worker ran all the jobs it may run. */
@@ -288,6 +297,7 @@ export class WorkerSlot {
   #onReply(reply: ReplyMessage, events: SlotEvents): void {
     if (reply.id === 0) {
       if ("thrown" in reply) events.initFailed(this, reply.thrown);
+      else this.#started = true;
       return;
     }
     // The oldest held job (jobs run in order), looked up to be safe.

@@ -44,20 +44,73 @@ type ReadEvent = Uint8Array | typeof EOF | Error;
 /** asyncio logs writes to a closed pipe from this many on. */
 const WARN_LOST_WRITES = 5;
 
+/** What both pipe transports need of the host's pipe. */
+interface HostPipe {
+  /** Keeps the process alive until the returned function is called. */
+  hold(): () => void;
+  /** The stream, for `getExtraInfo("pipe")`. */
+  readonly raw: unknown;
+}
+
 /**
- * What a pipe transport holds while it has work (reading, or bytes to
- * write): the pipe keeps the process alive and is real-world work the
- * loop waits on, so this is no deadlock and a virtual clock follows real
- * time.
+ * What the read and the write pipe transport share: their loop, the host's
+ * pipe (closed with the loop), the protocol and how it is started, and the
+ * hold on the process while the pipe has work.
+ *
+ * @ignore
  */
-class BusyHold {
+export abstract class PipeTransport extends BaseTransport {
+  /** The loop that calls the protocol. */
+  protected readonly loop: EventLoop;
+  #host: HostPipe | null = null;
+  #protocol: PipeProtocolLike = {};
+  #forget: () => void = () => {};
   #release: (() => void) | null = null;
 
-  /** Holds `host` and the clock of `loop`, unless already held. */
-  hold(loop: EventLoop, host: { hold(): () => void }): void {
+  /** A transport of `loop`, without its pipe yet (see `open`). */
+  protected constructor(loop: EventLoop) {
+    super();
+    this.loop = loop;
+  }
+
+  /**
+   * Takes `host` as the pipe and says how to start the transport or drop
+   * it: `drop` closes the pipe at once (also if the loop closes first),
+   * `started` runs once the protocol is set and its `connectionMade`
+   * scheduled.
+   */
+  protected open(
+    host: HostPipe,
+    { drop, started }: { drop(): void; started(): void },
+  ): OpenedPipe<this> {
+    this.#host = host;
+    this.#forget = closeWithLoop(this.loop, drop);
+    return {
+      transport: this,
+      start: (protocol) => {
+        this.#protocol = protocol;
+        loopInternals.callSoon(this.loop, this.#connectionMade, null);
+        started();
+      },
+      discard: drop,
+    };
+  }
+
+  /** The pipe is lost: the loop no longer closes it, nor is it held. */
+  protected forgetPipe(): void {
+    this.release();
+    this.#forget();
+  }
+
+  /**
+   * While the pipe has work (reading, or bytes to write) it keeps the
+   * process alive and is real-world work the loop waits on, so this is no
+   * deadlock and a virtual clock follows real time. Harmless when held.
+   */
+  protected hold(): void {
     if (this.#release !== null) return;
-    const releaseHost = host.hold();
-    const releaseClock = holdClock(loop);
+    const releaseHost = this.#host!.hold();
+    const releaseClock = holdClock(this.loop);
     this.#release = () => {
       releaseHost();
       releaseClock();
@@ -65,19 +118,36 @@ class BusyHold {
   }
 
   /** Lets go of what `hold` held. */
-  release(): void {
+  protected release(): void {
     this.#release?.();
     this.#release = null;
   }
-}
 
-/** A pipe transport's extra information: only `"pipe"`, the stream. */
-function pipeInfo(
-  host: { raw: unknown } | null,
-  name: string,
-  defaultValue: unknown,
-): unknown {
-  return name === "pipe" ? host?.raw ?? defaultValue : defaultValue;
+  /** `"pipe"`: the stream; otherwise `defaultValue` (`null`). */
+  override getExtraInfo<K extends string, D = null>(
+    name: K,
+    defaultValue: D = null as D,
+  ): (K extends "pipe" ? object : unknown) | D {
+    return (name === "pipe"
+      ? this.#host?.raw ?? defaultValue
+      : defaultValue) as never;
+  }
+
+  /** The protocol the transport calls. */
+  override getProtocol(): PipeProtocolLike {
+    return this.#protocol;
+  }
+
+  /** Makes the transport call `protocol` from now on. */
+  override setProtocol(protocol: PipeProtocolLike): void {
+    checkProtocol(protocol);
+    this.#protocol = protocol;
+  }
+
+  readonly #connectionMade = (): void => {
+    // `this` is a ReadPipeTransport or a WritePipeTransport, as typed there.
+    this.#protocol.connectionMade?.(this as never);
+  };
 }
 
 /**
@@ -107,10 +177,8 @@ function pipeInfo(
  * assert.deepEqual(log, ["hello", "eof"]);
  * ```
  */
-export class ReadPipeTransport extends BaseTransport {
-  readonly #loop: EventLoop;
-  #protocol: PipeProtocolLike = {};
-  #host: HostReadPipe | null = null;
+export class ReadPipeTransport extends PipeTransport {
+  #pipe: HostReadPipe | null = null;
   #closing = false;
   #lost = false;
   /** Paused, or not yet started: data waits. */
@@ -118,77 +186,56 @@ export class ReadPipeTransport extends BaseTransport {
   /** What the pipe reported and the protocol has not been told yet. */
   readonly #events = new Deque<ReadEvent>();
   #scheduled = false;
-  readonly #busy = new BusyHold();
-  #forget: () => void = () => {};
-
-  private constructor(loop: EventLoop) {
-    super();
-    this.#loop = loop;
-  }
 
   static {
-    internals.openReadPipe = (loop, pipe) => {
-      const transport = new ReadPipeTransport(loop);
-      transport.#open(pipe);
-      return {
-        transport,
-        start: (protocol) => transport.#start(protocol),
-        discard: () => transport.#discard(),
-      };
-    };
+    internals.openReadPipe = (loop, pipe) =>
+      new ReadPipeTransport(loop).#open(pipe);
     internals.holdReadPipe = (transport) =>
-      transport.#host?.hold() ?? (() => {});
+      transport.#pipe?.hold() ?? (() => {});
   }
 
-  /** Opens the pipe; its events wait for `#start()`. */
-  #open(pipe: unknown): void {
+  /** Opens the pipe; its events wait for the start. */
+  #open(pipe: unknown): OpenedPipe<this> {
     const push = (event: ReadEvent) => {
-      if (this.#loop.isClosed()) {
-        this.#host?.close();
+      if (this.loop.isClosed()) {
+        this.#pipe?.close();
         return;
       }
       this.#events.add(event);
       this.#schedule();
     };
-    this.#host = pipeHost!.openReadPipe(pipe, {
+    this.#pipe = pipeHost!.openReadPipe(pipe, {
       onData: push,
       onEnd: () => push(EOF),
       onError: push,
     });
-    this.#host.pause();
-    this.#forget = closeWithLoop(this.#loop, () => this.#host?.close());
+    this.#pipe.pause();
+    return this.open(this.#pipe, {
+      drop: () => this.#pipe?.close(),
+      started: () => this.#read(),
+    });
   }
 
-  /** Tells `protocol` of the pipe through the loop, then gives it what arrived. */
-  #start(protocol: PipeProtocolLike): void {
-    this.#protocol = protocol;
-    loopInternals.callSoon(this.#loop, this.#connectionMade, null);
+  /** Gives the protocol what arrived, and reads on. */
+  #read(): void {
     this.#paused = false;
-    this.#busy.hold(this.#loop, this.#host!);
-    this.#host!.resume();
+    this.hold();
+    this.#pipe!.resume();
     this.#schedule();
-  }
-
-  /** Closes a pipe whose protocol could not be made. */
-  #discard(): void {
-    this.#host?.close();
   }
 
   /** Stops giving data to the protocol until `resumeReading()`. */
   pauseReading(): void {
     if (!this.isReading()) return;
     this.#paused = true;
-    this.#host!.pause();
-    this.#busy.release();
+    this.#pipe!.pause();
+    this.release();
   }
 
   /** Gives data to the protocol again. */
   resumeReading(): void {
     if (this.#closing || !this.#paused) return;
-    this.#paused = false;
-    this.#busy.hold(this.#loop, this.#host!);
-    this.#host!.resume();
-    this.#schedule();
+    this.#read();
   }
 
   /** True while data goes to the protocol (not paused, not closing). */
@@ -207,29 +254,10 @@ export class ReadPipeTransport extends BaseTransport {
     return this.#closing;
   }
 
-  /** `"pipe"`: the stream read; otherwise `defaultValue` (`null`). */
-  override getExtraInfo<K extends string, D = null>(
-    name: K,
-    defaultValue: D = null as D,
-  ): (K extends "pipe" ? object : unknown) | D {
-    return pipeInfo(this.#host, name, defaultValue) as never;
-  }
-
-  /** The protocol the transport calls. */
-  override getProtocol(): PipeProtocolLike {
-    return this.#protocol;
-  }
-
-  /** Makes the transport call `protocol` from now on. */
-  override setProtocol(protocol: PipeProtocolLike): void {
-    checkProtocol(protocol);
-    this.#protocol = protocol;
-  }
-
   #schedule(): void {
     if (this.#scheduled || this.#paused || this.#events.length === 0) return;
     this.#scheduled = true;
-    loopInternals.callSoon(this.#loop, this.#deliver, null);
+    loopInternals.callSoon(this.loop, this.#deliver, null);
   }
 
   /** Gives the protocol the next event: one loop callback per event. */
@@ -240,32 +268,28 @@ export class ReadPipeTransport extends BaseTransport {
     this.#schedule();
     if (event === EOF) {
       this.#closing = true;
-      this.#busy.release();
-      this.#protocol.eofReceived?.();
-      loopInternals.callSoon(this.#loop, this.#lose, null);
+      this.release();
+      this.getProtocol().eofReceived?.();
+      loopInternals.callSoon(this.loop, this.#lose, null);
     } else if (event instanceof Error) this.#close(event);
-    else this.#protocol.dataReceived?.(event);
+    else this.getProtocol().dataReceived?.(event);
   };
 
   #close(error: Error | null): void {
     this.#closing = true;
-    this.#busy.release();
-    this.#host?.pause();
-    loopInternals.callSoon(this.#loop, this.#lose, error);
+    this.release();
+    this.#pipe?.pause();
+    loopInternals.callSoon(this.loop, this.#lose, error);
   }
-
-  readonly #connectionMade = (): void => {
-    this.#protocol.connectionMade?.(this);
-  };
 
   readonly #lose = (error: Error | null): void => {
     if (this.#lost) return;
     this.#lost = true;
-    this.#forget();
+    this.forgetPipe();
     try {
-      this.#protocol.connectionLost?.(error);
+      this.getProtocol().connectionLost?.(error);
     } finally {
-      this.#host?.close();
+      this.#pipe?.close();
     }
   };
 }
@@ -295,10 +319,8 @@ export class ReadPipeTransport extends BaseTransport {
  * assert.equal(text, "hello");
  * ```
  */
-export class WritePipeTransport extends BaseTransport {
-  readonly #loop: EventLoop;
-  #protocol: PipeProtocolLike = {};
-  #host: HostWritePipe | null = null;
+export class WritePipeTransport extends PipeTransport {
+  #pipe: HostWritePipe | null = null;
   #closing = false;
   #lost = false;
   #lostWrites = 0;
@@ -306,45 +328,24 @@ export class WritePipeTransport extends BaseTransport {
   #high: number;
   #low: number;
   #writePaused = false;
-  readonly #busy = new BusyHold();
-  #forget: () => void = () => {};
 
   private constructor(loop: EventLoop) {
-    super();
-    this.#loop = loop;
+    super(loop);
     [this.#high, this.#low] = waterMarks();
   }
 
   static {
     internals.openWritePipe = (loop, pipe) => {
       const transport = new WritePipeTransport(loop);
-      transport.#open(pipe);
-      return {
-        transport,
-        start: (protocol) => transport.#start(protocol),
-        discard: () => transport.#discard(),
-      };
+      transport.#pipe = pipeHost!.openWritePipe(
+        pipe,
+        (error) => transport.#hostFailed(error),
+      );
+      return transport.open(transport.#pipe, {
+        drop: () => transport.#pipe?.abort(),
+        started: () => {}, // writes start the pipe's work
+      });
     };
-  }
-
-  /** Opens the pipe. */
-  #open(pipe: unknown): void {
-    this.#host = pipeHost!.openWritePipe(
-      pipe,
-      (error) => this.#hostFailed(error),
-    );
-    this.#forget = closeWithLoop(this.#loop, () => this.#host?.abort());
-  }
-
-  /** Tells `protocol` of the pipe through the loop. */
-  #start(protocol: PipeProtocolLike): void {
-    this.#protocol = protocol;
-    loopInternals.callSoon(this.#loop, this.#connectionMade, null);
-  }
-
-  /** Closes a pipe whose protocol could not be made. */
-  #discard(): void {
-    this.#host?.abort();
   }
 
   /**
@@ -370,13 +371,13 @@ export class WritePipeTransport extends BaseTransport {
     }
     const size = data.length;
     this.#bufferSize += size;
-    this.#busy.hold(this.#loop, this.#host!);
-    this.#host!.write(new Uint8Array(data), (error) => {
-      if (this.#loop.isClosed()) {
-        this.#host?.abort();
+    this.hold();
+    this.#pipe!.write(new Uint8Array(data), (error) => {
+      if (this.loop.isClosed()) {
+        this.#pipe?.abort();
         return;
       }
-      loopInternals.callSoon(this.#loop, this.#written, [size, error]);
+      loopInternals.callSoon(this.loop, this.#written, [size, error]);
     });
     this.#maybePause();
   }
@@ -408,8 +409,8 @@ export class WritePipeTransport extends BaseTransport {
     if (this.#lost) return;
     this.#closing = true;
     this.#bufferSize = 0;
-    this.#host?.abort();
-    loopInternals.callSoon(this.#loop, this.#lose, null);
+    this.#pipe?.abort();
+    loopInternals.callSoon(this.loop, this.#lose, null);
   }
 
   /** True once closing or closed. */
@@ -437,25 +438,6 @@ export class WritePipeTransport extends BaseTransport {
     return [this.#low, this.#high];
   }
 
-  /** `"pipe"`: the stream written; otherwise `defaultValue` (`null`). */
-  override getExtraInfo<K extends string, D = null>(
-    name: K,
-    defaultValue: D = null as D,
-  ): (K extends "pipe" ? object : unknown) | D {
-    return pipeInfo(this.#host, name, defaultValue) as never;
-  }
-
-  /** The protocol the transport calls. */
-  override getProtocol(): PipeProtocolLike {
-    return this.#protocol;
-  }
-
-  /** Makes the transport call `protocol` from now on. */
-  override setProtocol(protocol: PipeProtocolLike): void {
-    checkProtocol(protocol);
-    this.#protocol = protocol;
-  }
-
   readonly #written = ([size, error]: [number, Error | null]): void => {
     if (this.#lost) return;
     if (error !== null) {
@@ -463,7 +445,7 @@ export class WritePipeTransport extends BaseTransport {
       return;
     }
     this.#bufferSize -= size;
-    if (this.#bufferSize === 0) this.#busy.release();
+    if (this.#bufferSize === 0) this.release();
     if (this.#writePaused && this.#bufferSize <= this.#low) {
       this.#writePaused = false;
       this.#callProtocol("resumeWriting");
@@ -478,27 +460,28 @@ export class WritePipeTransport extends BaseTransport {
   }
 
   #callProtocol(method: "pauseWriting" | "resumeWriting"): void {
+    const protocol = this.getProtocol();
     try {
-      this.#protocol[method]?.();
+      protocol[method]?.();
     } catch (exception) {
-      this.#loop.callExceptionHandler({
+      this.loop.callExceptionHandler({
         message: `protocol.${method}() failed`,
         exception,
         transport: this,
-        protocol: this.#protocol,
+        protocol,
       });
     }
   }
 
   /** Everything is written and EOF asked for: end the pipe. */
   #finish(): void {
-    this.#host?.end();
-    loopInternals.callSoon(this.#loop, this.#lose, null);
+    this.#pipe?.end();
+    loopInternals.callSoon(this.loop, this.#lose, null);
   }
 
   #hostFailed(error: Error): void {
-    if (this.#loop.isClosed()) return;
-    loopInternals.callSoon(this.#loop, (e: Error) => {
+    if (this.loop.isClosed()) return;
+    loopInternals.callSoon(this.loop, (e: Error) => {
       if (!this.#lost) this.#fail(e);
     }, error);
   }
@@ -507,20 +490,15 @@ export class WritePipeTransport extends BaseTransport {
   #fail(error: Error): void {
     this.#closing = true;
     this.#bufferSize = 0;
-    this.#host?.abort();
+    this.#pipe?.abort();
     this.#lose(error);
   }
-
-  readonly #connectionMade = (): void => {
-    this.#protocol.connectionMade?.(this);
-  };
 
   readonly #lose = (error: Error | null): void => {
     if (this.#lost) return;
     this.#lost = true;
-    this.#busy.release();
-    this.#forget();
-    this.#protocol.connectionLost?.(error);
+    this.forgetPipe();
+    this.getProtocol().connectionLost?.(error);
   };
 }
 

@@ -8,20 +8,19 @@
 import { holdWaker } from "../internal/real_world.ts";
 import { CancelledError, RuntimeError } from "../internal/errors.ts";
 import { closeWithLoop } from "../internal/loop_resources.ts";
-import {
-  type Address,
-  type HostServer,
-  listen,
-  type ListenTarget,
-  type RawSocket,
+import type {
+  Address,
+  HostServer,
+  ListenTarget,
+  RawSocket,
 } from "../internal/socket_host.ts";
 import type { Future } from "../tasks/future.ts";
 import { internals as transportInternals } from "./_transport_internals.ts";
 import type { ConnectingLoop } from "./create_connection.ts";
 import type { EventLoop } from "./event_loop.ts";
 import { type Holdable, waitOnHost } from "./host_wait.ts";
+import { loadOnFirstUse } from "./on_first_use.ts";
 import type { StreamProtocol } from "./protocols.ts";
-import { beginHandshake, transportOver } from "./socket_setup.ts";
 import type { StreamTransport } from "./socket_transport.ts";
 import { WaiterSet } from "./waiter_set.ts";
 import type { SSLContext } from "./tls.ts";
@@ -136,6 +135,7 @@ export class Server<A = [host: string, port: number]>
       targets: ListenTarget[],
       startServing: boolean,
     ) => {
+      if (sockets === null) await loadSockets(loop);
       const server = new Server<A>(loop, setup);
       try {
         for (const target of targets) await server.#listen(target);
@@ -288,7 +288,7 @@ export class Server<A = [host: string, port: number]>
   async #listen(target: ListenTarget): Promise<void> {
     const loop = this.#loop;
     const listening = loop.createFuture<void>();
-    const listener = listen(target, {
+    const listener = sockets!.host.listen(target, {
       listening: () => {
         if (!listening.done() && !loop.isClosed()) listening.setResult();
       },
@@ -338,7 +338,7 @@ export class Server<A = [host: string, port: number]>
 
   #secure(socket: RawSocket, ssl: SSLContext): void {
     // The client counts from its first byte, as in asyncio.
-    const running = beginHandshake(this.#loop, socket, {
+    const running = sockets!.setup.beginHandshake(this.#loop, socket, {
       context: ssl,
       serverSide: true,
       serverHostname: null,
@@ -379,7 +379,7 @@ export class Server<A = [host: string, port: number]>
       });
       return;
     }
-    transportOver(this.#loop, socket, protocol, {
+    sockets!.setup.transportOver(this.#loop, socket, protocol, {
       holdWhileOpen: this.#setup.holdWhileOpen,
       context: this.#setup.ssl,
       owner: this.#owner,
@@ -397,4 +397,22 @@ export class Server<A = [host: string, port: number]>
     this.#allDone = true;
     this.#closeWaiters.settleAll();
   }
+}
+
+/**
+ * The host's sockets and how a transport is set up over one, loaded when
+ * the first server opens: a program that serves nothing never loads them.
+ */
+let sockets: {
+  host: typeof import("../internal/socket_host.ts");
+  setup: typeof import("./socket_setup.ts");
+} | null = null;
+
+async function loadSockets(loop: object): Promise<void> {
+  const [host, setup] = await loadOnFirstUse(loop, () =>
+    Promise.all([
+      import("../internal/socket_host.ts"),
+      import("./socket_setup.ts"),
+    ]));
+  sockets ??= { host, setup };
 }

@@ -164,9 +164,10 @@ for specifier in @aio/asyncio @aio/asyncio/sync ./one.mjs; do
     echo "smoke: $specifier loads a network or worker built-in: $builtins"
     exit 1
   fi
-  # The main entry loads the UDP, DNS and pipe adapters, the connection
-  # code and the worker program on first use, not at import.
-  lazy='/(internal/(udp|dns|pipe)_host|loop/create_(connection|server)|executor/worker_main)\.js$'
+  # The main entry loads the socket, TLS, UDP, DNS and pipe adapters, the
+  # connection and server code and the worker program on first use, not at
+  # import.
+  lazy='/(internal/(socket|tls|udp|dns|pipe)_host|loop/(create_(connection|server)|socket_(setup|transport))|executor/worker_main)\.js$'
   if [ "$specifier" = @aio/asyncio ] && grep -qE "$lazy" loaded.txt; then
     echo "smoke: $specifier loads at import what it should load on first use:"
     grep -E "$lazy" loaded.txt

@@ -1,7 +1,15 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
-import { run, RuntimeError, sleep } from "../../mod.ts";
+import v8 from "node:v8";
+import vm from "node:vm";
+import {
+  CancelledError,
+  createTask,
+  run,
+  RuntimeError,
+  sleep,
+} from "../../mod.ts";
 import { QueueFull } from "../../sync/mod.ts";
 import { BrokenExecutorError, WorkerPoolExecutor } from "../../executor/mod.ts";
 import { extension } from "../fixtures/runtime.ts";
@@ -19,6 +27,14 @@ const newGate = () => new Int32Array(new SharedArrayBuffer(4));
 function open(gate: Int32Array): void {
   Atomics.store(gate, 0, 1);
   Atomics.notify(gate, 0);
+}
+
+/** Runs the garbage collector: V8's on Deno and Node, Bun's own. */
+function collectGarbage(): void {
+  const bun = (globalThis as { Bun?: { gc(full: boolean): void } }).Bun;
+  if (bun !== undefined) return bun.gc(true);
+  v8.setFlagsFromString("--expose-gc");
+  (vm.runInNewContext("gc") as () => void)();
 }
 
 /** Waits `seconds` with no event loop. */
@@ -138,6 +154,53 @@ describe("initializer and initargs", () => {
   });
 });
 
+describe("a worker that dies before it starts", () => {
+  /** An initializer that never returns: an uncaught error kills its worker. */
+  const dieStarting = (counter: Int32Array) => {
+    Atomics.add(counter, 0, 1);
+    return new Promise(() =>
+      setTimeout(() => {
+        throw new RangeError("no driver");
+      })
+    );
+  };
+  const isStartFailure = (error: Error) =>
+    error instanceof BrokenExecutorError &&
+    /before it started/.test(error.message) &&
+    /no driver/.test(error.message) && error.cause instanceof Error;
+
+  it("breaks the pool: minWorkers are not started again and again", async () => {
+    const starts = new Int32Array(new SharedArrayBuffer(4));
+    const pool = new WorkerPoolExecutor({
+      maxWorkers: 2,
+      minWorkers: 2,
+      initializer: dieStarting,
+      initargs: [starts],
+    });
+    await eventually(() => pool.stats().workers === 0);
+    assert.equal(pool.stats().workers, 0);
+    await pause(0.2); // time enough for a replacement to have started
+    assert.ok(Atomics.load(starts, 0) <= 2, `${starts[0]} workers started`);
+    assert.throws(() => pool.submit(() => 1), isStartFailure);
+    await pool.shutdown();
+  });
+
+  it("fails the jobs it held and those queued with the cause", async () => {
+    const pool = new WorkerPoolExecutor({
+      maxWorkers: 1,
+      minWorkers: 1,
+      initializer: dieStarting,
+      initargs: [new Int32Array(new SharedArrayBuffer(4))],
+    });
+    const jobs = [pool.submit(() => 1), pool.submit(() => 2)];
+    for (const job of jobs) {
+      await assert.rejects(async () => await job, isStartFailure);
+    }
+    assert.equal(pool.stats().workers, 0);
+    await pool.shutdown();
+  });
+});
+
 describe("maxTasksPerChild", () => {
   it("replaces a worker after that many jobs", async () => {
     const starts = new Int32Array(new SharedArrayBuffer(4));
@@ -200,6 +263,52 @@ describe("maxQueue", () => {
       open(second);
       await waiters[2];
       assert.deepEqual(await Promise.all(jobs), ["released", "released"]);
+    });
+  });
+
+  it("forgets at once a waitForRoom() caller that gave up", async () => {
+    await run(async () => {
+      await using pool = new WorkerPoolExecutor({ maxWorkers: 1, maxQueue: 1 });
+      const gate = newGate();
+      const jobs = [pool.submit(blockUntil, gate), pool.submit(() => "a")];
+      const gaveUp = Array.from({ length: 100 }, () => {
+        const room = pool.waitForRoom();
+        room.cancel();
+        return new WeakRef(room);
+      });
+      const last = pool.waitForRoom();
+      await sleep(0); // the pool hears of the cancellations
+      await pause(0); // a host task ends: weak references may lapse
+      collectGarbage();
+      const kept = gaveUp.filter((ref) => ref.deref() !== undefined).length;
+      assert.ok(kept < 50, `${kept} of 100 cancelled callers still held`);
+      open(gate);
+      await last;
+      assert.deepEqual(await Promise.all(jobs), ["released", "a"]);
+    });
+  });
+
+  it("gives the room to the next caller when a woken one's task is cancelled", async () => {
+    await run(async () => {
+      await using pool = new WorkerPoolExecutor({ maxWorkers: 1, maxQueue: 1 });
+      const [first, second] = [newGate(), newGate()];
+      const running = pool.submit(blockUntil, first);
+      const queued = pool.submit(blockUntil, second);
+      const waiting = [0, 1].map(() =>
+        createTask(async () => {
+          await pool.waitForRoom();
+          return { job: pool.submit(() => "late") };
+        })
+      );
+      await sleep(0);
+      open(first);
+      await running; // the first caller is woken, and not yet resumed
+      waiting[0].cancel();
+      await assert.rejects(async () => await waiting[0], CancelledError);
+      const { job } = await waiting[1];
+      assert.equal(queued.done(), false, "woken by the room it left");
+      open(second);
+      assert.deepEqual(await Promise.all([queued, job]), ["released", "late"]);
     });
   });
 

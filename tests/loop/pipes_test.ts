@@ -269,3 +269,32 @@ describe("connectWritePipe", () => {
     });
   });
 });
+
+describe("either pipe transport", () => {
+  const connects = { read: connectReadPipe, write: connectWritePipe };
+  for (const [kind, connect] of Object.entries(connects)) {
+    it(`${kind}: tells its stream, and calls the protocol set last`, async () => {
+      await run(async () => {
+        const first = recorder();
+        const second = recorder();
+        const pipe = new PassThrough();
+        const [transport] = await connect(
+          getRunningLoop(),
+          () => first.protocol,
+          pipe,
+        );
+        assert.equal(transport.getExtraInfo("pipe"), pipe);
+        assert.equal(transport.getExtraInfo("peername"), null);
+        assert.equal(transport.getExtraInfo("peername", "none"), "none");
+        assert.equal(transport.getProtocol(), first.protocol);
+        assert.throws(() => transport.setProtocol(42 as never), TypeError);
+        transport.setProtocol(second.protocol);
+        assert.equal(transport.getProtocol(), second.protocol);
+        transport.close();
+        assert.equal(await second.lost, null);
+        assert.deepEqual(first.log, ["made"]);
+        assert.deepEqual(second.log, ["lost null"]);
+      });
+    });
+  }
+});
