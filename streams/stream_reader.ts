@@ -5,6 +5,7 @@
  */
 import { RuntimeError } from "../internal/errors.ts";
 import { holdClock } from "../internal/real_world.ts";
+import { claimHostChunk } from "../internal/stream_host.ts";
 import { describe } from "../internal/validate.ts";
 import { getRunningLoop } from "../loop/running_loop.ts";
 import type { Future } from "../tasks/future.ts";
@@ -81,6 +82,13 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     internals.setReaderTransport = (reader, transport) => {
       reader.#transport = transport;
     };
+    const feedData = StreamReader.prototype.feedData;
+    internals.feedFromHost = (reader, chunk) => {
+      // A subclass that overrides feedData() is fed through it.
+      if (reader.feedData !== feedData) return reader.feedData(chunk);
+      checkBytes(chunk, "feedData()");
+      reader.#feed(chunk, claimHostChunk(chunk));
+    };
   }
 
   /** The error the stream failed with, or `null`. */
@@ -96,14 +104,20 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     if (waiter !== null && !waiter.done()) waiter.setException(error);
   }
 
-  /** Adds bytes to the buffer and wakes a waiting read. */
+  /** Adds a copy of `data` to the buffer and wakes a waiting read. */
   feedData(data: Uint8Array): void {
     checkBytes(data, "feedData()");
+    this.#feed(data, false);
+  }
+
+  /** Adds `data` (itself if `owned`: no one else sees it) to the buffer. */
+  #feed(data: Uint8Array, owned: boolean): void {
     if (this.#eof) {
       throw new RuntimeError("feedData() after feedEof(): the stream ended");
     }
     if (data.length === 0) return;
-    this.#buffer.append(data);
+    if (owned) this.#buffer.adopt(data);
+    else this.#buffer.append(data);
     this.#wakeUp();
     if (
       this.#transport !== null && !this.#paused &&
