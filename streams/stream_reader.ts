@@ -82,10 +82,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     internals.setReaderTransport = (reader, transport) => {
       reader.#transport = transport;
     };
-    const feedData = StreamReader.prototype.feedData;
     internals.feedFromHost = (reader, chunk) => {
-      // A subclass that overrides feedData() is fed through it.
-      if (reader.feedData !== feedData) return reader.feedData(chunk);
       checkBytes(chunk, "feedData()");
       reader.#feed(chunk, claimHostChunk(chunk));
     };
