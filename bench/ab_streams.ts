@@ -255,7 +255,9 @@ function median(values: number[]): number {
 }
 
 console.log(
-  `# ${process.versions.bun ? "Bun" : "deno" in process.versions ? "Deno" : "Node"}` +
+  `# ${
+    process.versions.bun ? "Bun" : "deno" in process.versions ? "Deno" : "Node"
+  }` +
     ` scale 1/${scale}, ${rounds} rounds after a warm-up; median wall / CPU ms`,
 );
 for (const id of only) {
@@ -263,14 +265,15 @@ for (const id of only) {
   if (row === undefined) throw new RangeError(`Unknown row ${id}`);
   const systems = [
     { label: "node", run: row.floor },
-    ...checkouts.map((c) => ({ label: name(c.root)!, run: () => row.library(c) })),
+    ...checkouts.map((c) => ({
+      label: name(c.root)!,
+      run: () => row.library(c),
+    })),
   ];
   const wall: number[][] = systems.map(() => []);
   const cpu: number[][] = systems.map(() => []);
   for (let round = 0; round <= rounds; round++) {
-    const order = systems.map((_, i) =>
-      round % 2 ? i : systems.length - 1 - i
-    );
+    const order = systems.map((_, i) => round % 2 ? i : systems.length - 1 - i);
     for (const i of order) {
       const startCpu = process.cpuUsage();
       const start = performance.now();
@@ -292,7 +295,9 @@ for (const id of only) {
     const c = median(cpu[i]);
     const ratio = i === 0
       ? ""
-      : ` (${(w / floorWall).toFixed(2)}x wall, ${(c / floorCpu).toFixed(2)}x cpu)`;
+      : ` (${(w / floorWall).toFixed(2)}x wall, ${
+        (c / floorCpu).toFixed(2)
+      }x cpu)`;
     return `${system.label} ${w.toFixed(0)} / ${c.toFixed(0)}${ratio}`;
   });
   console.log(`${id}: ${cells.join(" | ")}`);
