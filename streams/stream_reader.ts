@@ -9,6 +9,7 @@ import { claimHostChunk } from "../internal/stream_host.ts";
 import { describe } from "../internal/validate.ts";
 import { getRunningLoop } from "../loop/running_loop.ts";
 import type { Future } from "../tasks/future.ts";
+import { internals as taskInternals } from "../tasks/_internals.ts";
 import { ByteBuffer } from "./byte_buffer.ts";
 import { checkBytes, checkLimit, checkSize } from "./checks.ts";
 import { IncompleteReadError, LimitOverrunError } from "./errors.ts";
@@ -337,8 +338,12 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     if (waiter !== null && !waiter.done()) waiter.setResult();
   }
 
-  /** Waits for `feedData()` or `feedEof()`, resuming a paused transport. */
-  async #waitForData(caller: string): Promise<void> {
+  /**
+   * A future for `feedData()` or `feedEof()`, resuming a paused transport.
+   * Not async: the caller awaits the future itself, one promise fewer per
+   * wait.
+   */
+  #waitForData(caller: string): Future<void> {
     // The stream may have failed since the caller last looked.
     this.#throwIfFailed();
     if (this.#waiter !== null && !this.#waiter.done()) {
@@ -354,18 +359,18 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     }
     const waiter = getRunningLoop().createFuture<void>();
     this.#waiter = waiter;
-    // `waitOnHost` made in place, one async frame fewer per read: the
-    // transport keeps the process alive and the loop's clock is held.
+    // While it waits (until data, failure or cancellation), the transport
+    // keeps the process alive and the loop's clock is held.
     const transport = this.#transport;
-    const releaseClock = transport && holdClock(waiter.getLoop());
-    const release = transport && transport.hold();
-    try {
-      await waiter;
-    } finally {
-      release?.();
-      releaseClock?.();
-      if (this.#waiter === waiter) this.#waiter = null;
+    if (transport !== null) {
+      const releaseClock = holdClock(waiter.getLoop());
+      const release = transport.hold();
+      taskInternals.onDone(waiter, () => {
+        release();
+        releaseClock();
+      });
     }
+    return waiter;
   }
 }
 
