@@ -8,7 +8,7 @@ import { holdClock } from "../internal/real_world.ts";
 import { claimHostChunk } from "../internal/stream_host.ts";
 import { describe } from "../internal/validate.ts";
 import { getRunningLoop } from "../loop/running_loop.ts";
-import type { Future } from "../tasks/future.ts";
+import { type Future, park } from "../tasks/future.ts";
 import { internals as taskInternals } from "../tasks/_internals.ts";
 import { ByteBuffer } from "./byte_buffer.ts";
 import { checkBytes, checkLimit, checkSize } from "./checks.ts";
@@ -142,18 +142,26 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * array at the end of the stream. With `n` negative (the default), reads
    * until the end of the stream and returns everything.
    */
-  async read(n = -1): Promise<Uint8Array> {
-    checkSize(n, "read()");
-    this.#throwIfFailed();
-    if (n === 0) return new Uint8Array(0);
-    if (n < 0) {
-      while (!this.#eof) await this.#waitForData("read");
-      return this.#take(this.#buffer.length);
+  read(n = -1): Promise<Uint8Array> {
+    // Not async: a read that waits makes one promise, not three.
+    try {
+      checkSize(n, "read()");
+      this.#throwIfFailed();
+      if (n < 0) return this.#readToEof();
+      if (n === 0) return Promise.resolve(new Uint8Array(0));
+      if (this.#buffer.length === 0 && !this.#eof) {
+        // The bytes are taken as the task resumes, before its code runs.
+        return this.#waitForData("read").then(() => this.#take(n));
+      }
+      return Promise.resolve(this.#take(n));
+    } catch (error) {
+      return Promise.reject(error);
     }
-    if (this.#buffer.length === 0 && !this.#eof) {
-      await this.#waitForData("read");
-    }
-    return this.#take(n);
+  }
+
+  async #readToEof(): Promise<Uint8Array> {
+    while (!this.#eof) await park(this.#waitForData("read"));
+    return this.#take(this.#buffer.length);
   }
 
   /**
@@ -172,7 +180,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
       if (this.#eof) {
         throw new IncompleteReadError(this.#take(this.#buffer.length), n);
       }
-      await this.#waitForData("readexactly");
+      await park(this.#waitForData("readexactly"));
     }
     return this.#take(n);
   }
@@ -237,7 +245,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
       if (this.#eof) {
         throw new IncompleteReadError(this.#take(length), null);
       }
-      await this.#waitForData("readuntil");
+      await park(this.#waitForData("readuntil"));
     }
   }
 
