@@ -7,7 +7,7 @@
  * ratio of medians to the runtime's own sockets.
  *
  *   git worktree add /tmp/before <commit>
- *   deno run -A bench/ab_streams.ts /tmp/before,. [--scale 2] [--rounds 9] [--only S2,T1]
+ *   deno run -A bench/ab_streams.ts /tmp/before,. [--scale 2] [--rounds 9] [--only S2,T1] [--trace]
  *   node_modules/.bin/bun bench/ab_streams.ts /tmp/before,. ...
  *   node npm/bench/ab_streams.js /tmp/before,. ...   (each checkout built: scripts/build_npm.mjs)
  *
@@ -31,6 +31,8 @@ function option(name: string, fallback: string): string {
 const scale = Number(option("scale", "1"));
 const rounds = Number(option("rounds", "9"));
 const only = option("only", "S2,T1,T2").split(",");
+/** Names each run on stderr as it starts: a run that stalls shows where. */
+const trace = process.argv.includes("--trace");
 const roots = (process.argv[2] ?? "").split(",").filter(Boolean);
 if (roots.length < 1 || roots[0].startsWith("--")) {
   throw new TypeError("Usage: ab_streams.ts BEFORE,AFTER[,...] [--scale 2]");
@@ -277,6 +279,7 @@ for (const id of only) {
     for (const i of order) {
       const startCpu = process.cpuUsage();
       const start = performance.now();
+      if (trace) console.error(`${id} round ${round}: ${systems[i].label}`);
       const result = await systems[i].run();
       const ms = performance.now() - start;
       const used = process.cpuUsage(startCpu);
