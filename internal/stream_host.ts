@@ -99,6 +99,32 @@ export function guardStream(stream: NodeStream): void {
   stream.on("error", guard.listener);
 }
 
+/** Host chunks that no one but their first receiver has seen. */
+const fresh = new WeakSet<Uint8Array>();
+
+/**
+ * A plain view of a host chunk; one that spans its whole `ArrayBuffer` is
+ * marked fresh (measured on Deno, Bun and Node: socket and TLS chunks each
+ * get an `ArrayBuffer` of their own that the host never writes again; Bun's
+ * pipe chunks may share one, and are not marked).
+ */
+function unshared(chunk: Uint8Array): Uint8Array {
+  const view = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  if (chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength) {
+    fresh.add(view);
+  }
+  return view;
+}
+
+/**
+ * True, once, for a chunk a wrapped stream reported that spans an
+ * `ArrayBuffer` no one else holds: its first taker may keep it without a
+ * copy (a later call says false, so it is handed over only once).
+ */
+export function claimHostChunk(chunk: Uint8Array): boolean {
+  return fresh.delete(chunk);
+}
+
 /** A wrapped stream that can also give its host stream back. */
 export class WrappedStream implements HostStream {
   readonly #stream: NodeStream;
@@ -118,10 +144,7 @@ export class WrappedStream implements HostStream {
     ];
     if (stream.readable === true) {
       this.#listeners.push(
-        ["data", (chunk: Uint8Array) =>
-          events.onData(
-            new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength),
-          )],
+        ["data", (chunk: Uint8Array) => events.onData(unshared(chunk))],
         ["end", () => events.onEnd()],
       );
     }

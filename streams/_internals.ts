@@ -14,6 +14,11 @@ import type { StreamWriter } from "./stream_writer.ts";
 export const internals: {
   /** Binds a reader to the transport that feeds it. */
   setReaderTransport(reader: StreamReader, transport: ReaderTransport): void;
+  /**
+   * Feeds `reader` a chunk its transport received: taken as it is, without
+   * a copy, when no one else can see it (a host chunk not handed out yet).
+   */
+  feedFromHost(reader: StreamReader, chunk: Uint8Array): void;
   /** Makes a writer over `transport` (its constructor is private). */
   newStreamWriter(
     transport: Transport,

@@ -5,9 +5,11 @@
  */
 import { RuntimeError } from "../internal/errors.ts";
 import { holdClock } from "../internal/real_world.ts";
+import { claimHostChunk } from "../internal/stream_host.ts";
 import { describe } from "../internal/validate.ts";
 import { getRunningLoop } from "../loop/running_loop.ts";
-import type { Future } from "../tasks/future.ts";
+import { type Future, park } from "../tasks/future.ts";
+import { internals as taskInternals } from "../tasks/_internals.ts";
 import { ByteBuffer } from "./byte_buffer.ts";
 import { checkBytes, checkLimit, checkSize } from "./checks.ts";
 import { IncompleteReadError, LimitOverrunError } from "./errors.ts";
@@ -81,6 +83,10 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     internals.setReaderTransport = (reader, transport) => {
       reader.#transport = transport;
     };
+    internals.feedFromHost = (reader, chunk) => {
+      checkBytes(chunk, "feedData()");
+      reader.#feed(chunk, claimHostChunk(chunk));
+    };
   }
 
   /** The error the stream failed with, or `null`. */
@@ -96,14 +102,20 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     if (waiter !== null && !waiter.done()) waiter.setException(error);
   }
 
-  /** Adds bytes to the buffer and wakes a waiting read. */
+  /** Adds a copy of `data` to the buffer and wakes a waiting read. */
   feedData(data: Uint8Array): void {
     checkBytes(data, "feedData()");
+    this.#feed(data, false);
+  }
+
+  /** Adds `data` (itself if `owned`: no one else sees it) to the buffer. */
+  #feed(data: Uint8Array, owned: boolean): void {
     if (this.#eof) {
       throw new RuntimeError("feedData() after feedEof(): the stream ended");
     }
     if (data.length === 0) return;
-    this.#buffer.append(data);
+    if (owned) this.#buffer.adopt(data);
+    else this.#buffer.append(data);
     this.#wakeUp();
     if (
       this.#transport !== null && !this.#paused &&
@@ -130,18 +142,26 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * array at the end of the stream. With `n` negative (the default), reads
    * until the end of the stream and returns everything.
    */
-  async read(n = -1): Promise<Uint8Array> {
-    checkSize(n, "read()");
-    this.#throwIfFailed();
-    if (n === 0) return new Uint8Array(0);
-    if (n < 0) {
-      while (!this.#eof) await this.#waitForData("read");
-      return this.#take(this.#buffer.length);
+  read(n = -1): Promise<Uint8Array> {
+    // Not async: a read that waits makes one promise, not three.
+    try {
+      checkSize(n, "read()");
+      this.#throwIfFailed();
+      if (n < 0) return this.#readToEof();
+      if (n === 0) return Promise.resolve(new Uint8Array(0));
+      if (this.#buffer.length === 0 && !this.#eof) {
+        // The bytes are taken as the task resumes, before its code runs.
+        return this.#waitForData("read").then(() => this.#take(n));
+      }
+      return Promise.resolve(this.#take(n));
+    } catch (error) {
+      return Promise.reject(error);
     }
-    if (this.#buffer.length === 0 && !this.#eof) {
-      await this.#waitForData("read");
-    }
-    return this.#take(n);
+  }
+
+  async #readToEof(): Promise<Uint8Array> {
+    while (!this.#eof) await park(this.#waitForData("read"));
+    return this.#take(this.#buffer.length);
   }
 
   /**
@@ -160,7 +180,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
       if (this.#eof) {
         throw new IncompleteReadError(this.#take(this.#buffer.length), n);
       }
-      await this.#waitForData("readexactly");
+      await park(this.#waitForData("readexactly"));
     }
     return this.#take(n);
   }
@@ -225,7 +245,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
       if (this.#eof) {
         throw new IncompleteReadError(this.#take(length), null);
       }
-      await this.#waitForData("readuntil");
+      await park(this.#waitForData("readuntil"));
     }
   }
 
@@ -326,8 +346,12 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     if (waiter !== null && !waiter.done()) waiter.setResult();
   }
 
-  /** Waits for `feedData()` or `feedEof()`, resuming a paused transport. */
-  async #waitForData(caller: string): Promise<void> {
+  /**
+   * A future for `feedData()` or `feedEof()`, resuming a paused transport.
+   * Not async: the caller awaits the future itself, one promise fewer per
+   * wait.
+   */
+  #waitForData(caller: string): Future<void> {
     // The stream may have failed since the caller last looked.
     this.#throwIfFailed();
     if (this.#waiter !== null && !this.#waiter.done()) {
@@ -343,18 +367,18 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     }
     const waiter = getRunningLoop().createFuture<void>();
     this.#waiter = waiter;
-    // `waitOnHost` made in place, one async frame fewer per read: the
-    // transport keeps the process alive and the loop's clock is held.
+    // While it waits (until data, failure or cancellation), the transport
+    // keeps the process alive and the loop's clock is held.
     const transport = this.#transport;
-    const releaseClock = transport && holdClock(waiter.getLoop());
-    const release = transport && transport.hold();
-    try {
-      await waiter;
-    } finally {
-      release?.();
-      releaseClock?.();
-      if (this.#waiter === waiter) this.#waiter = null;
+    if (transport !== null) {
+      const releaseClock = holdClock(waiter.getLoop());
+      const release = transport.hold();
+      taskInternals.onDone(waiter, () => {
+        release();
+        releaseClock();
+      });
     }
+    return waiter;
   }
 }
 

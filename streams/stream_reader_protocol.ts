@@ -128,7 +128,9 @@ export class StreamReaderProtocol extends Protocol {
   }
 
   override dataReceived(data: Uint8Array): void {
-    this.#reader?.feedData(data);
+    if (this.#reader !== null) {
+      streamInternals.feedFromHost(this.#reader, data);
+    }
   }
 
   override eofReceived(): boolean {

@@ -251,6 +251,9 @@ describe("StreamReader limits", () => {
       const reader = readerWith("abc");
       await assert.rejects(reader.readexactly(-1), RangeError);
       await assert.rejects(reader.read(1.5), RangeError);
+      // A bad argument is a rejected promise, never a throw at the call.
+      const pending = reader.read(-0.5);
+      await assert.rejects(pending, RangeError);
       // @ts-expect-error: the size is a number
       await assert.rejects(reader.read("1"), TypeError);
       // @ts-expect-error: data is bytes
@@ -322,6 +325,42 @@ describe("StreamReader errors and cancellation", () => {
     });
     assert.equal(cancelled, true);
     assert.equal(data, "abcdef");
+  });
+
+  it("read(n) cancelled after its data arrived, before it resumed, consumes nothing", async () => {
+    const [cancelled, data] = await run(async () => {
+      const reader = new StreamReader();
+      const reading = createTask(() => reader.read(100));
+      await sleep(0); // the task waits for data
+      reader.feedData(bytes("kept")); // wakes it: it resumes at the next turn
+      reading.cancel();
+      const cancelled = await reading.then(
+        () => false,
+        (e) => e instanceof CancelledError,
+      );
+      reader.feedEof();
+      return [cancelled, text(await reader.read(100))];
+    });
+    assert.equal(cancelled, true);
+    assert.equal(data, "kept");
+  });
+
+  it("read(n) that waited resumes with the bytes, in the task that called it", async () => {
+    const order = await run(async () => {
+      const reader = new StreamReader();
+      const order: string[] = [];
+      const reading = createTask(async () => {
+        const data = await reader.read(3);
+        order.push(`read ${text(data)}`);
+        order.push(`left ${reader.toString()}`);
+      });
+      await sleep(0);
+      reader.feedData(bytes("abcde"));
+      order.push("fed");
+      await reading;
+      return order;
+    });
+    assert.deepEqual(order, ["fed", "read abc", "left <StreamReader 2 bytes>"]);
   });
 
   it("a cancelled readline leaves the partial line for the next one", async () => {
