@@ -17,6 +17,7 @@ import net from "node:net";
 import process from "node:process";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import type { Protocol, Transport } from "../mod.ts";
 
 // deno-lint-ignore no-explicit-any
 type Library = any;
@@ -101,16 +102,17 @@ function streamsEcho(m: Library, s: Library): Promise<number> {
 
 /** P1 as bench/workloads/streams.ts runs it, on the library `m`. */
 function protocolEcho(m: Library): Promise<number> {
-  class Echo extends m.Protocol {
-    transport: Library = null;
-    override connectionMade(transport: Library) {
+  const Base = m.Protocol as typeof Protocol;
+  class Echo extends Base {
+    transport: Transport | null = null;
+    override connectionMade(transport: Transport) {
       this.transport = transport;
     }
     override dataReceived(data: Uint8Array) {
-      this.transport.write(data);
+      this.transport!.write(data);
     }
   }
-  class EchoClient extends m.Protocol {
+  class EchoClient extends Base {
     buffered = 0;
     waiter: Library = null;
     override dataReceived(data: Uint8Array) {
