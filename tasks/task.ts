@@ -317,21 +317,19 @@ export class Task<T = unknown> extends Future<T> {
    * on if the future is done, and is over if it is pending.
    */
   #willAwait(future: Future<unknown>): Error | undefined {
-    if (future === this) {
-      return new RuntimeError(`Task cannot await on itself: ${this}`);
-    }
-    if (future.getLoop() !== this.getLoop()) {
-      return new RuntimeError(
-        `Task ${this} got Future ${future} attached to a different loop`,
-      );
-    }
-    // JS calls then() a microtask after `await`: a cancel that came in
-    // between must reach the awaited future, as it would have a moment
-    // later, or an awaited task would be left running on its own.
-    if (this.#mustCancel && !future.done()) {
-      this.#mustCancel = false;
-      if (future.cancel(this.#cancelMessage)) return undefined;
-      this.#mustCancel = true;
+    // Only a pending future suspends the task, so only it is checked, as
+    // asyncio checks only the future a coroutine yields.
+    if (!future.done()) {
+      const refused = this.#refuse(future);
+      if (refused !== undefined) return refused;
+      // JS calls then() a microtask after `await`: a cancel that came in
+      // between must reach the awaited future, as it would have a moment
+      // later, or an awaited task would be left running on its own.
+      if (this.#mustCancel) {
+        this.#mustCancel = false;
+        if (future.cancel(this.#cancelMessage)) return undefined;
+        this.#mustCancel = true;
+      }
     }
     const debug = creationSitesWanted && this.getLoop().getDebug();
     if (debug) recordAwaitSite(this);
@@ -356,6 +354,19 @@ export class Task<T = unknown> extends Future<T> {
         this.#waitingOn = waitingOn.filter((f) => !f.done());
       }
       (this.#waitingOn as Future<unknown>[]).push(future);
+    }
+    return undefined;
+  }
+
+  /** Why the task may not wait for `future`, if it may not. */
+  #refuse(future: Future<unknown>): Error | undefined {
+    if (future === this) {
+      return new RuntimeError(`Task cannot await on itself: ${this}`);
+    }
+    if (future.getLoop() !== this.getLoop()) {
+      return new RuntimeError(
+        `Task ${this} got Future ${future} attached to a different loop`,
+      );
     }
     return undefined;
   }

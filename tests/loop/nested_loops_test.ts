@@ -134,6 +134,22 @@ describe("A future of another loop", () => {
       }
     });
 
+    it(`${name}.createFuture() already done is awaited as any done future`, async () => {
+      // asyncio checks only a future that suspends the task: a done one
+      // gives its result wherever it was made.
+      const other = make();
+      try {
+        const value = await run(async () => {
+          const foreign = other.createFuture<string>();
+          foreign.setResult("made elsewhere");
+          return await createTask(async () => await foreign);
+        });
+        assert.equal(value, "made elsewhere");
+      } finally {
+        other.close();
+      }
+    });
+
     it(`${name}.createFuture() left uncaught fails the task`, async () => {
       const other = make();
       try {
