@@ -127,7 +127,7 @@ for (const root of roots) {
 const name = (root: string) => root.replace(/\/$/, "").split("/").pop();
 console.log(
   `# scale 1/${scale}, ${rounds} rounds after a warm-up: ` +
-    "min / median ms, CPU ms per round",
+    "min / median / mean ms, CPU ms per round",
 );
 for (const id of only) {
   const workload = workloads[id];
@@ -151,12 +151,17 @@ for (const id of only) {
   }
   const stats = times.map((t) => {
     const sorted = t.sort((a, b) => a - b);
-    return { min: sorted[0], median: sorted[sorted.length >> 1] };
+    return {
+      min: sorted[0],
+      median: sorted[sorted.length >> 1],
+      mean: sum(sorted) / sorted.length,
+    };
   });
   const ratio = (value: number, first: number, what: string) =>
     ` (${(value / first).toFixed(2)}x ${what})`;
   const cells = stats.map((s, i) =>
-    `${name(roots[i])} ${s.min.toFixed(1)} / ${s.median.toFixed(1)}` +
+    `${name(roots[i])} ${s.min.toFixed(1)} / ${s.median.toFixed(1)} / ` +
+    s.mean.toFixed(1) +
     (i === 0 ? "" : ratio(s.min, stats[0].min, "min")) +
     `, CPU ${(cpu[i] / rounds).toFixed(1)}` +
     (i === 0 ? "" : ratio(cpu[i], cpu[0], "CPU"))
