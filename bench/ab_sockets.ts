@@ -13,11 +13,11 @@
  *
  * @module
  */
-import net from "node:net";
 import process from "node:process";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Protocol, Transport } from "../mod.ts";
+import { MESSAGE, nodeEcho } from "./workloads/node_sockets.ts";
 
 // deno-lint-ignore no-explicit-any
 type Library = any;
@@ -38,34 +38,6 @@ if (roots.length < 1 || roots[0].startsWith("--")) {
 const built = import.meta.url.endsWith(".js");
 const n = Math.round(10_000 / scale);
 const HOST = "127.0.0.1";
-const MESSAGE = new Uint8Array(64).fill(42);
-
-/** S1's reference and P1's: echo round trips with `node:net` itself. */
-async function nodeEcho(): Promise<number> {
-  const server = net.createServer((s) => s.pipe(s));
-  await new Promise<void>((done) => server.listen(0, HOST, done));
-  const port = (server.address() as net.AddressInfo).port;
-  const socket = await new Promise<net.Socket>((done) => {
-    const s: net.Socket = net.connect(port, HOST, () => done(s));
-  });
-  let buffered = 0;
-  let wake: (() => void) | null = null;
-  socket.on("data", (chunk: Uint8Array) => {
-    buffered += chunk.length;
-    if (buffered >= 64 && wake) wake();
-  });
-  let count = 0;
-  for (let i = 0; i < n; i++) {
-    socket.write(MESSAGE);
-    if (buffered < 64) await new Promise<void>((done) => wake = done);
-    wake = null;
-    buffered -= 64;
-    count++;
-  }
-  socket.destroy();
-  await new Promise((done) => server.close(done));
-  return count;
-}
 
 /** S1 as bench/workloads/streams.ts runs it, on the library `m`. */
 function streamsEcho(m: Library, s: Library): Promise<number> {
@@ -183,7 +155,7 @@ console.log(`# ${n} round trips, ${rounds} rounds after a warm-up, ms`);
 for (const id of only) {
   const row = rows[id];
   if (row === undefined) throw new RangeError(`Unknown row ${id}`);
-  const contenders = [...row, { name: "node:net", run: nodeEcho }];
+  const contenders = [...row, { name: "node:net", run: () => nodeEcho(n) }];
   const wall: number[][] = contenders.map(() => []);
   const cpu: number[][] = contenders.map(() => []);
   for (let round = 0; round <= rounds; round++) {

@@ -13,12 +13,16 @@
  *
  * @module
  */
-import net from "node:net";
 import process from "node:process";
-import tls from "node:tls";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { testCerts } from "../tests/streams/fixtures/certs.ts";
+import {
+  certs,
+  CHUNK,
+  MESSAGE,
+  nodeBulk,
+  nodeEcho,
+} from "./workloads/node_sockets.ts";
 
 // deno-lint-ignore no-explicit-any
 type Library = any;
@@ -40,84 +44,9 @@ if (roots.length < 1 || roots[0].startsWith("--")) {
 const compiled = import.meta.url.endsWith(".js");
 
 const HOST = "127.0.0.1";
-const MESSAGE = new Uint8Array(64).fill(42);
-const CHUNK = new Uint8Array(64 * 1024).fill(7);
 const echoes = Math.round(10_000 / scale);
 const total = Math.round(64 / scale) * 1024 * 1024;
-const made = testCerts();
-const secure = { ca: made.ca, cert: made.serverCert, key: made.serverKey };
-
-// --- the runtime's own sockets --------------------------------------------
-
-function nodeServer(
-  onSocket: (socket: net.Socket) => void,
-  useTls: boolean,
-): Promise<[number, () => Promise<void>]> {
-  return new Promise((done) => {
-    const server = useTls
-      ? tls.createServer({ cert: secure.cert, key: secure.key }, onSocket)
-      : net.createServer(onSocket);
-    server.listen(0, HOST, () => {
-      const port = (server.address() as net.AddressInfo).port;
-      done([port, () => new Promise((closed) => server.close(() => closed()))]);
-    });
-  });
-}
-
-function nodeConnect(port: number, useTls: boolean): Promise<net.Socket> {
-  return new Promise((done) => {
-    const socket: net.Socket = useTls
-      ? tls.connect({ host: HOST, port, ca: secure.ca }, () => done(socket))
-      : net.connect(port, HOST, () => done(socket));
-  });
-}
-
-async function nodeEcho(useTls: boolean): Promise<number> {
-  const [port, close] = await nodeServer((s) => s.pipe(s), useTls);
-  const socket = await nodeConnect(port, useTls);
-  let buffered = 0;
-  let wake: (() => void) | null = null;
-  socket.on("data", (chunk: Uint8Array) => {
-    buffered += chunk.length;
-    if (buffered >= 64 && wake) wake();
-  });
-  let count = 0;
-  for (let i = 0; i < echoes; i++) {
-    socket.write(MESSAGE);
-    if (buffered < 64) await new Promise<void>((done) => wake = done);
-    wake = null;
-    buffered -= 64;
-    count++;
-  }
-  socket.end();
-  socket.destroy();
-  await close();
-  return count;
-}
-
-async function nodeBulk(useTls: boolean): Promise<number> {
-  let received = 0;
-  let finished: () => void = () => {};
-  const done = new Promise<void>((resolve) => finished = resolve);
-  const [port, close] = await nodeServer((socket) => {
-    socket.on("data", (data: Uint8Array) => received += data.length);
-    socket.on("end", () => {
-      socket.end();
-      finished();
-    });
-  }, useTls);
-  const socket = await nodeConnect(port, useTls);
-  for (let sent = 0; sent < total; sent += CHUNK.length) {
-    if (!socket.write(CHUNK)) {
-      await new Promise((resolve) => socket.once("drain", resolve));
-    }
-  }
-  socket.end();
-  await done;
-  socket.destroy();
-  await close();
-  return received;
-}
+const secure = certs();
 
 // --- the library's streams, as bench/workloads/streams.ts runs them ---------
 
@@ -210,22 +139,22 @@ type Row = {
 const rows: Record<string, Row> = {
   S1: {
     expected: echoes,
-    floor: () => nodeEcho(false),
+    floor: () => nodeEcho(echoes),
     library: (c) => streamsEcho(c, false),
   },
   S2: {
     expected: total,
-    floor: () => nodeBulk(false),
+    floor: () => nodeBulk(total),
     library: (c) => streamsBulk(c, false),
   },
   T1: {
     expected: echoes,
-    floor: () => nodeEcho(true),
+    floor: () => nodeEcho(echoes, secure),
     library: (c) => streamsEcho(c, true),
   },
   T2: {
     expected: total,
-    floor: () => nodeBulk(true),
+    floor: () => nodeBulk(total, secure),
     library: (c) => streamsBulk(c, true),
   },
 };

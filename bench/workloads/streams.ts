@@ -6,8 +6,6 @@
  *
  * @module
  */
-import net from "node:net";
-import tls from "node:tls";
 import {
   type Future,
   getRunningLoop,
@@ -21,103 +19,22 @@ import {
   type SSLContext,
   startServer,
 } from "../../streams/mod.ts";
-import { testCerts } from "../../tests/streams/fixtures/certs.ts";
 import type { Workload } from "../harness.ts";
+import {
+  type Certs,
+  certs,
+  CHUNK,
+  MESSAGE,
+  nodeBulk,
+  nodeEcho,
+} from "./node_sockets.ts";
 import type { Plan } from "./tasks.ts";
 
 const HOST = "127.0.0.1";
-const MESSAGE = new Uint8Array(64).fill(42);
-const CHUNK = new Uint8Array(64 * 1024).fill(7);
 
 /** The streams goal and the protocols goal (issue 18). */
 const STREAMS_RATIO = 1.3;
 const PROTOCOLS_RATIO = 1.1;
-
-/** PEM texts for a TLS server on 127.0.0.1 and a client that trusts it. */
-interface Certs {
-  ca: string;
-  cert: string;
-  key: string;
-}
-
-function certs(): Certs {
-  const made = testCerts();
-  return { ca: made.ca, cert: made.serverCert, key: made.serverKey };
-}
-
-// --- the runtime's own sockets --------------------------------------------
-
-/** A node:net (or node:tls) server on a free port; resolves to [port, close]. */
-function nodeServer(
-  onSocket: (socket: net.Socket) => void,
-  secure?: Certs,
-): Promise<[number, () => Promise<void>]> {
-  return new Promise((resolve) => {
-    const server = secure
-      ? tls.createServer({ cert: secure.cert, key: secure.key }, onSocket)
-      : net.createServer(onSocket);
-    server.listen(0, HOST, () => {
-      const port = (server.address() as net.AddressInfo).port;
-      resolve([port, () => new Promise((done) => server.close(() => done()))]);
-    });
-  });
-}
-
-/** A connected node:net (or verified node:tls) socket. */
-function nodeConnect(port: number, secure?: Certs): Promise<net.Socket> {
-  return new Promise((resolve) => {
-    const socket: net.Socket = secure
-      ? tls.connect({ host: HOST, port, ca: secure.ca }, () => resolve(socket))
-      : net.connect(port, HOST, () => resolve(socket));
-  });
-}
-
-async function nodeEcho(n: number, secure?: Certs): Promise<number> {
-  const [port, close] = await nodeServer((s) => s.pipe(s), secure);
-  const socket = await nodeConnect(port, secure);
-  let buffered = 0;
-  let wake: (() => void) | null = null;
-  socket.on("data", (chunk: Uint8Array) => {
-    buffered += chunk.length;
-    if (buffered >= 64 && wake) wake();
-  });
-  let count = 0;
-  for (let i = 0; i < n; i++) {
-    socket.write(MESSAGE);
-    if (buffered < 64) await new Promise<void>((resolve) => wake = resolve);
-    wake = null;
-    buffered -= 64;
-    count++;
-  }
-  socket.end();
-  socket.destroy();
-  await close();
-  return count;
-}
-
-async function nodeBulk(total: number, secure?: Certs): Promise<number> {
-  let received = 0;
-  let finished: () => void = () => {};
-  const done = new Promise<void>((resolve) => finished = resolve);
-  const [port, close] = await nodeServer((socket) => {
-    socket.on("data", (data: Uint8Array) => received += data.length);
-    socket.on("end", () => {
-      socket.end();
-      finished();
-    });
-  }, secure);
-  const socket = await nodeConnect(port, secure);
-  for (let sent = 0; sent < total; sent += CHUNK.length) {
-    if (!socket.write(CHUNK)) {
-      await new Promise((resolve) => socket.once("drain", resolve));
-    }
-  }
-  socket.end();
-  await done;
-  socket.destroy();
-  await close();
-  return received;
-}
 
 // --- the library's streams --------------------------------------------------
 
