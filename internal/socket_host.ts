@@ -12,6 +12,7 @@
 import fs from "node:fs";
 import net from "node:net";
 import process from "node:process";
+import { clearTimeout, setTimeout } from "node:timers";
 import { RUNTIME } from "./runtime.ts";
 import {
   guardStream,
@@ -107,6 +108,11 @@ export class RawSocket {
   }
 }
 
+/** Where a TLS socket reports its writes finished before they are sent. */
+const TLS_FINISHES_EARLY = RUNTIME === "deno";
+/** asyncio's `ssl_shutdown_timeout` default: 30 seconds. */
+const TLS_SHUTDOWN_TIMEOUT_MS = 30_000;
+
 /** A connected socket wired to a transport's events. */
 export class HostSocket extends WrappedStream {
   readonly #raw: RawSocket;
@@ -155,6 +161,24 @@ export class HostSocket extends WrappedStream {
     return (this.stream as net.Socket).remoteFamily === "IPv6"
       ? "AF_INET6"
       : "AF_INET";
+  }
+
+  /**
+   * Ends and closes once the written bytes have left. A TLS socket on Deno
+   * 2.9 reports them finished before they reach the socket under it, and
+   * destroying it then drops them: there it ends, and closes when the peer
+   * answers the end or after asyncio's TLS shutdown timeout.
+   */
+  override close(): void {
+    const stream = this.stream;
+    if (!TLS_FINISHES_EARLY || this.#raw.tls === null || stream.destroyed) {
+      super.close();
+      return;
+    }
+    const timer = setTimeout(() => stream.destroy(), TLS_SHUTDOWN_TIMEOUT_MS);
+    timer.unref?.();
+    stream.once("close", () => clearTimeout(timer));
+    this.end();
   }
 
   /** Stops reporting events; the socket goes on as a raw socket. */

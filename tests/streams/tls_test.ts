@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import net from "node:net";
+import tls from "node:tls";
 import os from "node:os";
 import path from "node:path";
 import {
@@ -149,6 +150,44 @@ describe("TLS streams", () => {
     assert.equal(result.canWriteEof, false);
     assert.equal((result.peername as [string, number])[0], HOST);
     assert.equal(result.sslcontext, true);
+  });
+
+  it("a client that closes right after a large write delivers every byte", async () => {
+    const total = 1024 * 1024;
+    const certs = testCerts();
+    let received = 0;
+    const peerClosed = new Promise<void>((resolve) => {
+      const server = tls.createServer(
+        { cert: certs.serverCert, key: certs.serverKey },
+        (socket) => {
+          socket.on("data", (data: Uint8Array) => received += data.length);
+          socket.on("close", () => {
+            server.close();
+            resolve();
+          });
+        },
+      );
+      server.listen(0, HOST, () => connectAndSend(server));
+    });
+    let sent: Promise<void>;
+    const connectAndSend = (server: tls.Server) => {
+      const { port } = server.address() as net.AddressInfo;
+      sent = run(async () => {
+        const [, writer] = await openConnection(HOST, port, {
+          ssl: clientContext(),
+          serverHostname: "localhost",
+        });
+        const chunk = new Uint8Array(64 * 1024).fill(3);
+        for (let n = 0; n < total; n += chunk.length) {
+          writer.write(chunk);
+          await writer.drain();
+        }
+        await closeWriter(writer);
+      });
+    };
+    await peerClosed;
+    await sent!;
+    assert.equal(received, total);
   });
 
   it("ssl: true verifies against the system's CAs: a test CA is refused", async () => {
