@@ -1,13 +1,14 @@
 /**
- * Before/after in one process for the socket rows: S1 (stream echo) and P1
- * (protocol echo) on two or more checkouts of this repository, with
- * `node:net` used directly as the reference, rounds interleaved so that a
- * noisy machine slows every system alike. Prints, per system, the min and
- * median wall time, the median CPU time (user + system, from
- * `process.cpuUsage()`), and the ratio of each median to the reference's.
+ * Before/after in one process for the byte rows S1, S2, T1, T2, P1 and P2:
+ * the library of two or more checkouts and the runtime's own sockets
+ * (`node:net`, `node:tls`), rounds interleaved, so that a noisy machine
+ * slows every system alike. Each row runs as `bench/workloads/streams.ts`
+ * runs it. Prints the median wall time and the median CPU time
+ * (`process.cpuUsage()`, user + system) of each, and each checkout's ratio
+ * of medians to the runtime's own sockets.
  *
  *   git worktree add /tmp/before <commit>
- *   deno run -A bench/ab_sockets.ts /tmp/before,. [--rounds 9] [--scale 1] [--only S1,P1]
+ *   deno run -A bench/ab_sockets.ts /tmp/before,. [--scale 2] [--rounds 9] [--only S1,P1] [--trace]
  *   node_modules/.bin/bun bench/ab_sockets.ts /tmp/before,. ...
  *   node npm/bench/ab_sockets.js /tmp/before,. ...   (each checkout built: scripts/build_npm.mjs)
  *
@@ -16,181 +17,149 @@
 import process from "node:process";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Protocol, Transport } from "../mod.ts";
-import { MESSAGE, nodeEcho } from "./workloads/node_sockets.ts";
-
-// deno-lint-ignore no-explicit-any
-type Library = any;
+import {
+  type Contexts,
+  contexts,
+  type Library,
+  protocolBulk,
+  protocolEcho,
+  streamsBulk,
+  streamsEcho,
+} from "./workloads/library_sockets.ts";
+import { certs, nodeBulk, nodeEcho } from "./workloads/node_sockets.ts";
 
 function option(name: string, fallback: string): string {
   const at = process.argv.indexOf(`--${name}`);
   return at >= 0 && process.argv[at + 1] ? process.argv[at + 1] : fallback;
 }
 
-const rounds = Number(option("rounds", "9"));
 const scale = Number(option("scale", "1"));
-const only = option("only", "S1,P1").split(",");
+const rounds = Number(option("rounds", "9"));
+const only = option("only", "S1,S2,T1,T2,P1,P2").split(",");
+/** Names each run on stderr as it starts: a run that stalls shows where. */
+const trace = process.argv.includes("--trace");
 const roots = (process.argv[2] ?? "").split(",").filter(Boolean);
 if (roots.length < 1 || roots[0].startsWith("--")) {
-  throw new TypeError("Usage: ab_sockets.ts BEFORE[,AFTER...] [--rounds 9]");
+  throw new TypeError("Usage: ab_sockets.ts BEFORE,AFTER[,...] [--scale 2]");
 }
 /** The npm build runs as JavaScript and loads each checkout's build. */
-const built = import.meta.url.endsWith(".js");
-const n = Math.round(10_000 / scale);
-const HOST = "127.0.0.1";
+const compiled = import.meta.url.endsWith(".js");
 
-/** S1 as bench/workloads/streams.ts runs it, on the library `m`. */
-function streamsEcho(m: Library, s: Library): Promise<number> {
-  return m.run(async () => {
-    const server = await s.startServer(
-      async (reader: Library, writer: Library) => {
-        for (;;) {
-          const data = await reader.read(65536);
-          if (data.length === 0) break;
-          writer.write(data);
-          await writer.drain();
-        }
-        writer.close();
-      },
-      HOST,
-      0,
-    );
-    const [, port] = server.sockets[0].getsockname();
-    const [reader, writer] = await s.openConnection(HOST, port);
-    let count = 0;
-    for (let i = 0; i < n; i++) {
-      writer.write(MESSAGE);
-      await writer.drain();
-      await reader.readexactly(64);
-      count++;
-    }
-    writer.close();
-    await writer.waitClosed();
-    server.close();
-    await server.waitClosed();
-    return count;
-  });
+const echoes = Math.round(10_000 / scale);
+const total = Math.round(64 / scale) * 1024 * 1024;
+const secure = certs();
+
+/** A checkout, its name, and its TLS contexts. */
+interface Checkout {
+  label: string;
+  library: Library;
+  ssl: Contexts;
 }
 
-/** P1 as bench/workloads/streams.ts runs it, on the library `m`. */
-function protocolEcho(m: Library): Promise<number> {
-  const Base = m.Protocol as typeof Protocol;
-  class Echo extends Base {
-    transport: Transport | null = null;
-    override connectionMade(transport: Transport) {
-      this.transport = transport;
-    }
-    override dataReceived(data: Uint8Array) {
-      this.transport!.write(data);
-    }
-  }
-  class EchoClient extends Base {
-    buffered = 0;
-    waiter: Library = null;
-    override dataReceived(data: Uint8Array) {
-      this.buffered += data.length;
-      if (this.buffered >= 64 && this.waiter) {
-        this.waiter.setResult();
-        this.waiter = null;
-      }
-    }
-  }
-  return m.run(async () => {
-    const loop = m.getRunningLoop();
-    const server = await loop.createServer(() => new Echo(), HOST, 0);
-    const [, port] = server.sockets[0].getsockname();
-    const [transport, client] = await loop.createConnection(
-      () => new EchoClient(),
-      HOST,
-      port,
-    );
-    let count = 0;
-    for (let i = 0; i < n; i++) {
-      transport.write(MESSAGE);
-      if (client.buffered < 64) {
-        client.waiter = loop.createFuture();
-        await client.waiter;
-      }
-      client.buffered -= 64;
-      count++;
-    }
-    transport.close();
-    server.close();
-    await server.waitClosed();
-    return count;
-  });
-}
-
-interface Contender {
-  name: string;
-  run: () => Promise<number>;
-}
-
-const name = (root: string) => resolve(root).split("/").pop();
-const checkouts: [string, Library, Library][] = [];
-for (const root of roots) {
-  const at = (file: string) =>
-    pathToFileURL(resolve(root, built ? `npm/${file}.js` : `${file}.ts`)).href;
-  checkouts.push([
-    name(root)!,
-    await import(at("mod")),
-    await import(at("streams/mod")),
-  ]);
-}
-const rows: Record<string, Contender[]> = {
-  S1: checkouts.map(([label, m, s]) => ({
-    name: label,
-    run: () => streamsEcho(m, s),
-  })),
-  P1: checkouts.map(([label, m]) => ({
-    name: label,
-    run: () => protocolEcho(m),
-  })),
+type Row = {
+  expected: number;
+  floor: () => Promise<number>;
+  library: (checkout: Checkout) => Promise<number>;
 };
 
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[values.length >> 1];
+const rows: Record<string, Row> = {
+  S1: {
+    expected: echoes,
+    floor: () => nodeEcho(echoes),
+    library: (c) => streamsEcho(c.library, echoes),
+  },
+  S2: {
+    expected: total,
+    floor: () => nodeBulk(total),
+    library: (c) => streamsBulk(c.library, total),
+  },
+  T1: {
+    expected: echoes,
+    floor: () => nodeEcho(echoes, secure),
+    library: (c) => streamsEcho(c.library, echoes, c.ssl),
+  },
+  T2: {
+    expected: total,
+    floor: () => nodeBulk(total, secure),
+    library: (c) => streamsBulk(c.library, total, c.ssl),
+  },
+  P1: {
+    expected: echoes,
+    floor: () => nodeEcho(echoes),
+    library: (c) => protocolEcho(c.library, echoes),
+  },
+  P2: {
+    expected: total,
+    floor: () => nodeBulk(total),
+    library: (c) => protocolBulk(c.library, total),
+  },
+};
 
-console.log(`# ${n} round trips, ${rounds} rounds after a warm-up, ms`);
+async function load(root: string): Promise<Checkout> {
+  const at = (file: string) =>
+    pathToFileURL(resolve(root, compiled ? `npm/${file}.js` : `${file}.ts`))
+      .href;
+  const library: Library = {
+    m: await import(at("mod")),
+    s: await import(at("streams/mod")),
+  };
+  const label = root.replace(/\/$/, "").split("/").pop()!;
+  return { label, library, ssl: contexts(library, secure) };
+}
+
+const checkouts: Checkout[] = [];
+for (const root of roots) checkouts.push(await load(root));
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1];
+}
+
+console.log(
+  `# ${
+    process.versions.bun ? "Bun" : "deno" in process.versions ? "Deno" : "Node"
+  }` +
+    ` scale 1/${scale}, ${rounds} rounds after a warm-up; median wall / CPU ms`,
+);
 for (const id of only) {
   const row = rows[id];
   if (row === undefined) throw new RangeError(`Unknown row ${id}`);
-  const contenders = [...row, { name: "node:net", run: () => nodeEcho(n) }];
-  const wall: number[][] = contenders.map(() => []);
-  const cpu: number[][] = contenders.map(() => []);
+  const systems = [
+    { label: "node", run: row.floor },
+    ...checkouts.map((c) => ({ label: c.label, run: () => row.library(c) })),
+  ];
+  const wall: number[][] = systems.map(() => []);
+  const cpu: number[][] = systems.map(() => []);
   for (let round = 0; round <= rounds; round++) {
     // Alternate the order, so that no system always runs after another.
-    const order = contenders.map((_, i) =>
-      round % 2 ? i : contenders.length - 1 - i
-    );
+    const order = systems.map((_, i) => round % 2 ? i : systems.length - 1 - i);
     for (const i of order) {
-      const cpuStart = process.cpuUsage();
+      const startCpu = process.cpuUsage();
       const start = performance.now();
-      const result = await contenders[i].run();
+      if (trace) console.error(`${id} round ${round}: ${systems[i].label}`);
+      const result = await systems[i].run();
       const ms = performance.now() - start;
-      const used = process.cpuUsage(cpuStart);
-      if (result !== n) {
-        throw new Error(`${id} on ${contenders[i].name} returned ${result}`);
+      const used = process.cpuUsage(startCpu);
+      if (result !== row.expected) {
+        throw new Error(`${id} ${systems[i].label} returned ${result}`);
       }
       if (round === 0) continue;
       wall[i].push(ms);
       cpu[i].push((used.user + used.system) / 1000);
     }
   }
-  const reference = median(wall[contenders.length - 1]);
-  const referenceCpu = median(cpu[contenders.length - 1]);
-  for (const [i, contender] of contenders.entries()) {
-    const wallMedian = median(wall[i]);
-    const cpuMedian = median(cpu[i]);
-    console.log(
-      `${id} ${contender.name.padEnd(14)} min ${
-        Math.min(...wall[i]).toFixed(0)
-      } median ${wallMedian.toFixed(0)} (${
-        (wallMedian / reference).toFixed(2)
-      }x) cpu ${cpuMedian.toFixed(0)} (${
-        (cpuMedian / referenceCpu).toFixed(2)
-      }x)`,
-    );
-  }
+  const floorWall = median(wall[0]);
+  const floorCpu = median(cpu[0]);
+  const cells = systems.map((system, i) => {
+    const w = median(wall[i]);
+    const c = median(cpu[i]);
+    const ratio = i === 0
+      ? ""
+      : ` (${(w / floorWall).toFixed(2)}x wall, ${
+        (c / floorCpu).toFixed(2)
+      }x cpu)`;
+    return `${system.label} ${w.toFixed(0)} / ${c.toFixed(0)}${ratio}`;
+  });
+  console.log(`${id}: ${cells.join(" | ")}`);
 }
 process.exit(0);
