@@ -5,6 +5,7 @@
  * @module
  */
 import {
+  listen,
   type ListenTarget,
   reusePortSupported,
 } from "../internal/socket_host.ts";
@@ -21,8 +22,12 @@ import {
 } from "./net_checks.ts";
 import type { ConnectingLoop } from "./create_connection.ts";
 import type { StreamProtocol } from "./protocols.ts";
-import { createServerOn, type Server } from "./server.ts";
+import { createServerOn, type Server, type ServerSockets } from "./server.ts";
+import { beginHandshake, transportOver } from "./socket_setup.ts";
 import type { SSLContext } from "./tls.ts";
+
+/** The host's sockets, as every server of this module uses them. */
+const SOCKETS: ServerSockets = { listen, beginHandshake, transportOver };
 
 /** Options of `loop.createServer()`. */
 export interface CreateServerOptions {
@@ -140,6 +145,7 @@ export async function createServer(
       ssl: tls.context,
       handshakeTimeout: tls.handshakeTimeout,
       holdWhileOpen: request.holdWhileOpen,
+      sockets: SOCKETS,
     },
     targets,
     startServing,
@@ -176,6 +182,7 @@ export async function createUnixServer(
       ssl: tls.context,
       handshakeTimeout: tls.handshakeTimeout,
       holdWhileOpen: request.holdWhileOpen,
+      sockets: SOCKETS,
     },
     [{ path, backlog }],
     startServing,

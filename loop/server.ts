@@ -19,7 +19,6 @@ import { internals as transportInternals } from "./_transport_internals.ts";
 import type { ConnectingLoop } from "./create_connection.ts";
 import type { EventLoop } from "./event_loop.ts";
 import { type Holdable, waitOnHost } from "./host_wait.ts";
-import { loadOnFirstUse } from "./on_first_use.ts";
 import type { StreamProtocol } from "./protocols.ts";
 import type { StreamTransport } from "./socket_transport.ts";
 import { WaiterSet } from "./waiter_set.ts";
@@ -45,6 +44,18 @@ export interface ServerSetup {
    * server accepts connections.
    */
   holdWhileOpen: boolean;
+  /**
+   * The host's sockets, given by the module that opens servers, which
+   * loads on first use: this module is loaded by every program.
+   */
+  sockets: ServerSockets;
+}
+
+/** What a server does with the host's sockets. */
+export interface ServerSockets {
+  listen: typeof import("../internal/socket_host.ts").listen;
+  beginHandshake: typeof import("./socket_setup.ts").beginHandshake;
+  transportOver: typeof import("./socket_setup.ts").transportOver;
 }
 
 /** Starts a server listening on every target; for this package only. */
@@ -135,7 +146,6 @@ export class Server<A = [host: string, port: number]>
       targets: ListenTarget[],
       startServing: boolean,
     ) => {
-      if (sockets === null) await loadSockets(loop);
       const server = new Server<A>(loop, setup);
       try {
         for (const target of targets) await server.#listen(target);
@@ -288,7 +298,7 @@ export class Server<A = [host: string, port: number]>
   async #listen(target: ListenTarget): Promise<void> {
     const loop = this.#loop;
     const listening = loop.createFuture<void>();
-    const listener = sockets!.host.listen(target, {
+    const listener = this.#setup.sockets.listen(target, {
       listening: () => {
         if (!listening.done() && !loop.isClosed()) listening.setResult();
       },
@@ -338,7 +348,7 @@ export class Server<A = [host: string, port: number]>
 
   #secure(socket: RawSocket, ssl: SSLContext): void {
     // The client counts from its first byte, as in asyncio.
-    const running = sockets!.setup.beginHandshake(this.#loop, socket, {
+    const running = this.#setup.sockets.beginHandshake(this.#loop, socket, {
       context: ssl,
       serverSide: true,
       serverHostname: null,
@@ -379,7 +389,7 @@ export class Server<A = [host: string, port: number]>
       });
       return;
     }
-    sockets!.setup.transportOver(this.#loop, socket, protocol, {
+    this.#setup.sockets.transportOver(this.#loop, socket, protocol, {
       holdWhileOpen: this.#setup.holdWhileOpen,
       context: this.#setup.ssl,
       owner: this.#owner,
@@ -397,22 +407,4 @@ export class Server<A = [host: string, port: number]>
     this.#allDone = true;
     this.#closeWaiters.settleAll();
   }
-}
-
-/**
- * The host's sockets and how a transport is set up over one, loaded when
- * the first server opens: a program that serves nothing never loads them.
- */
-let sockets: {
-  host: typeof import("../internal/socket_host.ts");
-  setup: typeof import("./socket_setup.ts");
-} | null = null;
-
-async function loadSockets(loop: object): Promise<void> {
-  const [host, setup] = await loadOnFirstUse(loop, () =>
-    Promise.all([
-      import("../internal/socket_host.ts"),
-      import("./socket_setup.ts"),
-    ]));
-  sockets ??= { host, setup };
 }
