@@ -21,7 +21,7 @@ import { internals as taskInternals } from "../tasks/_internals.ts";
 import { internals } from "./_transport_internals.ts";
 import type { EventLoop } from "./event_loop.ts";
 import { getaddrinfo } from "./names.ts";
-import { loadOnFirstUse } from "./on_first_use.ts";
+import { OnFirstUse } from "./on_first_use.ts";
 import {
   checkAddr,
   checkFamily,
@@ -537,11 +537,7 @@ export async function createDatagramEndpoint<P extends DatagramProtocolLike>(
         "remoteAddr or family",
     );
   }
-  // Loaded by the first endpoint: a program without UDP never loads it.
-  const udp = udpHost ??= await loadOnFirstUse(
-    loop,
-    () => import("../internal/udp_host.ts"),
-  );
+  const udp = udpHost.now ?? await udpHost.get(loop);
   if (reusePort && !udp.REUSE_PORT_SUPPORTED) {
     throw new RangeError(
       "createDatagramEndpoint(): reusePort is not supported by this runtime " +
@@ -622,7 +618,7 @@ function pairUp(
 }
 
 /** The host's UDP sockets, loaded by the first endpoint. */
-let udpHost: typeof import("../internal/udp_host.ts") | null = null;
+const udpHost = new OnFirstUse(() => import("../internal/udp_host.ts"));
 
 /** Opens the host socket; cancelling the wait closes it. */
 async function open(

@@ -74,7 +74,7 @@ import {
   type WritePipeTransport,
 } from "./pipes.ts";
 import { closeLoopResources } from "../internal/loop_resources.ts";
-import { loadOnFirstUse } from "./on_first_use.ts";
+import { OnFirstUse } from "./on_first_use.ts";
 import type {
   ConnectAcceptedSocketOptions,
   CreateConnectionOptions,
@@ -121,6 +121,10 @@ let defaultExecutorFactory: (() => Executor) | null = null;
 export function setDefaultExecutorFactory(factory: () => Executor): void {
   defaultExecutorFactory = factory;
 }
+
+/** Connections and servers: loaded by the first program that makes one. */
+const connections = new OnFirstUse(() => import("./create_connection.ts"));
+const servers = new OnFirstUse(() => import("./create_server.ts"));
 
 const heapOrder = (a: TimerHandle, b: TimerHandle): boolean =>
   a.when() < b.when() || (a.when() === b.when() && a.sequence < b.sequence);
@@ -1157,10 +1161,7 @@ export class EventLoop implements AbstractEventLoop {
     port: number,
     options?: CreateConnectionOptions,
   ): Promise<[Transport, P]> {
-    const { createConnection } = await loadOnFirstUse(
-      this,
-      () => import("./create_connection.ts"),
-    );
+    const { createConnection } = connections.now ?? await connections.get(this);
     return await createConnection(this, protocolFactory, host, port, options, {
       holdWhileOpen: true,
     });
@@ -1177,10 +1178,7 @@ export class EventLoop implements AbstractEventLoop {
     port = 0,
     options?: CreateServerOptions,
   ): Promise<Server> {
-    const { createServer } = await loadOnFirstUse(
-      this,
-      () => import("./create_server.ts"),
-    );
+    const { createServer } = servers.now ?? await servers.get(this);
     return await createServer(this, protocolFactory, host, port, options, {
       holdWhileOpen: true,
     });
@@ -1192,10 +1190,8 @@ export class EventLoop implements AbstractEventLoop {
     path: string,
     options?: CreateUnixConnectionOptions,
   ): Promise<[Transport, P]> {
-    const { createUnixConnection } = await loadOnFirstUse(
-      this,
-      () => import("./create_connection.ts"),
-    );
+    const { createUnixConnection } = connections.now ??
+      await connections.get(this);
     return await createUnixConnection(this, protocolFactory, path, options, {
       holdWhileOpen: true,
     });
@@ -1210,10 +1206,7 @@ export class EventLoop implements AbstractEventLoop {
     path: string,
     options?: CreateUnixServerOptions,
   ): Promise<Server<string>> {
-    const { createUnixServer } = await loadOnFirstUse(
-      this,
-      () => import("./create_server.ts"),
-    );
+    const { createUnixServer } = servers.now ?? await servers.get(this);
     return await createUnixServer(this, protocolFactory, path, options, {
       holdWhileOpen: true,
     });
@@ -1228,10 +1221,8 @@ export class EventLoop implements AbstractEventLoop {
     socket: unknown,
     options?: ConnectAcceptedSocketOptions,
   ): Promise<[Transport, P]> {
-    const { connectAcceptedSocket } = await loadOnFirstUse(
-      this,
-      () => import("./create_connection.ts"),
-    );
+    const { connectAcceptedSocket } = connections.now ??
+      await connections.get(this);
     return await connectAcceptedSocket(this, protocolFactory, socket, options);
   }
 
@@ -1246,10 +1237,7 @@ export class EventLoop implements AbstractEventLoop {
     sslContext: SSLContext | boolean,
     options?: StartTlsOptions,
   ): Promise<Transport> {
-    const { startTls } = await loadOnFirstUse(
-      this,
-      () => import("./create_connection.ts"),
-    );
+    const { startTls } = connections.now ?? await connections.get(this);
     return await startTls(this, transport, protocol, sslContext, options);
   }
 

@@ -7,7 +7,7 @@
 import { isIP } from "node:net";
 import type { HostAddress } from "../internal/dns_host.ts";
 import { holdClock } from "../internal/real_world.ts";
-import { importOnFirstUse } from "./on_first_use.ts";
+import { OnFirstUse } from "./on_first_use.ts";
 import { checkInteger, checkOptions, describe } from "../internal/validate.ts";
 import type { Future } from "../tasks/future.ts";
 import type { EventLoop } from "./event_loop.ts";
@@ -263,19 +263,30 @@ function serviceOf(
 type DnsHost = typeof import("../internal/dns_host.ts");
 
 /** The host's resolver, loaded by the first lookup that needs it. */
-let resolver: DnsHost | null = null;
-let loading: Promise<DnsHost> | null = null;
+const resolver = new OnFirstUse(() => import("../internal/dns_host.ts"));
 
 /**
  * Runs `lookup` with the host's resolver: at once once loaded, else when
  * it is (loaded on first use, so that a program that looks no name up
- * never loads it); a failed load fails `future` with the load's error.
+ * never loads it). A failed load, or a `lookup` that throws, fails
+ * `future`, the same either way.
  */
 function withResolver<T>(future: Future<T>, lookup: (dns: DnsHost) => void) {
-  if (resolver !== null) return lookup(resolver);
-  loading ??= importOnFirstUse(() => import("../internal/dns_host.ts"));
-  loading.then((loaded) => lookup(resolver = loaded))
-    .catch((error) => settle(future, error, null));
+  const run = (dns: DnsHost) => {
+    try {
+      lookup(dns);
+    } catch (error) {
+      settle(future, error as Error, null);
+    }
+  };
+  const loaded = resolver.now;
+  if (loaded !== null) run(loaded);
+  else {
+    resolver.get(future.getLoop()).then(
+      run,
+      (error) => settle(future, error, null),
+    );
+  }
 }
 
 function toPort(port: unknown): number {

@@ -32,3 +32,31 @@ export async function loadOnFirstUse<M>(
     release();
   }
 }
+
+/**
+ * A module that only some programs use, imported by the first call that
+ * needs it and kept from then on; a failed import is tried again by the
+ * next call.
+ */
+export class OnFirstUse<M> {
+  readonly #load: () => Promise<M>;
+  #loaded: M | null = null;
+
+  /** `load` calls `import()`; nothing is imported before the first `get()`. */
+  constructor(load: () => Promise<M>) {
+    this.#load = load;
+  }
+
+  /**
+   * The module if it is loaded, else `null`: `x.now ?? await x.get(loop)`
+   * goes on without a microtask hop once it is.
+   */
+  get now(): M | null {
+    return this.#loaded;
+  }
+
+  /** The module, imported with `loop`'s clock held the first time. */
+  async get(loop: object): Promise<M> {
+    return this.#loaded ??= await loadOnFirstUse(loop, this.#load);
+  }
+}

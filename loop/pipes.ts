@@ -14,7 +14,7 @@ import { checkFunction, describe } from "../internal/validate.ts";
 import { park } from "../tasks/future.ts";
 import { internals, type OpenedPipe } from "./_transport_internals.ts";
 import type { EventLoop } from "./event_loop.ts";
-import { loadOnFirstUse } from "./on_first_use.ts";
+import { OnFirstUse } from "./on_first_use.ts";
 import { checkProtocol } from "./protocols.ts";
 import { BaseTransport, waterMarks } from "./transports.ts";
 
@@ -204,7 +204,7 @@ export class ReadPipeTransport extends PipeTransport {
       this.#events.add(event);
       this.#schedule();
     };
-    this.#pipe = pipeHost!.openReadPipe(pipe, {
+    this.#pipe = pipeHost.now!.openReadPipe(pipe, {
       onData: push,
       onEnd: () => push(EOF),
       onError: push,
@@ -337,7 +337,7 @@ export class WritePipeTransport extends PipeTransport {
   static {
     internals.openWritePipe = (loop, pipe) => {
       const transport = new WritePipeTransport(loop);
-      transport.#pipe = pipeHost!.openWritePipe(
+      transport.#pipe = pipeHost.now!.openWritePipe(
         pipe,
         (error) => transport.#hostFailed(error),
       );
@@ -506,14 +506,7 @@ export class WritePipeTransport extends PipeTransport {
  * The host's pipes, loaded by the first `connectReadPipe()` or
  * `connectWritePipe()`, before any pipe transport opens.
  */
-let pipeHost: typeof import("../internal/pipe_host.ts") | null = null;
-
-async function loadPipeHost(loop: EventLoop): Promise<void> {
-  pipeHost ??= await loadOnFirstUse(
-    loop,
-    () => import("../internal/pipe_host.ts"),
-  );
-}
+const pipeHost = new OnFirstUse(() => import("../internal/pipe_host.ts"));
 
 /**
  * Connects a read pipe to a protocol: the function behind
@@ -525,7 +518,7 @@ export async function connectReadPipe<P extends PipeProtocolLike>(
   pipe: unknown,
 ): Promise<[ReadPipeTransport, P]> {
   checkFunction(protocolFactory, "The protocol factory");
-  if (pipeHost === null) await loadPipeHost(loop);
+  if (pipeHost.now === null) await pipeHost.get(loop);
   return await connect(
     loop,
     protocolFactory,
@@ -543,7 +536,7 @@ export async function connectWritePipe<P extends PipeProtocolLike>(
   pipe: unknown,
 ): Promise<[WritePipeTransport, P]> {
   checkFunction(protocolFactory, "The protocol factory");
-  if (pipeHost === null) await loadPipeHost(loop);
+  if (pipeHost.now === null) await pipeHost.get(loop);
   return await connect(
     loop,
     protocolFactory,
