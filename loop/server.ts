@@ -72,9 +72,9 @@ export function createServerOn<A>(
  * A listening server: asyncio's `Server`. Each client gets a protocol from
  * the factory and a transport.
  *
- * A listening server keeps the process alive only while a task awaits
- * `serveForever()` or `waitClosed()`, so a program that forgets to close
- * it still exits after `run()`.
+ * A serving server keeps the process alive until it, or its loop, is
+ * closed: `run()` closes the loop, so a program that forgets to close it
+ * still ends.
  *
  * @example Serving until closed
  * ```ts
