@@ -95,10 +95,6 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-/**
- * A listening socket whose accept queue is full (backlog 0, one client
- * waiting), so that a new connection attempt neither succeeds nor fails.
- */
 /** A node:net server on HOST that ends each connection at once. */
 async function endingServer(): Promise<{ server: net.Server; port: number }> {
   const server = net.createServer((socket) => socket.end()).listen(0, HOST);
@@ -106,6 +102,10 @@ async function endingServer(): Promise<{ server: net.Server; port: number }> {
   return { server, port: (server.address() as net.AddressInfo).port };
 }
 
+/**
+ * A listening socket whose accept queue is full (backlog 0, one client
+ * waiting), so that a new connection attempt neither succeeds nor fails.
+ */
 async function blackHole(): Promise<{ port: number; child: ChildProcess }> {
   const script = `
 import socket, sys
