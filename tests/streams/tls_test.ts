@@ -156,23 +156,19 @@ describe("TLS streams", () => {
     const total = 1024 * 1024;
     const certs = testCerts();
     let received = 0;
-    const peerClosed = new Promise<void>((resolve) => {
-      const server = tls.createServer(
-        { cert: certs.serverCert, key: certs.serverKey },
-        (socket) => {
-          socket.on("data", (data: Uint8Array) => received += data.length);
-          socket.on("close", () => {
-            server.close();
-            resolve();
-          });
-        },
-      );
-      server.listen(0, HOST, () => connectAndSend(server));
-    });
-    let sent: Promise<void>;
-    const connectAndSend = (server: tls.Server) => {
+    let peerClosed!: () => void;
+    const closed = new Promise<void>((resolve) => peerClosed = resolve);
+    const server = tls.createServer(
+      { cert: certs.serverCert, key: certs.serverKey },
+      (socket) => {
+        socket.on("data", (data: Uint8Array) => received += data.length);
+        socket.on("close", peerClosed);
+      },
+    );
+    await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
+    try {
       const { port } = server.address() as net.AddressInfo;
-      sent = run(async () => {
+      await run(async () => {
         const [, writer] = await openConnection(HOST, port, {
           ssl: clientContext(),
           serverHostname: "localhost",
@@ -184,9 +180,10 @@ describe("TLS streams", () => {
         }
         await closeWriter(writer);
       });
-    };
-    await peerClosed;
-    await sent!;
+      await closed;
+    } finally {
+      server.close();
+    }
     assert.equal(received, total);
   });
 
