@@ -18,6 +18,11 @@ import {
 
 const isBun = "bun" in process.versions;
 const isDeno = "deno" in process.versions;
+/**
+ * How long an idle scenario stays idle before its peer acts: Bun reports a
+ * deadlock only after 2 s (Node and Deno see open sockets themselves).
+ */
+const IDLE_MS = isBun ? 2500 : 300;
 
 /** Runs a scenario of the deadlock fixture to its end. */
 function runScenario(scenario: string) {
@@ -87,8 +92,9 @@ describe("a deadlocked program says why", () => {
     const port = await portPrinted(child);
     const peer = net.connect(port, "127.0.0.1");
     await new Promise((resolve) => peer.once("connect", resolve));
-    // Long enough for the loop to go idle with only the connection open.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Long enough for the loop to be idle with only the connection open,
+    // past the delay before Bun would report it.
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
     peer.end("hello");
     const end = await done;
     peer.destroy();
@@ -101,8 +107,9 @@ describe("a deadlocked program says why", () => {
     const child = spawnScript(fixture("deadlock"), ["idle-stream-server"]);
     const done = finished(child);
     const port = await portPrinted(child);
-    // Long enough for the loop to go idle with only the server listening.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Long enough for the loop to be idle with only the server listening,
+    // past the delay before Bun would report it.
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
     const peer = net.connect(port, "127.0.0.1");
     await new Promise((resolve) => peer.once("connect", resolve));
     peer.end("hello\n");
