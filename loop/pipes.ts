@@ -59,10 +59,11 @@ interface HostPipe {
  *
  * @ignore
  */
-export abstract class PipeTransport extends BaseTransport {
+export abstract class PipeTransport<H extends HostPipe = HostPipe>
+  extends BaseTransport {
   /** The loop that calls the protocol. */
   protected readonly loop: EventLoop;
-  #host: HostPipe | null = null;
+  #host: H | null = null;
   #protocol: PipeProtocolLike = {};
   #forget: () => void = () => {};
   #release: (() => void) | null = null;
@@ -73,15 +74,20 @@ export abstract class PipeTransport extends BaseTransport {
     this.loop = loop;
   }
 
+  /** The host's pipe, once `open` took it. */
+  protected get pipe(): H | null {
+    return this.#host;
+  }
+
   /**
    * Takes `host` as the pipe and says how to start the transport or drop
    * it: `drop` closes the pipe at once (also if the loop closes first),
-   * `started` runs once the protocol is set and its `connectionMade`
-   * scheduled.
+   * `started`, if given, runs once the protocol is set and its
+   * `connectionMade` scheduled.
    */
   protected open(
-    host: HostPipe,
-    { drop, started }: { drop(): void; started(): void },
+    host: H,
+    { drop, started }: { drop(): void; started?(): void },
   ): OpenedPipe<this> {
     this.#host = host;
     this.#forget = closeWithLoop(this.loop, drop);
@@ -90,7 +96,7 @@ export abstract class PipeTransport extends BaseTransport {
       start: (protocol) => {
         this.#protocol = protocol;
         loopInternals.callSoon(this.loop, this.#connectionMade, null);
-        started();
+        started?.();
       },
       discard: drop,
     };
@@ -177,8 +183,7 @@ export abstract class PipeTransport extends BaseTransport {
  * assert.deepEqual(log, ["hello", "eof"]);
  * ```
  */
-export class ReadPipeTransport extends PipeTransport {
-  #pipe: HostReadPipe | null = null;
+export class ReadPipeTransport extends PipeTransport<HostReadPipe> {
   #closing = false;
   #lost = false;
   /** Paused, or not yet started: data waits. */
@@ -191,27 +196,27 @@ export class ReadPipeTransport extends PipeTransport {
     internals.openReadPipe = (loop, pipe) =>
       new ReadPipeTransport(loop).#open(pipe);
     internals.holdReadPipe = (transport) =>
-      transport.#pipe?.hold() ?? (() => {});
+      transport.pipe?.hold() ?? (() => {});
   }
 
   /** Opens the pipe; its events wait for the start. */
   #open(pipe: unknown): OpenedPipe<this> {
     const push = (event: ReadEvent) => {
       if (this.loop.isClosed()) {
-        this.#pipe?.close();
+        this.pipe?.close();
         return;
       }
       this.#events.add(event);
       this.#schedule();
     };
-    this.#pipe = pipeHost.now!.openReadPipe(pipe, {
+    const host = pipeHost.now!.openReadPipe(pipe, {
       onData: push,
       onEnd: () => push(EOF),
       onError: push,
     });
-    this.#pipe.pause();
-    return this.open(this.#pipe, {
-      drop: () => this.#pipe?.close(),
+    host.pause();
+    return this.open(host, {
+      drop: () => host.close(),
       started: () => this.#read(),
     });
   }
@@ -220,7 +225,7 @@ export class ReadPipeTransport extends PipeTransport {
   #read(): void {
     this.#paused = false;
     this.hold();
-    this.#pipe!.resume();
+    this.pipe!.resume();
     this.#schedule();
   }
 
@@ -228,7 +233,7 @@ export class ReadPipeTransport extends PipeTransport {
   pauseReading(): void {
     if (!this.isReading()) return;
     this.#paused = true;
-    this.#pipe!.pause();
+    this.pipe!.pause();
     this.release();
   }
 
@@ -278,7 +283,7 @@ export class ReadPipeTransport extends PipeTransport {
   #close(error: Error | null): void {
     this.#closing = true;
     this.release();
-    this.#pipe?.pause();
+    this.pipe?.pause();
     loopInternals.callSoon(this.loop, this.#lose, error);
   }
 
@@ -289,7 +294,7 @@ export class ReadPipeTransport extends PipeTransport {
     try {
       this.getProtocol().connectionLost?.(error);
     } finally {
-      this.#pipe?.close();
+      this.pipe?.close();
     }
   };
 }
@@ -319,8 +324,7 @@ export class ReadPipeTransport extends PipeTransport {
  * assert.equal(text, "hello");
  * ```
  */
-export class WritePipeTransport extends PipeTransport {
-  #pipe: HostWritePipe | null = null;
+export class WritePipeTransport extends PipeTransport<HostWritePipe> {
   #closing = false;
   #lost = false;
   #lostWrites = 0;
@@ -337,14 +341,12 @@ export class WritePipeTransport extends PipeTransport {
   static {
     internals.openWritePipe = (loop, pipe) => {
       const transport = new WritePipeTransport(loop);
-      transport.#pipe = pipeHost.now!.openWritePipe(
+      const host = pipeHost.now!.openWritePipe(
         pipe,
         (error) => transport.#hostFailed(error),
       );
-      return transport.open(transport.#pipe, {
-        drop: () => transport.#pipe?.abort(),
-        started: () => {}, // writes start the pipe's work
-      });
+      // Writes start the pipe's work: nothing to do at the start.
+      return transport.open(host, { drop: () => host.abort() });
     };
   }
 
@@ -372,9 +374,9 @@ export class WritePipeTransport extends PipeTransport {
     const size = data.length;
     this.#bufferSize += size;
     this.hold();
-    this.#pipe!.write(new Uint8Array(data), (error) => {
+    this.pipe!.write(new Uint8Array(data), (error) => {
       if (this.loop.isClosed()) {
-        this.#pipe?.abort();
+        this.pipe?.abort();
         return;
       }
       loopInternals.callSoon(this.loop, this.#written, [size, error]);
@@ -409,7 +411,7 @@ export class WritePipeTransport extends PipeTransport {
     if (this.#lost) return;
     this.#closing = true;
     this.#bufferSize = 0;
-    this.#pipe?.abort();
+    this.pipe?.abort();
     loopInternals.callSoon(this.loop, this.#lose, null);
   }
 
@@ -475,7 +477,7 @@ export class WritePipeTransport extends PipeTransport {
 
   /** Everything is written and EOF asked for: end the pipe. */
   #finish(): void {
-    this.#pipe?.end();
+    this.pipe?.end();
     loopInternals.callSoon(this.loop, this.#lose, null);
   }
 
@@ -490,7 +492,7 @@ export class WritePipeTransport extends PipeTransport {
   #fail(error: Error): void {
     this.#closing = true;
     this.#bufferSize = 0;
-    this.#pipe?.abort();
+    this.pipe?.abort();
     this.#lose(error);
   }
 
