@@ -59,11 +59,10 @@ interface HostPipe {
  *
  * @ignore
  */
-export abstract class PipeTransport<H extends HostPipe = HostPipe>
-  extends BaseTransport {
+export abstract class PipeTransport extends BaseTransport {
   /** The loop that calls the protocol. */
   protected readonly loop: EventLoop;
-  #host: H | null = null;
+  #host: HostPipe | null = null;
   #protocol: PipeProtocolLike = {};
   #forget: () => void = () => {};
   #release: (() => void) | null = null;
@@ -75,7 +74,7 @@ export abstract class PipeTransport<H extends HostPipe = HostPipe>
   }
 
   /** The host's pipe, once `open` took it. */
-  protected get pipe(): H | null {
+  protected get pipe(): HostPipe | null {
     return this.#host;
   }
 
@@ -86,7 +85,7 @@ export abstract class PipeTransport<H extends HostPipe = HostPipe>
    * `connectionMade` scheduled.
    */
   protected open(
-    host: H,
+    host: HostPipe,
     { drop, started }: { drop(): void; started?(): void },
   ): OpenedPipe<this> {
     this.#host = host;
@@ -183,7 +182,11 @@ export abstract class PipeTransport<H extends HostPipe = HostPipe>
  * assert.deepEqual(log, ["hello", "eof"]);
  * ```
  */
-export class ReadPipeTransport extends PipeTransport<HostReadPipe> {
+export class ReadPipeTransport extends PipeTransport {
+  /** The host's pipe, as `open` took it. */
+  get #pipe(): HostReadPipe | null {
+    return this.pipe as HostReadPipe | null;
+  }
   #closing = false;
   #lost = false;
   /** Paused, or not yet started: data waits. */
@@ -196,14 +199,14 @@ export class ReadPipeTransport extends PipeTransport<HostReadPipe> {
     internals.openReadPipe = (loop, pipe) =>
       new ReadPipeTransport(loop).#open(pipe);
     internals.holdReadPipe = (transport) =>
-      transport.pipe?.hold() ?? (() => {});
+      transport.#pipe?.hold() ?? (() => {});
   }
 
   /** Opens the pipe; its events wait for the start. */
   #open(pipe: unknown): OpenedPipe<this> {
     const push = (event: ReadEvent) => {
       if (this.loop.isClosed()) {
-        this.pipe?.close();
+        this.#pipe?.close();
         return;
       }
       this.#events.add(event);
@@ -225,7 +228,7 @@ export class ReadPipeTransport extends PipeTransport<HostReadPipe> {
   #read(): void {
     this.#paused = false;
     this.hold();
-    this.pipe!.resume();
+    this.#pipe!.resume();
     this.#schedule();
   }
 
@@ -233,7 +236,7 @@ export class ReadPipeTransport extends PipeTransport<HostReadPipe> {
   pauseReading(): void {
     if (!this.isReading()) return;
     this.#paused = true;
-    this.pipe!.pause();
+    this.#pipe!.pause();
     this.release();
   }
 
@@ -283,7 +286,7 @@ export class ReadPipeTransport extends PipeTransport<HostReadPipe> {
   #close(error: Error | null): void {
     this.#closing = true;
     this.release();
-    this.pipe?.pause();
+    this.#pipe?.pause();
     loopInternals.callSoon(this.loop, this.#lose, error);
   }
 
@@ -294,7 +297,7 @@ export class ReadPipeTransport extends PipeTransport<HostReadPipe> {
     try {
       this.getProtocol().connectionLost?.(error);
     } finally {
-      this.pipe?.close();
+      this.#pipe?.close();
     }
   };
 }
@@ -324,7 +327,11 @@ export class ReadPipeTransport extends PipeTransport<HostReadPipe> {
  * assert.equal(text, "hello");
  * ```
  */
-export class WritePipeTransport extends PipeTransport<HostWritePipe> {
+export class WritePipeTransport extends PipeTransport {
+  /** The host's pipe, as `open` took it. */
+  get #pipe(): HostWritePipe | null {
+    return this.pipe as HostWritePipe | null;
+  }
   #closing = false;
   #lost = false;
   #lostWrites = 0;
@@ -374,9 +381,9 @@ export class WritePipeTransport extends PipeTransport<HostWritePipe> {
     const size = data.length;
     this.#bufferSize += size;
     this.hold();
-    this.pipe!.write(new Uint8Array(data), (error) => {
+    this.#pipe!.write(new Uint8Array(data), (error) => {
       if (this.loop.isClosed()) {
-        this.pipe?.abort();
+        this.#pipe?.abort();
         return;
       }
       loopInternals.callSoon(this.loop, this.#written, [size, error]);
@@ -411,7 +418,7 @@ export class WritePipeTransport extends PipeTransport<HostWritePipe> {
     if (this.#lost) return;
     this.#closing = true;
     this.#bufferSize = 0;
-    this.pipe?.abort();
+    this.#pipe?.abort();
     loopInternals.callSoon(this.loop, this.#lose, null);
   }
 
@@ -477,7 +484,7 @@ export class WritePipeTransport extends PipeTransport<HostWritePipe> {
 
   /** Everything is written and EOF asked for: end the pipe. */
   #finish(): void {
-    this.pipe?.end();
+    this.#pipe?.end();
     loopInternals.callSoon(this.loop, this.#lose, null);
   }
 
@@ -492,7 +499,7 @@ export class WritePipeTransport extends PipeTransport<HostWritePipe> {
   #fail(error: Error): void {
     this.#closing = true;
     this.#bufferSize = 0;
-    this.pipe?.abort();
+    this.#pipe?.abort();
     this.#lose(error);
   }
 
