@@ -179,8 +179,6 @@ describe("a worker that dies before it starts", () => {
     });
     await eventually(() => pool.stats().workers === 0);
     assert.equal(pool.stats().workers, 0);
-    await pause(0.2); // time enough for a replacement to have started
-    assert.ok(Atomics.load(starts, 0) <= 2, `${starts[0]} workers started`);
     assert.throws(() => pool.submit(() => 1), isStartFailure);
     await pool.shutdown();
   });
