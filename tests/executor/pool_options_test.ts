@@ -6,6 +6,7 @@ import vm from "node:vm";
 import {
   CancelledError,
   createTask,
+  currentTask,
   run,
   RuntimeError,
   sleep,
@@ -336,6 +337,22 @@ describe("maxQueue", () => {
       async (task) => {
         await assert.rejects(async () => await task, CancelledError);
       },
+    );
+  });
+
+  it("gives the room on when a woken caller withdraws its cancellation and ends", async () => {
+    await passesRoomOn(
+      async (pool) => {
+        try {
+          await pool.waitForRoom();
+        } catch (error) {
+          if (!(error instanceof CancelledError)) throw error;
+          currentTask()!.uncancel();
+          return "gave up";
+        }
+        return pool.submit(() => "never");
+      },
+      async (task) => assert.equal(await task, "gave up"),
     );
   });
 
