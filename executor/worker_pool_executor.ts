@@ -203,7 +203,7 @@ export class WorkerPoolExecutor implements Executor {
    * without `maxQueue`): the back-pressure of a producer that submits
    * jobs in a loop. Awaited in a task, it is cancellable; a task cancelled
    * once told of room, before it could submit, passes the room on to the
-   * next caller. A `RuntimeError` after `shutdown()`.
+   * next caller when it ends. A `RuntimeError` after `shutdown()`.
    *
    * @example Submitting no faster than the pool runs the jobs
    * ```ts
@@ -689,16 +689,15 @@ export class WorkerPoolExecutor implements Executor {
   }
 
   /**
-   * When a woken caller's task ends cancelled, maybe before it could
-   * submit, the room it was told of may be free: the next caller gets it,
-   * or it would wait on with room to spare.
+   * When a woken caller's task ends, however it ended, the room it was
+   * told of may still be free (it was cancelled before it could submit,
+   * and maybe uncancelled): the next caller gets it, or it would wait on
+   * with room to spare. Waking finds nothing to do when there is no room.
    */
   #watchWokenCaller(caller: Task<unknown>): void {
     if (this.#wokenCallers.has(caller)) return;
     this.#wokenCallers.add(caller);
-    caller.addDoneCallback(() => {
-      if (caller.cancelling() > 0) this.#wakeRoomWaiters();
-    });
+    caller.addDoneCallback(() => this.#wakeRoomWaiters());
   }
 
   /** A `waitForRoom()` future is done: woken, or cancelled by its caller. */

@@ -333,10 +333,19 @@ export class WorkerSlot {
   }
 }
 
-/** The worker program, imported with the first worker, not the package. */
+/** The worker program's load, started once, by the first worker. */
+let loadingProgram: Promise<string> | null = null;
+
+/**
+ * The worker program, imported with the first worker, not the package; a
+ * failed import is tried again by the next worker.
+ */
 function workerProgram(): Promise<string> {
-  return importOnFirstUse(() => import("./worker_main.ts"))
-    .then((loaded) => loaded.workerProgram);
+  return loadingProgram ??= importOnFirstUse(() => import("./worker_main.ts"))
+    .then((loaded) => loaded.workerProgram, (error) => {
+      loadingProgram = null;
+      throw error;
+    });
 }
 
 function freshClaims(): number[] {
