@@ -25,10 +25,16 @@ import { testCerts } from "./fixtures/certs.ts";
 const HOST = "127.0.0.1";
 const SIZES = [1, 700, 65536, 3, 200_000, 16_384, 5, 100_000];
 
-/** The bytes the peer sends: a counting pattern, in writes of SIZES. */
+/**
+ * The bytes the peer sends, in writes of SIZES: a hash of the offset, so
+ * that no run of them repeats and a shifted or stale byte shows.
+ */
 function pattern(): Uint8Array {
   const total = SIZES.reduce((a, b) => a + b, 0);
-  return Uint8Array.from({ length: total }, (_, i) => (i * 7 + i >> 8) & 255);
+  return Uint8Array.from(
+    { length: total },
+    (_, i) => Math.imul(i + 1, 0x9e3779b1) >>> 24,
+  );
 }
 
 function portOf(server: Server): number {
