@@ -18,11 +18,7 @@ import { describe } from "../internal/validate.ts";
 import { internals } from "./_transport_internals.ts";
 import type { AbstractEventLoop } from "./abstract_event_loop.ts";
 import type { StreamProtocol } from "./protocols.ts";
-import { type ExtraInfo, Transport, waterMarks } from "./transports.ts";
-
-/** What `getExtraInfo(name)` gives for `name`. */
-type InfoValue<K extends string> = K extends keyof ExtraInfo ? ExtraInfo[K]
-  : unknown;
+import { type InfoValue, Transport, waterMarks } from "./transports.ts";
 
 const EOF = Symbol("eof");
 const CLOSED = Symbol("closed");
