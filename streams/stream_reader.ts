@@ -4,7 +4,6 @@
  * @module
  */
 import { RuntimeError } from "../internal/errors.ts";
-import { claimHostChunk } from "../internal/stream_host.ts";
 import { describe } from "../internal/validate.ts";
 import { getRunningLoop } from "../loop/running_loop.ts";
 import { type Future, park } from "../tasks/future.ts";
@@ -81,9 +80,9 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     internals.setReaderTransport = (reader, transport) => {
       reader.#transport = transport;
     };
-    internals.feedFromHost = (reader, chunk) => {
+    internals.feed = (reader, chunk, owned) => {
       checkBytes(chunk, "feedData()");
-      reader.#feed(chunk, claimHostChunk(chunk));
+      reader.#feed(chunk, owned);
     };
   }
 

@@ -37,6 +37,11 @@ function pattern(): Uint8Array {
   );
 }
 
+/** Feeds `chunk` as a stream's protocol does: taken if not handed out yet. */
+function feedFromHost(reader: StreamReader, chunk: Uint8Array): void {
+  internals.feed(reader, chunk, claimHostChunk(chunk));
+}
+
 function portOf(server: Server): number {
   return server.sockets[0].getsockname()[1];
 }
@@ -261,7 +266,7 @@ describe("host chunks", () => {
     );
     const results = await run(async () => {
       const reader = new StreamReader();
-      const feedHost = (i: number) => internals.feedFromHost(reader, chunks[i]);
+      const feedHost = (i: number) => feedFromHost(reader, chunks[i]);
       feedHost(0);
       feedHost(1);
       const lines = [text(await reader.readline())]; // "ab\n"
@@ -287,13 +292,13 @@ describe("host chunks", () => {
     const results = await run(async () => {
       const reader = new StreamReader();
       for (const chunk of chunks.slice(0, 3)) {
-        internals.feedFromHost(reader, chunk);
+        feedFromHost(reader, chunk);
       }
       const reads = [text(await reader.read(2))]; // part of the first
       reads.push(text(await reader.read(3))); // the rest of it, and more
       reads.push(text(await reader.readexactly(4))); // across two
       reader.feedData(bytes("X"));
-      internals.feedFromHost(reader, chunks[3]);
+      feedFromHost(reader, chunks[3]);
       reads.push(text(await reader.readline()));
       reader.feedEof();
       reads.push(text(await reader.read()));
@@ -306,10 +311,10 @@ describe("host chunks", () => {
     const [chunk, next] = await hostChunks([bytes("whole"), bytes("next")]);
     const [same, rest] = await run(async () => {
       const reader = new StreamReader();
-      internals.feedFromHost(reader, chunk);
+      feedFromHost(reader, chunk);
       const read = await reader.read(100);
       read.fill(0);
-      internals.feedFromHost(reader, next);
+      feedFromHost(reader, next);
       reader.feedEof();
       return [read === chunk, text(await reader.read())];
     });
