@@ -234,8 +234,14 @@ describe("feedData() and a protocol's chunks", () => {
 });
 
 describe("host chunks", () => {
-  /** A wrapped stream over a PassThrough: its chunks as the reader sees them. */
-  function hostChunks(writes: Uint8Array[]): Promise<Uint8Array[]> {
+  /**
+   * A wrapped stream over a PassThrough: its chunks as the reader sees them,
+   * marked as a socket's are unless `ownChunks` is false.
+   */
+  function hostChunks(
+    writes: Uint8Array[],
+    ownChunks = true,
+  ): Promise<Uint8Array[]> {
     return new Promise((resolve) => {
       const stream = new PassThrough();
       const chunks: Uint8Array[] = [];
@@ -243,7 +249,7 @@ describe("host chunks", () => {
         onData: (chunk) => chunks.push(chunk),
         onEnd: () => resolve(chunks),
         onClose: () => {},
-      });
+      }, { ownChunks });
       for (const write of writes) stream.write(write);
       stream.end();
       host.resume();
@@ -258,6 +264,13 @@ describe("host chunks", () => {
     assert.equal(claimHostChunk(first), false);
     assert.equal(claimHostChunk(second), false);
     assert.equal(claimHostChunk(new Uint8Array(3)), false);
+  });
+
+  it("a stream not marked as owning its chunks passes on the caller's array, never claimed", async () => {
+    const whole = new Uint8Array([1, 2, 3]);
+    const [chunk] = await hostChunks([whole], false);
+    assert.deepEqual(chunk, whole);
+    assert.equal(claimHostChunk(chunk), false);
   });
 
   it("reads across handed-over chunks, mixed with fed copies, keep every byte in order", async () => {
