@@ -179,11 +179,11 @@ function pipeOf(
 ): HostStream | null {
   if (fd === 2 && merge) return null;
   if (fd === 1 && output !== null) {
-    return wrapStream(output.parentEnd(), events);
+    return wrapStream(output.parentEnd(), events, { ownChunks: true });
   }
   const stream = child.stdio[fd] as Duplex | null;
   if (stream === null || stream === undefined) return null;
-  return wrapStream(stream, events);
+  return wrapStream(stream, events, { ownChunks: true });
 }
 
 /** How opening a shared output channel ends. */

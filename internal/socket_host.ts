@@ -121,7 +121,7 @@ export class HostSocket extends WrappedStream {
 
   /** Wires `events` to the socket of `raw`. */
   constructor(raw: RawSocket, events: StreamEvents) {
-    super(raw.stream, events);
+    super(raw.stream, events, { ownChunks: true });
     this.#raw = raw;
     // Addresses are read while connected: the host forgets them at close.
     this.peerAddress();

@@ -71,12 +71,25 @@ export function keepProcessAlive(): () => void {
 /** The `node:stream` surface used here; sockets and pipes all have it. */
 export type NodeStream = Duplex & { ref?(): unknown; unref?(): unknown };
 
+/** How a wrapped stream treats its chunks. */
+export interface WrapOptions {
+  /**
+   * True only for a host stream measured to give each chunk memory of its
+   * own (sockets, child-process pipes): its chunks may then be claimed.
+   */
+  ownChunks?: boolean;
+}
+
 /**
  * Wraps a `node:stream` stream. Its chunks reach `events.onData` as plain
  * `Uint8Array` views (not `Buffer`), so they compare equal to other bytes.
  */
-export function wrapStream(stream: Duplex, events: StreamEvents): HostStream {
-  return new WrappedStream(stream as NodeStream, events);
+export function wrapStream(
+  stream: Duplex,
+  events: StreamEvents,
+  options: WrapOptions = {},
+): HostStream {
+  return new WrappedStream(stream as NodeStream, events, options);
 }
 
 const guards = new WeakMap<
@@ -102,14 +115,20 @@ export function guardStream(stream: NodeStream): void {
 /** Host chunks that no one but their first receiver has seen. */
 const fresh = new WeakSet<Uint8Array>();
 
+/** A plain view of a host chunk. */
+function plainView(chunk: Uint8Array): Uint8Array {
+  return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
 /**
- * A plain view of a host chunk; one that spans its whole `ArrayBuffer` is
- * marked fresh (measured on Deno, Bun and Node: socket and TLS chunks each
- * get an `ArrayBuffer` of their own that the host never writes again; Bun's
- * pipe chunks may share one, and are not marked).
+ * A plain view of a chunk from a stream that owns its chunks, marked fresh
+ * if it spans its whole `ArrayBuffer` (measured on Deno, Bun and Node:
+ * socket and TLS chunks each get an `ArrayBuffer` of their own that the host
+ * never writes again; Bun's pipe chunks may share one, and are not marked).
+ * Other streams pass on what they were given, so their chunks never are.
  */
-function unshared(chunk: Uint8Array): Uint8Array {
-  const view = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+function ownedView(chunk: Uint8Array): Uint8Array {
+  const view = plainView(chunk);
   if (chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength) {
     fresh.add(view);
   }
@@ -134,7 +153,11 @@ export class WrappedStream implements HostStream {
   // deno-lint-ignore no-explicit-any
   readonly #listeners: [string, (...args: any[]) => void][];
 
-  constructor(stream: NodeStream, events: StreamEvents) {
+  constructor(
+    stream: NodeStream,
+    events: StreamEvents,
+    options: WrapOptions = {},
+  ) {
     this.#stream = stream;
     this.#writable = stream.writable === true;
     stream.unref?.();
@@ -143,8 +166,9 @@ export class WrappedStream implements HostStream {
       ["close", () => events.onClose(this.#error)],
     ];
     if (stream.readable === true) {
+      const view = options.ownChunks === true ? ownedView : plainView;
       this.#listeners.push(
-        ["data", (chunk: Uint8Array) => events.onData(unshared(chunk))],
+        ["data", (chunk: Uint8Array) => events.onData(view(chunk))],
         ["end", () => events.onEnd()],
       );
     }

@@ -15,8 +15,6 @@ import { RawSocket, type TlsDetails } from "./socket_host.ts";
 import { guardStream, type NodeStream } from "./stream_host.ts";
 import { secureContext, type TlsSettings } from "./tls_context.ts";
 
-export type { TlsSettings };
-
 /** How a handshake failed: the host's error and what kind of failure it is. */
 export interface HandshakeFailure {
   /** The host's error, with its `code`. */

@@ -7,7 +7,7 @@
  * @module
  */
 import type { ListenTarget, TlsDetails } from "../internal/socket_host.ts";
-import type { TlsSettings } from "../internal/tls_host.ts";
+import type { TlsSettings } from "../internal/tls_context.ts";
 import type { AbstractEventLoop } from "./abstract_event_loop.ts";
 import type { ConnectingLoop } from "./create_connection.ts";
 import type { EventLoop } from "./event_loop.ts";

@@ -5,7 +5,8 @@
  * @module
  */
 import { holdClock } from "../internal/real_world.ts";
-import type { Future } from "../tasks/future.ts";
+import { type Future, park } from "../tasks/future.ts";
+import { internals as taskInternals } from "../tasks/_internals.ts";
 
 /** A host resource that can keep the process alive while waited on. */
 export interface Holdable {
@@ -14,22 +15,33 @@ export interface Holdable {
 }
 
 /**
- * Awaits `future`, which the host settles: meanwhile `source` keeps the
- * process alive and, unless `clock` is `false`, the loop's clock is held so
- * that a virtual clock does not jump past the wait. Cancelling the awaiting
+ * Marks `future`, which the host settles, as a wait on the real world and
+ * returns it: until it is done `source` keeps the process alive and, unless
+ * `clock` is `false`, the loop's clock is held so that a virtual clock does
+ * not jump past the wait.
+ */
+export function holdUntilDone<T>(
+  future: Future<T>,
+  source: Holdable,
+  clock = true,
+): Future<T> {
+  const releaseClock = clock ? holdClock(future.getLoop()) : null;
+  const release = source.hold();
+  taskInternals.onDone(future, () => {
+    release();
+    releaseClock?.();
+  });
+  return future;
+}
+
+/**
+ * Awaits `future` held as `holdUntilDone` holds it. Cancelling the awaiting
  * task cancels `future`, as for any other wait.
  */
-export async function waitOnHost<T>(
+export function waitOnHost<T>(
   future: Future<T>,
   source: Holdable,
   clock = true,
 ): Promise<T> {
-  const releaseClock = clock ? holdClock(future.getLoop()) : null;
-  const release = source.hold();
-  try {
-    return await future;
-  } finally {
-    release();
-    releaseClock?.();
-  }
+  return park(holdUntilDone(future, source, clock));
 }

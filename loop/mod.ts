@@ -50,7 +50,7 @@ export type { PipeProtocolLike } from "./pipes.ts";
 export { BaseProtocol, BufferedProtocol, Protocol } from "./protocols.ts";
 export type { StreamProtocol } from "./protocols.ts";
 export { BaseTransport, Transport } from "./transports.ts";
-export type { ExtraInfo } from "./transports.ts";
+export type { ExtraInfo, InfoValue } from "./transports.ts";
 export { Server } from "./server.ts";
 export type { ServerSocket } from "./server.ts";
 export type {

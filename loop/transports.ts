@@ -45,6 +45,24 @@ export interface ExtraInfo {
   pipe: object;
 }
 
+/**
+ * What `getExtraInfo(name)` gives for `name`: the `ExtraInfo` entry for a
+ * name it lists, `unknown` for any other.
+ *
+ * @example A known name and another
+ * ```ts
+ * import type { InfoValue, SockAddr } from "@aio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const peer: InfoValue<"peername"> = ["::1", 8080, 0, 0] satisfies SockAddr;
+ * const other: InfoValue<"pid"> = 42;
+ * assert.equal(peer[1], other === 42 ? 8080 : 0);
+ * ```
+ */
+export type InfoValue<K extends string> = K extends keyof ExtraInfo
+  ? ExtraInfo[K]
+  : unknown;
+
 /** asyncio's default high-water mark of a write buffer, in bytes. */
 const DEFAULT_HIGH_WATER = 64 * 1024;
 
@@ -131,7 +149,7 @@ export abstract class Transport extends BaseTransport {
   abstract override getExtraInfo<K extends string, D = null>(
     name: K,
     defaultValue?: D,
-  ): (K extends keyof ExtraInfo ? ExtraInfo[K] : unknown) | D;
+  ): InfoValue<K> | D;
   /** Sets the protocol that receives the transport's callbacks. */
   abstract override setProtocol(protocol: StreamProtocol): void;
   /** The protocol that receives the transport's callbacks. */

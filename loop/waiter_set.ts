@@ -5,7 +5,7 @@
  * @module
  */
 import type { Future } from "../tasks/future.ts";
-import { type Holdable, waitOnHost } from "./host_wait.ts";
+import { type Holdable, holdUntilDone } from "./host_wait.ts";
 
 /**
  * Waiters, each asleep on a loop future of its own, settled all at once
@@ -27,8 +27,8 @@ export class WaiterSet {
     const waiter = loop.createFuture<void>();
     this.#futures.add(waiter);
     try {
-      if (source === null) await waiter;
-      else await waitOnHost(waiter, source, clock);
+      if (source !== null) holdUntilDone(waiter, source, clock);
+      await waiter;
     } finally {
       this.#futures.delete(waiter);
     }

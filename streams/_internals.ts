@@ -16,9 +16,9 @@ export const internals: {
   setReaderTransport(reader: StreamReader, transport: ReaderTransport): void;
   /**
    * Feeds `reader` a chunk its transport received: taken as it is, without
-   * a copy, when no one else can see it (a host chunk not handed out yet).
+   * a copy, if `owned` (no one else can see it), else copied.
    */
-  feedFromHost(reader: StreamReader, chunk: Uint8Array): void;
+  feed(reader: StreamReader, chunk: Uint8Array, owned: boolean): void;
   /** Makes a writer over `transport` (its constructor is private). */
   newStreamWriter(
     transport: Transport,

@@ -78,9 +78,7 @@ export class ByteBuffer {
   take(n: number): Uint8Array {
     const count = Math.min(n, this.length);
     if (this.#chunked === 0) {
-      const taken = copyOf(
-        this.#bytes.subarray(this.#start, this.#start + count),
-      );
+      const taken = this.#bytes.slice(this.#start, this.#start + count);
       this.drop(count);
       return taken;
     }
@@ -91,7 +89,7 @@ export class ByteBuffer {
       return first;
     }
     if (count <= first.length - this.#offset) {
-      const taken = copyOf(first.subarray(this.#offset, this.#offset + count));
+      const taken = first.slice(this.#offset, this.#offset + count);
       this.#dropChunked(count);
       return taken;
     }
@@ -163,17 +161,6 @@ export class ByteBuffer {
     this.#bytes.set(chunk, this.#end);
     this.#end += chunk.length;
   }
-}
-
-/**
- * A copy of `bytes`: a new array filled with `set()` (measured: for 64 KiB,
- * 2 to 10 times faster than `slice()` or the copying constructor on Deno,
- * Bun and Node).
- */
-function copyOf(bytes: Uint8Array): Uint8Array {
-  const copy = new Uint8Array(bytes.length);
-  copy.set(bytes);
-  return copy;
 }
 
 function matchesAt(

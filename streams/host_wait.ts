@@ -4,4 +4,4 @@
  *
  * @module
  */
-export { type Holdable, waitOnHost } from "../loop/host_wait.ts";
+export { type Holdable, holdUntilDone, waitOnHost } from "../loop/host_wait.ts";

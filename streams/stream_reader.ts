@@ -4,16 +4,13 @@
  * @module
  */
 import { RuntimeError } from "../internal/errors.ts";
-import { holdClock } from "../internal/real_world.ts";
-import { claimHostChunk } from "../internal/stream_host.ts";
 import { describe } from "../internal/validate.ts";
 import { getRunningLoop } from "../loop/running_loop.ts";
 import { type Future, park } from "../tasks/future.ts";
-import { internals as taskInternals } from "../tasks/_internals.ts";
 import { ByteBuffer } from "./byte_buffer.ts";
 import { checkBytes, checkLimit, checkSize } from "./checks.ts";
 import { IncompleteReadError, LimitOverrunError } from "./errors.ts";
-import type { Holdable } from "./host_wait.ts";
+import { type Holdable, holdUntilDone } from "./host_wait.ts";
 import { type LineDecoder, lineDecoder, type LinesOptions } from "./text.ts";
 import { internals } from "./_internals.ts";
 
@@ -83,9 +80,9 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     internals.setReaderTransport = (reader, transport) => {
       reader.#transport = transport;
     };
-    internals.feedFromHost = (reader, chunk) => {
+    internals.feed = (reader, chunk, owned) => {
       checkBytes(chunk, "feedData()");
-      reader.#feed(chunk, claimHostChunk(chunk));
+      reader.#feed(chunk, owned);
     };
   }
 
@@ -370,15 +367,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     // While it waits (until data, failure or cancellation), the transport
     // keeps the process alive and the loop's clock is held.
     const transport = this.#transport;
-    if (transport !== null) {
-      const releaseClock = holdClock(waiter.getLoop());
-      const release = transport.hold();
-      taskInternals.onDone(waiter, () => {
-        release();
-        releaseClock();
-      });
-    }
-    return waiter;
+    return transport === null ? waiter : holdUntilDone(waiter, transport);
   }
 }
 

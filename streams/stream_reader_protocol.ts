@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { claimHostChunk } from "../internal/stream_host.ts";
 import { internals } from "../loop/_transport_internals.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import type { Holdable } from "../loop/host_wait.ts";
@@ -129,7 +130,8 @@ export class StreamReaderProtocol extends Protocol {
 
   override dataReceived(data: Uint8Array): void {
     if (this.#reader !== null) {
-      streamInternals.feedFromHost(this.#reader, data);
+      // A host chunk not handed out yet is taken without a copy.
+      streamInternals.feed(this.#reader, data, claimHostChunk(data));
     }
   }
 

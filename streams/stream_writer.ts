@@ -6,7 +6,7 @@
 import { startTls } from "../loop/create_connection.ts";
 import { getRunningLoop } from "../loop/running_loop.ts";
 import type { SSLContext } from "../loop/tls.ts";
-import type { ExtraInfo, Transport } from "../loop/transports.ts";
+import type { InfoValue, Transport } from "../loop/transports.ts";
 import { checkOptions } from "../internal/validate.ts";
 import { sleep } from "../tasks/sleep.ts";
 import { checkBytes } from "./checks.ts";
@@ -226,10 +226,8 @@ export class StreamWriter {
   getExtraInfo<K extends string, D = null>(
     name: K,
     defaultValue: D = null as D,
-  ): (K extends keyof ExtraInfo ? ExtraInfo[K] : unknown) | D {
-    return this.#transport.getExtraInfo(name, defaultValue) as
-      | (K extends keyof ExtraInfo ? ExtraInfo[K] : unknown)
-      | D;
+  ): InfoValue<K> | D {
+    return this.#transport.getExtraInfo(name, defaultValue);
   }
 
   /** A short description, as asyncio's `repr`. */

@@ -25,10 +25,21 @@ import { testCerts } from "./fixtures/certs.ts";
 const HOST = "127.0.0.1";
 const SIZES = [1, 700, 65536, 3, 200_000, 16_384, 5, 100_000];
 
-/** The bytes the peer sends: a counting pattern, in writes of SIZES. */
+/**
+ * The bytes the peer sends, in writes of SIZES: a hash of the offset, so
+ * that no run of them repeats and a shifted or stale byte shows.
+ */
 function pattern(): Uint8Array {
   const total = SIZES.reduce((a, b) => a + b, 0);
-  return Uint8Array.from({ length: total }, (_, i) => (i * 7 + i >> 8) & 255);
+  return Uint8Array.from(
+    { length: total },
+    (_, i) => Math.imul(i + 1, 0x9e3779b1) >>> 24,
+  );
+}
+
+/** Feeds `chunk` as a stream's protocol does: taken if not handed out yet. */
+function feedFromHost(reader: StreamReader, chunk: Uint8Array): void {
+  internals.feed(reader, chunk, claimHostChunk(chunk));
 }
 
 function portOf(server: Server): number {
@@ -223,8 +234,14 @@ describe("feedData() and a protocol's chunks", () => {
 });
 
 describe("host chunks", () => {
-  /** A wrapped stream over a PassThrough: its chunks as the reader sees them. */
-  function hostChunks(writes: Uint8Array[]): Promise<Uint8Array[]> {
+  /**
+   * A wrapped stream over a PassThrough: its chunks as the reader sees them,
+   * marked as a socket's are unless `ownChunks` is false.
+   */
+  function hostChunks(
+    writes: Uint8Array[],
+    ownChunks = true,
+  ): Promise<Uint8Array[]> {
     return new Promise((resolve) => {
       const stream = new PassThrough();
       const chunks: Uint8Array[] = [];
@@ -232,7 +249,7 @@ describe("host chunks", () => {
         onData: (chunk) => chunks.push(chunk),
         onEnd: () => resolve(chunks),
         onClose: () => {},
-      });
+      }, { ownChunks });
       for (const write of writes) stream.write(write);
       stream.end();
       host.resume();
@@ -249,13 +266,20 @@ describe("host chunks", () => {
     assert.equal(claimHostChunk(new Uint8Array(3)), false);
   });
 
+  it("a stream not marked as owning its chunks passes on the caller's array, never claimed", async () => {
+    const whole = new Uint8Array([1, 2, 3]);
+    const [chunk] = await hostChunks([whole], false);
+    assert.deepEqual(chunk, whole);
+    assert.equal(claimHostChunk(chunk), false);
+  });
+
   it("reads across handed-over chunks, mixed with fed copies, keep every byte in order", async () => {
     const chunks = await hostChunks(
       ["ab\ncd", "ef", "gh\nijk", "lmnop", "q"].map((part) => bytes(part)),
     );
     const results = await run(async () => {
       const reader = new StreamReader();
-      const feedHost = (i: number) => internals.feedFromHost(reader, chunks[i]);
+      const feedHost = (i: number) => feedFromHost(reader, chunks[i]);
       feedHost(0);
       feedHost(1);
       const lines = [text(await reader.readline())]; // "ab\n"
@@ -281,13 +305,13 @@ describe("host chunks", () => {
     const results = await run(async () => {
       const reader = new StreamReader();
       for (const chunk of chunks.slice(0, 3)) {
-        internals.feedFromHost(reader, chunk);
+        feedFromHost(reader, chunk);
       }
       const reads = [text(await reader.read(2))]; // part of the first
       reads.push(text(await reader.read(3))); // the rest of it, and more
       reads.push(text(await reader.readexactly(4))); // across two
       reader.feedData(bytes("X"));
-      internals.feedFromHost(reader, chunks[3]);
+      feedFromHost(reader, chunks[3]);
       reads.push(text(await reader.readline()));
       reader.feedEof();
       reads.push(text(await reader.read()));
@@ -300,10 +324,10 @@ describe("host chunks", () => {
     const [chunk, next] = await hostChunks([bytes("whole"), bytes("next")]);
     const [same, rest] = await run(async () => {
       const reader = new StreamReader();
-      internals.feedFromHost(reader, chunk);
+      feedFromHost(reader, chunk);
       const read = await reader.read(100);
       read.fill(0);
-      internals.feedFromHost(reader, next);
+      feedFromHost(reader, next);
       reader.feedEof();
       return [read === chunk, text(await reader.read())];
     });
