@@ -28,12 +28,17 @@ export const internals: {
    */
   hasFailed(future: Future<unknown>): boolean;
   /**
-   * Told before `owner` awaits `future`: a task with a pending cancel
-   * request cancels that future, or answers with the `CancelledError` to
-   * throw at once when the future is already done; a future the task may
-   * not await is answered with a `RuntimeError`. Other owners: `undefined`.
+   * Told before `owner` awaits the pending `future`: a task with a pending
+   * cancel request cancels that future, or answers with the
+   * `CancelledError` to throw at once; a future the task may not await is
+   * answered with a `RuntimeError`. Other owners: `undefined`.
    */
   willAwait(owner: ContextOwner, future: Future<unknown>): Error | undefined;
+  /**
+   * Told before `owner` awaits a done future, which does not suspend it:
+   * a task's step goes on, or begins if the code runs after a foreign await.
+   */
+  goesOn(owner: ContextOwner): void;
   /**
    * Told when the loop answers one of the owner's awaits: a task's step
    * begins, and a pending cancel request is the error it throws instead.
@@ -69,5 +74,6 @@ export const internals: {
 
 // What an owner that is not a task gets, until `Task` fills them in.
 internals.willAwait = () => undefined;
+internals.goesOn = () => {};
 internals.resume = () => undefined;
 internals.suspended = () => {};

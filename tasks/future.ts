@@ -309,16 +309,19 @@ export class Future<T = unknown> implements PromiseLike<T> {
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
     const owner = currentOwner();
-    const cancelled = owner === undefined
-      ? undefined
-      : internals.willAwait(owner, this as Future<unknown>);
-    if (cancelled !== undefined) {
-      return Promise.reject(cancelled).then(onFulfilled, onRejected);
+    if (owner !== undefined && this.#state !== PENDING) {
+      internals.goesOn(owner);
+    } else if (owner !== undefined) {
+      const cancelled = internals.willAwait(owner, this as Future<unknown>);
+      if (cancelled !== undefined) {
+        return Promise.reject(cancelled).then(onFulfilled, onRejected);
+      }
     }
     // A done future does not suspend the awaiting task, as in asyncio: the
-    // loop runs nothing else until the task's step is over.
+    // loop runs nothing else until the task's step is over. (A pending
+    // cancel request may have just cancelled this one.)
     if (this.#state !== PENDING) {
-      const settled = this.#settledPromise();
+      const settled = this.#settled ?? this.#settledPromise();
       return onFulfilled == null && onRejected == null
         ? settled as Promise<R1 | R2>
         : settled.then(onFulfilled, onRejected);

@@ -150,14 +150,14 @@ export function checkCoroutineFunction(fn: unknown, api: string): void {
  */
 export class Task<T = unknown> extends Future<T> {
   // Cancellation lives here, in four fields and three places: `cancel()`,
-  // `#willAwait()` (called by every library await) and `#takeCancelRequest()`
-  // (called when an await is answered). Its invariant, as CPython's
-  // `_fut_waiter` rule: a cancel request either reached a pending future
-  // the task awaits (`#waitingOn`), which then answers the await with a
-  // `CancelledError`, or it waits in `#mustCancel` and is thrown at the
-  // task's next library await, or when its pending await is answered, or
-  // when its body ends; never both, and never lost. `cancelling()` counts
-  // requests independently of where they are.
+  // `#willAwait()` (called by every library await of a pending future) and
+  // `#takeCancelRequest()` (called when an await is answered). Its
+  // invariant, as CPython's `_fut_waiter` rule: a cancel request either
+  // reached a pending future the task awaits (`#waitingOn`), which then
+  // answers the await with a `CancelledError`, or it waits in `#mustCancel`
+  // and is thrown at the task's next await that suspends, or when its
+  // pending await is answered, or when its body ends; never both, and never
+  // lost. `cancelling()` counts requests independently of where they are.
 
   /** The body; null once called. */
   #fn: CoroutineFunction<T> | null;
@@ -166,8 +166,9 @@ export class Task<T = unknown> extends Future<T> {
   /** The name, or the number of a default `Task-N` name. */
   #name: string | number;
   /**
-   * True while a cancel request reached no pending future: the next await,
-   * answered await or end of the body throws `CancelledError` instead.
+   * True while a cancel request reached no pending future: the next await
+   * that suspends, answered await or end of the body throws
+   * `CancelledError` instead.
    */
   #mustCancel = false;
   /** Cancel requests not withdrawn by `uncancel()`; what `cancelling()` says. */
@@ -317,24 +318,27 @@ export class Task<T = unknown> extends Future<T> {
    * on if the future is done, and is over if it is pending.
    */
   #willAwait(future: Future<unknown>): Error | undefined {
-    // Only a pending future suspends the task, so only it is checked, as
-    // asyncio checks only the future a coroutine yields.
-    if (!future.done()) {
-      const refused = this.#refuse(future);
-      if (refused !== undefined) return refused;
-      // JS calls then() a microtask after `await`: a cancel that came in
-      // between must reach the awaited future, as it would have a moment
-      // later, or an awaited task would be left running on its own.
-      if (this.#mustCancel) {
-        this.#mustCancel = false;
-        if (future.cancel(this.#cancelMessage)) return undefined;
-        this.#mustCancel = true;
-      }
+    // A done future does not suspend the task, so it is neither checked
+    // nor a point of cancellation, as asyncio checks and cancels only the
+    // future a coroutine yields.
+    if (future.done()) {
+      this.#goOn();
+      return undefined;
     }
     const debug = creationSitesWanted && this.getLoop().getDebug();
     if (debug) recordAwaitSite(this);
+    const refused = this.#refuse(future);
+    if (refused !== undefined) return refused;
+    // JS calls then() a microtask after `await`: a cancel that came in
+    // between must reach the awaited future, as it would have a moment
+    // later, or an awaited task would be left running on its own.
+    if (this.#mustCancel) {
+      this.#mustCancel = false;
+      if (future.cancel(this.#cancelMessage)) return undefined;
+      this.#mustCancel = true;
+    }
     const cancel = this.#takeCancelRequest();
-    if (cancel !== undefined || future.done()) {
+    if (cancel !== undefined) {
       // Code after a foreign await runs here too: it is a step as well.
       this.#resume();
       if (debug) markCancelledAwait(cancel, this, future);
@@ -372,6 +376,15 @@ export class Task<T = unknown> extends Future<T> {
   }
 
   /** The loop answered one of the task's awaits: a step begins. */
+  /** The task awaits a done future: its step goes on without a pause. */
+  #goOn(): void {
+    if (creationSitesWanted && this.getLoop().getDebug()) {
+      recordAwaitSite(this);
+    }
+    // Code after a foreign await runs here too: it is a step as well.
+    this.#resume();
+  }
+
   #resume(): void {
     if (!isRunningStep(this.#step)) this.#step = beginStep();
   }
@@ -592,6 +605,13 @@ export class Task<T = unknown> extends Future<T> {
   static {
     internals.willAwait = (owner, future) =>
       #step in owner ? owner.#willAwait(future) : undefined;
+    internals.goesOn = (owner) => {
+      // Most such awaits are inside a running step and have nothing to do.
+      if (
+        #step in owner &&
+        (creationSitesWanted || !isRunningStep(owner.#step))
+      ) owner.#goOn();
+    };
     internals.resume = (owner) => {
       if (!(#step in owner)) return undefined;
       owner.#resume();

@@ -243,6 +243,48 @@ describe("A task's step is atomic", () => {
     assert.equal(childCancelled, false);
   });
 
+  it("a cancel request waits for the next real suspension, as in CPython", async () => {
+    const log = await run(async () => {
+      const done = doneFuture(7);
+      const finished = createTask(async () => "task");
+      await finished;
+      const lock = new Lock();
+      const event = new Event();
+      event.set();
+      const log: unknown[] = [];
+      const task = createTask(async () => {
+        currentTask()!.cancel();
+        log.push(await done);
+        log.push(await finished);
+        {
+          using _ = await lock.acquire();
+          log.push("locked");
+        }
+        await event.wait();
+        log.push("event");
+        try {
+          await sleep(0);
+        } catch (error) {
+          log.push("cancelled at sleep");
+          throw error;
+        }
+      });
+      const error = await errorOf(task);
+      log.push(error instanceof CancelledError, task.cancelled());
+      return log;
+    });
+    // CPython 3.13 prints [7, 'task', 'locked', 'event', 'cancelled at sleep', ...].
+    assert.deepEqual(log, [
+      7,
+      "task",
+      "locked",
+      "event",
+      "cancelled at sleep",
+      true,
+      true,
+    ]);
+  });
+
   it("a task's first step is whole: tasks created together start one after another", async () => {
     const log = await run(async () => {
       const done = doneFuture(0);
