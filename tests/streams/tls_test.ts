@@ -5,6 +5,7 @@ import net from "node:net";
 import tls from "node:tls";
 import os from "node:os";
 import path from "node:path";
+import process from "node:process";
 import {
   createSslContext,
   openConnection,
@@ -26,6 +27,7 @@ import {
   run,
   sleep,
   type Transport,
+  waitFor,
 } from "../../mod.ts";
 import { bytes, text } from "../fixtures/bytes.ts";
 import { testCerts } from "./fixtures/certs.ts";
@@ -185,6 +187,58 @@ describe("TLS streams", () => {
       server.close();
     }
     assert.equal(received, total);
+  });
+
+  it("a reader that fell behind gets every byte, then the end (not on Deno 2.9)", async () => {
+    // The server reads nothing until the client has written and closed, so
+    // its transport pauses (more than twice the limit buffered) and the
+    // peer's end arrives while it is paused: Deno 2.9's node:tls sockets
+    // lose that end, which README tells Deno users to guard with a timeout.
+    // This fails on the Deno that fixes it, and the README line goes then.
+    const total = 256 * 1024;
+    const [received, ending] = await run(async () => {
+      const loop = getRunningLoop();
+      const clientClosed = loop.createFuture<void>();
+      const outcome = loop.createFuture<[number, string]>();
+      await using server = await startServer(
+        async (reader, writer) => {
+          await clientClosed;
+          await sleep(0.2);
+          let received = 0;
+          let ending = "end";
+          try {
+            for (;;) {
+              const data = await waitFor(reader.read(65536), 2);
+              if (data.length === 0) break;
+              received += data.length;
+            }
+          } catch (error) {
+            ending = (error as Error).name;
+          }
+          outcome.setResult([received, ending]);
+          // With its end lost, a close would wait 30 s for the peer's.
+          if (ending === "end") writer.close();
+          else writer.transport.abort();
+        },
+        HOST,
+        0,
+        { ssl: serverContext() },
+      );
+      const [, writer] = await openConnection(HOST, portOf(server), {
+        ssl: clientContext(),
+        serverHostname: "localhost",
+      });
+      writer.write(new Uint8Array(total).fill(5));
+      await writer.drain();
+      writer.close();
+      clientClosed.setResult();
+      const result = await outcome;
+      await writer.waitClosed();
+      return result;
+    });
+    assert.equal(received, total);
+    const deno = "deno" in process.versions;
+    assert.equal(ending, deno ? "TimeoutError" : "end");
   });
 
   it("ssl: true verifies against the system's CAs: a test CA is refused", async () => {
