@@ -108,8 +108,6 @@ export class RawSocket {
   }
 }
 
-/** Where a TLS socket reports its writes finished before they are sent. */
-const TLS_FINISHES_EARLY = RUNTIME === "deno";
 /** asyncio's `ssl_shutdown_timeout` default: 30 seconds. */
 const TLS_SHUTDOWN_TIMEOUT_MS = 30_000;
 
@@ -164,14 +162,17 @@ export class HostSocket extends WrappedStream {
   }
 
   /**
-   * Ends and closes once the written bytes have left. A TLS socket on Deno
-   * 2.9 reports them finished before they reach the socket under it, and
-   * destroying it then drops them: there it ends, and closes when the peer
-   * answers the end or after asyncio's TLS shutdown timeout.
+   * Ends and closes once the written bytes have left. A TLS socket ends,
+   * and closes when the peer answers the end or after asyncio's TLS
+   * shutdown timeout, as asyncio's TLS shuts down: destroyed once its
+   * writes finished, it lost bytes. Deno 2.9 reports them finished before
+   * they reach the socket under it; on Node, a TLS 1.3 peer still reading
+   * writes to the closed socket (over TLS 1.2 it does not), which answers
+   * with a reset, and the peer's system drops what it had not read yet.
    */
   override close(): void {
     const stream = this.stream;
-    if (!TLS_FINISHES_EARLY || this.#raw.tls === null || stream.destroyed) {
+    if (this.#raw.tls === null || stream.destroyed) {
       super.close();
       return;
     }
