@@ -8,6 +8,7 @@
 import { internals as loopInternals } from "./_internals.ts";
 import type { HostReadPipe, HostWritePipe } from "../internal/pipe_host.ts";
 import { Deque } from "../internal/deque.ts";
+import { copyForHost } from "../internal/host_copy.ts";
 import { closeWithLoop } from "../internal/loop_resources.ts";
 import { holdClock } from "../internal/real_world.ts";
 import { checkFunction, describe } from "../internal/validate.ts";
@@ -381,7 +382,7 @@ export class WritePipeTransport extends PipeTransport {
     const size = data.length;
     this.#bufferSize += size;
     this.hold();
-    this.#pipe!.write(new Uint8Array(data), (error) => {
+    this.#pipe!.write(copyForHost(data), (error) => {
       if (this.loop.isClosed()) {
         this.#pipe?.abort();
         return;
