@@ -7,6 +7,7 @@
  */
 import { internals as loopInternals } from "./_internals.ts";
 import { CancelledError } from "../internal/errors.ts";
+import { copyForHost } from "../internal/host_copy.ts";
 import { closeWithLoop } from "../internal/loop_resources.ts";
 import { holdClock } from "../internal/real_world.ts";
 import type {
@@ -294,7 +295,7 @@ export class DatagramTransport extends BaseTransport {
     }
     const size = data.length + 8; // with the header, as asyncio counts
     this.#bufferSize += size;
-    this.#host!.send(data.slice(), to, (error) => {
+    this.#host!.send(copyForHost(data), to, (error) => {
       if (this.#loopGone()) return;
       loopInternals.callSoon(this.#loop, this.#sent, [size, error]);
     });

@@ -7,6 +7,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import {
   CancelledError,
   createTask,
@@ -15,6 +16,7 @@ import {
   newEventLoop,
   run,
   sleep,
+  waitFor,
 } from "../../mod.ts";
 import { createSubprocessExec, PIPE } from "../../subprocess/mod.ts";
 import type { Process } from "../../subprocess/mod.ts";
@@ -196,6 +198,11 @@ async function endpoint(
     () => new Recorder(),
     options,
   );
+}
+
+/** The port an endpoint bound to. */
+function portOf(transport: DatagramTransport): number {
+  return (transport.getExtraInfo("sockname") as SockAddr)[1];
 }
 
 async function closeAll(...protocols: Recorder[]): Promise<void> {
@@ -456,6 +463,36 @@ describe("DatagramTransport", () => {
       assert.equal(port, (client.getExtraInfo("sockname") as SockAddr)[1]);
       await closeAll(protocol, serverProtocol);
     });
+  });
+
+  it("sendto() sends a copy: the caller may reuse its buffer, a Node Buffer too", async () => {
+    const count = 16;
+    const values = await run(async () => {
+      const [server, serverProtocol] = await endpoint({
+        localAddr: ["127.0.0.1", 0],
+      });
+      const [client, protocol] = await endpoint({
+        remoteAddr: ["127.0.0.1", portOf(server)],
+      });
+      // One array, refilled for each datagram, as a sender reusing its
+      // buffer does; a Node Buffer's slice() would only have viewed it.
+      const data = Buffer.alloc(512);
+      for (let i = 0; i < count; i++) {
+        data.fill(i);
+        client.sendto(data);
+      }
+      data.fill(255);
+      await waitFor(serverProtocol.until(count), 5);
+      await closeAll(protocol, serverProtocol);
+      return serverProtocol.received.map(([datagram]) => {
+        assert.ok(datagram.every((byte) => byte === datagram[0]));
+        return datagram[0];
+      });
+    });
+    assert.deepEqual(
+      [...values].sort((a, b) => a - b),
+      Array.from({ length: count }, (_, i) => i),
+    );
   });
 
   it("checks sendto's arguments", async () => {
