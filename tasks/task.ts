@@ -375,7 +375,6 @@ export class Task<T = unknown> extends Future<T> {
     return undefined;
   }
 
-  /** The loop answered one of the task's awaits: a step begins. */
   /** The task awaits a done future: its step goes on without a pause. */
   #goOn(): void {
     if (creationSitesWanted && this.getLoop().getDebug()) {
@@ -385,6 +384,7 @@ export class Task<T = unknown> extends Future<T> {
     this.#resume();
   }
 
+  /** The loop answered one of the task's awaits: a step begins. */
   #resume(): void {
     if (!isRunningStep(this.#step)) this.#step = beginStep();
   }
