@@ -179,6 +179,10 @@ export class HostSocket extends WrappedStream {
     const timer = setTimeout(() => stream.destroy(), TLS_SHUTDOWN_TIMEOUT_MS);
     timer.unref?.();
     stream.once("close", () => clearTimeout(timer));
+    // The answer comes after whatever the peer sent meanwhile, which a
+    // paused socket would never read: it is read, and dropped by the
+    // closing transport.
+    stream.resume();
     this.end();
   }
 

@@ -241,6 +241,40 @@ describe("TLS streams", () => {
     assert.equal(ending, deno ? "TimeoutError" : "end");
   });
 
+  it("a connection closed while its reading is paused closes when the peer answers", async () => {
+    // The server closes with the client's bytes piled up unread, its
+    // reading paused: the peer's answer comes after them, so a socket left
+    // paused would wait out the 30 s TLS shutdown timeout instead.
+    const [serverClosed, clientRead] = await run(async () => {
+      const closed = getRunningLoop().createFuture<string>();
+      await using server = await startServer(
+        async (_reader, writer) => {
+          while (writer.transport.isReading()) await sleep(0.01);
+          writer.close();
+          closed.setResult(
+            await waitFor(writer.waitClosed(), 10).then(
+              () => "closed",
+              (error: Error) => error.name,
+            ),
+          );
+        },
+        HOST,
+        0,
+        { ssl: serverContext() },
+      );
+      const [reader, writer] = await openConnection(HOST, portOf(server), {
+        ssl: clientContext(),
+        serverHostname: "localhost",
+      });
+      writer.write(new Uint8Array(512 * 1024).fill(1));
+      const read = await reader.read();
+      await closeWriter(writer);
+      return [await closed, read.length];
+    });
+    assert.equal(serverClosed, "closed");
+    assert.equal(clientRead, 0);
+  });
+
   it("ssl: true verifies against the system's CAs: a test CA is refused", async () => {
     const [error, served] = await run(async () => {
       let served = 0;
