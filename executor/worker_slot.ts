@@ -13,7 +13,7 @@ import {
 } from "../internal/worker_host.ts";
 import type { Packed } from "./error_transport.ts";
 import type { Job } from "./job.ts";
-import { importOnFirstUse } from "../loop/on_first_use.ts";
+import { OnFirstUse } from "../loop/on_first_use.ts";
 import { JOB_SIGNAL_KEY } from "./job_signal.ts";
 import {
   JOBS_PER_WORKER,
@@ -333,19 +333,14 @@ export class WorkerSlot {
   }
 }
 
-/** The worker program's load, started once, by the first worker. */
-let loadingProgram: Promise<string> | null = null;
-
 /**
  * The worker program, imported with the first worker, not the package; a
  * failed import is tried again by the next worker.
  */
-function workerProgram(): Promise<string> {
-  return loadingProgram ??= importOnFirstUse(() => import("./worker_main.ts"))
-    .then((loaded) => loaded.workerProgram, (error) => {
-      loadingProgram = null;
-      throw error;
-    });
+const workerMain = new OnFirstUse(() => import("./worker_main.ts"));
+
+async function workerProgram(): Promise<string> {
+  return (workerMain.now ?? await workerMain.get()).workerProgram;
 }
 
 function freshClaims(): number[] {

@@ -55,8 +55,14 @@ export class OnFirstUse<M> {
     return this.#loaded;
   }
 
-  /** The module, imported with `loop`'s clock held the first time. */
-  async get(loop: object): Promise<M> {
-    return this.#loaded ??= await loadOnFirstUse(loop, this.#load);
+  /**
+   * The module, imported the first time with `loop`'s clock held, or
+   * without a loop for code that runs outside any.
+   */
+  async get(loop?: object): Promise<M> {
+    return this.#loaded ??=
+      await (loop === undefined
+        ? importOnFirstUse(this.#load)
+        : loadOnFirstUse(loop, this.#load));
   }
 }
