@@ -17,15 +17,10 @@ import process from "node:process";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { existsSync, readFileSync } from "node:fs";
-import { sum } from "./harness.ts";
+import { option, sum } from "./harness.ts";
 
 // deno-lint-ignore no-explicit-any
 type Library = any;
-
-function option(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 && process.argv[at + 1] ? process.argv[at + 1] : fallback;
-}
 
 const scale = Number(option("scale", "4"));
 const rounds = Number(option("rounds", "9"));

@@ -27,11 +27,7 @@ import {
   streamsEcho,
 } from "./workloads/library_sockets.ts";
 import { certs, nodeBulk, nodeEcho } from "./workloads/node_sockets.ts";
-
-function option(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 && process.argv[at + 1] ? process.argv[at + 1] : fallback;
-}
+import { option } from "./harness.ts";
 
 const scale = Number(option("scale", "1"));
 const rounds = Number(option("rounds", "9"));

@@ -4,6 +4,13 @@
  *
  * @module
  */
+import process from "node:process";
+
+/** The value after `--name` on the command line, or `fallback`. */
+export function option(name: string, fallback: string): string {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 && process.argv[at + 1] ? process.argv[at + 1] : fallback;
+}
 
 /** The checksum most workloads use. */
 export const sum = (values: number[]): number =>

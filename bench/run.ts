@@ -15,6 +15,7 @@ import {
   type GoalResult,
   measure,
   measureInterleaved,
+  option,
   report,
   type Timing,
   type Workload,
@@ -24,11 +25,6 @@ import { w3, w4, w5 } from "./workloads/sync.ts";
 import { closers, w7, w8 } from "./workloads/executor.ts";
 import { memoryPerTask } from "./workloads/memory.ts";
 import { p1, p2, s1, s2, t1, t2 } from "./workloads/streams.ts";
-
-function option(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 && process.argv[at + 1] ? process.argv[at + 1] : fallback;
-}
 
 function runtime(): string {
   const versions = process.versions as Record<string, string | undefined>;

@@ -1,8 +1,8 @@
 /**
  * The runtime's own sockets used directly, the reference of the S1, S2, T1,
  * T2, P1 and P2 rows: echo round trips and bulk transfer with `node:net`, or
- * `node:tls` when given certificates. `bench/workloads/streams.ts`,
- * `bench/ab_streams.ts` and `bench/ab_sockets.ts` run these same ones.
+ * `node:tls` when given certificates. `bench/workloads/streams.ts` and
+ * `bench/ab_sockets.ts` run these same ones.
  *
  * @module
  */
