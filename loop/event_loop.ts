@@ -212,7 +212,7 @@ export class EventLoop implements AbstractEventLoop {
   #exceptionHandler: ExceptionHandler | null = null;
   #taskFactory: TaskFactory | null = null;
   /** The options of a plain `createTask`, made once: tasks are hot. */
-  readonly #onThisLoop: NewTaskOptions = Object.freeze({ loop: this });
+  readonly #onThisLoop: NewTaskOptions = taskInternals.checkedTaskOptions(this);
   #defaultExecutor: Executor | null = null;
   readonly #signalListeners = new Map<string, () => void>();
   /** Set when the loop stopped because nothing could wake it again. */
@@ -351,11 +351,7 @@ export class EventLoop implements AbstractEventLoop {
       return this.#taskFactory(this, fn, options ?? {});
     }
     if (options == null) return new Task(fn, this.#onThisLoop);
-    return new Task(fn, {
-      loop: this,
-      name: options?.name,
-      eagerStart: options?.eagerStart,
-    });
+    return new Task(fn, taskInternals.checkedTaskOptions(this, options));
   }
 
   /** Sets the factory used by `createTask`; `null` restores the default. */

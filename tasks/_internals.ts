@@ -9,7 +9,7 @@ import type { ContextOwner } from "../internal/context.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import type { AsCompleted } from "./as_completed.ts";
 import type { Future } from "./future.ts";
-import type { Task } from "./task.ts";
+import type { NewTaskOptions, Task, TaskOptions } from "./task.ts";
 import type { TaskGroupBody } from "./task_group.ts";
 import type { TimeoutBody } from "./timeouts.ts";
 
@@ -49,6 +49,14 @@ export const internals: {
    * step is over, and the loop may run its next callback at once.
    */
   suspended(owner: ContextOwner): void;
+  /**
+   * Options for `new Task(fn, options)` on `loop` that the constructor
+   * trusts: for callers that have checked `fn` and `options` already.
+   */
+  checkedTaskOptions(
+    loop: AbstractEventLoop,
+    options?: TaskOptions,
+  ): NewTaskOptions;
   /** The library futures `task` is blocked on now. */
   awaiting(task: Task<unknown>): Future<unknown>[];
   /** True while `task` runs but awaits no library future. */
