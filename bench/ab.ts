@@ -11,6 +11,11 @@
  *   node_modules/.bin/bun bench/ab.ts /tmp/before,. ...
  *   node npm/bench/ab.js /tmp/before,. ...   (each checkout built: scripts/build_npm.mjs)
  *
+ * With one checkout it runs that one alone, for `bench/ab_processes.sh`,
+ * which runs each checkout in a process of its own: two in one process
+ * disturb each other (on Bun they hid a W1 difference of 10% that a
+ * process each showed).
+ *
  * @module
  */
 import process from "node:process";
@@ -26,8 +31,8 @@ const scale = Number(option("scale", "4"));
 const rounds = Number(option("rounds", "9"));
 const only = option("only", "W1,W2,W3,W4,W9").split(",");
 const roots = (process.argv[2] ?? "").split(",").filter(Boolean);
-if (roots.length < 2 || roots[0].startsWith("--")) {
-  throw new TypeError("Usage: ab.ts BEFORE,AFTER[,...] [--scale 4]");
+if (roots.length < 1 || roots[0].startsWith("--")) {
+  throw new TypeError("Usage: ab.ts CHECKOUT[,CHECKOUT...] [--scale 4]");
 }
 /** The npm build runs as JavaScript and loads each checkout's build. */
 const entry = import.meta.url.endsWith(".js") ? "npm/mod.js" : "mod.ts";
