@@ -10,9 +10,10 @@
 # Usage: bench/ab_processes.sh deno|bun|node ROWS REPS CHECKOUT...
 #   bench/ab_processes.sh bun P1,S1 5 /tmp/before .
 #   bench/ab_processes.sh node W1,W2 5 /tmp/before .
-# Node runs each checkout's npm build (node scripts/build_npm.mjs --tests).
+# Node runs the npm build of this checkout's script and of each checkout
+# (node scripts/build_npm.mjs --tests in each).
 set -euo pipefail
-[ $# -ge 4 ] || { sed -n 2,13p "$0"; exit 2; }
+[ $# -ge 4 ] || { sed -n 2,14p "$0"; exit 2; }
 runtime=$1 rows=$2 reps=$3
 shift 3
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,7 +26,7 @@ run_one() {
   case $runtime in
     deno) "$bin/deno" run -A "$here/bench/$script.ts" "$1" --only "$rows" "${options[@]}" ;;
     bun) "$bin/bun" "$here/bench/$script.ts" "$1" --only "$rows" "${options[@]}" ;;
-    node) node "$1/npm/bench/$script.js" "$1" --only "$rows" "${options[@]}" ;;
+    node) node "$here/npm/bench/$script.js" "$1" --only "$rows" "${options[@]}" ;;
     *) echo "unknown runtime $runtime" >&2; exit 2 ;;
   esac
 }
