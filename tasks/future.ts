@@ -321,7 +321,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     // loop runs nothing else until the task's step is over. (A pending
     // cancel request may have just cancelled this one.)
     if (this.#state !== PENDING) {
-      const settled = this.#settled ?? this.#settledPromise();
+      const settled = this.#settledPromise();
       return onFulfilled == null && onRejected == null
         ? settled as Promise<R1 | R2>
         : settled.then(onFulfilled, onRejected);

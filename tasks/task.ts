@@ -333,8 +333,9 @@ export class Task<T = unknown> extends Future<T> {
   }
 
   /**
-   * Called by a future this task is about to await: the task's step goes
-   * on if the future is done, and is over if it is pending.
+   * Called before the task follows `future`, the pending future it awaits
+   * or the future its body returned: the task's step goes on if the
+   * future is done, and is over if it is pending.
    */
   #willAwait(future: Future<unknown>): Error | undefined {
     // A done future does not suspend the task, so it is neither checked
