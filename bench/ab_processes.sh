@@ -10,16 +10,18 @@
 # Usage: bench/ab_processes.sh deno|bun|node ROWS REPS CHECKOUT...
 #   bench/ab_processes.sh bun P1,S1 5 /tmp/before .
 #   bench/ab_processes.sh node W1,W2 5 /tmp/before .
-# Node runs the npm build of this checkout's script and of each checkout
-# (node scripts/build_npm.mjs --tests in each).
+# Node runs this checkout's npm build of the script (node
+# scripts/build_npm.mjs --tests) on each checkout's npm build of the library
+# (node scripts/build_npm.mjs).
 set -euo pipefail
-[ $# -ge 4 ] || { sed -n 2,14p "$0"; exit 2; }
+[ $# -ge 4 ] || { sed -n 2,15p "$0"; exit 2; }
 runtime=$1 rows=$2 reps=$3
 shift 3
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=$here/node_modules/.bin
-case $rows in
-  W*) script=ab options=(--rounds 11) ;;
+case ,$rows in
+  *,W*,[!W]* | *,[!W]*,W*) echo "ROWS: engine rows (W...) and byte rows in separate runs" >&2; exit 2 ;;
+  ,W*) script=ab options=(--rounds 11) ;;
   *) script=ab_sockets options=(--rounds 7 --scale 2) ;;
 esac
 run_one() {
