@@ -10,7 +10,7 @@ import { Future } from "../tasks/future.ts";
 import { internals as taskInternals } from "../tasks/_internals.ts";
 import type { Callable } from "./callable.ts";
 import { activeLoop, hostLoop } from "./host_loop.ts";
-import { wrapFuture } from "./wrap_future.ts";
+import { wrapFuture } from "../tasks/wrap_future.ts";
 
 /**
  * The future of a job. Cancelling it tells the pool, which drops the job

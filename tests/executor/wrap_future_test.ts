@@ -8,7 +8,7 @@ import {
   sleep,
 } from "../../mod.ts";
 import { hostLoop } from "../../executor/host_loop.ts";
-import { wrapFuture } from "../../executor/wrap_future.ts";
+import { wrapFuture } from "../../tasks/wrap_future.ts";
 
 describe("wrapFuture", () => {
   it("returns a future of the loop itself unchanged", async () => {

@@ -5,8 +5,8 @@
  * @module
  */
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
-import { Future } from "../tasks/future.ts";
-import { internals as taskInternals } from "../tasks/_internals.ts";
+import { Future } from "./future.ts";
+import { internals as taskInternals } from "./_internals.ts";
 
 /**
  * A future of `loop` that follows `source` (`source` itself when it lives
