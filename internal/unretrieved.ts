@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { CallbackContext } from "./context.ts";
 
 /** Where the report goes: the future's loop. */
 export interface Reporter {
@@ -18,6 +19,12 @@ export interface Reporter {
 export class Unretrieved {
   #reported = false;
   readonly #future: WeakRef<object>;
+  /**
+   * Where the report runs, if not where it is made: a task's error is
+   * reported in the task's context, as asyncio calls the loop's exception
+   * handler in `task.get_context()`.
+   */
+  context: CallbackContext | null = null;
 
   /**
    * Starts tracking `exception` of `future`; `sourceTraceback` is where the
@@ -45,6 +52,11 @@ export class Unretrieved {
     if (this.#reported) return;
     this.#reported = true;
     untrack(this);
+    if (this.context === null) this.#send();
+    else this.context.runInAsyncScope(this.#send, this);
+  }
+
+  #send(): void {
     const future = this.#future.deref();
     this.loop.callExceptionHandler({
       message: this.message,

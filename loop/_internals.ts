@@ -1,11 +1,13 @@
 /**
  * The loop's package-private entry points, kept out of the public API: the
  * classes that own the state fill them in their `static {}` blocks, and no
- * `mod.ts` re-exports this module. It imports types only, so `tasks/` may
- * use the scheduling entries that `EventLoop` fills.
+ * `mod.ts` re-exports this module. It imports types and the running-loop
+ * lookup only, so `tasks/` may use the scheduling entries that `EventLoop`
+ * fills.
  *
  * @module
  */
+import { runningLoop } from "../internal/context.ts";
 import type { ListenTarget, TlsDetails } from "../internal/socket_host.ts";
 import type { TlsSettings } from "../internal/tls_context.ts";
 import type { AbstractEventLoop } from "./abstract_event_loop.ts";
@@ -49,6 +51,11 @@ export const internals: {
     callback: (...args: A) => unknown,
     ...args: A
   ): Handle;
+  /**
+   * The loop of a future or task made without one: the running loop, else
+   * the current loop if one is set; a `RuntimeError` when neither.
+   */
+  loopForNewFuture(): AbstractEventLoop;
   /** True while `loop` has callbacks ready to run. */
   hasReadyCallbacks(loop: EventLoop): boolean;
   /** A new `SSLContext` (its constructor is private). */
@@ -72,6 +79,7 @@ export const internals: {
 // The public calls, until `EventLoop` fills in its fast path.
 internals.callSoon = (loop, callback, arg) => void loop.callSoon(callback, arg);
 internals.callSoonFromHost = internals.callSoon;
+internals.loopForNewFuture = () => runningLoop() as AbstractEventLoop;
 internals.callAt = (loop, when, callback, ...args) =>
   when === null
     ? loop.callSoon(callback, ...args)

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type CallbackContext, callIn } from "../internal/context.ts";
+import type { CallbackContext } from "../internal/context.ts";
 
 /**
  * What a handle reports to: for a loop of one's own that makes `Handle`s
@@ -84,12 +84,21 @@ export class Handle {
 
   /** Runs the callback, sending any error to the loop's handler. */
   run(): void {
+    if (this.#callback === null) return;
+    const context = this.#context;
+    if (context === null) this.#runHere();
+    else context.runInAsyncScope(this.#runHere, this);
+  }
+
+  /**
+   * Runs the callback in the current context, which is also where its
+   * error is reported: asyncio calls the loop's exception handler in the
+   * handle's context.
+   */
+  #runHere(): void {
     const callback = this.#callback as ((...args: unknown[]) => unknown);
-    if (callback === null) return;
     try {
-      const context = this.#context;
-      if (context === null) callback(...this.#args);
-      else callIn(context, callback, this.#args);
+      callback(...this.#args);
     } catch (exception) {
       this.owner.callExceptionHandler({
         message: `Exception in callback ${callback.name || "anonymous"}`,

@@ -5,9 +5,11 @@
  *
  * @module
  */
-import { currentOwner } from "../internal/context.ts";
+import { currentOwner, runningLoop } from "../internal/context.ts";
+import { RuntimeError } from "../internal/errors.ts";
 import { checkFunction, describe } from "../internal/validate.ts";
 import { EventLoop } from "./event_loop.ts";
+import { internals as loopInternals } from "./_internals.ts";
 
 /**
  * Decides which loop `getEventLoop()` returns and what `newEventLoop()`
@@ -21,6 +23,9 @@ export interface EventLoopPolicy {
   /** A new loop. */
   newEventLoop(): EventLoop;
 }
+
+/** The loop a default policy has set, without making one. */
+let currentOf: (policy: DefaultEventLoopPolicy) => EventLoop | null;
 
 /**
  * The default policy: plain `EventLoop`s, one current loop.
@@ -50,12 +55,19 @@ export interface EventLoopPolicy {
  */
 export class DefaultEventLoopPolicy implements EventLoopPolicy {
   #loop: EventLoop | null = null;
+  /** Once a loop was set (or forgotten), none is made on demand. */
+  #setCalled = false;
 
-  /** The current loop; a new one is made and set on first use. */
+  /**
+   * The current loop. One is made and set on first use, unless
+   * `setEventLoop()` was called (as `run()` does, and then forgets its loop
+   * as it ends): then, with no loop set, a `RuntimeError`, as in asyncio.
+   */
   getEventLoop(): EventLoop {
-    if (this.#loop === null || this.#loop.isClosed()) {
-      this.#loop = this.newEventLoop();
+    if (this.#loop === null && !this.#setCalled) {
+      this.setEventLoop(this.newEventLoop());
     }
+    if (this.#loop === null) throw noCurrentLoop();
     return this.#loop;
   }
 
@@ -66,6 +78,7 @@ export class DefaultEventLoopPolicy implements EventLoopPolicy {
         `setEventLoop() takes an EventLoop or null, got ${describe(loop)}`,
       );
     }
+    this.#setCalled = true;
     this.#loop = loop;
   }
 
@@ -73,7 +86,33 @@ export class DefaultEventLoopPolicy implements EventLoopPolicy {
   newEventLoop(): EventLoop {
     return new EventLoop();
   }
+
+  static {
+    currentOf = (policy) => policy.#loop;
+  }
 }
+
+function noCurrentLoop(): RuntimeError {
+  return new RuntimeError(
+    "There is no current event loop: setEventLoop(null) was called, or " +
+      "run() ended; set one with setEventLoop(newEventLoop())",
+  );
+}
+
+// `new Future()` and `new Task()` outside a running loop take the current
+// loop, as asyncio's do, but never make one for it.
+loopInternals.loopForNewFuture = () => {
+  const running = currentOwner()?.getLoop();
+  if (running !== undefined && running.isRunning()) {
+    return running as EventLoop;
+  }
+  const current = getEventLoopPolicy();
+  const loop = current instanceof DefaultEventLoopPolicy
+    ? currentOf(current)
+    : current.getEventLoop();
+  if (loop === null) return runningLoop() as EventLoop;
+  return loop;
+};
 
 let policy: EventLoopPolicy | null = null;
 

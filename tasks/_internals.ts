@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ContextOwner } from "../internal/context.ts";
+import type { CallbackContext, ContextOwner } from "../internal/context.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import type { AsCompleted } from "./as_completed.ts";
 import type { Future } from "./future.ts";
@@ -27,6 +27,8 @@ export const internals: {
    * included, so the state says it, never the value `exception()` returns.
    */
   hasFailed(future: Future<unknown>): boolean;
+  /** Makes a failed future's unretrieved error be reported in `context`. */
+  reportIn(future: Future<unknown>, context: CallbackContext): void;
   /**
    * Told before `owner` awaits the pending `future`: a task with a pending
    * cancel request cancels that future, or answers with the

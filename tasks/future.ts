@@ -14,9 +14,8 @@ import {
   captureContext,
   type ContextOwner,
   currentOwner,
-  runningLoop,
 } from "../internal/context.ts";
-import { checkFunction } from "../internal/validate.ts";
+import { checkFunction, describe } from "../internal/validate.ts";
 import { track, Unretrieved } from "../internal/unretrieved.ts";
 import {
   createdAtSuffix,
@@ -150,11 +149,17 @@ export class Future<T = unknown> implements PromiseLike<T> {
   #settled: Promise<T> | null = null;
 
   /**
-   * Creates a pending future on `loop`, or on the running loop (a
-   * `RuntimeError` when none runs). `loop.createFuture()` is the usual way.
+   * Creates a pending future on `loop`, else on the running loop, else on
+   * the current loop `setEventLoop()` set (a `RuntimeError` when there is
+   * none). `loop.createFuture()` is the usual way.
    */
   constructor(loop?: AbstractEventLoop) {
-    this.#loop = loop ?? (runningLoop() as AbstractEventLoop);
+    if (loop != null && typeof loop.callSoon !== "function") {
+      throw new TypeError(
+        `new Future() takes an event loop or nothing, got ${describe(loop)}`,
+      );
+    }
+    this.#loop = loop ?? loopInternals.loopForNewFuture();
     if (creationSitesWanted && this.#loop.getDebug()) {
       recordCreationSite(this);
     }
@@ -168,6 +173,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
       future.#wake(true);
     };
     internals.hasFailed = (future) => future.#state === FAILED;
+    internals.reportIn = (future, context) => {
+      if (future.#state === FAILED) {
+        (future.#outcome as Unretrieved).context = context;
+      }
+    };
     internals.onDone = (future, callback) => {
       if (future.#state !== PENDING) {
         loopInternals.callSoon(future.#loop, callback, future);
@@ -246,10 +256,15 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /**
    * Cancels the future: awaiters get a `CancelledError` carrying `msg`.
-   * Returns `false` if it was already done.
+   * Returns `false` if it was already done; a failed future's error then
+   * counts as retrieved and is never reported.
    */
   cancel(msg?: string | null): boolean {
-    if (this.#state !== PENDING) return false;
+    if (this.#state !== PENDING) {
+      // Cancelling a failed future counts as seeing its error, as in asyncio.
+      if (this.#state === FAILED) this.#retrieve();
+      return false;
+    }
     // A task may have set the very error its body raised.
     this.#outcome ??= cancelledError(msg);
     this.#state = CANCELLED;

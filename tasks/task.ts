@@ -15,7 +15,6 @@ import {
   captureStart,
   currentOwner,
   runAs,
-  runningLoop,
   type StartContext,
   startIn,
 } from "../internal/context.ts";
@@ -217,7 +216,7 @@ export class Task<T = unknown> extends Future<T> {
       checkCoroutineFunction(fn, "createTask()");
       checkOptions<NewTaskOptions>(options, "new Task()", NEW_TASK_OPTIONS);
     }
-    super(options?.loop ?? (runningLoop() as AbstractEventLoop));
+    super(options?.loop ?? undefined);
     this.#fn = fn;
     // The default name is formatted only when asked for: tasks are hot.
     this.#name = options?.name == null ? ++taskCounter : String(options.name);
@@ -259,7 +258,7 @@ export class Task<T = unknown> extends Future<T> {
    * and carry on.
    */
   override cancel(msg?: string | null): boolean {
-    if (this.done()) return false;
+    if (this.done()) return super.cancel(msg);
     this.#cancelRequests++;
     if (this.#cancelRequests === 1) {
       this.#abort?.abort(cancelledError(msg));
@@ -590,6 +589,7 @@ export class Task<T = unknown> extends Future<T> {
     }
     this.#finish();
     super.setException(error);
+    internals.reportIn(this, captureContext(this as Task<unknown>));
     this.#suspend();
   }
 

@@ -19,17 +19,28 @@ describe("finding the loop", () => {
   });
 
   it("getEventLoop returns the running loop inside, the current loop outside", async () => {
-    const outside = getEventLoop();
-    assert.equal(getEventLoop(), outside);
-    await run(async () => {
-      assert.equal(getEventLoop(), getRunningLoop());
-    });
-    const mine = newEventLoop();
-    setEventLoop(mine);
-    assert.equal(getEventLoop(), mine);
-    setEventLoop(null);
-    mine.close();
-    assert.throws(() => setEventLoop({} as never), TypeError);
+    // A fresh policy: another test's run() has already set and forgotten a loop.
+    setEventLoopPolicy(new DefaultEventLoopPolicy());
+    try {
+      const outside = getEventLoop();
+      assert.equal(getEventLoop(), outside, "made and set on first use");
+      outside.close();
+      assert.equal(getEventLoop(), outside, "a closed loop stays current");
+      await run(async () => {
+        assert.equal(getEventLoop(), getRunningLoop());
+      });
+      // As in asyncio 3.13: run() forgets its loop, and none is made again.
+      assert.throws(() => getEventLoop(), /no current event loop/);
+      const mine = newEventLoop();
+      setEventLoop(mine);
+      assert.equal(getEventLoop(), mine);
+      setEventLoop(null);
+      assert.throws(() => getEventLoop(), RuntimeError);
+      mine.close();
+      assert.throws(() => setEventLoop({} as never), TypeError);
+    } finally {
+      setEventLoopPolicy(null);
+    }
   });
 
   it("lets a policy decide which loop newEventLoop() and run() make", async () => {
