@@ -5,9 +5,15 @@
  * @module
  */
 import { CancelledError, TimeoutError } from "../internal/errors.ts";
+import { runningLoop } from "../internal/context.ts";
 import { checkSeconds } from "../internal/validate.ts";
-import { type Awaitable, ensureFuture } from "./ensure_future.ts";
+import {
+  type Awaitable,
+  ensureFuture,
+  type TaskCreator,
+} from "./ensure_future.ts";
 import { Future, park } from "./future.ts";
+import type { CoroutineFunction } from "./task.ts";
 import { timeout } from "./timeouts.ts";
 import { internals } from "./_internals.ts";
 
@@ -45,11 +51,19 @@ async function expireNow<T>(future: Future<T>): Promise<T> {
   }
 }
 
+/** A task of `fn` whose first step runs now, inside the caller's step. */
+function startNow<T>(fn: CoroutineFunction<T>): Future<T> {
+  const loop = runningLoop() as unknown as TaskCreator;
+  return loop.createTask(fn, { eagerStart: true });
+}
+
 /**
  * Waits for `aw` (a `Future`/`Task`, a promise, or an async function,
  * which becomes a task) at most `timeoutSeconds` seconds and resolves to
  * its result: asyncio's `wait_for`. `null` or omitted waits as long as it
- * takes; zero or less gives the work no time.
+ * takes; zero or less gives the work no time. An async function starts at
+ * once, up to its first `await` that suspends, as asyncio runs a coroutine
+ * given to `wait_for` in place.
  *
  * When the time is up the work is cancelled, and `waitFor` waits until it
  * has really finished (its `finally` blocks have run) before throwing
@@ -90,8 +104,10 @@ export function waitFor<T>(
 ): Promise<T> {
   const seconds = timeoutSeconds ?? null;
   if (seconds !== null) checkSeconds(seconds, "waitFor()'s timeout");
+  if (seconds !== null && seconds <= 0) return expireNow(ensureFuture(aw));
+  // asyncio awaits a coroutine in place: its first step runs at once.
+  if (typeof aw === "function") return timeout(seconds, () => startNow(aw));
   const future = ensureFuture(aw);
-  if (seconds !== null && seconds <= 0) return expireNow(future);
   try {
     return timeout(seconds, () => future);
   } catch (error) {
