@@ -92,14 +92,20 @@ export async function createServer(
   loop: ConnectingLoop,
   protocolFactory: () => StreamProtocol,
   host: string | readonly string[] | null | undefined,
-  port: number,
+  port: number | null | undefined,
   options: CreateServerOptions | undefined,
   request: ServerRequest,
   caller = "createServer()",
 ): Promise<Server> {
   checkFunction(protocolFactory, "The protocol factory");
+  if (host == null && port == null) {
+    throw new RangeError(
+      `${caller}: neither a host nor a port was given (null and 0 listen ` +
+        "on every interface, on a free port)",
+    );
+  }
   const hosts = checkServerHosts(host);
-  checkPort(port);
+  port = checkPort(port ?? 0);
   const given = checkOptions<CreateServerOptions>(
     options,
     caller,

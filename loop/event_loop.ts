@@ -33,9 +33,15 @@ import {
 import { Future } from "../tasks/future.ts";
 import { formatCallGraph } from "../tasks/call_graph.ts";
 import { waitFor } from "../tasks/wait_for.ts";
-import { wantCreationSites } from "../tasks/creation_site.ts";
+import {
+  recordCreationSite,
+  sourceTraceback,
+  wantCreationSites,
+} from "../tasks/creation_site.ts";
 import { takeSteps, traceSteps } from "../tasks/step_trace.ts";
 import { type Awaitable, ensureFuture } from "../tasks/ensure_future.ts";
+import { wrapFuture } from "../tasks/wrap_future.ts";
+import { readEnv } from "../internal/env.ts";
 import {
   checkCoroutineFunction,
   type CoroutineFunction,
@@ -125,6 +131,9 @@ export function setDefaultExecutorFactory(factory: () => Executor): void {
 /** Connections and servers: loaded by the first program that makes one. */
 const connections = new OnFirstUse(() => import("./create_connection.ts"));
 const servers = new OnFirstUse(() => import("./create_server.ts"));
+
+/** The class of every `async function`, for the debug-mode check. */
+const AsyncFunction = (async () => {}).constructor;
 
 const heapOrder = (a: TimerHandle, b: TimerHandle): boolean =>
   a.when() < b.when() || (a.when() === b.when() && a.sequence < b.sequence);
@@ -235,6 +244,11 @@ export class EventLoop implements AbstractEventLoop {
     },
   };
 
+  /** A new loop, in debug mode when `AIO_DEBUG=1` is set, as asyncio's. */
+  constructor() {
+    if (readEnv("AIO_DEBUG") === "1") this.setDebug(true);
+  }
+
   /**
    * In debug mode, callbacks and task steps that take longer than this
    * many seconds are reported.
@@ -256,8 +270,22 @@ export class EventLoop implements AbstractEventLoop {
     callback: (...args: A) => unknown,
     ...args: A
   ): Handle {
-    checkFunction(callback, "The callback");
+    this.#checkCallback(callback, "callSoon()");
     return this.#schedule(null, callback, args, captureContext(this.#context));
+  }
+
+  /**
+   * A callback must be a function; in debug mode, not an async one, whose
+   * promise nobody would await (asyncio refuses a coroutine function there).
+   */
+  #checkCallback(callback: unknown, api: string): void {
+    checkFunction(callback, "The callback");
+    if (this.#debug && callback instanceof AsyncFunction) {
+      throw new TypeError(
+        `Async functions cannot be used with ${api}: the loop would not ` +
+          "await the promise; use createTask() instead",
+      );
+    }
   }
 
   /** As `callSoon(callback, arg)`, without a handle or a context copy. */
@@ -299,7 +327,7 @@ export class EventLoop implements AbstractEventLoop {
     ...args: A
   ): TimerHandle {
     checkSeconds(when, "The deadline");
-    checkFunction(callback, "The callback");
+    this.#checkCallback(callback, "callAt()");
     const context = captureContext(this.#context);
     return this.#schedule(when, callback, args, context) as TimerHandle;
   }
@@ -327,6 +355,7 @@ export class EventLoop implements AbstractEventLoop {
       );
       this.#timers.push(handle as TimerHandle);
     }
+    if (this.#debug) recordCreationSite(handle);
     if (this.#idling) this.#wakeUp();
     return handle;
   }
@@ -348,7 +377,10 @@ export class EventLoop implements AbstractEventLoop {
     checkOptions<TaskOptions>(options, "createTask()", TASK_OPTIONS);
     this.#checkOpen();
     if (this.#taskFactory !== null) {
-      return this.#taskFactory(this, fn, options ?? {});
+      const task = this.#taskFactory(this, fn, options ?? {});
+      // As asyncio: the name holds whether or not the factory used it.
+      if (options?.name != null) task.setName(options.name);
+      return task;
     }
     if (options == null) return new Task(fn, this.#onThisLoop);
     return new Task(fn, taskInternals.checkedTaskOptions(this, options));
@@ -450,7 +482,7 @@ export class EventLoop implements AbstractEventLoop {
 
   /**
    * Runs `fn(...args)` in `executor`, or in the default executor when it is
-   * `null`, and returns a future for its result.
+   * `null`, and returns a future of this loop for its result.
    */
   runInExecutor<A extends unknown[], R>(
     executor: Executor | null,
@@ -470,7 +502,8 @@ export class EventLoop implements AbstractEventLoop {
       }
       executor = this.#defaultExecutor;
     }
-    return executor.submit(fn, ...args);
+    // A pool's job outside a running loop belongs to the pool's own loop.
+    return wrapFuture(executor.submit(fn, ...args), this);
   }
 
   /** Replaces the default executor used by `runInExecutor(null, ...)`. */
@@ -705,6 +738,10 @@ export class EventLoop implements AbstractEventLoop {
 
   /** Reports `context` to the exception handler; never throws. */
   callExceptionHandler(context: ExceptionContext): void {
+    if (this.#debug && context.handle instanceof Handle) {
+      const site = sourceTraceback(context.handle);
+      if (site !== undefined) context = { ...context, sourceTraceback: site };
+    }
     const handler = this.#exceptionHandler;
     if (handler !== null) {
       try {
@@ -720,8 +757,16 @@ export class EventLoop implements AbstractEventLoop {
     }
     try {
       this.defaultExceptionHandler(context);
-    } catch {
-      // Reporting must never break the loop.
+    } catch (error) {
+      // Reporting must never break the loop, nor be lost (a subclass may
+      // override the default handler).
+      console.error(
+        handler === null
+          ? "Exception in default exception handler"
+          : "Exception in default exception handler while handling an " +
+            "unexpected error in custom exception handler",
+        error,
+      );
     }
   }
 
@@ -1166,14 +1211,15 @@ export class EventLoop implements AbstractEventLoop {
   }
 
   /**
-   * Listens on `host:port` (`null`: all interfaces; port 0 picks a free
-   * one) and gives each client a protocol from `protocolFactory`:
-   * asyncio's `loop.create_server`.
+   * Listens on `host:port` (`null` or `""`: all interfaces; port 0 or
+   * `null` picks a free one, but not both `null`, as in asyncio) and gives
+   * each client a protocol from `protocolFactory`: asyncio's
+   * `loop.create_server`.
    */
   async createServer(
     protocolFactory: () => StreamProtocol,
     host: string | readonly string[] | null,
-    port = 0,
+    port: number | null = null,
     options?: CreateServerOptions,
   ): Promise<Server> {
     const { createServer } = servers.now ?? await servers.get(this);

@@ -290,7 +290,7 @@ function withResolver<T>(future: Future<T>, lookup: (dns: DnsHost) => void) {
 }
 
 function toPort(port: unknown): number {
-  if (port === null || port === undefined) return 0;
+  if (port === null || port === undefined || port === "") return 0;
   if (typeof port === "string") {
     if (!/^[0-9]+$/.test(port)) {
       throw new TypeError(

@@ -92,7 +92,7 @@ export function checkSockAddr(value: unknown, what: string): SockAddr {
 
 /** Checks a list of hosts for a server: a string, an array, or `null` (all). */
 export function checkServerHosts(host: unknown): (string | null)[] {
-  if (host === null || host === undefined) return [null];
+  if (host === null || host === undefined || host === "") return [null];
   if (typeof host === "string") return [checkHost(host)];
   if (!Array.isArray(host) || host.length === 0) {
     throw new TypeError(
@@ -100,7 +100,8 @@ export function checkServerHosts(host: unknown): (string | null)[] {
         `got ${describe(host)}`,
     );
   }
-  return host.map((each) => checkHost(each));
+  // "" is every interface, as in Python; a host given twice listens once.
+  return [...new Set(host.map((each) => each === "" ? null : checkHost(each)))];
 }
 
 /** Checks the path of a Unix-domain socket. */
@@ -187,9 +188,13 @@ export function checkTls(
       );
     }
     name = (serverHostname as string | null | undefined) ?? host;
-    if (name === null || name === "") {
+    // "" sends no name and checks none, as in Python: only without checks.
+    if (serverHostname === "" && !loopInternals.tlsSettings(context).verify) {
+      name = null;
+    } else if (name === null || name === "") {
       throw new RangeError(
-        `${caller}: give serverHostname, the name to check the certificate against`,
+        `${caller}: give serverHostname, the name to check the certificate ` +
+          'against ("" only with a context that does not verify)',
       );
     }
   }

@@ -9,7 +9,6 @@ import {
   RuntimeError,
 } from "../internal/errors.ts";
 import { currentOwner } from "../internal/context.ts";
-import { readEnv } from "../internal/env.ts";
 import {
   exitInterrupted,
   exitOnUncaughtInterrupt,
@@ -85,7 +84,7 @@ export class Runner {
       } else {
         this.#loop = this.#loopFactory();
       }
-      this.#loop.setDebug(this.#debug ?? readEnv("AIO_DEBUG") === "1");
+      if (this.#debug !== null) this.#loop.setDebug(this.#debug);
     }
     return this.#loop;
   }

@@ -73,7 +73,7 @@ export interface StartUnixServerOptions extends CreateUnixServerOptions {
 export async function startServer(
   handler: ClientConnectedCallback,
   host: string | readonly string[] | null,
-  port = 0,
+  port: number | null = null,
   options: StartServerOptions = {},
 ): Promise<Server> {
   checkFunction(handler, "The client handler of startServer()");
