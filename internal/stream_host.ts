@@ -12,6 +12,7 @@
  */
 import type { Duplex } from "node:stream";
 import { setImmediate, setInterval } from "node:timers";
+import { Deque } from "./deque.ts";
 import { RUNTIME } from "./runtime.ts";
 
 /** What a host stream reports; called from host callbacks, never nested. */
@@ -28,9 +29,10 @@ export interface StreamEvents {
 export interface HostStream {
   /**
    * Queues `chunk`; `flushed`, if given, is called once it has been handed
-   * to the system (or dropped because the stream closed).
+   * to the system, or with `true` once it failed or was dropped because
+   * the stream closed.
    */
-  write(chunk: Uint8Array, flushed?: () => void): void;
+  write(chunk: Uint8Array, flushed?: (failed: boolean) => void): void;
   /** Sends EOF once everything queued is written; reading goes on. */
   end(): void;
   /** Flushes what is queued, then closes both directions. */
@@ -43,6 +45,11 @@ export interface HostStream {
   resume(): void;
   /** Bytes queued for writing and not yet handed to the system. */
   writeBufferSize(): number;
+  /**
+   * True once the stream is closed, which the host may know before its
+   * close event reaches the loop: writes to it go nowhere.
+   */
+  isClosed(): boolean;
   /** Keeps the process alive until the returned function is called. */
   hold(): () => void;
 }
@@ -79,6 +86,17 @@ export interface WrapOptions {
    * own (sockets, child-process pipes): its chunks may then be claimed.
    */
   ownChunks?: boolean;
+  /**
+   * True for a stream whose `writableLength` stays 0 while bytes wait (a
+   * child's stdin on Bun): what is queued is counted until written.
+   */
+  countWrites?: boolean;
+  /**
+   * True for a child's stdin, which the host closes once the child exits,
+   * cancelling (Deno) or silently dropping (Node) what is still queued: a
+   * broken pipe, as asyncio reports it.
+   */
+  childStdin?: boolean;
 }
 
 /**
@@ -164,6 +182,10 @@ export class WrappedStream implements HostStream {
   readonly #writable: boolean;
   #holds = 0;
   #error: Error | null = null;
+  readonly #childStdin: boolean;
+  /** With `countWrites`: the sizes of the writes not yet done, in order. */
+  readonly #unwritten: Deque<number> | null;
+  #unwrittenBytes = 0;
   // deno-lint-ignore no-explicit-any
   readonly #listeners: [string, (...args: any[]) => void][];
 
@@ -174,9 +196,11 @@ export class WrappedStream implements HostStream {
   ) {
     this.#stream = stream;
     this.#writable = stream.writable === true;
+    this.#unwritten = options.countWrites === true ? new Deque() : null;
+    this.#childStdin = options.childStdin === true;
     stream.unref?.();
     this.#listeners = [
-      ["error", (error: Error) => void (this.#error ??= error)],
+      ["error", (error: Error) => this.#failed(error)],
       ["close", () => events.onClose(this.#error)],
     ];
     if (stream.readable === true) {
@@ -202,18 +226,47 @@ export class WrappedStream implements HostStream {
     if (stream.readable === true) stream.resume();
   }
 
+  /** Keeps the first error, which the close event reports. */
+  #failed(error: Error | null): void {
+    if (this.#error !== null) return;
+    const code = (error as { code?: unknown } | null)?.code;
+    this.#error = this.#childStdin && (error === null || code === "ECANCELED")
+      ? Object.assign(new Error("write EPIPE: the child exited"), {
+        code: "EPIPE",
+        syscall: "write",
+        cause: error ?? undefined,
+      })
+      : error;
+  }
+
   /** The host stream. */
   get stream(): NodeStream {
     return this.#stream;
   }
 
-  write(chunk: Uint8Array, flushed?: () => void): void {
+  write(chunk: Uint8Array, flushed?: (failed: boolean) => void): void {
     if (this.#stream.destroyed) {
-      flushed?.();
+      flushed?.(true);
       return;
     }
-    if (flushed === undefined) this.#stream.write(chunk);
-    else this.#stream.write(chunk, () => flushed());
+    const unwritten = this.#unwritten;
+    if (unwritten !== null) {
+      unwritten.add(chunk.length);
+      this.#unwrittenBytes += chunk.length;
+    }
+    if (flushed === undefined && unwritten === null) {
+      this.#stream.write(chunk);
+      return;
+    }
+    this.#stream.write(chunk, (error?: Error | null) => {
+      if (unwritten !== null) this.#unwrittenBytes -= unwritten.take()!;
+      // Deno may close a stream whose write failed with no error event, and
+      // Node reports no error for a write its stream dropped as it closed.
+      const dropped = error ? true : this.#stream.destroyed === true;
+      if (error) this.#failed(error);
+      else if (dropped && this.#childStdin) this.#failed(null);
+      flushed?.(dropped);
+    });
   }
 
   end(): void {
@@ -246,7 +299,11 @@ export class WrappedStream implements HostStream {
   }
 
   writeBufferSize(): number {
-    return this.#stream.writableLength ?? 0;
+    return Math.max(this.#stream.writableLength ?? 0, this.#unwrittenBytes);
+  }
+
+  isClosed(): boolean {
+    return this.#stream.destroyed === true;
   }
 
   hold(): () => void {

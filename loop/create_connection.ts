@@ -526,9 +526,18 @@ export async function startTls(
   if (context === null) {
     throw new TypeError("startTls() needs a TLS context, or true");
   }
-  const name = given.serverHostname ?? null;
-  if (!serverSide && (typeof name !== "string" || name === "")) {
+  const givenName = given.serverHostname ?? null;
+  if (givenName !== null && typeof givenName !== "string") {
     throw new TypeError(
+      `startTls(): serverHostname must be a string, got ${describe(givenName)}`,
+    );
+  }
+  // As in Python, a context that checks no names needs none.
+  const name = givenName === "" ? null : givenName;
+  if (
+    !serverSide && name === null && loopInternals.tlsSettings(context).verify
+  ) {
+    throw new RangeError(
       "startTls() on the client side needs serverHostname, the name to " +
         "check the certificate against",
     );

@@ -49,6 +49,9 @@ export interface TransportOwner {
   detachTransport(transport: StreamTransport): void;
 }
 
+/** What a TLS transport no longer tells once its connection is lost. */
+const SOCKET_INFO = new Set(["socket", "peername", "sockname"]);
+
 /**
  * A transport over one host stream. Made with its protocol; `attach()`
  * gives it the host stream, whose events become loop callbacks.
@@ -237,7 +240,7 @@ export class StreamTransport extends Transport {
     if (!keepOpen || !this.#canWriteEof) this.close();
   }
 
-  #connectionLost(error: Error | null): void {
+  readonly #connectionLost = (error: Error | null): void => {
     try {
       this.#protocol.connectionLost?.(error);
     } catch (exception) {
@@ -253,7 +256,7 @@ export class StreamTransport extends Transport {
       this.#releaseHold = null;
       this.#owner?.detachTransport(this);
     }
-  }
+  };
 
   /** An error of the protocol: reported, and the connection is closed. */
   #fatalError(error: unknown, message: string): void {
@@ -271,11 +274,7 @@ export class StreamTransport extends Transport {
     this.#closing = this.#lost = true;
     this.#pending.clear();
     this.#host?.abort();
-    loopInternals.callSoon(
-      this.#loop,
-      (lost: Error | null) => this.#connectionLost(lost),
-      error,
-    );
+    loopInternals.callSoon(this.#loop, this.#connectionLost, error);
   }
 
   /** A host event after the loop closed: the stream is shut at once. */
@@ -339,6 +338,13 @@ export class StreamTransport extends Transport {
     }
     const host = this.#host;
     if (data.length === 0 || this.#closing || host === null) return;
+    // A task that writes without ever suspending would not see the close
+    // event, which waits in the loop: the connection is lost here instead,
+    // as asyncio learns it from the failed send.
+    if (host.isClosed()) {
+      this.#forceClose(null);
+      return;
+    }
     const chunk = copyForHost(data);
     if (
       this.#protocolPaused || host.writeBufferSize() + chunk.length > this.#low
@@ -387,9 +393,12 @@ export class StreamTransport extends Transport {
   }
 
   /** A host callback: a chunk was handed to the system. */
-  readonly #flushed = (): void => {
+  readonly #flushed = (failed: boolean): void => {
+    // Bytes a failed stream dropped were not written: `connectionLost`
+    // follows with the error, which is what a waiting drain must see.
     if (
-      !this.#protocolPaused || this.#resumeScheduled || this.#loop.isClosed()
+      failed || !this.#protocolPaused || this.#resumeScheduled ||
+      this.#loop.isClosed()
     ) return;
     if (this.getWriteBufferSize() > this.#low) return;
     this.#resumeScheduled = true;
@@ -436,11 +445,23 @@ export class StreamTransport extends Transport {
     if (this.#closing) return;
     this.#closing = true;
     this.#pending.clear();
-    if (this.#host === null) {
+    const host = this.#host;
+    if (host === null) {
       this.#forceClose(null);
       return;
     }
-    this.#host.close();
+    // As asyncio: with nothing left to send, `connectionLost` comes on the
+    // next iteration while the host ends the stream on its own. TLS waits
+    // for the peer to answer its close first, and a stream the host has
+    // closed already reports why with its close event.
+    const loseNow = this.#canWriteEof && !host.isClosed() &&
+      host.writeBufferSize() === 0;
+    host.close();
+    if (loseNow) {
+      this.#host = null;
+      this.#lost = true;
+      loopInternals.callSoon(this.#loop, this.#connectionLost, null);
+    }
   }
 
   /** Closes at once, dropping what is buffered. */
@@ -458,7 +479,9 @@ export class StreamTransport extends Transport {
     name: K,
     defaultValue: D = null as D,
   ): InfoValue<K> | D {
-    const compute = Object.hasOwn(this.#extra, name)
+    // As asyncio's TLS transport, whose socket goes with the connection.
+    const gone = this.#lost && !this.#canWriteEof && SOCKET_INFO.has(name);
+    const compute = !gone && Object.hasOwn(this.#extra, name)
       ? this.#extra[name]
       : undefined;
     return (compute?.() ?? defaultValue) as InfoValue<K> | D;
