@@ -14,12 +14,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import { constants, tmpdir } from "node:os";
 import { join } from "node:path";
+import process from "node:process";
 import type { Duplex } from "node:stream";
 import {
   type HostStream,
   type StreamEvents,
   wrapStream,
 } from "./stream_host.ts";
+import { RUNTIME } from "./runtime.ts";
 import { checkInteger } from "./validate.ts";
 
 /** Where a standard stream of the child goes. */
@@ -141,8 +143,14 @@ export function spawnChild(
     },
     pipe: (fd, events) => pipeOf(child, fd, merge, output, events),
     signal: (signal) => {
-      if (!exited && child.pid !== undefined) {
-        child.kill(signal as NodeJS.Signals);
+      if (exited || child.pid === undefined) return;
+      // Not `child.kill()`: on Deno it also closes the child's pipes and
+      // reports the signal as the exit even when the child handles it.
+      try {
+        process.kill(child.pid, signal);
+      } catch (error) {
+        // Gone, its exit not yet seen: as Python, nothing to signal.
+        if ((error as { code?: unknown }).code !== "ESRCH") throw error;
       }
     },
     hold: () => {
@@ -183,7 +191,12 @@ function pipeOf(
   }
   const stream = child.stdio[fd] as Duplex | null;
   if (stream === null || stream === undefined) return null;
-  return wrapStream(stream, events, { ownChunks: true });
+  return wrapStream(stream, events, {
+    ownChunks: true,
+    // Bun's child stdin takes every write at once and says 0 bytes wait.
+    countWrites: fd === 0 && RUNTIME === "bun",
+    childStdin: fd === 0,
+  });
 }
 
 /** How opening a shared output channel ends. */

@@ -280,9 +280,22 @@ export class ReadPipeTransport extends PipeTransport {
       this.release();
       this.getProtocol().eofReceived?.();
       loopInternals.callSoon(this.loop, this.#lose, null);
-    } else if (event instanceof Error) this.#close(event);
+    } else if (event instanceof Error) this.#readFailed(event);
     else this.getProtocol().dataReceived?.(event);
   };
+
+  /** As asyncio: a read error is reported, but for EIO (the peer went). */
+  #readFailed(error: Error): void {
+    if ((error as { code?: unknown }).code !== "EIO") {
+      this.loop.callExceptionHandler({
+        message: "Fatal read error on pipe transport",
+        exception: error,
+        transport: this,
+        protocol: this.getProtocol(),
+      });
+    }
+    this.#close(error);
+  }
 
   #close(error: Error | null): void {
     this.#closing = true;
@@ -419,8 +432,10 @@ export class WritePipeTransport extends PipeTransport {
     if (this.#lost) return;
     this.#closing = true;
     this.#bufferSize = 0;
-    this.#pipe?.abort();
+    // Queued first, so that writes the host fails as it closes find the
+    // transport lost (Deno fails them at once, with ECANCELED).
     loopInternals.callSoon(this.loop, this.#lose, null);
+    this.#pipe?.abort();
   }
 
   /** True once closing or closed. */
