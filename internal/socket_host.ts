@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { Buffer } from "node:buffer";
 import fs from "node:fs";
 import net from "node:net";
 import process from "node:process";
@@ -90,6 +91,12 @@ export class RawSocket {
     this.accepted = where.accepted;
     this.tls = tls;
     this.plain = plain;
+  }
+
+  /** Puts `chunks` back, in order, before what the socket reads next. */
+  unread(chunks: readonly Uint8Array[]): void {
+    if (chunks.length === 0) return;
+    (this.stream as unknown as net.Socket).unshift(Buffer.concat(chunks));
   }
 
   /** Wires `events` and returns the socket to read and write. */

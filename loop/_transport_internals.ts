@@ -39,12 +39,14 @@ export const internals: {
   /**
    * Gives the socket of `transport` away for a TLS handshake: the
    * transport is closed without calling its protocol; its owner still
-   * counts it until `releaseOwner`.
+   * counts it until `releaseOwner`. `unread` gathers the bytes it got and
+   * did not deliver, also those whose delivery is still queued on the loop.
    */
   detachForTls(transport: StreamTransport): {
     raw: RawSocket;
     owner: TransportOwner | null;
     holdWhileOpen: boolean;
+    unread: Uint8Array[];
   };
   /** After `detachForTls`: the owner stops counting `transport`. */
   releaseOwner(transport: StreamTransport): void;

@@ -19,6 +19,7 @@ import {
 import { RuntimeError } from "../internal/errors.ts";
 import type { Future } from "../tasks/future.ts";
 import { ExceptionGroup } from "../tasks/exception_group.ts";
+import { sleep } from "../tasks/sleep.ts";
 import { staggeredRace } from "../tasks/staggered_race.ts";
 import type { AbstractEventLoop } from "./abstract_event_loop.ts";
 import {
@@ -548,9 +549,16 @@ export async function startTls(
   if (transport.isClosing()) {
     throw new RuntimeError("startTls(): the transport is closing");
   }
-  const { raw, owner, holdWhileOpen } = internals.detachForTls(transport);
+  const { raw, owner, holdWhileOpen, unread } = internals.detachForTls(
+    transport,
+  );
   let secured: RawSocket;
   try {
+    // Bytes the transport got but did not deliver (reading was paused, or
+    // their delivery is still queued: one iteration runs it) are the start
+    // of the handshake: they go back to the socket, which TLS reads.
+    await sleep(0);
+    raw.unread(unread);
     secured = await handshake(loop, raw, {
       context,
       serverSide,

@@ -73,6 +73,11 @@ export class StreamTransport extends Transport {
   #readingPaused = false;
   /** What arrived while reading was paused: chunks, then maybe EOF and the close. */
   readonly #pending = new Deque<Uint8Array | typeof EOF | typeof CLOSED>();
+  /**
+   * Once the socket went to a TLS handshake: bytes that were on their way
+   * to the protocol, which belong to the handshake instead.
+   */
+  #unread: Uint8Array[] | null = null;
   #protocolPaused = false;
   #resumeScheduled = false;
   #high: number;
@@ -130,6 +135,7 @@ export class StreamTransport extends Transport {
     raw: RawSocket;
     owner: TransportOwner | null;
     holdWhileOpen: boolean;
+    unread: Uint8Array[];
   } {
     const host = this.#host;
     if (!(host instanceof HostSocket)) {
@@ -137,13 +143,19 @@ export class StreamTransport extends Transport {
     }
     this.#host = null;
     this.#closing = this.#lost = true;
-    this.#pending.clear();
+    const unread: Uint8Array[] = [];
+    while (this.#pending.length > 0) {
+      const next = this.#pending.take();
+      if (next instanceof Uint8Array) unread.push(next);
+    }
+    this.#unread = unread;
     this.#releaseHold?.();
     this.#releaseHold = null;
     return {
       raw: host.unwire(),
       owner: this.#owner,
       holdWhileOpen: this.#holdWhileOpen,
+      unread,
     };
   }
 
@@ -172,7 +184,10 @@ export class StreamTransport extends Transport {
   };
 
   readonly #dataArrived = (chunk: Uint8Array): void => {
-    if (this.#closing) return;
+    if (this.#closing) {
+      this.#unread?.push(chunk);
+      return;
+    }
     if (this.#readingPaused || this.#pending.length > 0) {
       this.#pending.add(chunk);
     } else this.#deliver(chunk);

@@ -46,10 +46,10 @@
 //   stands for (test_events.py) is ported instead.
 // - Not here yet, as the library still differs (see the maintainers'
 //   notes): test_start_tls_client_corrupted_ssl (no SSLError for bytes
-//   that are not TLS), test_create_server_ssl_over_ssl with 25 clients
-//   (bytes that arrive between pauseReading() and startTls() are lost),
-//   test_ssl's test_start_tls_server_1 on Deno (the end is lost), and
-//   ssl_shutdown_timeout (no `sslShutdownTimeout` option yet).
+//   that are not TLS), test_ssl's test_start_tls_server_1 on Deno (the end
+//   is lost), and ssl_shutdown_timeout (no `sslShutdownTimeout` option
+//   yet). test_create_server_ssl_over_ssl is ported for its server side:
+//   25 plain TLS clients against a server that upgrades with startTls().
 // - ProactorStartTLSTests: Windows only; the Selector and Proactor classes
 //   run the same BaseStartTLS cases, ported once.
 import { describe, it } from "node:test";
@@ -1187,6 +1187,68 @@ async function connectAcceptedSocket(serverSsl: SSLContext | null) {
 }
 
 describe("CPython test_ssl: TestSSL", () => {
+  it("test_create_server_ssl_over_ssl, its server: bytes that come before startTls() belong to the handshake", async () => {
+    // CPython's server protocol pauses reading in connection_made and
+    // upgrades in a task: a client's ClientHello that was already on its
+    // way to the protocol must reach the handshake, for every client.
+    const TOTAL = 25;
+    const echoed = await run(async () => {
+      const loop = getRunningLoop();
+      class Upgrading extends Protocol {
+        #secure: Transport | null = null;
+        readonly #early: Uint8Array[] = [];
+        override connectionMade(transport: Transport) {
+          transport.pauseReading();
+          createTask(async () => {
+            this.#secure = await loop.startTls(
+              transport,
+              this,
+              serverContext(),
+              { serverSide: true },
+            );
+            for (const chunk of this.#early) this.#secure.write(chunk);
+          });
+        }
+        override dataReceived(data: Uint8Array) {
+          if (this.#secure === null) this.#early.push(data);
+          else this.#secure.write(data);
+        }
+      }
+      await using server = await loop.createServer(
+        () => new Upgrading(),
+        HOST,
+        0,
+      );
+      const port = portOf(server);
+      const client = (i: number) =>
+        new Promise<string>((resolve, reject) => {
+          const socket = tls.connect({
+            host: HOST,
+            port,
+            rejectUnauthorized: false,
+          });
+          let got = "";
+          socket.on("secureConnect", () => socket.write(`hello ${i}`));
+          socket.on("data", (chunk: Buffer) => {
+            got += chunk.toString();
+            if (got.length >= `hello ${i}`.length) {
+              socket.end();
+              resolve(got);
+            }
+          });
+          socket.on("error", reject);
+        });
+      return await waitFor(
+        gather(...Array.from({ length: TOTAL }, (_, i) => client(i))),
+        GUARD,
+      );
+    });
+    assert.deepEqual(
+      echoed,
+      Array.from({ length: TOTAL }, (_, i) => `hello ${i}`),
+    );
+  });
+
   it("test_create_server_ssl_1: 25 TLS clients of startServer", async () => {
     const TOTAL_CNT = 25;
     const A_DATA = new Uint8Array(1024 * BUF_MULTIPLIER).fill(0x41);
