@@ -207,7 +207,8 @@ export class WrappedStream implements HostStream {
       const view = options.ownChunks === true ? ownedView : plainView;
       this.#listeners.push(
         ["data", (chunk: Uint8Array) => events.onData(view(chunk))],
-        ["end", () => events.onEnd()],
+        // After an error the stream ends, but failed: its close says why.
+        ["end", () => this.#error === null && events.onEnd()],
       );
     }
     for (const [name, listener] of this.#listeners) stream.on(name, listener);

@@ -160,7 +160,8 @@ const VERIFY_CODES = new Set([
   "HOSTNAME_MISMATCH",
 ]);
 
-function kindOf(error: Error): HandshakeFailure["kind"] {
+/** What kind of failure a TLS socket's error is, as `HandshakeFailure`. */
+export function kindOf(error: Error): HandshakeFailure["kind"] {
   const code = String((error as { code?: unknown }).code ?? "");
   if (VERIFY_CODES.has(code)) return "verify";
   if (/^E[A-Z]+$/.test(code) && !code.startsWith("ERR_")) return "os";

@@ -5,13 +5,18 @@
  * @module
  */
 import type { HostSocket, RawSocket } from "../internal/socket_host.ts";
-import { type Handshake, startHandshake } from "../internal/tls_host.ts";
+import {
+  type Handshake,
+  kindOf,
+  startHandshake,
+} from "../internal/tls_host.ts";
 import type { AbstractEventLoop } from "./abstract_event_loop.ts";
 import { waitOnHost } from "./host_wait.ts";
 import type { StreamProtocol } from "./protocols.ts";
 import { internals } from "./_transport_internals.ts";
 import { StreamTransport, type TransportOwner } from "./socket_transport.ts";
 import {
+  connectionError,
   handshakeError,
   type SSLContext,
   type SSLObject,
@@ -155,7 +160,16 @@ export function transportOver(
     canWriteEof: raw.tls === null,
     callConnectionMade: request.callConnectionMade,
   });
-  socket = raw.attach(internals.streamEvents(transport));
+  const events = internals.streamEvents(transport);
+  socket = raw.attach(
+    raw.tls === null ? events : {
+      ...events,
+      onClose: (error) =>
+        events.onClose(
+          error && connectionError({ error, kind: kindOf(error) }),
+        ),
+    },
+  );
   transport.attach(socket);
   return transport;
 }

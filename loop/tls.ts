@@ -299,6 +299,16 @@ export function handshakeError(failure: HandshakeFailure): Error {
   );
 }
 
+/**
+ * The error an established TLS connection ends with, as Python would
+ * raise it: a failure of the protocol itself is an `SSLError`.
+ */
+export function connectionError(failure: HandshakeFailure): Error {
+  if (failure.kind !== "tls") return failure.error;
+  const code = String((failure.error as { code?: unknown }).code ?? "");
+  return new SSLError(failure.error.message, code, { cause: failure.error });
+}
+
 /** A certificate as Python's `getpeercert()` gives it. */
 export interface PeerCertificate {
   /** The subject's name, as relative distinguished names of `[key, value]`. */

@@ -45,11 +45,10 @@
 //   calls nothing; the SSL variant of test_connect_accepted_socket that it
 //   stands for (test_events.py) is ported instead.
 // - Not here yet, as the library still differs (see the maintainers'
-//   notes): test_start_tls_client_corrupted_ssl (no SSLError for bytes
-//   that are not TLS), test_ssl's test_start_tls_server_1 on Deno (the end
-//   is lost), and ssl_shutdown_timeout (no `sslShutdownTimeout` option
-//   yet). test_create_server_ssl_over_ssl is ported for its server side:
-//   25 plain TLS clients against a server that upgrades with startTls().
+//   notes): test_ssl's test_start_tls_server_1 on Deno (the end is
+//   lost), and ssl_shutdown_timeout (no `sslShutdownTimeout` option yet).
+//   test_create_server_ssl_over_ssl is ported for its server side: 25
+//   plain TLS clients against a server that upgrades with startTls().
 // - ProactorStartTLSTests: Windows only; the Selector and Proactor classes
 //   run the same BaseStartTLS cases, ported once.
 import { describe, it } from "node:test";
@@ -65,6 +64,7 @@ import {
   type Server,
   SSLCertVerificationError,
   type SSLContext,
+  SSLError,
   type SSLObject,
   startServer,
   type StreamReader,
@@ -995,6 +995,50 @@ async function startTlsServer1Sslproto(): Promise<void> {
 }
 
 describe("CPython test_sslproto: BaseStartTLS", () => {
+  it("test_start_tls_client_corrupted_ssl: bytes that are not TLS are an SSLError", async () => {
+    // The server answers over TLS, then writes plain bytes on the socket
+    // under it, as CPython's writes on its dup()ed socket.
+    const certs = testCerts();
+    const plain = net.createServer((socket) => {
+      const secured = new tls.TLSSocket(socket, {
+        isServer: true,
+        cert: certs.serverCert,
+        key: certs.serverKey,
+      });
+      secured.on("error", () => {});
+      secured.on("secure", () => secured.write("A\n"));
+      secured.once("data", () => {
+        socket.write("please corrupt the SSL connection");
+        socket.end();
+      });
+    });
+    await new Promise<void>((resolve) =>
+      plain.listen(0, HOST, () => resolve())
+    );
+    try {
+      const port = (plain.address() as net.AddressInfo).port;
+      const outcome = await run(async () => {
+        getRunningLoop().setExceptionHandler(() => {});
+        const [reader, writer] = await openConnection(HOST, port, {
+          ssl: clientContext(),
+          serverHostname: "",
+        });
+        assert.equal(text(await reader.readline()), "A\n");
+        writer.write(bytes("B"));
+        const error = await waitFor(reader.readline(), GUARD).then(
+          (line) => `a line: ${JSON.stringify(text(line))}`,
+          (error: unknown) => error,
+        );
+        writer.close();
+        await writer.waitClosed().catch(() => {});
+        return error;
+      });
+      assert.ok(outcome instanceof SSLError, String(outcome));
+    } finally {
+      plain.close();
+    }
+  });
+
   it("test_buf_feed_data: a BufferedProtocol gets the data in the buffers it gives", async () => {
     // CPython feeds b'12345' / b'1234' to buffers of 1, 2, 2, 4 and 100
     // bytes; here it comes over a TLS transport.
