@@ -15,6 +15,7 @@ import net from "node:net";
 import process from "node:process";
 import { clearTimeout, setTimeout } from "node:timers";
 import { RUNTIME } from "./runtime.ts";
+import { TimeoutError } from "./errors.ts";
 import {
   guardStream,
   keepProcessAlive,
@@ -61,6 +62,8 @@ export interface TlsDetails {
   serverSide: boolean;
   /** The host name asked for (SNI) by the client, or `null`. */
   serverHostname: string | null;
+  /** Seconds the peer has to answer the close before the socket goes. */
+  shutdownTimeout: number;
 }
 
 /**
@@ -115,9 +118,6 @@ export class RawSocket {
   }
 }
 
-/** asyncio's `ssl_shutdown_timeout` default: 30 seconds. */
-const TLS_SHUTDOWN_TIMEOUT_MS = 30_000;
-
 /** A connected socket wired to a transport's events. */
 export class HostSocket extends WrappedStream {
   readonly #raw: RawSocket;
@@ -170,8 +170,8 @@ export class HostSocket extends WrappedStream {
 
   /**
    * Ends and closes once the written bytes have left. A TLS socket ends,
-   * and closes when the peer answers the end or after asyncio's TLS
-   * shutdown timeout, as asyncio's TLS shuts down: destroyed once its
+   * and closes when the peer answers the end or, failing with
+   * `TimeoutError`, after its shutdown timeout, as asyncio's TLS shuts down: destroyed once its
    * writes finished, it lost bytes. Deno 2.9 reports them finished before
    * they reach the socket under it; on Node, a TLS 1.3 peer still reading
    * writes to the closed socket (over TLS 1.2 it does not), which answers
@@ -183,7 +183,11 @@ export class HostSocket extends WrappedStream {
       super.close();
       return;
     }
-    const timer = setTimeout(() => stream.destroy(), TLS_SHUTDOWN_TIMEOUT_MS);
+    const seconds = this.#raw.tls.shutdownTimeout;
+    const timer = setTimeout(() => {
+      const error = new TimeoutError("SSL shutdown timed out");
+      stream.destroy(Object.assign(error, { code: "ETIMEDOUT" }));
+    }, seconds * 1000);
     timer.unref?.();
     stream.once("close", () => clearTimeout(timer));
     // The answer comes after whatever the peer sent meanwhile, which a

@@ -47,6 +47,8 @@ export interface HandshakeOptions {
   settings: TlsSettings;
   /** Client side: the name to send (SNI) and to check the certificate against. */
   serverHostname: string | null;
+  /** Seconds the peer has to answer the close, once connected. */
+  shutdownTimeout: number;
 }
 
 /** Starts a TLS handshake over the connected plain socket `plain`. */
@@ -79,7 +81,7 @@ export function startHandshake(
     secured.off("error", fail);
     secured.pause();
     secured.unref?.();
-    const details = detailsOf(secured, serverSide, serverHostname, settings);
+    const details = detailsOf(secured, options);
     callbacks.secure(
       new RawSocket(secured as unknown as NodeStream, plain, details, plain),
     );
@@ -170,16 +172,16 @@ export function kindOf(error: Error): HandshakeFailure["kind"] {
 
 function detailsOf(
   socket: tls.TLSSocket,
-  serverSide: boolean,
-  serverHostname: string | null,
-  settings: TlsSettings,
+  options: HandshakeOptions,
 ): TlsDetails {
+  const { serverSide, settings, serverHostname } = options;
   const name = serverSide
     ? (socket as { servername?: string | false }).servername || null
     : serverHostname;
   return {
     serverSide,
     serverHostname: name,
+    shutdownTimeout: options.shutdownTimeout,
     peerCertificate: () => {
       if (!settings.verify || !socket.authorized) return null;
       const certificate = socket.getPeerCertificate();

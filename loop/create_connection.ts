@@ -30,6 +30,7 @@ import {
   checkPath,
   checkPort,
   checkTls,
+  checkTlsTimeout,
   type TlsChoice,
 } from "./net_checks.ts";
 import { internals } from "./_transport_internals.ts";
@@ -63,6 +64,11 @@ export interface CreateConnectionOptions {
   serverHostname?: string | null;
   /** Seconds the TLS handshake may take; 60 by default. */
   sslHandshakeTimeout?: number | null;
+  /**
+   * Seconds the peer has to answer a TLS close before the connection is
+   * dropped with `TimeoutError`; 30 by default.
+   */
+  sslShutdownTimeout?: number | null;
   /** `AF_INET` (2) or `AF_INET6` (10) to use only that family; 0 for any. */
   family?: number;
   /** `[host, port]` to bind the socket to before connecting. */
@@ -93,6 +99,7 @@ const CONNECTION_OPTIONS: (keyof CreateConnectionOptions)[] = [
   "ssl",
   "serverHostname",
   "sslHandshakeTimeout",
+  "sslShutdownTimeout",
   "family",
   "localAddr",
   "keepAlive",
@@ -109,12 +116,18 @@ export interface CreateUnixConnectionOptions {
   serverHostname?: string | null;
   /** Seconds the TLS handshake may take; 60 by default. */
   sslHandshakeTimeout?: number | null;
+  /**
+   * Seconds the peer has to answer a TLS close before the connection is
+   * dropped with `TimeoutError`; 30 by default.
+   */
+  sslShutdownTimeout?: number | null;
 }
 
 const UNIX_CONNECTION_OPTIONS: (keyof CreateUnixConnectionOptions)[] = [
   "ssl",
   "serverHostname",
   "sslHandshakeTimeout",
+  "sslShutdownTimeout",
 ];
 
 /** What a protocol factory makes. */
@@ -427,6 +440,7 @@ async function finishConnection<P extends StreamProtocol>(
         serverSide: how.serverSide,
         serverHostname: tls.serverHostname,
         timeout: tls.handshakeTimeout,
+        shutdownTimeout: tls.shutdownTimeout,
       });
     }
   } catch (error) {
@@ -467,6 +481,11 @@ export interface ConnectAcceptedSocketOptions {
   ssl?: SSLContext | null;
   /** Seconds the TLS handshake may take; 60 by default. */
   sslHandshakeTimeout?: number | null;
+  /**
+   * Seconds the peer has to answer a TLS close before the connection is
+   * dropped with `TimeoutError`; 30 by default.
+   */
+  sslShutdownTimeout?: number | null;
 }
 
 /** `loop.connectAcceptedSocket`, checked. */
@@ -480,7 +499,7 @@ export async function connectAcceptedSocket<P extends StreamProtocol>(
   const given = checkOptions<ConnectAcceptedSocketOptions>(
     options,
     "connectAcceptedSocket()",
-    ["ssl", "sslHandshakeTimeout"],
+    ["ssl", "sslHandshakeTimeout", "sslShutdownTimeout"],
   );
   const tls = checkTls(given, "connectAcceptedSocket()", null, true);
   const raw = adoptSocket(socket);
@@ -498,6 +517,11 @@ export interface StartTlsOptions {
   serverHostname?: string | null;
   /** Seconds the TLS handshake may take; 60 by default. */
   sslHandshakeTimeout?: number | null;
+  /**
+   * Seconds the peer has to answer a TLS close before the connection is
+   * dropped with `TimeoutError`; 30 by default.
+   */
+  sslShutdownTimeout?: number | null;
 }
 
 /** `loop.startTls`, checked; returns the new TLS transport. */
@@ -519,6 +543,7 @@ export async function startTls(
     "serverSide",
     "serverHostname",
     "sslHandshakeTimeout",
+    "sslShutdownTimeout",
   ]);
   const serverSide = given.serverSide === undefined
     ? false
@@ -543,9 +568,14 @@ export async function startTls(
         "check the certificate against",
     );
   }
-  const timeout = given.sslHandshakeTimeout == null
-    ? 60
-    : checkSeconds(given.sslHandshakeTimeout, "sslHandshakeTimeout");
+  const timeout = checkTlsTimeout(
+    given.sslHandshakeTimeout,
+    "sslHandshakeTimeout",
+  );
+  const shutdownTimeout = checkTlsTimeout(
+    given.sslShutdownTimeout,
+    "sslShutdownTimeout",
+  );
   if (transport.isClosing()) {
     throw new RuntimeError("startTls(): the transport is closing");
   }
@@ -564,6 +594,7 @@ export async function startTls(
       serverSide,
       serverHostname: serverSide ? null : name,
       timeout,
+      shutdownTimeout,
     });
   } catch (error) {
     raw.abort();

@@ -35,6 +35,11 @@ export interface CreateServerOptions {
   ssl?: SSLContext | null;
   /** Seconds a client's TLS handshake may take; 60 by default. */
   sslHandshakeTimeout?: number | null;
+  /**
+   * Seconds the peer has to answer a TLS close before the connection is
+   * dropped with `TimeoutError`; 30 by default.
+   */
+  sslShutdownTimeout?: number | null;
   /** With `host` null: `AF_INET` (2) or `AF_INET6` (10) only; 0 for both. */
   family?: number;
   /** How many connections the system queues before they are accepted; 100. */
@@ -52,6 +57,7 @@ export interface CreateServerOptions {
 const SERVER_OPTIONS: (keyof CreateServerOptions)[] = [
   "ssl",
   "sslHandshakeTimeout",
+  "sslShutdownTimeout",
   "family",
   "backlog",
   "reuseAddress",
@@ -66,6 +72,11 @@ export interface CreateUnixServerOptions {
   ssl?: SSLContext | null;
   /** Seconds a client's TLS handshake may take; 60 by default. */
   sslHandshakeTimeout?: number | null;
+  /**
+   * Seconds the peer has to answer a TLS close before the connection is
+   * dropped with `TimeoutError`; 30 by default.
+   */
+  sslShutdownTimeout?: number | null;
   /** How many connections the system queues before they are accepted; 100. */
   backlog?: number;
   /** Accept connections at once (default); else after `startServing()`. */
@@ -75,6 +86,7 @@ export interface CreateUnixServerOptions {
 const UNIX_SERVER_OPTIONS: (keyof CreateUnixServerOptions)[] = [
   "ssl",
   "sslHandshakeTimeout",
+  "sslShutdownTimeout",
   "backlog",
   "startServing",
 ];
@@ -150,6 +162,7 @@ export async function createServer(
       protocolFactory,
       ssl: tls.context,
       handshakeTimeout: tls.handshakeTimeout,
+      shutdownTimeout: tls.shutdownTimeout,
       holdWhileOpen: request.holdWhileOpen,
       sockets: SOCKETS,
     },
@@ -187,6 +200,7 @@ export async function createUnixServer(
       protocolFactory,
       ssl: tls.context,
       handshakeTimeout: tls.handshakeTimeout,
+      shutdownTimeout: tls.shutdownTimeout,
       holdWhileOpen: request.holdWhileOpen,
       sockets: SOCKETS,
     },

@@ -130,14 +130,36 @@ export interface TlsChoice {
   serverHostname: string | null;
   /** Seconds the handshake may take. */
   handshakeTimeout: number;
+  /** Seconds the peer has to answer the close before the socket goes. */
+  shutdownTimeout: number;
 }
 
 /** The default TLS handshake timeout in seconds, as asyncio's. */
 export const SSL_HANDSHAKE_TIMEOUT = 60;
 
+/** The default TLS shutdown timeout in seconds, as asyncio's. */
+export const SSL_SHUTDOWN_TIMEOUT = 30;
+
+/** Checks a TLS timeout option: a positive number of seconds, if given. */
+export function checkTlsTimeout(
+  value: unknown,
+  name: "sslHandshakeTimeout" | "sslShutdownTimeout",
+): number {
+  if (value == null) {
+    return name === "sslHandshakeTimeout"
+      ? SSL_HANDSHAKE_TIMEOUT
+      : SSL_SHUTDOWN_TIMEOUT;
+  }
+  const seconds = checkSeconds(value, name);
+  if (seconds <= 0) {
+    throw new RangeError(`${name} must be a positive number, got ${seconds}`);
+  }
+  return seconds;
+}
+
 /**
- * Checks `ssl`, `serverHostname` and `sslHandshakeTimeout`: the last two
- * mean something only with `ssl`, and a client needs a name to check the
+ * Checks `ssl`, `serverHostname`, `sslHandshakeTimeout` and
+ * `sslShutdownTimeout`: the last three mean something only with `ssl`, and a client needs a name to check the
  * certificate against (`host` by default).
  */
 export function checkTls(
@@ -145,6 +167,7 @@ export function checkTls(
     ssl?: unknown;
     serverHostname?: unknown;
     sslHandshakeTimeout?: unknown;
+    sslShutdownTimeout?: unknown;
   },
   caller: string,
   host: string | null,
@@ -164,19 +187,25 @@ export function checkTls(
       `${caller}: a server's TLS context needs cert and key`,
     );
   }
-  const { serverHostname, sslHandshakeTimeout } = given;
+  const { serverHostname, sslHandshakeTimeout, sslShutdownTimeout } = given;
   if (context === null) {
-    if (serverHostname != null) {
-      throw new RangeError(
-        `${caller}: serverHostname is only meaningful with ssl`,
-      );
+    for (
+      const [name, value] of [
+        ["serverHostname", serverHostname],
+        ["sslHandshakeTimeout", sslHandshakeTimeout],
+        ["sslShutdownTimeout", sslShutdownTimeout],
+      ]
+    ) {
+      if (value != null) {
+        throw new RangeError(`${caller}: ${name} is only meaningful with ssl`);
+      }
     }
-    if (sslHandshakeTimeout != null) {
-      throw new RangeError(
-        `${caller}: sslHandshakeTimeout is only meaningful with ssl`,
-      );
-    }
-    return { context, serverHostname: null, handshakeTimeout: 0 };
+    return {
+      context,
+      serverHostname: null,
+      handshakeTimeout: 0,
+      shutdownTimeout: 0,
+    };
   }
   let name: string | null = null;
   if (!serverSide) {
@@ -198,14 +227,13 @@ export function checkTls(
       );
     }
   }
-  let timeout = SSL_HANDSHAKE_TIMEOUT;
-  if (sslHandshakeTimeout != null) {
-    timeout = checkSeconds(sslHandshakeTimeout, "sslHandshakeTimeout");
-    if (timeout <= 0) {
-      throw new RangeError(
-        `sslHandshakeTimeout must be a positive number, got ${timeout}`,
-      );
-    }
-  }
-  return { context, serverHostname: name, handshakeTimeout: timeout };
+  return {
+    context,
+    serverHostname: name,
+    handshakeTimeout: checkTlsTimeout(
+      sslHandshakeTimeout,
+      "sslHandshakeTimeout",
+    ),
+    shutdownTimeout: checkTlsTimeout(sslShutdownTimeout, "sslShutdownTimeout"),
+  };
 }

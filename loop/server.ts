@@ -39,6 +39,8 @@ export interface ServerSetup {
   ssl: SSLContext | null;
   /** Seconds a client's TLS handshake may take. */
   handshakeTimeout: number;
+  /** Seconds a client has to answer the TLS close. */
+  shutdownTimeout: number;
   /**
    * Keep the process alive while a connection is open, and while the
    * server accepts connections.
@@ -353,6 +355,7 @@ export class Server<A = [host: string, port: number]>
       serverSide: true,
       serverHostname: null,
       timeout: this.#setup.handshakeTimeout,
+      shutdownTimeout: this.#setup.shutdownTimeout,
     }, (result) => {
       this.#handshaking.delete(running);
       if ("socket" in result) {

@@ -35,6 +35,8 @@ export interface HandshakeRequest {
   serverHostname: string | null;
   /** Seconds before the handshake is given up. */
   timeout: number;
+  /** Seconds the peer has to answer the close, once connected. */
+  shutdownTimeout: number;
 }
 
 /** How a handshake ends: the TLS socket, or the error. */
@@ -68,6 +70,7 @@ export function beginHandshake(
     serverSide: request.serverSide,
     settings: loopInternals.tlsSettings(request.context),
     serverHostname: request.serverHostname,
+    shutdownTimeout: request.shutdownTimeout,
   }, {
     secure: (socket) => finish({ socket }),
     failed: (failure) => finish({ error: handshakeError(failure) }),

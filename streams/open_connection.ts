@@ -55,7 +55,8 @@ export interface OpenUnixConnectionOptions extends CreateUnixConnectionOptions {
  *
  * Other options: `limit` (the reader's buffer, 64 KiB), `family`
  * (`AF_INET` 2 or `AF_INET6` 10), `localAddr` (`[host, port]` to bind
- * first), `keepAlive`, `sslHandshakeTimeout` (seconds, 60).
+ * first), `keepAlive`, `sslHandshakeTimeout` (seconds, 60),
+ * `sslShutdownTimeout` (seconds, 30).
  *
  * @example An HTTP/1.0 request
  * ```ts

@@ -49,7 +49,7 @@ export interface StartUnixServerOptions extends CreateUnixServerOptions {
  * cert, key })`) every client speaks TLS; a client whose handshake fails
  * never reaches the handler. Other options: `limit` (each reader's buffer,
  * 64 KiB), `backlog` (100), `family`, `reuseAddress`, `reusePort`,
- * `keepAlive`, `sslHandshakeTimeout`, `startServing`.
+ * `keepAlive`, `sslHandshakeTimeout`, `sslShutdownTimeout`, `startServing`.
  *
  * As in Python, a client's connection stays open until its writer is
  * closed, and `waitClosed()` waits for that: close the writer in the
@@ -94,7 +94,8 @@ export async function startServer(
  * `handler(reader, writer)` for each client: asyncio's
  * `start_unix_server`. A socket left at `path` by an earlier server is
  * replaced; any other file there is an error (`"EADDRINUSE"`). Options:
- * `limit`, `backlog`, `ssl`, `sslHandshakeTimeout`, `startServing`.
+ * `limit`, `backlog`, `ssl`, `sslHandshakeTimeout`, `sslShutdownTimeout`,
+ * `startServing`.
  *
  * @example The server's socket is its path
  * ```ts

@@ -21,6 +21,11 @@ export interface WriterStartTlsOptions {
   serverHostname?: string | null;
   /** Seconds the TLS handshake may take; 60 by default. */
   sslHandshakeTimeout?: number | null;
+  /**
+   * Seconds the peer has to answer a TLS close before the connection is
+   * dropped with `TimeoutError`; 30 by default.
+   */
+  sslShutdownTimeout?: number | null;
 }
 
 /**
@@ -200,9 +205,11 @@ export class StreamWriter {
     sslContext: SSLContext | true,
     options: WriterStartTlsOptions = {},
   ): Promise<void> {
-    const { serverHostname = null, sslHandshakeTimeout = null } = checkOptions<
-      WriterStartTlsOptions
-    >(options, "startTls()", ["serverHostname", "sslHandshakeTimeout"]);
+    const given = checkOptions<WriterStartTlsOptions>(options, "startTls()", [
+      "serverHostname",
+      "sslHandshakeTimeout",
+      "sslShutdownTimeout",
+    ]);
     const serverSide = this.#protocol.isServerSide();
     await this.drain();
     const upgraded = await startTls(
@@ -210,7 +217,7 @@ export class StreamWriter {
       this.#transport,
       this.#protocol,
       sslContext,
-      { serverSide, serverHostname, sslHandshakeTimeout },
+      { ...given, serverSide },
     );
     this.#transport = upgraded;
     this.#protocol.replaceTransport(this.#transport);

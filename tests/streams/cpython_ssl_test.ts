@@ -9,7 +9,7 @@
 // makes in base_events.py / unix_events.py (their tests are in
 // test_base_events.py, test_events.py and test_unix_events.py). What CPython
 // asserts and did not test directly (server_hostname='' with verification
-// off) was replayed on CPython 3.13.0.
+// off, ssl_shutdown_timeout) was replayed on CPython 3.13.0.
 //
 // CPython's peers are blocking sockets in threads; here they are `node:net`
 // / `node:tls` servers in the same process, or the library's own other side
@@ -46,8 +46,7 @@
 //   stands for (test_events.py) is ported instead.
 // - Not here yet, as the library still differs (see the maintainers'
 //   notes): test_ssl's test_start_tls_server_1 on Deno (the end is
-//   lost), and ssl_shutdown_timeout (no `sslShutdownTimeout` option yet).
-//   test_create_server_ssl_over_ssl is ported for its server side: 25
+//   lost). test_create_server_ssl_over_ssl is ported for its server side: 25
 //   plain TLS clients against a server that upgrades with startTls().
 // - ProactorStartTLSTests: Windows only; the Selector and Proactor classes
 //   run the same BaseStartTLS cases, ported once.
@@ -1632,6 +1631,101 @@ describe("CPython test_ssl: TestSSL", () => {
 // -- arguments: test_base_events.py, test_events.py, test_unix_events.py --
 
 describe("CPython TLS argument checks (test_base_events, test_events, test_unix_events)", () => {
+  it("ssl_shutdown_timeout is checked as ssl_handshake_timeout is (base_events.py, sslproto.py)", async () => {
+    await run(async () => {
+      const loop = getRunningLoop();
+      const refused = (pattern: RegExp) => (error: Error) =>
+        error instanceof RangeError && pattern.test(error.message);
+      await assert.rejects(
+        loop.createConnection(() => new Protocol(), HOST, 1, {
+          sslShutdownTimeout: 1,
+        }),
+        refused(/sslShutdownTimeout is only meaningful with ssl/),
+      );
+      await assert.rejects(
+        loop.createServer(() => new Protocol(), HOST, 0, {
+          sslShutdownTimeout: 1,
+        }),
+        refused(/only meaningful with ssl/),
+      );
+      for (const bad of [0, -10]) {
+        await assert.rejects(
+          loop.createConnection(() => new Protocol(), HOST, 1, {
+            ssl: clientContext(),
+            sslShutdownTimeout: bad,
+          }),
+          refused(/sslShutdownTimeout must be a positive number/),
+        );
+        await assert.rejects(
+          loop.createServer(() => new Protocol(), HOST, 0, {
+            ssl: serverContext(),
+            sslShutdownTimeout: bad,
+          }),
+          refused(/positive number/),
+        );
+      }
+    });
+  });
+
+  it("ssl_shutdown_timeout: a close the peer never answers ends with TimeoutError after it", async () => {
+    // CPython 3.13: connection_lost(TimeoutError('SSL shutdown timed out'))
+    // once ssl_shutdown_timeout has passed. The peer is a relay to a TLS
+    // server that stops passing bytes (and never ends) once connected.
+    const certs = testCerts();
+    const sockets: net.Socket[] = [];
+    const secure = tls.createServer(
+      { cert: certs.serverCert, key: certs.serverKey },
+      (socket) => {
+        socket.on("error", () => {});
+        sockets.push(socket);
+      },
+    );
+    await new Promise<void>((resolve) =>
+      secure.listen(0, HOST, () => resolve())
+    );
+    let silent = false;
+    const relay = net.createServer({ allowHalfOpen: true }, (near) => {
+      const far = net.connect((secure.address() as net.AddressInfo).port, HOST);
+      sockets.push(near, far);
+      for (const [from, to] of [[near, far], [far, near]]) {
+        from.on("error", () => {});
+        from.on("data", (chunk: Buffer) => silent || to.write(chunk));
+      }
+    });
+    await new Promise<void>((resolve) =>
+      relay.listen(0, HOST, () => resolve())
+    );
+    try {
+      const [error, seconds] = await run(async () => {
+        const loop = getRunningLoop();
+        const lost = loop.createFuture<Error | null>();
+        class Client extends Protocol {
+          override connectionLost(error: Error | null) {
+            lost.setResult(error);
+          }
+        }
+        const [transport] = await loop.createConnection(
+          () => new Client(),
+          HOST,
+          (relay.address() as net.AddressInfo).port,
+          { ssl: clientContext(), serverHostname: "", sslShutdownTimeout: 0.3 },
+        );
+        silent = true;
+        const start = performance.now();
+        transport.close();
+        const error = await waitFor(lost, GUARD);
+        return [error, (performance.now() - start) / 1000] as const;
+      });
+      assert.ok(error instanceof TimeoutError, String(error));
+      assert.match(error.message, /SSL shutdown timed out/);
+      assert.ok(seconds >= 0.25, `lost after ${seconds} s`);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      relay.close();
+      secure.close();
+    }
+  });
+
   it("test_create_connection_no_ssl_server_hostname_errors: serverHostname without ssl", async () => {
     await run(async () => {
       const loop = getRunningLoop();
