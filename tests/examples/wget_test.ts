@@ -8,10 +8,10 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { example, runScript } from "../fixtures/runtime.ts";
 import { testCerts } from "../streams/fixtures/certs.ts";
+import { tempDir } from "../fixtures/temp_dir.ts";
 
 /** Serves the folder given first over HTTPS; prints its port. */
 const PY_HTTPS_SERVER = `
@@ -64,7 +64,7 @@ const sha256 = (data: Uint8Array) =>
 
 describe("wget example over HTTPS", () => {
   it("fetches two files at once from Python's http.server, byte for byte", async () => {
-    const folder = fs.mkdtempSync(path.join(os.tmpdir(), "aio-wget-"));
+    const folder = tempDir("aio-wget-");
     const big = pattern(300_000);
     const small = new TextEncoder().encode("hello over TLS\n");
     fs.writeFileSync(path.join(folder, "big.bin"), big);
@@ -103,7 +103,7 @@ describe("wget example over HTTPS", () => {
   });
 
   it("refuses the server without its authority", async () => {
-    const folder = fs.mkdtempSync(path.join(os.tmpdir(), "aio-wget-"));
+    const folder = tempDir("aio-wget-");
     fs.writeFileSync(path.join(folder, "small.txt"), "secret\n");
     const [port, stop] = await httpsServer(folder);
     try {

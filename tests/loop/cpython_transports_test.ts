@@ -36,7 +36,6 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import fs from "node:fs";
 import net from "node:net";
-import os from "node:os";
 import path from "node:path";
 import {
   BaseProtocol,
@@ -68,6 +67,7 @@ import type { Future } from "../../tasks/future.ts";
 import { runVirtual } from "../../testing/mod.ts";
 import { bytes, text } from "../fixtures/bytes.ts";
 import { errorOf } from "../sync/helpers.ts";
+import { tempDir } from "../fixtures/temp_dir.ts";
 
 const HOST = "127.0.0.1";
 
@@ -76,7 +76,7 @@ function addrOf(server: Server): [string, number] {
 }
 
 function tempSocketPath(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aio-cpython-srv-"));
+  const dir = tempDir("aio-cpython-srv-");
   return path.join(dir, "server.sock");
 }
 

@@ -6,7 +6,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import {
@@ -23,6 +22,7 @@ import {
   type ReadPipeTransport,
   type WritePipeTransport,
 } from "../../loop/pipes.ts";
+import { tempDir } from "../fixtures/temp_dir.ts";
 
 const text = (data: Uint8Array) => new TextDecoder().decode(data);
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -56,7 +56,7 @@ function recorder() {
 }
 
 function tempFile(contents: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aio-pipes-"));
+  const dir = tempDir("aio-pipes-");
   const file = path.join(dir, "data");
   fs.writeFileSync(file, contents);
   return file;

@@ -4,7 +4,6 @@ import { execFileSync } from "node:child_process";
 import { Buffer } from "node:buffer";
 import fs from "node:fs";
 import net from "node:net";
-import os from "node:os";
 import path from "node:path";
 import {
   BufferedProtocol,
@@ -22,6 +21,7 @@ import { bytes, text } from "../fixtures/bytes.ts";
 import { reusePortSupported } from "../../internal/socket_host.ts";
 import { internals } from "../../loop/_transport_internals.ts";
 import type { StreamTransport } from "../../loop/socket_transport.ts";
+import { tempDir } from "../fixtures/temp_dir.ts";
 
 const HOST = "127.0.0.1";
 
@@ -30,7 +30,7 @@ function portOf(server: Server): number {
 }
 
 function tempPath(name: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aio-transports-"));
+  const dir = tempDir("aio-transports-");
   return path.join(dir, name);
 }
 

@@ -85,6 +85,7 @@ import {
 import { runVirtual } from "../../testing/mod.ts";
 import { bytes, text } from "../fixtures/bytes.ts";
 import { testCerts } from "./fixtures/certs.ts";
+import { tempDir } from "../fixtures/temp_dir.ts";
 
 const HOST = "127.0.0.1";
 /** A hang guard, as CPython's support.SHORT_TIMEOUT; never reached when all is well. */
@@ -1864,7 +1865,7 @@ describe("CPython TLS argument checks (test_base_events, test_events, test_unix_
   });
 
   it("test_create_connection_ssl_timeout_for_plain_socket (and create_server, connect_accepted_socket, unix): sslHandshakeTimeout needs ssl", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aio-cpython-ssl-"));
+    const dir = tempDir("aio-cpython-ssl-");
     await run(async () => {
       const loop = getRunningLoop();
       const meaningful = (error: Error) =>

@@ -59,7 +59,6 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import fs from "node:fs";
 import net from "node:net";
-import os from "node:os";
 import path from "node:path";
 import tls from "node:tls";
 import {
@@ -88,6 +87,7 @@ import { runVirtual } from "../../testing/mod.ts";
 import { bytes, text } from "../fixtures/bytes.ts";
 import { errorOf } from "../sync/helpers.ts";
 import { testCerts } from "./fixtures/certs.ts";
+import { tempDir } from "../fixtures/temp_dir.ts";
 
 const HOST = "127.0.0.1";
 const DATA = "line1\nline2\nline3\n";
@@ -143,7 +143,7 @@ after(() => {
 
 /** A path for a Unix socket, in a folder of its own removed at the end. */
 function socketPath(name: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aio-"));
+  const dir = tempDir("aio-");
   tempDirs.push(dir);
   return path.join(dir, name);
 }

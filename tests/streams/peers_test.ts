@@ -9,7 +9,6 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import {
   createSslContext,
@@ -24,6 +23,7 @@ import {
   type StreamWriter,
 } from "../../streams/mod.ts";
 import { run } from "../../mod.ts";
+import { tempDir } from "../fixtures/temp_dir.ts";
 import { testCerts } from "./fixtures/certs.ts";
 
 const HOST = "127.0.0.1";
@@ -45,10 +45,6 @@ function sha256(data: Uint8Array): string {
 
 function portOf(server: Server): number {
   return server.sockets[0].getsockname()[1];
-}
-
-function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), "aio-peers-"));
 }
 
 /** A child process with its output collected, and a wait for a line. */
@@ -100,7 +96,7 @@ function startPeer(command: string, args: string[], input?: string): Peer {
 }
 
 function python(script: string, ...args: string[]): Peer {
-  const file = path.join(tempDir(), "peer.py");
+  const file = path.join(tempDir("aio-peers-"), "peer.py");
   fs.writeFileSync(file, script);
   return startPeer("python3", [file, ...args]);
 }
@@ -273,7 +269,7 @@ describe("Python's asyncio as the peer", () => {
   });
 
   it("our Unix client against Python's Unix server, and Python's client against ours", async () => {
-    const dir = tempDir();
+    const dir = tempDir("aio-peers-");
     const theirs = path.join(dir, "python.sock");
     const ours = path.join(dir, "ours.sock");
     const peer = python(PY_UNIX_SERVER, theirs);

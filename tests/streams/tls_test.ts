@@ -1,9 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import fs from "node:fs";
 import net from "node:net";
 import tls from "node:tls";
-import os from "node:os";
 import path from "node:path";
 import process from "node:process";
 import {
@@ -31,6 +29,7 @@ import {
 } from "../../mod.ts";
 import { bytes, text } from "../fixtures/bytes.ts";
 import { testCerts } from "./fixtures/certs.ts";
+import { tempDir } from "../fixtures/temp_dir.ts";
 
 const HOST = "127.0.0.1";
 
@@ -627,7 +626,7 @@ describe("TLS streams", () => {
   });
 
   it("TLS over a Unix socket", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aio-tls-"));
+    const dir = tempDir("aio-tls-");
     const socketPath = path.join(dir, "tls.sock");
     const line = await run(async () => {
       await using _server = await startUnixServer(echo, socketPath, {
