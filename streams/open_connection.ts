@@ -110,12 +110,13 @@ export async function openConnection(
  * ```ts
  * import { openUnixConnection, startUnixServer } from "@aio/asyncio/streams";
  * import { run } from "@aio/asyncio";
- * import { mkdtempSync } from "node:fs";
+ * import { mkdtempSync, rmSync } from "node:fs";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
  * import assert from "node:assert/strict";
  *
- * const path = join(mkdtempSync(join(tmpdir(), "aio-")), "echo.sock");
+ * const folder = mkdtempSync(join(tmpdir(), "aio-"));
+ * const path = join(folder, "echo.sock");
  * const line = await run(async () => {
  *   await using _server = await startUnixServer(async (reader, writer) => {
  *     writer.write(await reader.readline());
@@ -129,6 +130,7 @@ export async function openConnection(
  *   return new TextDecoder().decode(line);
  * });
  * assert.equal(line, "over a file\n");
+ * rmSync(folder, { recursive: true });
  * ```
  */
 export async function openUnixConnection(

@@ -101,17 +101,19 @@ export async function startServer(
  * ```ts
  * import { startUnixServer } from "@aio/asyncio/streams";
  * import { run } from "@aio/asyncio";
- * import { mkdtempSync } from "node:fs";
+ * import { mkdtempSync, rmSync } from "node:fs";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
  * import assert from "node:assert/strict";
  *
- * const path = join(mkdtempSync(join(tmpdir(), "aio-")), "server.sock");
+ * const folder = mkdtempSync(join(tmpdir(), "aio-"));
+ * const path = join(folder, "server.sock");
  * const name = await run(async () => {
  *   await using server = await startUnixServer(() => {}, path);
  *   return server.sockets[0].getsockname();
  * });
  * assert.equal(name, path);
+ * rmSync(folder, { recursive: true });
  * ```
  */
 export async function startUnixServer(
