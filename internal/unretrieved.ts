@@ -19,23 +19,20 @@ export interface Reporter {
 export class Unretrieved {
   #reported = false;
   readonly #future: WeakRef<object>;
-  /**
-   * Where the report runs, if not where it is made: a task's error is
-   * reported in the task's context, as asyncio calls the loop's exception
-   * handler in `task.get_context()`.
-   */
-  context: CallbackContext | null = null;
 
   /**
    * Starts tracking `exception` of `future`; `sourceTraceback` is where the
-   * future was created, recorded in debug mode.
+   * future was created, recorded in debug mode; `context`, if given, is
+   * where the report runs: a task's error is reported in the task's
+   * context, as asyncio calls the exception handler in `get_context()`.
    */
   constructor(
     readonly loop: Reporter,
     future: object,
     readonly exception: unknown,
     readonly message: string,
-    readonly sourceTraceback?: string,
+    readonly sourceTraceback: string | undefined,
+    readonly context: CallbackContext | null,
   ) {
     this.#future = new WeakRef(future);
   }

@@ -27,8 +27,15 @@ export const internals: {
    * included, so the state says it, never the value `exception()` returns.
    */
   hasFailed(future: Future<unknown>): boolean;
-  /** Makes a failed future's unretrieved error be reported in `context`. */
-  reportIn(future: Future<unknown>, context: CallbackContext): void;
+  /**
+   * As `future.setException(exception)`, the error reported in `context`
+   * if nobody retrieves it (a task's own context).
+   */
+  failIn(
+    future: Future<unknown>,
+    exception: unknown,
+    context: CallbackContext,
+  ): void;
   /**
    * Told before `owner` awaits the pending `future`: a task with a pending
    * cancel request cancels that future, or answers with the

@@ -173,11 +173,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
       future.#wake(true);
     };
     internals.hasFailed = (future) => future.#state === FAILED;
-    internals.reportIn = (future, context) => {
-      if (future.#state === FAILED) {
-        (future.#outcome as Unretrieved).context = context;
-      }
-    };
+    internals.failIn = (future, exception, context) =>
+      future.#fail(exception, context);
     internals.onDone = (future, callback) => {
       if (future.#state !== PENDING) {
         loopInternals.callSoon(future.#loop, callback, future);
@@ -240,6 +237,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** Marks the future failed with `exception`; `InvalidStateError` if done. */
   setException(exception: unknown): void {
+    this.#fail(exception, null);
+  }
+
+  /** Fails the future; an unretrieved `exception` is reported in `context`. */
+  #fail(exception: unknown, context: CallbackContext | null): void {
     this.#checkPending("setException");
     const unretrieved = new Unretrieved(
       this.#loop,
@@ -247,6 +249,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
       exception,
       `${this.constructor.name} exception was never retrieved`,
       creationSitesWanted ? sourceTraceback(this) : undefined,
+      context,
     );
     track(unretrieved, this);
     this.#outcome = unretrieved;

@@ -588,8 +588,7 @@ export class Task<T = unknown> extends Future<T> {
       return;
     }
     this.#finish();
-    super.setException(error);
-    internals.reportIn(this, captureContext(this as Task<unknown>));
+    internals.failIn(this, error, captureContext(this as Task<unknown>));
     this.#suspend();
   }
 
