@@ -21,7 +21,6 @@ import {
   type StreamEvents,
   wrapStream,
 } from "./stream_host.ts";
-import { RUNTIME } from "./runtime.ts";
 import { checkInteger } from "./validate.ts";
 
 /** Where a standard stream of the child goes. */
@@ -191,12 +190,7 @@ function pipeOf(
   }
   const stream = child.stdio[fd] as Duplex | null;
   if (stream === null || stream === undefined) return null;
-  return wrapStream(stream, events, {
-    ownChunks: true,
-    // Bun's child stdin takes every write at once and says 0 bytes wait.
-    countWrites: fd === 0 && RUNTIME === "bun",
-    childStdin: fd === 0,
-  });
+  return wrapStream(stream, events, { ownChunks: true, childStdin: fd === 0 });
 }
 
 /** How opening a shared output channel ends. */

@@ -87,14 +87,10 @@ export interface WrapOptions {
    */
   ownChunks?: boolean;
   /**
-   * True for a stream whose `writableLength` stays 0 while bytes wait (a
-   * child's stdin on Bun): what is queued is counted until written.
-   */
-  countWrites?: boolean;
-  /**
-   * True for a child's stdin, which the host closes once the child exits,
+   * True for a child's stdin. The host closes it once the child exits,
    * cancelling (Deno) or silently dropping (Node) what is still queued: a
-   * broken pipe, as asyncio reports it.
+   * broken pipe, as asyncio reports it. On Bun its `writableLength` stays 0
+   * while bytes wait, so they are counted until written.
    */
   childStdin?: boolean;
 }
@@ -183,7 +179,7 @@ export class WrappedStream implements HostStream {
   #holds = 0;
   #error: Error | null = null;
   readonly #childStdin: boolean;
-  /** With `countWrites`: the sizes of the writes not yet done, in order. */
+  /** A child's stdin on Bun: the sizes of the writes not yet done, in order. */
   readonly #unwritten: Deque<number> | null;
   #unwrittenBytes = 0;
   // deno-lint-ignore no-explicit-any
@@ -196,8 +192,10 @@ export class WrappedStream implements HostStream {
   ) {
     this.#stream = stream;
     this.#writable = stream.writable === true;
-    this.#unwritten = options.countWrites === true ? new Deque() : null;
     this.#childStdin = options.childStdin === true;
+    this.#unwritten = this.#childStdin && RUNTIME === "bun"
+      ? new Deque()
+      : null;
     stream.unref?.();
     this.#listeners = [
       ["error", (error: Error) => this.#failed(error)],
@@ -227,7 +225,10 @@ export class WrappedStream implements HostStream {
     if (stream.readable === true) stream.resume();
   }
 
-  /** Keeps the first error, which the close event reports. */
+  /**
+   * Keeps the first error, which the close event reports; `null` for a
+   * write the host dropped without one.
+   */
   #failed(error: Error | null): void {
     if (this.#error !== null) return;
     const code = (error as { code?: unknown } | null)?.code;
@@ -263,10 +264,9 @@ export class WrappedStream implements HostStream {
       if (unwritten !== null) this.#unwrittenBytes -= unwritten.take()!;
       // Deno may close a stream whose write failed with no error event, and
       // Node reports no error for a write its stream dropped as it closed.
-      const dropped = error ? true : this.#stream.destroyed === true;
-      if (error) this.#failed(error);
-      else if (dropped && this.#childStdin) this.#failed(null);
-      flushed?.(dropped);
+      const failed = Boolean(error) || this.#stream.destroyed === true;
+      if (failed) this.#failed(error ?? null);
+      flushed?.(failed);
     });
   }
 
