@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { currentOwner, runningLoop } from "../internal/context.ts";
+import { currentOwner } from "../internal/context.ts";
 import { RuntimeError } from "../internal/errors.ts";
 import { checkFunction, describe } from "../internal/validate.ts";
 import { EventLoop } from "./event_loop.ts";
@@ -16,7 +16,7 @@ import { internals as loopInternals } from "./_internals.ts";
  * makes. Set one with `setEventLoopPolicy` to plug in another loop class.
  */
 export interface EventLoopPolicy {
-  /** The current loop, created on first use. */
+  /** The current loop (the default policy makes one on first use). */
   getEventLoop(): EventLoop;
   /** Makes `loop` the current loop (`null` forgets it). */
   setEventLoop(loop: EventLoop | null): void;
@@ -99,18 +99,27 @@ function noCurrentLoop(): RuntimeError {
   );
 }
 
+/** The loop running the current code, or `null`. */
+function runningOrNull(): EventLoop | null {
+  const loop = currentOwner()?.getLoop();
+  return loop !== undefined && loop.isRunning() ? loop as EventLoop : null;
+}
+
 // `new Future()` and `new Task()` outside a running loop take the current
 // loop, as asyncio's do, but never make one for it.
 loopInternals.loopForNewFuture = () => {
-  const running = currentOwner()?.getLoop();
-  if (running !== undefined && running.isRunning()) {
-    return running as EventLoop;
-  }
+  const running = runningOrNull();
+  if (running !== null) return running;
   const current = getEventLoopPolicy();
   const loop = current instanceof DefaultEventLoopPolicy
     ? currentOf(current)
     : current.getEventLoop();
-  if (loop === null) return runningLoop() as EventLoop;
+  if (loop === null) {
+    throw new RuntimeError(
+      "No running event loop, and none set with setEventLoop(): give the " +
+        "loop, or make the future from code that run() started",
+    );
+  }
   return loop;
 };
 
@@ -143,9 +152,7 @@ export function setEventLoopPolicy(newPolicy: EventLoopPolicy | null): void {
  * ```
  */
 export function getEventLoop(): EventLoop {
-  const loop = currentOwner()?.getLoop();
-  if (loop !== undefined && loop.isRunning()) return loop as EventLoop;
-  return getEventLoopPolicy().getEventLoop();
+  return runningOrNull() ?? getEventLoopPolicy().getEventLoop();
 }
 
 /**
