@@ -171,8 +171,8 @@ export class HostSocket extends WrappedStream {
   /**
    * Ends and closes once the written bytes have left. A TLS socket ends,
    * and closes when the peer answers the end or, failing with
-   * `TimeoutError`, after its shutdown timeout, as asyncio's TLS shuts down: destroyed once its
-   * writes finished, it lost bytes. Deno 2.9 reports them finished before
+   * `TimeoutError`, after its shutdown timeout, as asyncio's TLS shuts
+   * down: destroyed once its writes finished, it lost bytes. Deno 2.9 reports them finished before
    * they reach the socket under it; on Node, a TLS 1.3 peer still reading
    * writes to the closed socket (over TLS 1.2 it does not), which answers
    * with a reset, and the peer's system drops what it had not read yet.

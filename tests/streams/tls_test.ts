@@ -190,7 +190,7 @@ describe("TLS streams", () => {
 
   it("a reader that fell behind gets every byte, then the end (not on Deno 2.9)", async () => {
     // The server reads nothing until the client has written and closed, so
-    // its transport pauses (more than twice the limit buffered) and the
+    // its transport pauses (more than the limit buffered) and the
     // peer's end arrives while it is paused: Deno 2.9's node:tls sockets
     // lose that end, which README tells Deno users to guard with a timeout.
     // This fails on the Deno that fixes it, and the README line goes then.
