@@ -159,8 +159,9 @@ export function checkTlsTimeout(
 
 /**
  * Checks `ssl`, `serverHostname`, `sslHandshakeTimeout` and
- * `sslShutdownTimeout`: the last three mean something only with `ssl`, and a client needs a name to check the
- * certificate against (`host` by default).
+ * `sslShutdownTimeout`: the last three mean something only with `ssl`,
+ * and a client needs a name to check the certificate against (`host` by
+ * default).
  */
 export function checkTls(
   given: {
