@@ -689,6 +689,26 @@ function recorder() {
   return { log, made, lost, protocol, nextData };
 }
 
+/** `pipe` connected to a recorder (`connectReadPipe`), with its transport. */
+async function readPipe(pipe: unknown) {
+  const recording = recorder();
+  const [tr] = await getRunningLoop().connectReadPipe(
+    () => recording.protocol,
+    pipe as Readable,
+  );
+  return { tr, ...recording };
+}
+
+/** `pipe` connected to a recorder (`connectWritePipe`), with its transport. */
+async function writePipe(pipe: unknown) {
+  const recording = recorder();
+  const [tr] = await getRunningLoop().connectWritePipe(
+    () => recording.protocol,
+    pipe as Writable,
+  );
+  return { tr, ...recording };
+}
+
 /** A hang guard around a loop awaitable: a failure, not a timing. */
 function guard<T>(awaitable: PromiseLike<T>): Promise<T> {
   return waitFor(awaitable, 10);
@@ -751,11 +771,7 @@ describe("CPython test_unix_events.py: UnixReadPipeTransportTests", () => {
     );
     try {
       await run(async () => {
-        const { log, protocol, nextData } = recorder();
-        const [tr] = await getRunningLoop().connectReadPipe(
-          () => protocol,
-          child.stdout!,
-        );
+        const { tr, log, nextData } = await readPipe(child.stdout!);
         await guard(nextData());
         assert.deepEqual(log, ["made", ["data", "data"]]);
         tr.close();
@@ -769,11 +785,7 @@ describe("CPython test_unix_events.py: UnixReadPipeTransportTests", () => {
     const child = python("import sys; sys.stdin.read()");
     try {
       await run(async () => {
-        const { log, lost, protocol } = recorder();
-        const [tr] = await getRunningLoop().connectReadPipe(
-          () => protocol,
-          child.stdout!,
-        );
+        const { tr, log, lost } = await readPipe(child.stdout!);
         child.stdin!.end(); // the child exits: EOF on its stdout
         await guard(lost);
         assert.deepEqual(log, ["made", "eof", ["lost", null]]);
@@ -789,11 +801,7 @@ describe("CPython test_unix_events.py: UnixReadPipeTransportTests", () => {
     const child = python("import sys; sys.stdin.read()");
     try {
       await run(async () => {
-        const { log, protocol } = recorder();
-        const [tr] = await getRunningLoop().connectReadPipe(
-          () => protocol,
-          child.stdout!,
-        );
+        const { tr, log } = await readPipe(child.stdout!);
         for (let i = 0; i < 10; i++) await sleep(0);
         await sleep(0.05);
         assert.deepEqual(log, ["made"]);
@@ -831,11 +839,7 @@ describe("CPython test_unix_events.py: UnixReadPipeTransportTests", () => {
     const errors = collect(child.stderr!);
     try {
       await run(async () => {
-        const { log, protocol, nextData } = recorder();
-        const [tr] = await getRunningLoop().connectReadPipe(
-          () => protocol,
-          child.stdout!,
-        );
+        const { tr, log, nextData } = await readPipe(child.stdout!);
         tr.pauseReading();
         assert.equal(tr.isReading(), false);
         child.stdin!.write("x\n");
@@ -857,11 +861,7 @@ describe("CPython test_unix_events.py: UnixReadPipeTransportTests", () => {
     const child = python(ECHO, true);
     try {
       await run(async () => {
-        const { log, protocol, nextData } = recorder();
-        const [tr] = await getRunningLoop().connectReadPipe(
-          () => protocol,
-          child.stdout!,
-        );
+        const { tr, log, nextData } = await readPipe(child.stdout!);
         tr.pauseReading();
         tr.resumeReading();
         assert.equal(tr.isReading(), true);
@@ -879,11 +879,7 @@ describe("CPython test_unix_events.py: UnixReadPipeTransportTests", () => {
     const child = python("import sys; sys.stdin.read()");
     try {
       await run(async () => {
-        const { log, lost, protocol } = recorder();
-        const [tr] = await getRunningLoop().connectReadPipe(
-          () => protocol,
-          child.stdout!,
-        );
+        const { tr, log, lost } = await readPipe(child.stdout!);
         tr.close();
         assert.equal(tr.isClosing(), true);
         assert.equal(tr.isReading(), false);
@@ -900,11 +896,7 @@ describe("CPython test_unix_events.py: UnixReadPipeTransportTests", () => {
     const child = python("import sys; sys.stdin.read()");
     try {
       await run(async () => {
-        const { log, lost, protocol } = recorder();
-        const [tr] = await getRunningLoop().connectReadPipe(
-          () => protocol,
-          child.stdout!,
-        );
+        const { tr, log, lost } = await readPipe(child.stdout!);
         tr.close();
         tr.close(); // already closing: nothing more
         await guard(lost);
@@ -921,11 +913,7 @@ describe("CPython test_unix_events.py: UnixReadPipeTransportTests", () => {
     const errors = collect(child.stderr!);
     try {
       await run(async () => {
-        const { lost, protocol } = recorder();
-        const [tr] = await getRunningLoop().connectReadPipe(
-          () => protocol,
-          child.stdout!,
-        );
+        const { tr, lost } = await readPipe(child.stdout!);
         tr.close();
         assert.equal(await guard(lost), null);
         // the pipe is closed: its writer sees a broken pipe
@@ -940,13 +928,9 @@ describe("CPython test_unix_events.py: UnixReadPipeTransportTests", () => {
 
   it("test__call_connection_lost_with_err", async () => {
     await run(async () => {
-      const { lost, protocol } = recorder();
       getRunningLoop().setExceptionHandler(() => {});
       const pipe = new PassThrough();
-      const [tr] = await getRunningLoop().connectReadPipe(
-        () => protocol,
-        pipe,
-      );
+      const { tr, lost } = await readPipe(pipe);
       const err = Object.assign(new Error("I/O error"), { code: "EIO" });
       pipe.destroy(err);
       assert.equal(await guard(lost), err);
@@ -959,11 +943,7 @@ describe("CPython test_unix_events.py: UnixReadPipeTransportTests", () => {
     const child = python("import sys; sys.stdin.read()");
     try {
       await run(async () => {
-        const { log, lost, protocol } = recorder();
-        const [tr] = await getRunningLoop().connectReadPipe(
-          () => protocol,
-          child.stdout!,
-        );
+        const { tr, log, lost } = await readPipe(child.stdout!);
         tr.close();
         await guard(lost);
         tr.pauseReading();
@@ -979,11 +959,7 @@ describe("CPython test_unix_events.py: UnixReadPipeTransportTests", () => {
     const child = python(ECHO, true);
     try {
       await run(async () => {
-        const { log, protocol, nextData } = recorder();
-        const [tr] = await getRunningLoop().connectReadPipe(
-          () => protocol,
-          child.stdout!,
-        );
+        const { tr, log, nextData } = await readPipe(child.stdout!);
         tr.pauseReading();
         // the second call should do nothing
         tr.pauseReading();
@@ -1003,11 +979,7 @@ describe("CPython test_unix_events.py: UnixReadPipeTransportTests", () => {
     const child = python("import sys; sys.stdin.read()");
     try {
       await run(async () => {
-        const { log, lost, protocol } = recorder();
-        const [tr] = await getRunningLoop().connectReadPipe(
-          () => protocol,
-          child.stdout!,
-        );
+        const { tr, log, lost } = await readPipe(child.stdout!);
         tr.close();
         await guard(lost);
         tr.resumeReading();
@@ -1024,11 +996,7 @@ describe("CPython test_unix_events.py: UnixReadPipeTransportTests", () => {
     const child = python(ECHO, true);
     try {
       await run(async () => {
-        const { log, protocol, nextData } = recorder();
-        const [tr] = await getRunningLoop().connectReadPipe(
-          () => protocol,
-          child.stdout!,
-        );
+        const { tr, log, nextData } = await readPipe(child.stdout!);
         // the pipe is not paused
         // resuming should do nothing
         tr.resumeReading();
@@ -1089,11 +1057,7 @@ describe("CPython test_unix_events.py: UnixWritePipeTransportTests", () => {
     const out = collect(child.stdout!);
     try {
       await run(async () => {
-        const { log, protocol } = recorder();
-        const [tr] = await getRunningLoop().connectWritePipe(
-          () => protocol,
-          child.stdin!,
-        );
+        const { tr, log } = await writePipe(child.stdin!);
         tr.write(bytes("data"));
         await guard(out.until((t) => t === "b'data'\n"));
         assert.equal(tr.getWriteBufferSize(), 0);
@@ -1113,11 +1077,7 @@ describe("CPython test_unix_events.py: UnixWritePipeTransportTests", () => {
     const out = collect(child.stdout!);
     try {
       await run(async () => {
-        const { log, lost, protocol } = recorder();
-        const [tr] = await getRunningLoop().connectWritePipe(
-          () => protocol,
-          child.stdin!,
-        );
+        const { tr, log, lost } = await writePipe(child.stdin!);
         tr.write(new Uint8Array(0));
         assert.equal(tr.getWriteBufferSize(), 0);
         tr.writeEof();
@@ -1135,11 +1095,7 @@ describe("CPython test_unix_events.py: UnixWritePipeTransportTests", () => {
     const { child, out } = await signalledReader();
     try {
       await run(async () => {
-        const { protocol } = recorder();
-        const [tr] = await getRunningLoop().connectWritePipe(
-          () => protocol,
-          child.stdin!,
-        );
+        const { tr } = await writePipe(child.stdin!);
         // more than the pipe holds: the rest stays in the buffer
         tr.write(new Uint8Array(1024 * 1024).fill(0x61));
         await sleep(0.05);
@@ -1170,11 +1126,7 @@ describe("CPython test_unix_events.py: UnixWritePipeTransportTests", () => {
         const pipe = new Writable({
           write: (_chunk, _encoding, callback) => callback(err),
         });
-        const { log, lost, protocol } = recorder();
-        const [tr] = await getRunningLoop().connectWritePipe(
-          () => protocol,
-          pipe,
-        );
+        const { tr, log, lost } = await writePipe(pipe);
         tr.write(bytes("data"));
         assert.equal(await guard(lost), err);
         assert.equal(tr.getWriteBufferSize(), 0);
@@ -1197,11 +1149,7 @@ describe("CPython test_unix_events.py: UnixWritePipeTransportTests", () => {
     const { child, out } = await signalledReader();
     try {
       await run(async () => {
-        const { log, protocol } = recorder();
-        const [tr] = await getRunningLoop().connectWritePipe(
-          () => protocol,
-          child.stdin!,
-        );
+        const { tr, log } = await writePipe(child.stdin!);
         tr.write(new Uint8Array(1024 * 1024).fill(0x61));
         await sleep(0.05);
         assert.ok(tr.getWriteBufferSize() > 0);
@@ -1225,11 +1173,7 @@ describe("CPython test_unix_events.py: UnixWritePipeTransportTests", () => {
         getRunningLoop().setExceptionHandler((_, context) =>
           reported.push(context)
         );
-        const { log, lost, protocol } = recorder();
-        const [tr] = await getRunningLoop().connectWritePipe(
-          () => protocol,
-          child.stdin!,
-        );
+        const { tr, log, lost } = await writePipe(child.stdin!);
         tr.write(new Uint8Array(1024 * 1024).fill(0x61));
         await sleep(0.05);
         assert.ok(tr.getWriteBufferSize() > 0);
@@ -1254,11 +1198,7 @@ describe("CPython test_unix_events.py: UnixWritePipeTransportTests", () => {
     const { child, out } = await signalledReader();
     try {
       await run(async () => {
-        const { log, lost, protocol } = recorder();
-        const [tr] = await getRunningLoop().connectWritePipe(
-          () => protocol,
-          child.stdin!,
-        );
+        const { tr, log, lost } = await writePipe(child.stdin!);
         tr.write(new Uint8Array(1024 * 1024).fill(0x61));
         tr.writeEof();
         await sleep(0.05);
@@ -1283,11 +1223,7 @@ describe("CPython test_unix_events.py: UnixWritePipeTransportTests", () => {
     const out = collect(child.stdout!);
     try {
       await run(async () => {
-        const { lost, protocol } = recorder();
-        const [tr] = await getRunningLoop().connectWritePipe(
-          () => protocol,
-          child.stdin!,
-        );
+        const { tr, lost } = await writePipe(child.stdin!);
         tr.close();
         assert.equal(await guard(lost), null);
         // the pipe is closed: the child reads EOF
@@ -1301,12 +1237,8 @@ describe("CPython test_unix_events.py: UnixWritePipeTransportTests", () => {
 
   it("test__call_connection_lost_with_err", async () => {
     await run(async () => {
-      const { lost, protocol } = recorder();
       const pipe = new PassThrough();
-      const [tr] = await getRunningLoop().connectWritePipe(
-        () => protocol,
-        pipe,
-      );
+      const { tr, lost } = await writePipe(pipe);
       const err = Object.assign(new Error("I/O error"), { code: "EIO" });
       pipe.destroy(err);
       assert.equal(await guard(lost), err);
@@ -1319,11 +1251,7 @@ describe("CPython test_unix_events.py: UnixWritePipeTransportTests", () => {
     const child = python("import sys; sys.stdin.read()");
     try {
       await run(async () => {
-        const { log, lost, protocol } = recorder();
-        const [tr] = await getRunningLoop().connectWritePipe(
-          () => protocol,
-          child.stdin!,
-        );
+        const { tr, log, lost } = await writePipe(child.stdin!);
         tr.close(); // as write_eof()
         assert.equal(tr.isClosing(), true);
         // closing the transport twice must not fail
@@ -1341,11 +1269,7 @@ describe("CPython test_unix_events.py: UnixWritePipeTransportTests", () => {
     const { child, out } = await signalledReader();
     try {
       await run(async () => {
-        const { log, lost, protocol } = recorder();
-        const [tr] = await getRunningLoop().connectWritePipe(
-          () => protocol,
-          child.stdin!,
-        );
+        const { tr, log, lost } = await writePipe(child.stdin!);
         tr.write(new Uint8Array(1024 * 1024).fill(0x61));
         tr.writeEof();
         tr.close(); // already closing: nothing more (no abort)
@@ -1367,11 +1291,7 @@ describe("CPython test_unix_events.py: UnixWritePipeTransportTests", () => {
     const out = collect(child.stdout!);
     try {
       await run(async () => {
-        const { log, lost, protocol } = recorder();
-        const [tr] = await getRunningLoop().connectWritePipe(
-          () => protocol,
-          child.stdin!,
-        );
+        const { tr, log, lost } = await writePipe(child.stdin!);
         tr.writeEof();
         assert.equal(tr.isClosing(), true);
         assert.deepEqual(log, ["made"]);
@@ -1390,11 +1310,7 @@ describe("CPython test_unix_events.py: UnixWritePipeTransportTests", () => {
     const { child } = await signalledReader();
     try {
       await run(async () => {
-        const { log, protocol } = recorder();
-        const [tr] = await getRunningLoop().connectWritePipe(
-          () => protocol,
-          child.stdin!,
-        );
+        const { tr, log } = await writePipe(child.stdin!);
         tr.write(new Uint8Array(1024 * 1024).fill(0x61));
         await sleep(0.05);
         tr.writeEof();
