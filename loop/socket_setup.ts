@@ -5,7 +5,11 @@
  * @module
  */
 import type { HostSocket, RawSocket } from "../internal/socket_host.ts";
-import { type Handshake, startHandshake } from "../internal/tls_host.ts";
+import {
+  type Handshake,
+  kindOf,
+  startHandshake,
+} from "../internal/tls_host.ts";
 import type { AbstractEventLoop } from "./abstract_event_loop.ts";
 import { waitOnHost } from "./host_wait.ts";
 import type { StreamProtocol } from "./protocols.ts";
@@ -163,7 +167,10 @@ export function transportOver(
   socket = raw.attach(
     raw.tls === null ? events : {
       ...events,
-      onClose: (error) => events.onClose(error && connectionError(error)),
+      onClose: (error) =>
+        events.onClose(
+          error && connectionError({ error, kind: kindOf(error) }),
+        ),
     },
   );
   transport.attach(socket);

@@ -7,7 +7,7 @@
  * @module
  */
 import type { TlsDetails } from "../internal/socket_host.ts";
-import { type HandshakeFailure, kindOf } from "../internal/tls_host.ts";
+import type { HandshakeFailure } from "../internal/tls_host.ts";
 import { secureContext, type TlsSettings } from "../internal/tls_context.ts";
 import { checkOptions, describe } from "../internal/validate.ts";
 import { internals } from "./_internals.ts";
@@ -303,10 +303,10 @@ export function handshakeError(failure: HandshakeFailure): Error {
  * The error an established TLS connection ends with, as Python would
  * raise it: a failure of the protocol itself is an `SSLError`.
  */
-export function connectionError(error: Error): Error {
-  if (kindOf(error) !== "tls") return error;
-  const code = String((error as { code?: unknown }).code ?? "");
-  return new SSLError(error.message, code, { cause: error });
+export function connectionError(failure: HandshakeFailure): Error {
+  if (failure.kind !== "tls") return failure.error;
+  const code = String((failure.error as { code?: unknown }).code ?? "");
+  return new SSLError(failure.error.message, code, { cause: failure.error });
 }
 
 /** A certificate as Python's `getpeercert()` gives it. */
