@@ -219,10 +219,7 @@ export class WrappedStream implements HostStream {
     if (stream.destroyed) {
       // It closed before it was wrapped: its close event is gone.
       setImmediate(() => events.onClose(this.#error));
-      return;
     }
-    // A stream paused before (by a TLS handshake) flows again.
-    if (stream.readable === true) stream.resume();
   }
 
   /**

@@ -79,7 +79,6 @@ export function startHandshake(
     done = true;
     guardStream(secured as unknown as NodeStream);
     secured.off("error", fail);
-    secured.pause();
     secured.unref?.();
     const details = detailsOf(secured, options);
     callbacks.secure(
