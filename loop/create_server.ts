@@ -46,7 +46,7 @@ export interface CreateServerOptions {
   backlog?: number;
   /** Reuse a local address in TIME_WAIT; always on (the host cannot turn it off). */
   reuseAddress?: boolean;
-  /** Let several servers listen on the port (SO_REUSEPORT); an error where the host cannot. */
+  /** Let several servers listen on the port (SO_REUSEPORT); a `RangeError` where the host cannot. */
   reusePort?: boolean;
   /** Turns TCP keep-alive probes on for every client. */
   keepAlive?: boolean;
@@ -130,7 +130,7 @@ export async function createServer(
   );
   if (given.reuseAddress !== undefined) {
     if (!checkBoolean(given.reuseAddress, "reuseAddress")) {
-      throw new TypeError(
+      throw new RangeError(
         `${caller}: reuseAddress: false is not supported: the host always ` +
           "reuses local addresses, as Python does by default on Unix",
       );
@@ -139,7 +139,7 @@ export async function createServer(
   const reusePort = given.reusePort !== undefined &&
     checkBoolean(given.reusePort, "reusePort");
   if (reusePort && !reusePortSupported()) {
-    throw new TypeError(
+    throw new RangeError(
       `${caller}: reusePort is not supported on this runtime ` +
         "(Node supports it from 22.12)",
     );

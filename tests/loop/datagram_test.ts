@@ -676,7 +676,7 @@ describe("createDatagramEndpoint: bad input and unsupported options fail at the 
       if (!REUSE_PORT_SUPPORTED) {
         await assert.rejects(
           endpoint({ localAddr: ["127.0.0.1", 0], reusePort: true }),
-          /reusePort is not supported by this runtime/,
+          { name: "RangeError", message: /reusePort is not supported/ },
         );
         return;
       }
