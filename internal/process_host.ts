@@ -21,6 +21,7 @@ import {
   type StreamEvents,
   wrapStream,
 } from "./stream_host.ts";
+import { checkSignal } from "./signals.ts";
 import { checkInteger } from "./validate.ts";
 
 /** Where a standard stream of the child goes. */
@@ -341,12 +342,7 @@ export function checkSignalToSend(signal: unknown): string | number {
       `A signal must be a name such as "SIGTERM" or a number, got ${typeof signal}`,
     );
   }
-  if (!(signal in constants.signals)) {
-    throw new RangeError(
-      `Unknown signal ${JSON.stringify(signal)}: use a name such as "SIGTERM"`,
-    );
-  }
-  return signal;
+  return checkSignal(signal);
 }
 
 function signalNumber(signal: string | null): number {

@@ -5,34 +5,56 @@
  * @module
  */
 import { writeSync } from "node:fs";
+import { constants } from "node:os";
 import process from "node:process";
 import { isMainThread } from "node:worker_threads";
-import { KeyboardInterrupt } from "./errors.ts";
+import { KeyboardInterrupt, RuntimeError } from "./errors.ts";
 
 /** Signals no process can catch. */
 const UNCATCHABLE = new Set(["SIGKILL", "SIGSTOP"]);
 
-/** Checks a signal name: `TypeError` if not a string, `RangeError` if unknown. */
+/**
+ * Checks a signal name: `TypeError` if not a string, `RangeError` if the
+ * system has no such signal (Python's `ValueError` for an invalid number).
+ */
 export function checkSignal(signal: unknown): string {
   if (typeof signal !== "string") {
     throw new TypeError(
       `A signal must be a name such as "SIGINT", got ${typeof signal}`,
     );
   }
-  if (!/^SIG[A-Z0-9]+$/.test(signal)) {
+  if (!Object.hasOwn(constants.signals, signal)) {
     throw new RangeError(
       `Unknown signal ${JSON.stringify(signal)}: use a name such as "SIGINT"`,
     );
   }
-  if (UNCATCHABLE.has(signal)) {
-    throw new RangeError(`${signal} cannot be caught`);
-  }
   return signal;
 }
 
-/** Listens for `signal`; returns the function that stops listening. */
+/**
+ * Listens for `signal`; returns the function that stops listening. Off the
+ * main thread, or for a signal that cannot be caught or that the runtime
+ * will not let a program catch (Deno: SIGSEGV, SIGILL, SIGFPE), it is a
+ * `RuntimeError`, as asyncio's "sig 9 cannot be caught".
+ */
 export function listen(signal: string, listener: () => void): () => void {
-  process.on(signal as NodeJS.Signals, listener);
+  if (!onMainThread()) {
+    // Signals reach only a process's main thread.
+    throw new RuntimeError(
+      "Signal handlers can only be added on the main thread",
+    );
+  }
+  if (UNCATCHABLE.has(signal)) {
+    throw new RuntimeError(`${signal} cannot be caught`);
+  }
+  try {
+    process.on(signal as NodeJS.Signals, listener);
+  } catch (error) {
+    throw new RuntimeError(
+      `${signal} cannot be caught here: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
   return () => {
     process.off(signal as NodeJS.Signals, listener);
   };

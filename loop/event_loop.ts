@@ -275,12 +275,17 @@ export class EventLoop implements AbstractEventLoop {
   }
 
   /**
-   * A callback must be a function; in debug mode, not an async one, whose
-   * promise nobody would await (asyncio refuses a coroutine function there).
+   * A callback must be a function; in debug mode (or with `refuseAsync`), not
+   * an async one, whose promise nobody would await (asyncio refuses a
+   * coroutine function there).
    */
-  #checkCallback(callback: unknown, api: string): void {
+  #checkCallback(
+    callback: unknown,
+    api: string,
+    refuseAsync = this.#debug,
+  ): void {
     checkFunction(callback, "The callback");
-    if (this.#debug && callback instanceof AsyncFunction) {
+    if (refuseAsync && callback instanceof AsyncFunction) {
       throw new TypeError(
         `Async functions cannot be used with ${api}: the loop would not ` +
           "await the promise; use createTask() instead",
@@ -798,7 +803,9 @@ export class EventLoop implements AbstractEventLoop {
 
   /**
    * Calls `callback(...args)` on the loop whenever `signal` (a name such as
-   * `"SIGINT"`) arrives; replaces an earlier handler for it.
+   * `"SIGINT"`) arrives; replaces an earlier handler for it. An unknown name
+   * is a `RangeError`, an async function a `TypeError`, and a signal that
+   * cannot be caught (`"SIGKILL"`) or a worker thread a `RuntimeError`.
    */
   addSignalHandler<A extends unknown[]>(
     signal: string,
@@ -806,16 +813,14 @@ export class EventLoop implements AbstractEventLoop {
     ...args: A
   ): void {
     checkSignal(signal);
-    checkFunction(callback, "The signal handler");
+    this.#checkCallback(callback, "addSignalHandler()", true);
     this.#checkOpen();
-    this.removeSignalHandler(signal);
     const context = captureContext(this.#context);
-    this.#signalListeners.set(
-      signal,
-      listen(signal, () => {
-        if (!this.#closed) this.#schedule(null, callback, args, context);
-      }),
-    );
+    const stop = listen(signal, () => {
+      if (!this.#closed) this.#schedule(null, callback, args, context);
+    });
+    this.removeSignalHandler(signal);
+    this.#signalListeners.set(signal, stop);
   }
 
   /** Removes the handler for `signal`; returns whether there was one. */

@@ -214,7 +214,24 @@ describe("EventLoop bad input", () => {
       () => loop.addSignalHandler("SIGNOPE!", () => {}),
       RangeError,
     );
-    assert.throws(() => loop.addSignalHandler("SIGKILL", () => {}), RangeError);
+    assert.throws(() => loop.addSignalHandler("SIGNOPE", () => {}), RangeError);
+    assert.throws(() => loop.removeSignalHandler("SIGNOPE"), RangeError);
+    assert.throws(
+      () => loop.addSignalHandler("SIGKILL", () => {}),
+      RuntimeError,
+    );
+    assert.equal(loop.removeSignalHandler("SIGKILL"), false);
+    // Deno refuses SIGSEGV to programs; Bun and Node let them catch it.
+    if ("deno" in process.versions) {
+      assert.throws(
+        () => loop.addSignalHandler("SIGSEGV", () => {}),
+        { name: "RuntimeError", message: /SIGSEGV cannot be caught here/ },
+      );
+      assert.equal(loop.removeSignalHandler("SIGSEGV"), false);
+    } else {
+      loop.addSignalHandler("SIGSEGV", () => {});
+      assert.equal(loop.removeSignalHandler("SIGSEGV"), true);
+    }
     assert.throws(() => loop.addSignalHandler(2 as never, () => {}), TypeError);
     loop.close();
   });
