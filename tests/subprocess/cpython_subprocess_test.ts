@@ -54,7 +54,9 @@
  * - test_unix_events.py test__close: the private `_close(exc)`; its public
  *   effect is test__read_ready_error's.
  * - The rest of test_unix_events.py (signal handlers, Unix sockets,
- *   sendfile, child watchers, policies, `add_reader`, fork): not pipes.
+ *   sendfile, child watchers, policies, `add_reader`, fork): not pipes;
+ *   its signal and Unix-socket cases are in
+ *   tests/loop/cpython_unix_events_test.ts.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
