@@ -12,6 +12,7 @@
 import { Buffer } from "node:buffer";
 import fs from "node:fs";
 import net from "node:net";
+import { dirname } from "node:path";
 import process from "node:process";
 import { clearTimeout, setTimeout } from "node:timers";
 import { RUNTIME } from "./runtime.ts";
@@ -351,7 +352,7 @@ export function listen(
     callbacks.listening();
   });
   if (path !== null) {
-    const error = removeStaleSocket(path);
+    const error = prepareSocketPath(path);
     if (error !== null) {
       // Reported as the host reports its errors: after this call returns.
       queueMicrotask(() => server.emit("error", error));
@@ -389,15 +390,21 @@ export function listen(
 }
 
 /**
- * Removes a Unix socket left at `path` by an earlier server, as asyncio
- * does; a file of another kind stays and is an `EADDRINUSE` error.
+ * Readies `path` for a Unix server: a socket left there by an earlier
+ * server is removed, as asyncio does; a file of another kind stays and is
+ * an `EADDRINUSE` error, and a folder that does not exist an `ENOENT` one
+ * (Node's libuv reports it as `EACCES`).
  */
-function removeStaleSocket(path: string): Error | null {
+function prepareSocketPath(path: string): Error | null {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(path);
   } catch {
-    return null;
+    if (fs.existsSync(dirname(path))) return null;
+    return Object.assign(new Error(`${dirname(path)} does not exist`), {
+      code: "ENOENT",
+      reason: "its folder does not exist",
+    });
   }
   if (stat.isSocket()) {
     fs.unlinkSync(path);

@@ -498,19 +498,25 @@ describe("CPython test_unix_events.py: SelectorEventLoopUnixSocketTests", () => 
   it("test_create_unix_server_bind_error: a bind error reaches the caller", async () => {
     // CPython mocks bind() to fail and checks the socket gets closed (a
     // mock); a path under a regular file fails bind() for real:
-    // NotADirectoryError (ENOTDIR). (A folder that does not exist is
-    // FileNotFoundError in CPython, but libuv reports it as EACCES on
-    // Node.)
+    // NotADirectoryError (ENOTDIR), and one in a folder that does not
+    // exist FileNotFoundError (ENOENT, which libuv reports as EACCES on
+    // Node).
     const dir = tempDir("aio-unix-events-");
     fs.writeFileSync(path.join(dir, "file"), "");
-    const addr = path.join(dir, "file", "sock");
+    const cases = [
+      [path.join(dir, "file", "sock"), "ENOTDIR"],
+      [path.join(dir, "missing", "sock"), "ENOENT"],
+    ];
     await onNewLoop(async (loop) => {
-      await assert.rejects(
-        loop.createUnixServer(() => new Protocol(), addr),
-        (error: unknown) =>
-          error instanceof Error &&
-          (error as { code?: string }).code === "ENOTDIR",
-      );
+      for (const [addr, code] of cases) {
+        await assert.rejects(
+          loop.createUnixServer(() => new Protocol(), addr),
+          (error: unknown) =>
+            error instanceof Error &&
+            (error as { code?: string }).code === code,
+          addr,
+        );
+      }
     });
   });
 
