@@ -951,7 +951,8 @@ export class EventLoop implements AbstractEventLoop {
   /**
    * After a batch: the loop stops, runs the next batch, or waits for the
    * host. Busy batches follow each other a microtask apart, and the host
-   * gets its turn at least every HOST_TURN_MS: a macrotask per iteration
+   * gets its turn at least every HOST_TURN_MS, one in which it reads its
+   * sockets while the loop waits on the real world: a macrotask per iteration
    * cost more than the iteration itself (a lock handed over 1,000,000
    * times spent most of its time waiting for setImmediate). `hopped`: a
    * microtask has passed since the batch ended.
@@ -963,7 +964,7 @@ export class EventLoop implements AbstractEventLoop {
     }
     if (this.#ready.size === 0) this.#idle();
     else if (performance.now() >= this.#handBackAt) {
-      nextTurn(this.#iterateAfterTurn);
+      nextTurn(this.#iterateAfterTurn, clockHeld(this) || canBeWoken(this));
     } else if (hopped) this.#iterate();
     else RESOLVED.then(this.#iterateInContext);
   }

@@ -7,6 +7,7 @@ import {
   getRunningLoop,
   Protocol,
   run,
+  sleep,
   type Transport,
 } from "../../mod.ts";
 import { bytes, text } from "../fixtures/bytes.ts";
@@ -173,5 +174,34 @@ describe("host callbacks and the loop's iteration", () => {
       assert.equal(loop, loopSeen);
       assert.equal(task, null);
     }
+  });
+
+  it("a loop that never waits still reads its sockets every few host turns", async () => {
+    // Each spin computes past the loop's 1 ms budget, so each ends in one
+    // host turn: the spins count host turns whatever the machine's speed.
+    // Deno's runtime read sockets only every ~120 plain turns.
+    const [port, close] = await peer((socket) => socket.pipe(socket));
+    const spins = await run(async () => {
+      const loop = getRunningLoop();
+      const [transport, protocol] = await loop.createConnection(
+        () => new Recorder(loop),
+        HOST,
+        port,
+      );
+      transport.write(bytes("ping"));
+      let spins = 0;
+      while (protocol.log.length === 0 && spins < 1000) {
+        const until = performance.now() + 1.5;
+        while (performance.now() < until) {
+          // Computing, as a step that never awaits does.
+        }
+        spins++;
+        await sleep(0);
+      }
+      transport.close();
+      return spins;
+    });
+    close();
+    assert.ok(spins < 40, `the echo took ${spins} host turns`);
   });
 });
