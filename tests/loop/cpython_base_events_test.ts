@@ -90,6 +90,8 @@ import {
 } from "../../mod.ts";
 import { VirtualClockLoop } from "../../testing/mod.ts";
 import { assertTime } from "../tasks/helpers.ts";
+import { onNewLoop, runUntil } from "../fixtures/cpython_utils.ts";
+import { MyProto } from "./fixtures/test_events_protocols.ts";
 
 class ZeroDivisionError extends Error {
   override name = "ZeroDivisionError";
@@ -132,24 +134,6 @@ async function captureConsole(
   return logged;
 }
 
-/** Runs `body` on a new loop until it completes, then closes the loop. */
-async function onNewLoop<T>(
-  body: (loop: EventLoop) => Promise<T>,
-): Promise<T> {
-  const loop = newEventLoop();
-  try {
-    return await loop.runUntilComplete(() => body(loop));
-  } finally {
-    loop.close();
-  }
-}
-
-/** Polls `predicate` every 5 ms (CPython's `run_until`); 10 s hang guard. */
-async function runUntil(predicate: () => boolean): Promise<void> {
-  for (let i = 0; i < 2000 && !predicate(); i++) await sleep(0.005);
-  assert.ok(predicate(), "the condition did not come true within 10 s");
-}
-
 /** A loopback port nobody listens on (CPython's refused `sock_connect`). */
 async function closedPort(loop: EventLoop): Promise<number> {
   const server = await loop.createServer(() => new Protocol(), "127.0.0.1", 0);
@@ -188,62 +172,6 @@ function connectError(
     });
     socket.once("error", (error) => resolve(error));
   });
-}
-
-/** test_events.py's `MyBaseProto`. */
-class MyBaseProto extends Protocol {
-  transport: Transport | null = null;
-  state = "INITIAL";
-  nbytes = 0;
-  connected: Future<null> | null = null;
-  done: Future<null> | null = null;
-
-  constructor(loop?: EventLoop) {
-    super();
-    if (loop !== undefined) {
-      this.connected = loop.createFuture<null>();
-      this.done = loop.createFuture<null>();
-    }
-  }
-
-  #assertState(...expected: string[]): void {
-    if (!expected.includes(this.state)) {
-      throw new Error(`state: ${this.state}, expected: ${expected}`);
-    }
-  }
-
-  override connectionMade(transport: Transport): void {
-    this.transport = transport;
-    this.#assertState("INITIAL");
-    this.state = "CONNECTED";
-    this.connected?.setResult(null);
-  }
-
-  override dataReceived(data: Uint8Array): void {
-    this.#assertState("CONNECTED");
-    this.nbytes += data.length;
-  }
-
-  override eofReceived(): void {
-    this.#assertState("CONNECTED");
-    this.state = "EOF";
-  }
-
-  override connectionLost(_error: Error | null): void {
-    this.#assertState("CONNECTED", "EOF");
-    this.state = "CLOSED";
-    this.done?.setResult(null);
-  }
-}
-
-/** test_events.py's `MyProto`: sends an HTTP request once connected. */
-class MyProto extends MyBaseProto {
-  override connectionMade(transport: Transport): void {
-    super.connectionMade(transport);
-    transport.write(
-      new TextEncoder().encode("GET / HTTP/1.0\r\nHost: example.com\r\n\r\n"),
-    );
-  }
 }
 
 /** A loop whose `getaddrinfo` answers as `answer` says (CPython's mocks). */

@@ -86,9 +86,7 @@ import {
   newEventLoop,
   NI_NUMERICHOST,
   NI_NUMERICSERV,
-  type PipeProtocolLike,
   Protocol,
-  type ReadPipeTransport,
   RuntimeError,
   type Server,
   setEventLoop,
@@ -100,33 +98,27 @@ import {
   type SSLObject,
   Transport,
   waitFor,
-  type WritePipeTransport,
 } from "../../mod.ts";
 import { createSslContext, type SSLContext } from "../../streams/mod.ts";
 import { testCerts } from "../streams/fixtures/certs.ts";
+import {
+  clientSslContext,
+  onNewLoop,
+  runUntil,
+  serverSslContext,
+} from "../fixtures/cpython_utils.ts";
+import {
+  MyBaseProto,
+  MyDatagramProto,
+  MyProto,
+  MyReadPipeProto,
+  MyWritePipeProto,
+} from "./fixtures/test_events_protocols.ts";
 import { tempDir } from "../fixtures/temp_dir.ts";
 
 const HOST = "127.0.0.1";
 const encode = (s: string) => new TextEncoder().encode(s);
 const decode = (data: Uint8Array) => new TextDecoder().decode(data);
-
-/** Runs `body` on a new loop until it completes, then closes the loop. */
-async function onNewLoop<T>(
-  body: (loop: EventLoop) => Promise<T>,
-): Promise<T> {
-  const loop = newEventLoop();
-  try {
-    return await loop.runUntilComplete(() => body(loop));
-  } finally {
-    loop.close();
-  }
-}
-
-/** Polls `predicate` every 5 ms (CPython's `run_until`); 10 s hang guard. */
-async function runUntil(predicate: () => boolean): Promise<void> {
-  for (let i = 0; i < 2000 && !predicate(); i++) await sleep(0.005);
-  assert.ok(predicate(), "the condition did not come true within 10 s");
-}
 
 /** A `node:net` client connected to `options` (TCP or a Unix path). */
 function clientConnect(
@@ -148,166 +140,6 @@ function unixPath(): string {
   return path.join(tempDir("aio-events-"), "sock");
 }
 
-/** test_events.py's `MyBaseProto`. */
-class MyBaseProto extends Protocol {
-  transport: Transport | null = null;
-  state = "INITIAL";
-  nbytes = 0;
-  connected: Future<null> | null = null;
-  done: Future<null> | null = null;
-
-  constructor(loop?: EventLoop) {
-    super();
-    if (loop !== undefined) {
-      this.connected = loop.createFuture<null>();
-      this.done = loop.createFuture<null>();
-    }
-  }
-
-  protected assertState(...expected: string[]): void {
-    if (!expected.includes(this.state)) {
-      throw new Error(`state: ${this.state}, expected: ${expected}`);
-    }
-  }
-
-  override connectionMade(transport: Transport): void {
-    this.transport = transport;
-    this.assertState("INITIAL");
-    this.state = "CONNECTED";
-    this.connected?.setResult(null);
-  }
-
-  override dataReceived(data: Uint8Array): void {
-    this.assertState("CONNECTED");
-    this.nbytes += data.length;
-  }
-
-  override eofReceived(): void {
-    this.assertState("CONNECTED");
-    this.state = "EOF";
-  }
-
-  override connectionLost(_error: Error | null): void {
-    this.assertState("CONNECTED", "EOF");
-    this.state = "CLOSED";
-    this.done?.setResult(null);
-  }
-}
-
-/** test_events.py's `MyProto`: sends an HTTP request once connected. */
-class MyProto extends MyBaseProto {
-  override connectionMade(transport: Transport): void {
-    super.connectionMade(transport);
-    transport.write(encode("GET / HTTP/1.0\r\nHost: example.com\r\n\r\n"));
-  }
-}
-
-/** test_events.py's `MyDatagramProto`. */
-class MyDatagramProto extends DatagramProtocol {
-  transport: DatagramTransport | null = null;
-  state = "INITIAL";
-  nbytes = 0;
-  done: Future<null> | null = null;
-
-  constructor(loop?: EventLoop) {
-    super();
-    if (loop !== undefined) this.done = loop.createFuture<null>();
-  }
-
-  protected assertState(expected: string): void {
-    if (this.state !== expected) {
-      throw new Error(`state: ${this.state}, expected: ${expected}`);
-    }
-  }
-
-  override connectionMade(transport: DatagramTransport): void {
-    this.transport = transport;
-    this.assertState("INITIAL");
-    this.state = "INITIALIZED";
-  }
-
-  override datagramReceived(data: Uint8Array, _addr: SockAddr): void {
-    this.assertState("INITIALIZED");
-    this.nbytes += data.length;
-  }
-
-  override errorReceived(_exc: Error): void {
-    this.assertState("INITIALIZED");
-  }
-
-  override connectionLost(_exc: Error | null): void {
-    this.assertState("INITIALIZED");
-    this.state = "CLOSED";
-    this.done?.setResult(null);
-  }
-}
-
-/** test_events.py's `MyReadPipeProto`. */
-class MyReadPipeProto implements PipeProtocolLike {
-  state: string[] = ["INITIAL"];
-  nbytes = 0;
-  transport: ReadPipeTransport | null = null;
-  done: Future<null> | null = null;
-
-  constructor(loop?: EventLoop) {
-    if (loop !== undefined) this.done = loop.createFuture<null>();
-  }
-
-  #assertState(expected: string[]): void {
-    assert.deepEqual(this.state, expected);
-  }
-
-  connectionMade(transport: ReadPipeTransport | WritePipeTransport): void {
-    this.transport = transport as ReadPipeTransport;
-    this.#assertState(["INITIAL"]);
-    this.state.push("CONNECTED");
-  }
-
-  dataReceived(data: Uint8Array): void {
-    this.#assertState(["INITIAL", "CONNECTED"]);
-    this.nbytes += data.length;
-  }
-
-  eofReceived(): void {
-    this.#assertState(["INITIAL", "CONNECTED"]);
-    this.state.push("EOF");
-  }
-
-  connectionLost(_exc: Error | null): void {
-    if (!this.state.includes("EOF")) this.state.push("EOF"); // EOF may be missed.
-    this.#assertState(["INITIAL", "CONNECTED", "EOF"]);
-    this.state.push("CLOSED");
-    this.done?.setResult(null);
-  }
-}
-
-/** test_events.py's `MyWritePipeProto`. */
-class MyWritePipeProto implements PipeProtocolLike {
-  state = "INITIAL";
-  transport: WritePipeTransport | null = null;
-  done: Future<null> | null = null;
-
-  constructor(loop?: EventLoop) {
-    if (loop !== undefined) this.done = loop.createFuture<null>();
-  }
-
-  #assertState(expected: string): void {
-    assert.equal(this.state, expected);
-  }
-
-  connectionMade(transport: ReadPipeTransport | WritePipeTransport): void {
-    this.transport = transport as WritePipeTransport;
-    this.#assertState("INITIAL");
-    this.state = "CONNECTED";
-  }
-
-  connectionLost(_exc: Error | null): void {
-    this.#assertState("CONNECTED");
-    this.state = "CLOSED";
-    this.done?.setResult(null);
-  }
-}
-
 /**
  * CPython's `run_test_server` / `run_test_unix_server`: answers the first
  * request and closes the connection.
@@ -326,21 +158,6 @@ function answeringProtocol(): Protocol {
 async function closeServer(server: Server<unknown>): Promise<void> {
   server.close();
   await server.waitClosed();
-}
-
-/** CPython's `ONLYCERT`/`ONLYKEY` server context. */
-function serverContext(): SSLContext {
-  const certs = testCerts();
-  return createSslContext({
-    purpose: "clientAuth",
-    cert: certs.serverCert,
-    key: certs.serverKey,
-  });
-}
-
-/** CPython's `test_utils.dummy_ssl_context()`: verifies nothing. */
-function dummySslContext(): SSLContext {
-  return createSslContext({ verify: false });
 }
 
 /** CPython's `check_ssl_extra_info`. */
@@ -580,14 +397,14 @@ describe("CPython test_events.py: EventLoopTestsMixin", () => {
   it("EventLoopTestsMixin.test_create_ssl_connection", async () => {
     await onNewLoop(async (loop) => {
       const httpd = await loop.createServer(answeringProtocol, HOST, 0, {
-        ssl: serverContext(),
+        ssl: serverSslContext(),
       });
       const address = httpd.sockets[0].getsockname();
       try {
         const createConnection = (ssl: SSLContext | boolean) =>
           loop.createConnection(() => new MyProto(loop), ...address, { ssl });
         await basetestCreateSslConnection(
-          () => createConnection(dummySslContext()),
+          () => createConnection(clientSslContext()),
           { peername: address },
         );
         // With the real default context, certificate validation fails.
@@ -607,7 +424,7 @@ describe("CPython test_events.py: EventLoopTestsMixin", () => {
     await onNewLoop(async (loop) => {
       const address = unixPath();
       const httpd = await loop.createUnixServer(answeringProtocol, address, {
-        ssl: serverContext(),
+        ssl: serverSslContext(),
       });
       try {
         const createConnection = (ssl: SSLContext | boolean) =>
@@ -616,7 +433,7 @@ describe("CPython test_events.py: EventLoopTestsMixin", () => {
             serverHostname: "127.0.0.1",
           });
         await basetestCreateSslConnection(
-          () => createConnection(dummySslContext()),
+          () => createConnection(clientSslContext()),
           { peername: address },
         );
         const error = await basetestCreateSslConnection(
@@ -682,7 +499,7 @@ describe("CPython test_events.py: EventLoopTestsMixin", () => {
     await onNewLoop(async (loop) => {
       const proto = new MyProto(loop);
       const server = await loop.createServer(() => proto, HOST, 0, {
-        ssl: serverContext(),
+        ssl: serverSslContext(),
       });
       try {
         const [host, port] = server.sockets[0].getsockname();
@@ -691,7 +508,7 @@ describe("CPython test_events.py: EventLoopTestsMixin", () => {
           () => new MyBaseProto(),
           host,
           port,
-          { ssl: dummySslContext() },
+          { ssl: clientSslContext() },
         );
         client.write(encode("xxx"));
         await waitFor(proto.connected!, 10);
@@ -718,7 +535,7 @@ describe("CPython test_events.py: EventLoopTestsMixin", () => {
       const proto = new MyProto(loop);
       const address = unixPath();
       const server = await loop.createUnixServer(() => proto, address, {
-        ssl: serverContext(),
+        ssl: serverSslContext(),
       });
       try {
         // CPython gives server_hostname='' with its context that checks
@@ -726,7 +543,7 @@ describe("CPython test_events.py: EventLoopTestsMixin", () => {
         const [client] = await loop.createUnixConnection(
           () => new MyBaseProto(),
           address,
-          { ssl: dummySslContext(), serverHostname: "localhost" },
+          { ssl: clientSslContext(), serverHostname: "localhost" },
         );
         client.write(encode("xxx"));
         await waitFor(proto.connected!, 10);
@@ -765,7 +582,7 @@ describe("CPython test_events.py: EventLoopTestsMixin", () => {
   it("EventLoopTestsMixin.test_create_server_ssl_verify_failed", async () => {
     const [error, proto] = await refusedTls(async (loop, proto) => {
       const server = await loop.createServer(() => proto, HOST, 0, {
-        ssl: serverContext(),
+        ssl: serverSslContext(),
       });
       try {
         const [host, port] = server.sockets[0].getsockname();
@@ -787,7 +604,7 @@ describe("CPython test_events.py: EventLoopTestsMixin", () => {
     const [error, proto] = await refusedTls(async (loop, proto) => {
       const address = unixPath();
       const server = await loop.createUnixServer(() => proto, address, {
-        ssl: serverContext(),
+        ssl: serverSslContext(),
       });
       try {
         await loop.createUnixConnection(() => new MyProto(), address, {
@@ -809,7 +626,7 @@ describe("CPython test_events.py: EventLoopTestsMixin", () => {
     // for a name it does not hold.
     const [error, proto] = await refusedTls(async (loop, proto) => {
       const server = await loop.createServer(() => proto, HOST, 0, {
-        ssl: serverContext(),
+        ssl: serverSslContext(),
       });
       try {
         const [host, port] = server.sockets[0].getsockname();
@@ -833,7 +650,7 @@ describe("CPython test_events.py: EventLoopTestsMixin", () => {
       const proto = new MyProto(loop);
       const address = unixPath();
       const server = await loop.createUnixServer(() => proto, address, {
-        ssl: serverContext(),
+        ssl: serverSslContext(),
       });
       try {
         // Connection succeeds with correct CA and server hostname.
@@ -862,7 +679,7 @@ describe("CPython test_events.py: EventLoopTestsMixin", () => {
     await onNewLoop(async (loop) => {
       const proto = new MyProto(loop);
       const server = await loop.createServer(() => proto, HOST, 0, {
-        ssl: serverContext(),
+        ssl: serverSslContext(),
       });
       try {
         const [host, port] = server.sockets[0].getsockname();

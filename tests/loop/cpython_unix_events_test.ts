@@ -66,7 +66,6 @@ import process from "node:process";
 import { Worker as ThreadWorker } from "node:worker_threads";
 import {
   currentTask,
-  type EventLoop,
   getRunningLoop,
   newEventLoop,
   Protocol,
@@ -75,19 +74,8 @@ import {
   type Transport,
 } from "../../mod.ts";
 import { extension } from "../fixtures/runtime.ts";
+import { onNewLoop } from "../fixtures/cpython_utils.ts";
 import { tempDir } from "../fixtures/temp_dir.ts";
-
-/** Runs `body` as a task on a new loop, then closes the loop. */
-async function onNewLoop<T>(
-  body: (loop: EventLoop) => Promise<T>,
-): Promise<T> {
-  const loop = newEventLoop();
-  try {
-    return await loop.runUntilComplete(() => body(loop));
-  } finally {
-    loop.close();
-  }
-}
 
 /**
  * Sends SIGWINCH to this process every 10 ms until `seen()` is true (some

@@ -84,6 +84,10 @@ import {
 import { runVirtual } from "../../testing/mod.ts";
 import { bytes, text } from "../fixtures/bytes.ts";
 import { testCerts } from "./fixtures/certs.ts";
+import {
+  clientSslContext,
+  serverSslContext,
+} from "../fixtures/cpython_utils.ts";
 import { tempDir } from "../fixtures/temp_dir.ts";
 
 const HOST = "127.0.0.1";
@@ -96,21 +100,6 @@ const BUF_MULTIPLIER = 1024;
 
 function portOf(server: Server): number {
   return server.sockets[0].getsockname()[1];
-}
-
-/** test_utils.simple_server_sslcontext(): the server's certificate. */
-function serverContext(): SSLContext {
-  const certs = testCerts();
-  return createSslContext({
-    purpose: "clientAuth",
-    cert: certs.serverCert,
-    key: certs.serverKey,
-  });
-}
-
-/** test_utils.simple_client_sslcontext(): verifies nothing. */
-function clientContext(): SSLContext {
-  return createSslContext({ verify: false });
 }
 
 /** The loop's exception handler calls, as CPython's tests collect them. */
@@ -303,7 +292,7 @@ function sslOverSslProtocol(
       transport.pauseReading();
       const protocol = inner();
       getRunningLoop()
-        .startTls(transport, protocol, serverContext(), { serverSide: true })
+        .startTls(transport, protocol, serverSslContext(), { serverSide: true })
         .then((tr) => protocol.start(tr), () => transport.abort());
     }
   })();
@@ -337,7 +326,7 @@ describe("CPython test_sslproto: SslProtoHandshakeTests", () => {
       const loop = getRunningLoop();
       await assert.rejects(
         loop.createConnection(() => new Protocol(), HOST, 1, {
-          ssl: clientContext(),
+          ssl: clientSslContext(),
           sslHandshakeTimeout: 0,
         }),
         (error: Error) =>
@@ -345,7 +334,7 @@ describe("CPython test_sslproto: SslProtoHandshakeTests", () => {
       );
       await assert.rejects(
         loop.createServer(() => new Protocol(), HOST, 0, {
-          ssl: serverContext(),
+          ssl: serverSslContext(),
           sslHandshakeTimeout: 0,
         }),
         (error: Error) =>
@@ -359,7 +348,7 @@ describe("CPython test_sslproto: SslProtoHandshakeTests", () => {
       const loop = getRunningLoop();
       await assert.rejects(
         loop.createConnection(() => new Protocol(), HOST, 1, {
-          ssl: clientContext(),
+          ssl: clientSslContext(),
           sslHandshakeTimeout: -10,
         }),
         (error: Error) =>
@@ -367,7 +356,7 @@ describe("CPython test_sslproto: SslProtoHandshakeTests", () => {
       );
       await assert.rejects(
         loop.createServer(() => new Protocol(), HOST, 0, {
-          ssl: serverContext(),
+          ssl: serverSslContext(),
           sslHandshakeTimeout: -10,
         }),
         (error: Error) =>
@@ -389,7 +378,7 @@ describe("CPython test_sslproto: SslProtoHandshakeTests", () => {
             HOST,
             peer.port,
             {
-              ssl: clientContext(),
+              ssl: clientSslContext(),
             },
           ),
           GUARD,
@@ -419,7 +408,7 @@ describe("CPython test_sslproto: SslProtoHandshakeTests", () => {
             HOST,
             peer.port,
             {
-              ssl: clientContext(),
+              ssl: clientSslContext(),
             },
           )
         );
@@ -446,14 +435,14 @@ describe("CPython test_sslproto: SslProtoHandshakeTests", () => {
         () => sslOverSslProtocol(() => new Echo()),
         HOST,
         0,
-        { ssl: serverContext() },
+        { ssl: serverSslContext() },
       );
       const [reader, writer] = await openConnection(HOST, portOf(server), {
-        ssl: clientContext(),
+        ssl: clientSslContext(),
       });
       try {
         await waitFor(
-          writer.startTls(clientContext(), { serverHostname: "localhost" }),
+          writer.startTls(clientSslContext(), { serverHostname: "localhost" }),
           GUARD,
         );
         writer.write(bytes("inner"));
@@ -483,7 +472,7 @@ describe("CPython test_sslproto: SslProtoHandshakeTests", () => {
         },
         HOST,
         0,
-        { ssl: serverContext() },
+        { ssl: serverSslContext() },
       );
       const lost = loop.createFuture<Error | null>();
       class Client extends Protocol {
@@ -495,7 +484,7 @@ describe("CPython test_sslproto: SslProtoHandshakeTests", () => {
         () => new Client(),
         HOST,
         portOf(server),
-        { ssl: clientContext() },
+        { ssl: clientSslContext() },
       );
       const fallback = {};
       const open = [
@@ -528,14 +517,14 @@ describe("CPython test_sslproto: SslProtoHandshakeTests", () => {
         },
         HOST,
         0,
-        { ssl: serverContext() },
+        { ssl: serverSslContext() },
       );
       const first = new Protocol();
       const [transport] = await loop.createConnection(
         () => first,
         HOST,
         portOf(server),
-        { ssl: clientContext() },
+        { ssl: clientSslContext() },
       );
       const before = transport.getProtocol() === first;
       const data = loop.createFuture<string>();
@@ -567,7 +556,7 @@ describe("CPython test_sslproto: SslProtoHandshakeTests", () => {
         },
         HOST,
         0,
-        { ssl: serverContext() },
+        { ssl: serverSslContext() },
       );
       const lost = loop.createFuture<Error | null>();
       const [transport] = await loop.createConnection(
@@ -579,7 +568,7 @@ describe("CPython test_sslproto: SslProtoHandshakeTests", () => {
           })(),
         HOST,
         portOf(server),
-        { ssl: clientContext() },
+        { ssl: clientSslContext() },
       );
       transport.close();
       assert.equal(transport.write(bytes("data")), undefined);
@@ -643,7 +632,7 @@ async function startTlsClientRegProto1(
       try {
         tr.write(HELLO_MSG);
         const newTr = await waitFor(
-          loop.startTls(tr, proto, clientContext(), startTlsOptions),
+          loop.startTls(tr, proto, clientSslContext(), startTlsOptions),
           GUARD,
         );
         assert.equal(text(await waitFor(onData, GUARD)), "O");
@@ -682,7 +671,7 @@ async function createConnectionMemoryLeak(how: PeerClose): Promise<void> {
         () => new ClientProto(onData, onEof),
         HOST,
         peer.port,
-        { ssl: clientContext() },
+        { ssl: clientSslContext() },
       );
       try {
         assert.equal(text(await waitFor(onData, GUARD)), "O");
@@ -763,7 +752,7 @@ async function startTlsClientBufProto1(how: PeerClose): Promise<void> {
     try {
       tr.write(HELLO_MSG);
       const newTr = await waitFor(
-        loop.startTls(tr, proto, clientContext(), {
+        loop.startTls(tr, proto, clientSslContext(), {
           serverHostname: "localhost",
         }),
         GUARD,
@@ -818,7 +807,7 @@ async function startTlsSlowClientCancel(): Promise<void> {
       tr.write(HELLO_MSG);
       await waitFor(waiting, GUARD);
       const error = await waitFor(
-        loop.startTls(tr, proto, clientContext(), {
+        loop.startTls(tr, proto, clientSslContext(), {
           serverHostname: "localhost",
         }),
         0.5,
@@ -846,7 +835,7 @@ async function createConnectionSslSlowHandshake(): Promise<void> {
     const [error, messages] = await runVirtual(async () => {
       const messages = collectMessages();
       const error = await openConnection(HOST, peer.port, {
-        ssl: clientContext(),
+        ssl: clientSslContext(),
         sslHandshakeTimeout: 1.0,
       }).then(() => null, (e) => e);
       return [error, messages];
@@ -883,7 +872,7 @@ async function handshakeTimeout(sslHandshakeTimeout: number): Promise<void> {
           HOST,
           peer.port,
           {
-            ssl: clientContext(),
+            ssl: clientSslContext(),
             sslHandshakeTimeout,
           },
         ),
@@ -910,7 +899,7 @@ async function createConnectionSslFailedCertificate(): Promise<void> {
       (_reader, writer) => writer.close(),
       HOST,
       0,
-      { ssl: serverContext() },
+      { ssl: serverSslContext() },
     );
     // create_default_context(): verified against the system's authorities.
     return await openConnection(HOST, portOf(server), {
@@ -960,7 +949,9 @@ async function startTlsServer1Sslproto(): Promise<void> {
       const [reader, writer] = await openConnection(HOST, portOf(server));
       const data = await reader.readexactly(HELLO_MSG.length);
       assert.equal(data.length, HELLO_MSG.length);
-      await writer.startTls(clientContext(), { serverHostname: "localhost" });
+      await writer.startTls(clientSslContext(), {
+        serverHostname: "localhost",
+      });
       writer.write(HELLO_MSG);
       const answer = await reader.readexactly(ANSWER.length);
       writer.transport.abort();
@@ -970,7 +961,7 @@ async function startTlsServer1Sslproto(): Promise<void> {
       const tr = await onCon;
       tr.write(HELLO_MSG);
       assert.equal(proto.data.length, 0);
-      const newTr = await loop.startTls(tr, proto, serverContext(), {
+      const newTr = await loop.startTls(tr, proto, serverSslContext(), {
         serverSide: true,
         sslHandshakeTimeout: GUARD,
       });
@@ -1018,7 +1009,7 @@ describe("CPython test_sslproto: BaseStartTLS", () => {
       const outcome = await run(async () => {
         getRunningLoop().setExceptionHandler(() => {});
         const [reader, writer] = await openConnection(HOST, port, {
-          ssl: clientContext(),
+          ssl: clientSslContext(),
           serverHostname: "",
         });
         assert.equal(text(await reader.readline()), "A\n");
@@ -1059,7 +1050,7 @@ describe("CPython test_sslproto: BaseStartTLS", () => {
           },
           HOST,
           0,
-          { ssl: serverContext() },
+          { ssl: serverSslContext() },
         );
         const done = loop.createFuture<string>();
         class Proto extends BufferedProtocol {
@@ -1077,7 +1068,7 @@ describe("CPython test_sslproto: BaseStartTLS", () => {
           () => new Proto(),
           HOST,
           portOf(server),
-          { ssl: clientContext() },
+          { ssl: clientSslContext() },
         );
         results.push(await waitFor(done, GUARD));
         transport.close();
@@ -1117,7 +1108,7 @@ describe("CPython test_sslproto: BaseStartTLS", () => {
         TypeError,
       );
       await assert.rejects(
-        loop.startTls(null as never, null as never, serverContext()),
+        loop.startTls(null as never, null as never, serverSslContext()),
         TypeError,
       );
     });
@@ -1245,7 +1236,7 @@ describe("CPython test_ssl: TestSSL", () => {
           override connectionMade(transport: Transport) {
             if (!upgrade) return;
             transport.pauseReading();
-            loop.startTls(transport, this, serverContext(), {
+            loop.startTls(transport, this, serverSslContext(), {
               serverSide: true,
             }).catch((error) => lost.setResult(`startTls: ${error}`));
           }
@@ -1264,7 +1255,7 @@ describe("CPython test_ssl: TestSSL", () => {
           () => new Server(),
           HOST,
           0,
-          upgrade ? {} : { ssl: serverContext() },
+          upgrade ? {} : { ssl: serverSslContext() },
         );
         const client = tls.connect({
           host: HOST,
@@ -1304,7 +1295,7 @@ describe("CPython test_ssl: TestSSL", () => {
             this.#secure = await loop.startTls(
               transport,
               this,
-              serverContext(),
+              serverSslContext(),
               { serverSide: true },
             );
             for (const chunk of this.#early) this.#secure.write(chunk);
@@ -1372,7 +1363,7 @@ describe("CPython test_ssl: TestSSL", () => {
       };
       const srv = await startServer(handleClient, HOST, 0, {
         family: 2,
-        ssl: serverContext(),
+        ssl: serverSslContext(),
         sslHandshakeTimeout: GUARD,
       });
       try {
@@ -1423,7 +1414,7 @@ describe("CPython test_ssl: TestSSL", () => {
         let CNT = 0;
         const client = async () => {
           const [reader, writer] = await openConnection(HOST, peer.port, {
-            ssl: clientContext(),
+            ssl: clientSslContext(),
             sslHandshakeTimeout: GUARD,
           });
           writer.write(A_DATA);
@@ -1469,7 +1460,7 @@ describe("CPython test_ssl: TestSSL", () => {
             HOST,
             peer.port,
             {
-              ssl: clientContext(),
+              ssl: clientSslContext(),
             },
           ),
           GUARD,
@@ -1491,7 +1482,7 @@ describe("CPython test_ssl: TestSSL", () => {
   });
 
   it("test_ssl_connect_accepted_socket (test_events form): TLS on an accepted socket", async () => {
-    await connectAcceptedSocket(serverContext());
+    await connectAcceptedSocket(serverSslContext());
   });
 
   it("test_start_tls_client_reg_proto_1: startTls from a client's Protocol; the peer closes cleanly", async () => {
@@ -1525,7 +1516,7 @@ describe("CPython test_ssl: TestSSL", () => {
         let CNT = 0;
         const client = async () => {
           const [reader, writer] = await openConnection(HOST, peer.port, {
-            ssl: clientContext(),
+            ssl: clientSslContext(),
             sslHandshakeTimeout: GUARD,
           });
           writer.write(A_DATA);
@@ -1566,7 +1557,7 @@ describe("CPython test_ssl: TestSSL", () => {
     try {
       const readAfterClose = await run(async () => {
         const [reader, writer] = await openConnection(HOST, peer.port, {
-          ssl: clientContext(),
+          ssl: clientSslContext(),
         });
         writer.write(bytes("ping"));
         assert.equal(text(await reader.readexactly(4)), "pong");
@@ -1610,7 +1601,7 @@ describe("CPython test_ssl: TestSSL", () => {
           () => new Client(),
           HOST,
           peer.port,
-          { ssl: clientContext() },
+          { ssl: clientSslContext() },
         );
         tr.close();
         return await waitFor(fut, GUARD);
@@ -1664,7 +1655,7 @@ describe("CPython test_ssl: TestSSL", () => {
           () => new Client(),
           HOST,
           peer.port,
-          { ssl: clientContext() },
+          { ssl: clientSslContext() },
         );
         await waitFor(eof, GUARD);
         await sleep(0.2);
@@ -1709,14 +1700,14 @@ describe("CPython TLS argument checks (test_base_events, test_events, test_unix_
       for (const bad of [0, -10]) {
         await assert.rejects(
           loop.createConnection(() => new Protocol(), HOST, 1, {
-            ssl: clientContext(),
+            ssl: clientSslContext(),
             sslShutdownTimeout: bad,
           }),
           refused(/sslShutdownTimeout must be a positive number/),
         );
         await assert.rejects(
           loop.createServer(() => new Protocol(), HOST, 0, {
-            ssl: serverContext(),
+            ssl: serverSslContext(),
             sslShutdownTimeout: bad,
           }),
           refused(/positive number/),
@@ -1766,7 +1757,11 @@ describe("CPython TLS argument checks (test_base_events, test_events, test_unix_
           () => new Client(),
           HOST,
           (relay.address() as net.AddressInfo).port,
-          { ssl: clientContext(), serverHostname: "", sslShutdownTimeout: 0.3 },
+          {
+            ssl: clientSslContext(),
+            serverHostname: "",
+            sslShutdownTimeout: 0.3,
+          },
         );
         silent = true;
         const start = performance.now();
@@ -1832,7 +1827,7 @@ describe("CPython TLS argument checks (test_base_events, test_events, test_unix_
         },
         "localhost",
         0,
-        { ssl: serverContext() },
+        { ssl: serverSslContext() },
       );
       const port = portOf(server);
       for (const serverHostname of [undefined, "perl.com", ""]) {
@@ -1840,7 +1835,7 @@ describe("CPython TLS argument checks (test_base_events, test_events, test_unix_
           () => new Protocol(),
           "localhost",
           port,
-          { ssl: clientContext(), serverHostname },
+          { ssl: clientSslContext(), serverHostname },
         );
         transport.close();
         while (
