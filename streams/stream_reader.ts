@@ -25,6 +25,8 @@ export interface ReaderTransport extends Holdable {
   pauseReading(): void;
   /** Reads from the host again. */
   resumeReading(): void;
+  /** The transport's description, which the reader's shows. */
+  toString(): string;
 }
 
 /**
@@ -302,6 +304,11 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     if (this.#buffer.length > 0) info.push(`${this.#buffer.length} bytes`);
     if (this.#eof) info.push("eof");
     if (this.#limit !== DEFAULT_LIMIT) info.push(`limit=${this.#limit}`);
+    if (this.#waiter !== null) info.push(`waiter=${this.#waiter}`);
+    if (this.#exception !== null) {
+      info.push(`exception=${errorRepr(this.#exception)}`);
+    }
+    if (this.#transport !== null) info.push(`transport=${this.#transport}`);
     if (this.#paused) info.push("paused");
     return `<${info.join(" ")}>`;
   }
@@ -393,4 +400,10 @@ function checkSeparators(
     throw new RangeError("A separator must be at least one byte long");
   }
   return separators;
+}
+
+/** An error as Python's `repr` shows an exception: `RuntimeError("why")`. */
+function errorRepr(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return `${error.name}(${error.message && JSON.stringify(error.message)})`;
 }

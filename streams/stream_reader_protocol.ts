@@ -184,6 +184,7 @@ function readerTransport(
       : () => internals.hold(transport as StreamTransport),
     pauseReading: () => transport.pauseReading(),
     resumeReading: () => transport.resumeReading(),
+    toString: () => String(transport),
   };
 }
 

@@ -40,11 +40,23 @@
  *   it, so no timer could end the test.
  * - ConnectionResetError / BrokenPipeError / ConnectionAbortedError are
  *   errors with `code` "ECONNRESET" / "EPIPE" / "ECONNABORTED".
+ * - test___repr__*: `repr(stream)` is `String(stream)` (the reader's
+ *   `toString()`, documented as asyncio's repr); the private `_waiter`
+ *   and `_transport` that test___repr__waiter / test___repr__transport
+ *   plant are reached publicly, by a read waiting on an empty reader and
+ *   by a reader from `openConnection()` (both replayed on CPython 3.13).
  *
  * Skipped:
- * - test_streamreader(protocol)_constructor_*: the `loop=` argument,
- *   `_loop` and the global loop binding are CPython internals.
- * - test___repr__*: repr formats.
+ * - test_streamreader_constructor_without_loop,
+ *   test_streamreader_constructor_use_running_loop,
+ *   test_streamreader_constructor_use_global_loop,
+ *   test_streamreaderprotocol_constructor_without_loop,
+ *   test_streamreaderprotocol_constructor_use_running_loop,
+ *   test_streamreaderprotocol_constructor_use_global_loop: they check the
+ *   private `_loop` a constructor binds (the running loop, or the one
+ *   `set_event_loop()` set, or a RuntimeError when neither is there); the
+ *   library's `StreamReader` binds no loop (a read that waits uses the
+ *   running loop) and `StreamReaderProtocol` is not exported.
  * - test_IncompleteReadError_pickleable / test_LimitOverrunError_pickleable:
  *   pickle has no equivalent.
  * - test_unclosed_resource_warnings, test_loop_is_closed_resource_warnings,
@@ -80,6 +92,7 @@ import {
   type ExceptionContext,
   gather,
   getRunningLoop,
+  RuntimeError,
   sleep,
   wait,
 } from "../../mod.ts";
@@ -1192,5 +1205,89 @@ describe("CPython test_streams.py: StreamTests, client handler errors", () => {
       currentTask()!.cancel();
     });
     assert.deepEqual(messages, []);
+  });
+});
+
+describe("CPython test_streams.py: StreamTests, repr", () => {
+  // CPython's repr(stream) is the reader's toString(), which the library
+  // documents as "asyncio's repr".
+  it("test___repr__", () => {
+    const stream = new StreamReader();
+    assert.equal(String(stream), "<StreamReader>");
+  });
+
+  it("test___repr__nondefault_limit", () => {
+    const stream = new StreamReader(123);
+    assert.equal(String(stream), "<StreamReader limit=123>");
+  });
+
+  it("test___repr__eof", () => {
+    const stream = new StreamReader();
+    stream.feedEof();
+    assert.equal(String(stream), "<StreamReader eof>");
+  });
+
+  it("test___repr__data", () => {
+    const stream = new StreamReader();
+    stream.feedData(bytes("data"));
+    assert.equal(String(stream), "<StreamReader 4 bytes>");
+  });
+
+  it("test___repr__exception", () => {
+    const stream = new StreamReader();
+    const exc = new RuntimeError("");
+    stream.setException(exc);
+    // CPython: "<StreamReader exception=RuntimeError()>" (Python's repr of
+    // the exception); here the error's own description, which starts with
+    // its class name.
+    assert.match(String(stream), /^<StreamReader exception=RuntimeError\b.*>$/);
+  });
+
+  it("test___repr__waiter", async () => {
+    // CPython plants a future in the private `_waiter`; a read waiting on
+    // an empty reader is the public way to get one there (replayed on
+    // CPython 3.13: "<StreamReader waiter=<Future pending
+    // cb=[Task.task_wakeup()]>>").
+    await runVirtual(async () => {
+      const stream = new StreamReader();
+      const reader = createTask(() => stream.read(1));
+      await sleep(0);
+      assert.match(
+        String(stream),
+        /^<StreamReader waiter=<Future pending.*>>$/,
+      );
+      // CPython sets the waiter's result and runs the loop until it is
+      // done; feeding data is what wakes it publicly. The waiter is gone
+      // at once, the byte stays buffered until the read runs.
+      stream.feedData(bytes("x"));
+      assert.equal(String(stream), "<StreamReader 1 bytes>");
+      assert.equal(text(await reader), "x");
+      assert.equal(String(stream), "<StreamReader>");
+    });
+  });
+
+  it("test___repr__transport", async () => {
+    // CPython sets a mock as the private `_transport`; a reader returned by
+    // openConnection() has its connection's transport (replayed on CPython
+    // 3.13: "<StreamReader transport=<_SelectorSocketTransport fd=7
+    // read=polling write=<idle, bufsize=0>>>").
+    await runVirtual(async () => {
+      const server = await startServer(
+        async (_rd, wr) => {
+          wr.close();
+          await wr.waitClosed();
+        },
+        HOST,
+        0,
+      );
+      const [rd, wr] = await openConnection(HOST, portOf(server));
+      assert.equal(String(rd), `<StreamReader transport=${wr.transport}>`);
+      assert.equal(text(await rd.read()), "");
+      assert.equal(String(rd), `<StreamReader eof transport=${wr.transport}>`);
+      wr.close();
+      await wr.waitClosed();
+      server.close();
+      await server.waitClosed();
+    });
   });
 });

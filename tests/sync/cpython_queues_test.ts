@@ -7,9 +7,15 @@
 // asyncio's exactly. Where CPython reads a private field (`_getters`,
 // `_putters`), the port checks what that field implies through the public
 // API. Checks marked "probe" are not in CPython's test; each was run
-// against CPython 3.13 with the same scenario. Skipped: repr/str/format and
-// GenericAlias (Python-only), test_get_with_putters (plants a fake future
-// in `_putters`), test_float_maxsize (maxsize here must be an integer).
+// against CPython 3.13 with the same scenario. A queue has no toString()
+// here, so test_str and the test_format cases check what each part of
+// CPython's str() / `_format()` implies through the public API
+// (`_getters[1]`: a get() waits; `tasks=2`: join() waits for two
+// taskDone() calls; `shutdown`: put and get raise QueueShutDown).
+// Skipped: test_repr (test_str's scenario plus Python's id() in repr),
+// test_generic_alias (GenericAlias is Python-only), test_get_with_putters
+// (plants a fake future in `_putters`), test_float_maxsize (maxsize here
+// must be an integer).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
@@ -97,6 +103,49 @@ describe("CPython 3.13 QueueBasicTests", () => {
 
       assert.ok(t.done());
       assert.equal(t.result(), true);
+    });
+  });
+
+  it("QueueBasicTests.test_str: the waiting getter, the waiting putter and the items str() shows", async () => {
+    await run(async () => {
+      // getters: CPython checks '_getters[1]' in str(q).
+      let q = new Queue<number>();
+      let getter!: Task<number>;
+      await taskGroup(async (tg) => {
+        // Start a task that waits to get.
+        getter = tg.createTask(() => q.get());
+        // Let it start waiting.
+        await sleep(0);
+        assert.equal(getter.done(), false);
+        assert.equal(q.empty(), true);
+        // resume q.get coroutine to finish generator
+        q.putNowait(0);
+      });
+      assert.equal(await getter, 0);
+      assert.equal(q.empty(), true); // probe: the getter took the item
+
+      // putters: CPython checks '_putters[1]' in str(q).
+      q = new Queue<number>(1);
+      let putter!: Task<void>;
+      await taskGroup(async (tg) => {
+        q.putNowait(1);
+        // Start a task that waits to put.
+        putter = tg.createTask(() => q.put(2));
+        // Let it start waiting.
+        await sleep(0);
+        assert.equal(putter.done(), false);
+        assert.equal(q.full(), true);
+        // resume q.put coroutine to finish generator
+        assert.equal(q.getNowait(), 1);
+      });
+      assert.ok(putter.done());
+      assert.equal(q.getNowait(), 2); // probe: the putter's item went in
+
+      // CPython checks '_queue=[1]' in str(q).
+      q = new Queue<number>();
+      q.putNowait(1);
+      assert.equal(q.qsize(), 1);
+      assert.equal(q.getNowait(), 1);
     });
   });
 });
@@ -542,6 +591,34 @@ for (const [name, QClass] of queueClasses) {
         await other;
       });
     });
+
+    it(`${name}JoinTests.test_format: "tasks=2" in _format(), what it implies`, async () => {
+      await run(async () => {
+        const q = new QClass<number>();
+        // CPython: q._format() == 'maxsize=0'.
+        assert.equal(q.maxsize, 0);
+        await q.join(); // no "tasks=": nothing unfinished
+
+        // CPython sets the private `_unfinished_tasks = 2`; two items put
+        // and taken, not yet marked done, are the public way there
+        // ('maxsize=0 tasks=2' on CPython 3.13 too).
+        q.putNowait(1);
+        q.putNowait(2);
+        q.getNowait();
+        q.getNowait();
+        assert.equal(q.empty(), true);
+        const joiner = createTask(() => q.join());
+        await sleep(0);
+        assert.equal(joiner.done(), false); // tasks=2
+        q.taskDone();
+        await sleep(0);
+        assert.equal(joiner.done(), false); // tasks=1
+        q.taskDone();
+        await sleep(0);
+        assert.equal(joiner.done(), true); // no "tasks=" again
+        assert.throws(() => q.taskDone(), RangeError);
+      });
+    });
   });
 
   describe(`CPython 3.13 ${name}ShutdownTests`, () => {
@@ -687,6 +764,21 @@ for (const [name, QClass] of queueClasses) {
         await sleep(0);
         assert.ok(joinTask.done());
         await joinTask;
+      });
+    });
+
+    it(`${name}ShutdownTests.test_format: "shutdown" in _format(), what it implies`, async () => {
+      await run(async () => {
+        const q = new QClass<number>();
+        q.shutdown();
+        // CPython: q._format() == 'maxsize=0 shutdown'.
+        assert.equal(q.maxsize, 0);
+        assert.throws(() => q.putNowait(1), QueueShutDown);
+        assert.ok(await errorOf(q.put(1)) instanceof QueueShutDown);
+        assert.throws(() => q.getNowait(), QueueShutDown);
+        assert.ok(await errorOf(q.get()) instanceof QueueShutDown);
+        // No "tasks=": nothing unfinished, join() returns at once.
+        await q.join();
       });
     });
   });
