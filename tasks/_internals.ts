@@ -87,7 +87,15 @@ export const internals: {
     todo: Set<Future<T>>,
     timeout: number | null,
   ): AsCompleted<T>;
+  /**
+   * The body of an awaitable that stands for a Python coroutine (one that
+   * `asCompleted` yields), which `ensureFuture` runs as a task, as asyncio
+   * wraps a coroutine; `null` for any other value.
+   */
+  coroutineBody<T>(value: unknown): (() => Promise<T>) | null;
 } = {} as typeof internals;
+
+internals.coroutineBody = () => null;
 
 // What an owner that is not a task gets, until `Task` fills them in.
 internals.willAwait = () => undefined;

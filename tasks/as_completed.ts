@@ -54,7 +54,11 @@ export interface ForAwaitGuard {
   then(onFulfilled: (value: ForAwaitGuard) => unknown): unknown;
 }
 
-/** Runs `take` when first awaited, as a Python coroutine would. */
+/**
+ * Runs `take` when first awaited, as a Python coroutine would; given to
+ * `ensureFuture` (`gather`, `wait`...), it runs as a task, as asyncio
+ * wraps that coroutine.
+ */
 class NextResult<T> implements PromiseLike<T> {
   readonly #take: () => Promise<T>;
   #promise: Promise<T> | null = null;
@@ -63,12 +67,22 @@ class NextResult<T> implements PromiseLike<T> {
     this.#take = take;
   }
 
+  static {
+    internals.coroutineBody = <T>(value: unknown) =>
+      value instanceof NextResult
+        ? () => (value as NextResult<T>).#start()
+        : null;
+  }
+
   then<R1 = T, R2 = never>(
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    this.#promise ??= this.#take();
-    return this.#promise.then(onFulfilled, onRejected);
+    return this.#start().then(onFulfilled, onRejected);
+  }
+
+  #start(): Promise<T> {
+    return this.#promise ??= this.#take();
   }
 }
 

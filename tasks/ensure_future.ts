@@ -3,13 +3,13 @@
  *
  * @module
  */
-import { runningLoop } from "../internal/context.ts";
 import { holdClock } from "../internal/real_world.ts";
 import { describe, isPromiseLike } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import { Future } from "./future.ts";
 import type { CoroutineFunction, Task, TaskOptions } from "./task.ts";
 import { internals } from "./_internals.ts";
+import { internals as loopInternals } from "../loop/_internals.ts";
 
 /** Anything the waiting APIs accept: a future, a promise, an async function. */
 export type Awaitable<T> =
@@ -25,9 +25,12 @@ export interface TaskCreator {
 
 /**
  * Returns `value` if it is a `Future`; wraps an async function in a `Task`
- * on `loop` (the running loop by default).
+ * on `loop` (by default the running loop, else the one set with
+ * `setEventLoop()`); anything else is a `TypeError`.
  *
- * A promise becomes a `Future` that settles with it. Unlike asyncio, which
+ * A promise becomes a `Future` that settles with it (a thenable that is not
+ * a native promise is subscribed to from the loop, where its `then()` may
+ * use it). Unlike asyncio, which
  * wraps any awaitable in a Task, a promise cannot be cancelled: cancelling
  * the future stops the waiting at once (so `waitFor(fetch(url), 1)` throws
  * after one second) while the promise runs on and its outcome is dropped.
@@ -56,14 +59,19 @@ export function ensureFuture<T>(
     }
     return value;
   }
-  const creator = loop ?? (runningLoop() as unknown as TaskCreator);
-  if (typeof value === "function") return creator.createTask(value);
-  if (isPromiseLike(value)) {
-    return settledBy(value, creator as unknown as AbstractEventLoop);
+  if (typeof value !== "function" && !isPromiseLike(value)) {
+    throw new TypeError(
+      `Expected a future, a promise or an async function, got ${
+        describe(value)
+      }`,
+    );
   }
-  throw new TypeError(
-    `Expected a future, a promise or an async function, got ${describe(value)}`,
-  );
+  const creator = loop ??
+    (loopInternals.loopForNewFuture() as unknown as TaskCreator);
+  if (typeof value === "function") return creator.createTask(value);
+  const body = internals.coroutineBody<T>(value);
+  if (body !== null) return creator.createTask(body);
+  return settledBy(value, creator as unknown as AbstractEventLoop);
 }
 
 /** A future on `loop` that settles with `promise`, unless cancelled first. */
@@ -80,6 +88,14 @@ function settledBy<T>(
     if (ok) future.setResult(outcome as T);
     else future.setException(outcome);
   };
-  promise.then((value) => settle(true, value), (error) => settle(false, error));
+  const subscribe = () =>
+    promise.then(
+      (value) => settle(true, value),
+      (error) => settle(false, error),
+    );
+  // A thenable's own then() may use the loop, as asyncio runs an awaitable
+  // in a task of the loop: it is called from the loop, a promise's at once.
+  if (promise instanceof Promise) subscribe();
+  else loopInternals.callSoon(loop, subscribe, undefined);
   return future;
 }
