@@ -4,7 +4,11 @@
  *
  * @module
  */
-import { CancelledError, RuntimeError } from "../internal/errors.ts";
+import {
+  CancelledError,
+  KeyboardInterrupt,
+  RuntimeError,
+} from "../internal/errors.ts";
 import { checkFunction } from "../internal/validate.ts";
 import type { EventLoop } from "../loop/event_loop.ts";
 import { getRunningLoop } from "../loop/running_loop.ts";
@@ -48,6 +52,8 @@ export class TaskGroup {
   #aborting = false;
   #parentCancelRequested = false;
   #onCompleted: Future<boolean> | null = null;
+  /** The first `KeyboardInterrupt` of a task or the body: thrown as is. */
+  #baseError: KeyboardInterrupt | null = null;
 
   private constructor() {
     this.#loop = getRunningLoop();
@@ -110,6 +116,7 @@ export class TaskGroup {
     if (!internals.hasFailed(task)) return;
     const error = task.exception();
     this.#errors.push(error);
+    if (error instanceof KeyboardInterrupt) this.#baseError ??= error;
     if (this.#parent.done()) {
       this.#loop.callExceptionHandler({
         message: `${task} failed but its task group's parent task ` +
@@ -144,6 +151,9 @@ export class TaskGroup {
   /** Waits for every task, then throws what asyncio's `__aexit__` would. */
   async #exit(failed: boolean, bodyError: unknown): Promise<void> {
     this.#exiting = true;
+    if (failed && bodyError instanceof KeyboardInterrupt) {
+      this.#baseError ??= bodyError;
+    }
     let cancelToPropagate = failed && bodyError instanceof CancelledError
       ? bodyError
       : null;
@@ -162,6 +172,8 @@ export class TaskGroup {
       }
       this.#onCompleted = null;
     }
+    // Ctrl-C ends the program: it is not gathered with the other errors.
+    if (this.#baseError !== null) throw this.#baseError;
     if (this.#parentCancelRequested && this.#parent.uncancel() === 0) {
       // The only cancel request was the group's own: it is spent.
       cancelToPropagate = null;
@@ -203,6 +215,8 @@ export class TaskGroup {
  *   group and, once they have finished, propagates `CancelledError`.
  * - Cancelled tasks are not failures; `createTask` on a finished group is
  *   a `RuntimeError`.
+ * - A `KeyboardInterrupt` (Ctrl-C), from a task or the body, is thrown as
+ *   it is once every task has finished, without the other errors.
  *
  * @example A failure cancels the siblings
  * ```ts
