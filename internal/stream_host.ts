@@ -219,6 +219,9 @@ export class WrappedStream implements HostStream {
     if (stream.destroyed) {
       // It closed before it was wrapped: its close event is gone.
       setImmediate(() => events.onClose(this.#error));
+    } else if (stream.readableFlowing === false) {
+      // Paused by its owner before it was handed over (connectAcceptedSocket).
+      stream.resume();
     }
   }
 

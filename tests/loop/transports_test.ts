@@ -756,4 +756,35 @@ describe("Unix sockets and accepted sockets", () => {
     });
     assert.equal(received, "data adopted");
   });
+
+  it("connectAcceptedSocket reads a socket its owner had paused", async () => {
+    const received = await run(async () => {
+      const loop = getRunningLoop();
+      const accepted = loop.createFuture<net.Socket>();
+      const host = net.createServer((socket) => {
+        socket.pause();
+        accepted.setResult(socket);
+      });
+      await new Promise<void>((resolve) => host.listen(0, HOST, resolve));
+      const { port } = host.address() as net.AddressInfo;
+      const [transport, client] = await loop.createConnection(
+        () => new Recorder(),
+        HOST,
+        port,
+      );
+      const [serverTransport] = await loop.connectAcceptedSocket(
+        () => new Echo(),
+        await accepted,
+      );
+      transport.write(bytes("paused"));
+      for (let i = 0; i < 10_000 && client.events.length < 2; i++) {
+        await sleep(0.001);
+      }
+      transport.close();
+      serverTransport.close();
+      host.close();
+      return client.events[1];
+    });
+    assert.equal(received, "data paused");
+  });
 });
