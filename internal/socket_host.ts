@@ -399,8 +399,14 @@ function prepareSocketPath(path: string): Error | null {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(path);
-  } catch {
-    if (fs.existsSync(dirname(path))) return null;
+  } catch (error) {
+    if (codeOf(error) !== "ENOENT") return null;
+    try {
+      fs.statSync(dirname(path));
+      return null;
+    } catch (folderError) {
+      if (codeOf(folderError) !== "ENOENT") return null;
+    }
     return Object.assign(new Error(`${dirname(path)} does not exist`), {
       code: "ENOENT",
       reason: "its folder does not exist",
@@ -454,4 +460,8 @@ export function describeError(error: Error, action: string): Error {
       syscall,
     },
   );
+}
+
+function codeOf(error: unknown): unknown {
+  return (error as { code?: unknown } | null)?.code;
 }
