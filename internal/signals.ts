@@ -50,6 +50,8 @@ export function listen(signal: string, listener: () => void): () => void {
   try {
     process.on(signal as NodeJS.Signals, listener);
   } catch (error) {
+    // Deno adds the listener before it refuses the signal.
+    process.off(signal as NodeJS.Signals, listener);
     throw new RuntimeError(
       `${signal} cannot be caught here: ${(error as Error).message}`,
       { cause: error },

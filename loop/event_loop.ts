@@ -812,8 +812,8 @@ export class EventLoop implements AbstractEventLoop {
     callback: (...args: A) => unknown,
     ...args: A
   ): void {
-    checkSignal(signal);
     this.#checkCallback(callback, "addSignalHandler()", true);
+    checkSignal(signal);
     this.#checkOpen();
     const context = captureContext(this.#context);
     const stop = listen(signal, () => {
@@ -951,11 +951,11 @@ export class EventLoop implements AbstractEventLoop {
   /**
    * After a batch: the loop stops, runs the next batch, or waits for the
    * host. Busy batches follow each other a microtask apart, and the host
-   * gets its turn at least every HOST_TURN_MS, one in which it reads its
-   * sockets while the loop waits on the real world: a macrotask per iteration
+   * gets its turn at least every HOST_TURN_MS: a macrotask per iteration
    * cost more than the iteration itself (a lock handed over 1,000,000
-   * times spent most of its time waiting for setImmediate). `hopped`: a
-   * microtask has passed since the batch ended.
+   * times spent most of its time waiting for setImmediate). While the loop
+   * waits on the real world, that turn is one in which the host reads its
+   * sockets. `hopped`: a microtask has passed since the batch ended.
    */
   #batchDone(hopped = false): void {
     if (this.#stopping) {

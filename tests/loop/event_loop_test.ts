@@ -223,10 +223,12 @@ describe("EventLoop bad input", () => {
     assert.equal(loop.removeSignalHandler("SIGKILL"), false);
     // Deno refuses SIGSEGV to programs; Bun and Node let them catch it.
     if ("deno" in process.versions) {
+      const listeners = process.listenerCount("SIGSEGV");
       assert.throws(
         () => loop.addSignalHandler("SIGSEGV", () => {}),
         { name: "RuntimeError", message: /SIGSEGV cannot be caught here/ },
       );
+      assert.equal(process.listenerCount("SIGSEGV"), listeners);
       assert.equal(loop.removeSignalHandler("SIGSEGV"), false);
     } else {
       loop.addSignalHandler("SIGSEGV", () => {});
