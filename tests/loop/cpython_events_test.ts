@@ -1066,7 +1066,10 @@ describe("CPython test_events.py: GetEventLoopTestsMixin", () => {
       setEventLoop(null);
       assert.throws(() => getEventLoop(), TestError);
 
-      assert.throws(() => getRunningLoop(), /no running/i);
+      assert.throws(() => getRunningLoop(), {
+        name: "RuntimeError",
+        message: /no running/i,
+      });
 
       const running = loop;
       await loop.runUntilComplete(async () => {
@@ -1082,7 +1085,10 @@ describe("CPython test_events.py: GetEventLoopTestsMixin", () => {
       setEventLoopPolicy(oldPolicy);
       loop?.close();
     }
-    assert.throws(() => getRunningLoop(), /no running/i);
+    assert.throws(() => getRunningLoop(), {
+      name: "RuntimeError",
+      message: /no running/i,
+    });
   });
 
   it("TestPyGetEventLoop.test_get_event_loop_returns_running_loop2", async () => {
@@ -1098,9 +1104,15 @@ describe("CPython test_events.py: GetEventLoopTestsMixin", () => {
       assert.ok(loop2 instanceof EventLoop);
       assert.notEqual(loop2, loop);
       setEventLoop(null);
-      assert.throws(() => getEventLoop(), /no current/i);
+      assert.throws(() => getEventLoop(), {
+        name: "RuntimeError",
+        message: /no current/i,
+      });
 
-      assert.throws(() => getRunningLoop(), /no running/i);
+      assert.throws(() => getRunningLoop(), {
+        name: "RuntimeError",
+        message: /no running/i,
+      });
 
       const running = loop;
       await loop.runUntilComplete(async () => {
@@ -1112,12 +1124,18 @@ describe("CPython test_events.py: GetEventLoopTestsMixin", () => {
       assert.equal(getEventLoop(), loop);
 
       setEventLoop(null);
-      assert.throws(() => getEventLoop(), /no current/i);
+      assert.throws(() => getEventLoop(), {
+        name: "RuntimeError",
+        message: /no current/i,
+      });
     } finally {
       setEventLoopPolicy(oldPolicy);
       loop?.close();
       loop2?.close();
     }
-    assert.throws(() => getRunningLoop(), /no running/i);
+    assert.throws(() => getRunningLoop(), {
+      name: "RuntimeError",
+      message: /no running/i,
+    });
   });
 });

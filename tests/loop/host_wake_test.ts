@@ -179,7 +179,8 @@ describe("host callbacks and the loop's iteration", () => {
   it("a loop that never waits still reads its sockets every few host turns", async () => {
     // Each spin computes past the loop's 1 ms budget, so each ends in one
     // host turn: the spins count host turns whatever the machine's speed.
-    // Deno's runtime read sockets only every ~120 plain turns.
+    // Deno's runtime read sockets only every ~120 plain turns; with its
+    // reading turns, 2-5 on an idle machine and up to ~50 on a loaded one.
     const [port, close] = await peer((socket) => socket.pipe(socket));
     const spins = await run(async () => {
       const loop = getRunningLoop();
@@ -202,6 +203,6 @@ describe("host callbacks and the loop's iteration", () => {
       return spins;
     });
     close();
-    assert.ok(spins < 40, `the echo took ${spins} host turns`);
+    assert.ok(spins < 80, `the echo took ${spins} host turns`);
   });
 });

@@ -256,12 +256,14 @@ describe("TLS streams", () => {
     const outcome = await run(async () => {
       const loop = getRunningLoop();
       const lost = loop.createFuture<string>();
+      const sent = loop.createFuture<void>();
       class Late extends Protocol {
         received = 0;
         eof = false;
         override connectionMade(transport: Transport) {
           transport.pauseReading();
-          loop.callLater(0.2, () => transport.resumeReading());
+          // Resumed once the client has sent everything and its end.
+          sent.then(() => transport.resumeReading());
         }
         override dataReceived(data: Uint8Array) {
           this.received += data.length;
@@ -288,7 +290,7 @@ describe("TLS streams", () => {
       client.on("error", () => {});
       client.on("secureConnect", () => {
         client.write(new Uint8Array(total));
-        client.end();
+        client.end(() => loop.callSoon(() => sent.setResult()));
       });
       try {
         return await waitFor(lost, 30).catch(() => "no end");
