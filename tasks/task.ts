@@ -7,6 +7,7 @@
 import {
   CancelledError,
   cancelledError,
+  InvalidStateError,
   RuntimeError,
 } from "../internal/errors.ts";
 import {
@@ -441,7 +442,16 @@ export class Task<T = unknown> extends Future<T> {
   static #start(task: Task<unknown>): void {
     const context = task.#context;
     task.#context = null;
-    if (task.done() || context === null) return;
+    if (context === null) return;
+    if (task.done()) {
+      // Finished from outside through Future's own methods: never silent.
+      task.getLoop().callExceptionHandler({
+        message: "Exception in callback Task.__step()",
+        exception: new InvalidStateError(`_step(): already done: ${task}`),
+        task,
+      });
+      return;
+    }
     if (task.#mustCancel) {
       task.#fn = null;
       task.#mustCancel = false;
