@@ -71,6 +71,41 @@ export function callbackOwner(loop: LoopLike): ContextOwner {
   return owner;
 }
 
+/**
+ * Where a transport or server calls its protocol: as a plain callback of
+ * its loop, in a copy of the context it was made in, as asyncio runs a
+ * protocol's callbacks.
+ */
+export interface ProtocolContext {
+  /** The loop's own owner: a plain callback, no task. */
+  readonly owner: ContextOwner;
+  /** The context the transport was made in, with `owner` as owner. */
+  readonly captured: CallbackContext;
+}
+
+/** Takes the context to call a protocol in, for a transport made now. */
+export function protocolContext(loop: LoopLike): ProtocolContext {
+  const owner = callbackOwner(loop);
+  return { owner, captured: captureContext(owner) };
+}
+
+/**
+ * Runs `fn(arg)` in `where` and returns true when a task's context is
+ * current; returns false, running nothing, when the loop's own is. The
+ * loop goes on with a batch from the await that ended a task's step, in
+ * that task's context, where a protocol would see the task as current
+ * and give its context to the tasks it starts.
+ */
+export function switchTo<A>(
+  where: ProtocolContext,
+  fn: (arg: A) => void,
+  arg: A,
+): boolean {
+  if (storage.getStore() === where.owner) return false;
+  where.captured.runInAsyncScope(fn, undefined, arg);
+  return true;
+}
+
 /** Captures the context of the code running now, with `owner` as owner. */
 export function captureContext(owner: ContextOwner): CallbackContext {
   return storage.run(owner, newResource);

@@ -5,6 +5,11 @@
  *
  * @module
  */
+import {
+  type ProtocolContext,
+  protocolContext,
+  switchTo,
+} from "../internal/context.ts";
 import { internals as loopInternals } from "./_internals.ts";
 import { CancelledError } from "../internal/errors.ts";
 import { copyForHost } from "../internal/host_copy.ts";
@@ -186,6 +191,8 @@ const WARN_LOST_SENDS = 5;
  */
 export class DatagramTransport extends BaseTransport {
   readonly #loop: EventLoop;
+  /** Where the protocol is called. */
+  readonly #protocolContext: ProtocolContext;
   #protocol: DatagramProtocolLike | null = null;
   #host: HostUdpSocket | null = null;
   /** The default destination, as asyncio's `_address`. */
@@ -219,6 +226,7 @@ export class DatagramTransport extends BaseTransport {
   ) {
     super();
     this.#loop = loop;
+    this.#protocolContext = protocolContext(loop);
     this.#address = address;
     this.#connected = connected;
     this.#ipv6 = ipv6;
@@ -321,7 +329,9 @@ export class DatagramTransport extends BaseTransport {
     return [addr[0], addr[1]];
   }
 
-  readonly #sent = ([size, error]: [number, Error | null]): void => {
+  readonly #sent = (sent: [number, Error | null]): void => {
+    if (switchTo(this.#protocolContext, this.#sent, sent)) return;
+    const [size, error] = sent;
     this.#bufferSize -= size;
     if (this.#lost) return;
     if (error !== null) this.#protocol!.errorReceived?.(error);
@@ -409,6 +419,7 @@ export class DatagramTransport extends BaseTransport {
   }
 
   readonly #lose = (): void => {
+    if (switchTo(this.#protocolContext, this.#lose, undefined)) return;
     if (this.#lost) return;
     this.#lost = true;
     this.#releaseClock();
@@ -463,16 +474,20 @@ export class DatagramTransport extends BaseTransport {
   // -- loop callbacks ------------------------------------------------------
 
   readonly #connectionMade = (protocol: DatagramProtocolLike): void => {
+    if (switchTo(this.#protocolContext, this.#connectionMade, protocol)) return;
     protocol.connectionMade?.(this);
   };
 
-  readonly #deliver = ([data, addr]: [Uint8Array, SockAddr]): void => {
+  readonly #deliver = (datagram: [Uint8Array, SockAddr]): void => {
+    if (switchTo(this.#protocolContext, this.#deliver, datagram)) return;
+    const [data, addr] = datagram;
     this.#pending -= data.length;
     if (this.#closing) return;
     this.#protocol!.datagramReceived?.(data, addr);
   };
 
   readonly #reportError = (error: Error): void => {
+    if (switchTo(this.#protocolContext, this.#reportError, error)) return;
     if (!this.#closing) this.#protocol!.errorReceived?.(error);
   };
 

@@ -5,6 +5,11 @@
  *
  * @module
  */
+import {
+  type ProtocolContext,
+  protocolContext,
+  switchTo,
+} from "../internal/context.ts";
 import { internals as loopInternals } from "./_internals.ts";
 import type { HostReadPipe, HostWritePipe } from "../internal/pipe_host.ts";
 import { Deque } from "../internal/deque.ts";
@@ -53,6 +58,13 @@ interface HostPipe {
   readonly raw: unknown;
 }
 
+/** Runs `fn(arg)` where `transport` calls its protocol (see `switchTo`). */
+let inLoopContext: <A>(
+  transport: PipeTransport,
+  fn: (arg: A) => void,
+  arg: A,
+) => boolean;
+
 /**
  * What the read and the write pipe transport share: their loop, the host's
  * pipe (closed with the loop), the protocol and how it is started, and the
@@ -63,6 +75,8 @@ interface HostPipe {
 export abstract class PipeTransport extends BaseTransport {
   /** The loop that calls the protocol. */
   protected readonly loop: EventLoop;
+  /** Where the protocol is called (see `switchTo`). */
+  readonly #protocolContext: ProtocolContext;
   #host: HostPipe | null = null;
   #protocol: PipeProtocolLike = {};
   #forget: () => void = () => {};
@@ -72,6 +86,12 @@ export abstract class PipeTransport extends BaseTransport {
   protected constructor(loop: EventLoop) {
     super();
     this.loop = loop;
+    this.#protocolContext = protocolContext(loop);
+  }
+
+  static {
+    inLoopContext = (transport, fn, arg) =>
+      switchTo(transport.#protocolContext, fn, arg);
   }
 
   /** The host's pipe, once `open` took it. */
@@ -151,6 +171,7 @@ export abstract class PipeTransport extends BaseTransport {
   }
 
   readonly #connectionMade = (): void => {
+    if (inLoopContext(this, this.#connectionMade, undefined)) return;
     // `this` is a ReadPipeTransport or a WritePipeTransport, as typed there.
     this.#protocol.connectionMade?.(this as never);
   };
@@ -271,6 +292,7 @@ export class ReadPipeTransport extends PipeTransport {
 
   /** Gives the protocol the next event: one loop callback per event. */
   readonly #deliver = (): void => {
+    if (inLoopContext(this, this.#deliver, undefined)) return;
     this.#scheduled = false;
     if (this.#paused || this.#closing) return;
     const event = this.#events.take()!;
@@ -305,6 +327,7 @@ export class ReadPipeTransport extends PipeTransport {
   }
 
   readonly #lose = (error: Error | null): void => {
+    if (inLoopContext(this, this.#lose, error)) return;
     if (this.#lost) return;
     this.#lost = true;
     this.forgetPipe();
@@ -463,7 +486,9 @@ export class WritePipeTransport extends PipeTransport {
     return [this.#low, this.#high];
   }
 
-  readonly #written = ([size, error]: [number, Error | null]): void => {
+  readonly #written = (written: [number, Error | null]): void => {
+    if (inLoopContext(this, this.#written, written)) return;
+    const [size, error] = written;
     if (this.#lost) return;
     if (error !== null) {
       this.#fail(error);
@@ -506,9 +531,7 @@ export class WritePipeTransport extends PipeTransport {
 
   #hostFailed(error: Error): void {
     if (this.loop.isClosed()) return;
-    loopInternals.callSoon(this.loop, (e: Error) => {
-      if (!this.#lost) this.#fail(e);
-    }, error);
+    loopInternals.callSoon(this.loop, this.#failed, error);
   }
 
   /** The pipe failed (its reader went away): lose it with the error. */
@@ -519,7 +542,13 @@ export class WritePipeTransport extends PipeTransport {
     this.#lose(error);
   }
 
+  readonly #failed = (error: Error): void => {
+    if (inLoopContext(this, this.#failed, error)) return;
+    if (!this.#lost) this.#fail(error);
+  };
+
   readonly #lose = (error: Error | null): void => {
+    if (inLoopContext(this, this.#lose, error)) return;
     if (this.#lost) return;
     this.#lost = true;
     this.forgetPipe();

@@ -5,6 +5,11 @@
  *
  * @module
  */
+import {
+  type ProtocolContext,
+  protocolContext,
+  switchTo,
+} from "../internal/context.ts";
 import { holdWaker } from "../internal/real_world.ts";
 import { CancelledError, RuntimeError } from "../internal/errors.ts";
 import { closeWithLoop } from "../internal/loop_resources.ts";
@@ -97,6 +102,8 @@ export function createServerOn<A>(
 export class Server<A = [host: string, port: number]>
   implements AsyncDisposable {
   readonly #loop: ConnectingLoop;
+  /** Where the protocol factory is called (see `switchTo`). */
+  readonly #protocolContext: ProtocolContext;
   readonly #setup: ServerSetup;
   #listeners: HostServer[] | null = [];
   #sockets: ServerSocket<A>[] = [];
@@ -138,6 +145,7 @@ export class Server<A = [host: string, port: number]>
 
   private constructor(loop: ConnectingLoop, setup: ServerSetup) {
     this.#loop = loop;
+    this.#protocolContext = protocolContext(loop);
     this.#setup = setup;
   }
 
@@ -375,6 +383,7 @@ export class Server<A = [host: string, port: number]>
   }
 
   readonly #accept = (socket: RawSocket): void => {
+    if (switchTo(this.#protocolContext, this.#accept, socket)) return;
     if (this.#listeners === null) socket.abort();
     else this.#makeTransport(socket);
   };

@@ -7,6 +7,11 @@
  *
  * @module
  */
+import {
+  type ProtocolContext,
+  protocolContext,
+  switchTo,
+} from "../internal/context.ts";
 import { copyForHost } from "../internal/host_copy.ts";
 import { holdWaker } from "../internal/real_world.ts";
 import { internals as loopInternals } from "./_internals.ts";
@@ -58,6 +63,8 @@ const SOCKET_INFO = new Set(["socket", "peername", "sockname"]);
  */
 export class StreamTransport extends Transport {
   readonly #loop: AbstractEventLoop;
+  /** Where the protocol is called. */
+  readonly #protocolContext: ProtocolContext;
   #protocol: StreamProtocol;
   readonly #extra: Record<string, () => unknown>;
   readonly #owner: TransportOwner | null;
@@ -91,6 +98,7 @@ export class StreamTransport extends Transport {
   ) {
     super();
     this.#loop = loop;
+    this.#protocolContext = protocolContext(loop);
     this.#protocol = protocol;
     this.#extra = options.extra ?? {};
     this.#owner = options.owner ?? null;
@@ -175,6 +183,7 @@ export class StreamTransport extends Transport {
   }
 
   readonly #connectionMade = (self: StreamTransport): void => {
+    if (switchTo(self.#protocolContext, self.#connectionMade, self)) return;
     if (self.#lost) return;
     try {
       self.#protocol.connectionMade?.(self);
@@ -184,6 +193,7 @@ export class StreamTransport extends Transport {
   };
 
   readonly #dataArrived = (chunk: Uint8Array): void => {
+    if (switchTo(this.#protocolContext, this.#dataArrived, chunk)) return;
     if (this.#closing) {
       this.#unread?.push(chunk);
       return;
@@ -194,6 +204,7 @@ export class StreamTransport extends Transport {
   };
 
   readonly #eofArrived = (eof: typeof EOF): void => {
+    if (switchTo(this.#protocolContext, this.#eofArrived, eof)) return;
     if (this.#closing) return;
     if (this.#readingPaused || this.#pending.length > 0) {
       this.#pending.add(eof);
@@ -201,6 +212,7 @@ export class StreamTransport extends Transport {
   };
 
   readonly #hostClosed = (error: Error | null): void => {
+    if (switchTo(this.#protocolContext, this.#hostClosed, error)) return;
     this.#host = null;
     if (this.#lost) return;
     // Bytes that arrived before a regular close are still delivered.
@@ -256,6 +268,7 @@ export class StreamTransport extends Transport {
   }
 
   readonly #connectionLost = (error: Error | null): void => {
+    if (switchTo(this.#protocolContext, this.#connectionLost, error)) return;
     try {
       this.#protocol.connectionLost?.(error);
     } catch (exception) {
@@ -324,6 +337,7 @@ export class StreamTransport extends Transport {
   }
 
   readonly #deliverPending = (self: StreamTransport): void => {
+    if (switchTo(self.#protocolContext, self.#deliverPending, self)) return;
     while (
       self.#pending.length > 0 && !self.#readingPaused && !self.#closing
     ) {
@@ -438,6 +452,9 @@ export class StreamTransport extends Transport {
   }
 
   readonly #maybeResumeProtocol = (self: StreamTransport): void => {
+    if (switchTo(self.#protocolContext, self.#maybeResumeProtocol, self)) {
+      return;
+    }
     self.#resumeScheduled = false;
     if (!self.#protocolPaused || self.getWriteBufferSize() > self.#low) return;
     self.#protocolPaused = false;

@@ -1,7 +1,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
+import { AsyncLocalStorage } from "node:async_hooks";
 import {
+  createTask,
   currentTask,
   type EventLoop,
   getRunningLoop,
@@ -11,6 +13,8 @@ import {
   type Transport,
 } from "../../mod.ts";
 import { bytes, text } from "../fixtures/bytes.ts";
+import { internals as streamInternals } from "../../loop/_transport_internals.ts";
+import type { StreamTransport } from "../../loop/socket_transport.ts";
 
 const HOST = "127.0.0.1";
 
@@ -204,5 +208,50 @@ describe("host callbacks and the loop's iteration", () => {
     });
     close();
     assert.ok(spins < 80, `the echo took ${spins} host turns`);
+  });
+
+  it("a protocol called after a task's step in the same batch runs outside that task", async () => {
+    // The loop goes on with a batch from the await that ended a task's
+    // step; the protocol must not see that task, or its context, as its
+    // own, nor hand that context to the tasks it starts.
+    const [port, close] = await peer(() => {});
+    const storage = new AsyncLocalStorage<string>();
+    const seen = await run(async () => {
+      const loop = getRunningLoop();
+      const seen: unknown[] = [];
+      class Watcher extends Protocol {
+        override dataReceived() {
+          seen.push(currentTask(), storage.getStore());
+          const child = createTask(async () => storage.getStore());
+          child.addDoneCallback(() => seen.push(child.result()));
+        }
+      }
+      const [transport] = await loop.createConnection(
+        () => new Watcher(),
+        HOST,
+        port,
+      );
+      const go = loop.createFuture<void>();
+      const never = loop.createFuture<void>();
+      const sleeper = createTask(() =>
+        storage.run("the sleeper's", async () => {
+          await go;
+          await never;
+        })
+      );
+      await sleep(0);
+      // One batch: the sleeper's step, then the bytes' callback.
+      go.setResult();
+      streamInternals.streamEvents(transport as StreamTransport).onData(
+        bytes("x"),
+      );
+      await sleep(0);
+      await sleep(0);
+      sleeper.cancel();
+      transport.close();
+      return seen;
+    });
+    close();
+    assert.deepEqual(seen, [null, undefined, undefined]);
   });
 });
