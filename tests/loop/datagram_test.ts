@@ -11,6 +11,7 @@ import { Buffer } from "node:buffer";
 import {
   CancelledError,
   createTask,
+  currentTask,
   type EventLoop,
   getRunningLoop,
   newEventLoop,
@@ -442,6 +443,36 @@ describe("DatagramTransport", () => {
       assert.equal(protocol.received.length, 256);
       await closeAll(protocol);
     });
+  });
+
+  it("a datagram after a task's step in the same batch reaches the protocol outside that task", async () => {
+    const seen = await run(async () => {
+      const loop = getRunningLoop();
+      const seen: unknown[] = [];
+      const [transport, protocol] = await endpoint({
+        localAddr: ["127.0.0.1", 0],
+      });
+      protocol.datagramReceived = () => void seen.push(currentTask());
+      const go = loop.createFuture<void>();
+      const never = loop.createFuture<void>();
+      const sleeper = createTask(async () => {
+        await go;
+        await never;
+      });
+      await sleep(0);
+      // One batch: the sleeper's step, then the datagram's callback.
+      go.setResult();
+      internals.datagramEvents(transport).onMessage(bytes("x"), [
+        "127.0.0.1",
+        9,
+      ]);
+      await sleep(0);
+      await sleep(0);
+      sleeper.cancel();
+      await closeAll(protocol);
+      return seen;
+    });
+    assert.deepEqual(seen, [null]);
   });
 
   it("works over IPv6 with Python's four-part addresses", async () => {
