@@ -72,9 +72,9 @@ export function callbackOwner(loop: LoopLike): ContextOwner {
 }
 
 /**
- * Where a transport or server calls its protocol: as a plain callback of
- * its loop, in a copy of the context it was made in, as asyncio runs a
- * protocol's callbacks.
+ * Where a transport or server calls its protocol when a task's context is
+ * current: as a plain callback of its loop, in the context the transport
+ * was made in (asyncio always calls it in a copy of that context).
  */
 export interface ProtocolContext {
   /** The loop's own owner: a plain callback, no task. */

@@ -88,14 +88,21 @@ function settledBy<T>(
     if (ok) future.setResult(outcome as T);
     else future.setException(outcome);
   };
-  const subscribe = () =>
-    promise.then(
-      (value) => settle(true, value),
-      (error) => settle(false, error),
-    );
-  // A thenable's own then() may use the loop, as asyncio runs an awaitable
-  // in a task of the loop: it is called from the loop, a promise's at once.
+  const subscribe = () => {
+    if (future.done()) return; // cancelled before it was awaited
+    try {
+      promise.then(
+        (value) => settle(true, value),
+        (error) => settle(false, error),
+      );
+    } catch (error) {
+      settle(false, error);
+    }
+  };
+  // A thenable's own then() may use the loop, as asyncio awaits an
+  // awaitable in a task's first step: it is called from the loop, in the
+  // caller's context; a promise's at once.
   if (promise instanceof Promise) subscribe();
-  else loopInternals.callSoon(loop, subscribe, undefined);
+  else loop.callSoon(subscribe);
   return future;
 }

@@ -482,6 +482,26 @@ describe("ensureFuture", () => {
       assert.equal(slow.cancelled(), true, "no need to wait for the promise");
     });
   });
+
+  it("calls a thenable's then() from the loop: a throw fails the future, a cancel skips it", async () => {
+    await run(async () => {
+      let called = 0;
+      const throwing: PromiseLike<string> = {
+        then() {
+          called++;
+          throw new URIError("bad await");
+        },
+      };
+      const failed = ensureFuture(throwing);
+      assert.equal(called, 0);
+      await assert.rejects(async () => await failed, URIError);
+      assert.equal(called, 1);
+      const skipped = ensureFuture(throwing);
+      skipped.cancel();
+      await sleep(0);
+      assert.equal(called, 1, "a cancelled future's thenable is not awaited");
+    });
+  });
 });
 
 describe("sleep", () => {
