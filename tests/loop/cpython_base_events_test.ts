@@ -90,12 +90,12 @@ import {
 } from "../../mod.ts";
 import { VirtualClockLoop } from "../../testing/mod.ts";
 import { assertTime } from "../tasks/helpers.ts";
-import { onNewLoop, runUntil } from "../fixtures/cpython_utils.ts";
+import {
+  onNewLoop,
+  runUntil,
+  ZeroDivisionError,
+} from "../fixtures/cpython_utils.ts";
 import { MyProto } from "./fixtures/test_events_protocols.ts";
-
-class ZeroDivisionError extends Error {
-  override name = "ZeroDivisionError";
-}
 
 class NotImplementedError extends Error {
   override name = "NotImplementedError";

@@ -70,10 +70,7 @@ import {
   type Task,
 } from "../../mod.ts";
 import { VirtualClockLoop } from "../../testing/mod.ts";
-
-class ZeroDivisionError extends Error {
-  override name = "ZeroDivisionError";
-}
+import { ZeroDivisionError } from "../fixtures/cpython_utils.ts";
 
 /** The loops whose `shutdownDefaultExecutor()` ran. */
 const executorShutDown = new WeakSet<EventLoop>();

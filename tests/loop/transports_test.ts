@@ -726,43 +726,13 @@ describe("Unix sockets and accepted sockets", () => {
     assert.equal(fs.readFileSync(filePath, "utf8"), "not a socket");
   });
 
-  it("connectAcceptedSocket wraps a socket accepted by node:net", async () => {
-    const received = await run(async () => {
-      const loop = getRunningLoop();
-      const accepted = loop.createFuture<net.Socket>();
-      const host = net.createServer((socket) => accepted.setResult(socket));
-      await new Promise<void>((resolve) => host.listen(0, HOST, resolve));
-      const { port } = host.address() as net.AddressInfo;
-      const [transport, client] = await loop.createConnection(
-        () => new Recorder(),
-        HOST,
-        port,
-      );
-      const [serverTransport] = await loop.connectAcceptedSocket(
-        () => new Echo(),
-        await accepted,
-      );
-      transport.write(bytes("adopted"));
-      while (client.events.length < 2) await sleep(0.001);
-      transport.close();
-      await client.lost;
-      serverTransport.close();
-      host.close();
-      await assert.rejects(
-        loop.connectAcceptedSocket(() => new Protocol(), {}),
-        TypeError,
-      );
-      return client.events[1];
-    });
-    assert.equal(received, "data adopted");
-  });
-
-  it("connectAcceptedSocket reads a socket its owner had paused", async () => {
-    const received = await run(async () => {
+  it("connectAcceptedSocket wraps a socket accepted by node:net, also one its owner paused", async () => {
+    /** Sends `text` through an adopted socket, paused first if `pause`. */
+    const echoThroughAdopted = async (text: string, pause: boolean) => {
       const loop = getRunningLoop();
       const accepted = loop.createFuture<net.Socket>();
       const host = net.createServer((socket) => {
-        socket.pause();
+        if (pause) socket.pause();
         accepted.setResult(socket);
       });
       await new Promise<void>((resolve) => host.listen(0, HOST, resolve));
@@ -776,7 +746,7 @@ describe("Unix sockets and accepted sockets", () => {
         () => new Echo(),
         await accepted,
       );
-      transport.write(bytes("paused"));
+      transport.write(bytes(text));
       for (let i = 0; i < 10_000 && client.events.length < 2; i++) {
         await sleep(0.001);
       }
@@ -784,7 +754,18 @@ describe("Unix sockets and accepted sockets", () => {
       serverTransport.close();
       host.close();
       return client.events[1];
+    };
+    const received = await run(async () => {
+      const loop = getRunningLoop();
+      await assert.rejects(
+        loop.connectAcceptedSocket(() => new Protocol(), {}),
+        TypeError,
+      );
+      return [
+        await echoThroughAdopted("adopted", false),
+        await echoThroughAdopted("paused", true),
+      ];
     });
-    assert.equal(received, "data paused");
+    assert.deepEqual(received, ["data adopted", "data paused"]);
   });
 });

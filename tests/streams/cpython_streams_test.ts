@@ -101,6 +101,7 @@ import { bytes, text } from "../fixtures/bytes.ts";
 import { errorOf } from "../sync/helpers.ts";
 import { testCerts } from "./fixtures/certs.ts";
 import { tempDir } from "../fixtures/temp_dir.ts";
+import { ZeroDivisionError } from "../fixtures/cpython_utils.ts";
 
 const HOST = "127.0.0.1";
 const DATA = "line1\nline2\nline3\n";
@@ -110,10 +111,6 @@ const DRAIN_CAP = 100_000;
 
 class ValueError extends Error {
   override name = "ValueError";
-}
-
-class ZeroDivisionError extends Error {
-  override name = "ZeroDivisionError";
 }
 
 /** A byte none of the scenarios feeds. */

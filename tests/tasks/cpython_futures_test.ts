@@ -67,10 +67,7 @@ import { WorkerPoolExecutor } from "../../executor/mod.ts";
 import { hostLoop } from "../../executor/host_loop.ts";
 import { wrapFuture } from "../../tasks/wrap_future.ts";
 import { runVirtual } from "../../testing/mod.ts";
-
-class ZeroDivisionError extends Error {
-  override name = "ZeroDivisionError";
-}
+import { ZeroDivisionError } from "../fixtures/cpython_utils.ts";
 
 /**
  * A loop that never runs, with a handler that records every report; `close`

@@ -36,11 +36,8 @@ import {
   taskGroup,
 } from "../../mod.ts";
 import { runVirtual } from "../../testing/mod.ts";
-import { onNewLoop } from "../fixtures/cpython_utils.ts";
+import { onNewLoop, ZeroDivisionError } from "../fixtures/cpython_utils.ts";
 
-class ZeroDivisionError extends Error {
-  override name = "ZeroDivisionError";
-}
 class MyExc extends Error {
   override name = "MyExc";
 }

@@ -61,10 +61,7 @@ import {
 import { runVirtual, VirtualClockLoop } from "../../testing/mod.ts";
 import { errorOf } from "../sync/helpers.ts";
 import { assertTime } from "./helpers.ts";
-
-class ZeroDivisionError extends Error {
-  override name = "ZeroDivisionError";
-}
+import { ZeroDivisionError } from "../fixtures/cpython_utils.ts";
 
 class KeyError extends Error {
   override name = "KeyError";
@@ -80,16 +77,6 @@ async function withLoop<T>(
   } finally {
     loop.close();
   }
-}
-
-/** The error a synchronous call throws (or null). */
-function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  return null;
 }
 
 const notmuch = async () => "ok";
@@ -144,12 +131,13 @@ describe("CPython test_tasks.py: BaseTaskTests (ensure_future, messages)", () =>
 
     setEventLoop(null);
     let called = false;
-    const error = thrownBy(() =>
-      ensureFuture(async () => {
-        called = true;
-      })
+    assert.throws(
+      () =>
+        ensureFuture(async () => {
+          called = true;
+        }),
+      RuntimeError,
     );
-    assert.ok(error instanceof RuntimeError, `got ${error}`);
     assert.equal(called, false);
 
     await withLoop(async (loop) => {
@@ -699,8 +687,7 @@ describe("CPython test_tasks.py: BaseTaskTests (as_completed)", () => {
       called = true;
       return 42;
     };
-    const error = thrownBy(() => [...asCompleted([a])]);
-    assert.ok(error instanceof RuntimeError, `got ${error}`);
+    assert.throws(() => [...asCompleted([a])], RuntimeError);
     assert.equal(called, false);
   });
 

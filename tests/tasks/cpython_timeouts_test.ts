@@ -35,10 +35,7 @@ import {
   TimeoutError,
 } from "../../mod.ts";
 import { runVirtual } from "../../testing/mod.ts";
-
-class ZeroDivisionError extends Error {
-  override name = "ZeroDivisionError";
-}
+import { ZeroDivisionError } from "../fixtures/cpython_utils.ts";
 
 describe("CPython test_timeouts.py: TimeoutTests", () => {
   it("TimeoutTests.test_timeout_basic / test_timeout_at_basic: expiry at the deadline", async () => {
