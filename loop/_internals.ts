@@ -52,8 +52,9 @@ export const internals: {
     ...args: A
   ): Handle;
   /**
-   * The loop of a future or task made without one: the running loop, else
-   * the current loop if one is set; a `RuntimeError` when neither.
+   * The loop of a future or task made without one (also by
+   * `ensureFuture`): the running loop, else the current loop if one is
+   * set; a `RuntimeError` when neither.
    */
   loopForNewFuture(): AbstractEventLoop;
   /** True while `loop` has callbacks ready to run. */

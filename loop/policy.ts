@@ -105,8 +105,8 @@ function runningOrNull(): EventLoop | null {
   return loop !== undefined && loop.isRunning() ? loop as EventLoop : null;
 }
 
-// `new Future()` and `new Task()` outside a running loop take the current
-// loop, as asyncio's do, but never make one for it.
+// `new Future()`, `new Task()` and `ensureFuture()` outside a running loop
+// take the current loop, as asyncio's do, but never make one for it.
 loopInternals.loopForNewFuture = () => {
   const running = runningOrNull();
   if (running !== null) return running;
@@ -117,7 +117,7 @@ loopInternals.loopForNewFuture = () => {
   if (loop === null) {
     throw new RuntimeError(
       "No running event loop, and none set with setEventLoop(): give the " +
-        "loop, or make the future from code that run() started",
+        "loop, or call this from code that run() started",
     );
   }
   return loop;
