@@ -543,7 +543,6 @@ export class WritePipeTransport extends PipeTransport {
   }
 
   readonly #failed = (error: Error): void => {
-    if (inLoopContext(this, this.#failed, error)) return;
     if (!this.#lost) this.#fail(error);
   };
 

@@ -212,7 +212,6 @@ export class StreamTransport extends Transport {
   };
 
   readonly #hostClosed = (error: Error | null): void => {
-    if (switchTo(this.#protocolContext, this.#hostClosed, error)) return;
     this.#host = null;
     if (this.#lost) return;
     // Bytes that arrived before a regular close are still delivered.
