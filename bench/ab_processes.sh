@@ -10,11 +10,14 @@
 # Usage: bench/ab_processes.sh deno|bun|node ROWS REPS CHECKOUT...
 #   bench/ab_processes.sh bun P1,S1 5 /tmp/before .
 #   bench/ab_processes.sh node W1,W2 5 /tmp/before .
+#   AB_OPTIONS=--lived-in bench/ab_processes.sh node W1,W2 5 /tmp/before .
+# AB_OPTIONS is added to each script's options (bench/ab.ts explains
+# --lived-in).
 # Node runs this checkout's npm build of the script (node
 # scripts/build_npm.mjs --tests) on each checkout's npm build of the library
 # (node scripts/build_npm.mjs).
 set -euo pipefail
-[ $# -ge 4 ] || { sed -n 2,15p "$0"; exit 2; }
+[ $# -ge 4 ] || { sed -n 2,18p "$0"; exit 2; }
 runtime=$1 rows=$2 reps=$3
 shift 3
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,6 +27,8 @@ case ,$rows in
   ,W*) script=ab options=(--rounds 11) ;;
   *) script=ab_sockets options=(--rounds 7 --scale 2) ;;
 esac
+# shellcheck disable=SC2206 # AB_OPTIONS is split into words on purpose.
+options+=(${AB_OPTIONS:-})
 run_one() {
   case $runtime in
     deno) "$bin/deno" run -A "$here/bench/$script.ts" "$1" --only "$rows" "${options[@]}" ;;
