@@ -52,6 +52,11 @@ export interface HostStream {
   isClosed(): boolean;
   /** Keeps the process alive until the returned function is called. */
   hold(): () => void;
+  /**
+   * True for a stream measured to give each chunk memory of its own
+   * (`WrapOptions.ownChunks`): its transport may offer them to be claimed.
+   */
+  readonly ownsChunks: boolean;
 }
 
 let keepers = 0;
@@ -127,9 +132,6 @@ export function guardStream(stream: NodeStream): void {
   stream.on("error", guard.listener);
 }
 
-/** Host chunks that no one but their first receiver has seen. */
-const fresh = new WeakSet<Uint8Array>();
-
 /**
  * Chunks shorter than this are copied instead of viewed. On Bun, reading a
  * small chunk's `buffer` makes the engine build that buffer, which cost
@@ -145,31 +147,37 @@ function plainView(chunk: Uint8Array): Uint8Array {
 }
 
 /**
- * A plain view of a chunk from a stream that owns its chunks, marked fresh
- * if it is a copy or spans its whole `ArrayBuffer` (measured on Deno, Bun
- * and Node: socket and TLS chunks each get an `ArrayBuffer` of their own
- * that the host never writes again; Bun's pipe chunks may share one, and
- * are not marked). Other streams pass on what they were given, so their
- * chunks never are.
+ * The chunk a transport is handing to its protocol, while it may be kept
+ * without a copy: a transport hands each chunk to one protocol, once, so
+ * one slot serves every stream, with no table to fill (a `WeakSet` of
+ * them cost 3-5% of an echo round trip on Node).
  */
-function ownedView(chunk: Uint8Array): Uint8Array {
-  const view = plainView(chunk);
-  if (
-    chunk.byteLength < COPY_BELOW ||
-    chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength
-  ) {
-    fresh.add(view);
-  }
-  return view;
+let offered: Uint8Array | null = null;
+
+/**
+ * Offers `chunk`, from a stream that owns its chunks, to `claimHostChunk`
+ * until the next offer; `null` ends the offer. Only a copy, or a view of a
+ * whole `ArrayBuffer`, is offered (measured on Deno, Bun and Node: socket
+ * and TLS chunks each get an `ArrayBuffer` of their own that the host
+ * never writes again; Bun's pipe chunks may share one).
+ */
+export function offerHostChunk(chunk: Uint8Array | null): void {
+  offered = chunk !== null && (
+      chunk.byteLength < COPY_BELOW ||
+      chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength
+    )
+    ? chunk
+    : null;
 }
 
 /**
- * True, once, for a chunk a wrapped stream reported that spans an
- * `ArrayBuffer` no one else holds: its first taker may keep it without a
- * copy (a later call says false, so it is handed over only once).
+ * True, once, for the chunk on offer: its first taker may keep it without
+ * a copy (a later call says false, so it is handed over only once).
  */
 export function claimHostChunk(chunk: Uint8Array): boolean {
-  return fresh.delete(chunk);
+  if (chunk !== offered) return false;
+  offered = null;
+  return true;
 }
 
 /** A wrapped stream that can also give its host stream back. */
@@ -179,6 +187,7 @@ export class WrappedStream implements HostStream {
   #holds = 0;
   #error: Error | null = null;
   readonly #childStdin: boolean;
+  readonly ownsChunks: boolean;
   /** A child's stdin on Bun: the sizes of the writes not yet done, in order. */
   readonly #unwritten: Deque<number> | null;
   #unwrittenBytes = 0;
@@ -193,6 +202,7 @@ export class WrappedStream implements HostStream {
     this.#stream = stream;
     this.#writable = stream.writable === true;
     this.#childStdin = options.childStdin === true;
+    this.ownsChunks = options.ownChunks === true;
     this.#unwritten = this.#childStdin && RUNTIME === "bun"
       ? new Deque()
       : null;
@@ -202,9 +212,8 @@ export class WrappedStream implements HostStream {
       ["close", () => events.onClose(this.#error)],
     ];
     if (stream.readable === true) {
-      const view = options.ownChunks === true ? ownedView : plainView;
       this.#listeners.push(
-        ["data", (chunk: Uint8Array) => events.onData(view(chunk))],
+        ["data", (chunk: Uint8Array) => events.onData(plainView(chunk))],
         // After an error the stream ends, but failed: its close says why.
         ["end", () => this.#error === null && events.onEnd()],
       );

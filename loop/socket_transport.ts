@@ -18,7 +18,11 @@ import { internals as loopInternals } from "./_internals.ts";
 import { Deque } from "../internal/deque.ts";
 import { RuntimeError } from "../internal/errors.ts";
 import { HostSocket, type RawSocket } from "../internal/socket_host.ts";
-import type { HostStream, StreamEvents } from "../internal/stream_host.ts";
+import {
+  type HostStream,
+  offerHostChunk,
+  type StreamEvents,
+} from "../internal/stream_host.ts";
 import { describe } from "../internal/validate.ts";
 import { internals } from "./_transport_internals.ts";
 import type { AbstractEventLoop } from "./abstract_event_loop.ts";
@@ -72,6 +76,8 @@ export class StreamTransport extends Transport {
   readonly #canWriteEof: boolean;
   readonly #callConnectionMade: boolean;
   #host: HostStream | null = null;
+  /** The host's chunks are the transport's to give away (`ownsChunks`). */
+  #ownsChunks = false;
   #releaseHold: (() => void) | null = null;
   #closing = false;
   #eofWritten = false;
@@ -115,6 +121,7 @@ export class StreamTransport extends Transport {
    */
   attach(host: HostStream): void {
     this.#host = host;
+    this.#ownsChunks = host.ownsChunks;
     if (this.#holdWhileOpen) this.#releaseHold = holdWhileOpen(this, host);
     if (this.#callConnectionMade) {
       loopInternals.callSoon(this.#loop, this.#connectionMade, this);
@@ -229,9 +236,14 @@ export class StreamTransport extends Transport {
     try {
       if (typeof protocol.getBuffer === "function") {
         this.#deliverBuffered(protocol, chunk);
-      } else protocol.dataReceived?.(chunk);
+      } else {
+        if (this.#ownsChunks) offerHostChunk(chunk);
+        protocol.dataReceived?.(chunk);
+      }
     } catch (error) {
       this.#fatalError(error, "protocol.dataReceived() call failed");
+    } finally {
+      offerHostChunk(null);
     }
   }
 

@@ -159,6 +159,7 @@ async function withPeer<T>(body: (port: number) => Promise<T>): Promise<T> {
  * flushed, which a socket decides on its own.
  */
 class HeldStream implements HostStream {
+  readonly ownsChunks = false;
   buffered = 0;
   flushed: ((failed: boolean) => void) | null = null;
   write(chunk: Uint8Array, flushed?: (failed: boolean) => void): void {

@@ -18,7 +18,14 @@ import {
   type StreamWriter,
 } from "../../streams/mod.ts";
 import { getRunningLoop, Protocol, run, sleep } from "../../mod.ts";
-import { claimHostChunk, wrapStream } from "../../internal/stream_host.ts";
+import {
+  claimHostChunk,
+  type HostStream,
+  offerHostChunk,
+  wrapStream,
+} from "../../internal/stream_host.ts";
+import { StreamTransport } from "../../loop/socket_transport.ts";
+import { internals as transportInternals } from "../../loop/_transport_internals.ts";
 import { internals } from "../../streams/_internals.ts";
 import { bytes, text } from "../fixtures/bytes.ts";
 import { testCerts } from "./fixtures/certs.ts";
@@ -38,9 +45,14 @@ function pattern(): Uint8Array {
   );
 }
 
-/** Feeds `chunk` as a stream's protocol does: taken if not handed out yet. */
+/**
+ * Feeds `chunk` as a socket's transport and its stream protocol do: taken
+ * without a copy if it is on offer.
+ */
 function feedFromHost(reader: StreamReader, chunk: Uint8Array): void {
+  offerHostChunk(chunk);
   internals.feed(reader, chunk, claimHostChunk(chunk));
+  offerHostChunk(null);
 }
 
 function portOf(server: Server): number {
@@ -235,10 +247,7 @@ describe("feedData() and a protocol's chunks", () => {
 });
 
 describe("host chunks", () => {
-  /**
-   * A wrapped stream over a PassThrough: its chunks as the reader sees them,
-   * marked as a socket's are unless `ownChunks` is false.
-   */
+  /** A wrapped stream over a PassThrough: its chunks as the reader sees them. */
   function hostChunks(
     writes: Uint8Array[],
     ownChunks = true,
@@ -262,10 +271,17 @@ describe("host chunks", () => {
     const whole = new Uint8Array(4096).fill(1);
     const part = new Uint8Array(8192).subarray(2048, 6144);
     const [first, second] = await hostChunks([whole, part]);
+    offerHostChunk(first);
+    assert.equal(claimHostChunk(second), false);
     assert.equal(claimHostChunk(first), true);
     assert.equal(claimHostChunk(first), false);
+    offerHostChunk(second);
     assert.equal(claimHostChunk(second), false);
     assert.equal(second.buffer, part.buffer);
+    // An offer ends with the next one, or with none.
+    offerHostChunk(first);
+    offerHostChunk(null);
+    assert.equal(claimHostChunk(first), false);
     assert.equal(claimHostChunk(new Uint8Array(3)), false);
   });
 
@@ -274,7 +290,9 @@ describe("host chunks", () => {
     const part = backing.subarray(2, 5);
     part.set([7, 8, 9]);
     const [chunk] = await hostChunks([part]);
+    offerHostChunk(chunk);
     const claimed = claimHostChunk(chunk);
+    offerHostChunk(null);
     // On Bun a short chunk is copied: reading its buffer costs more there.
     assert.equal(claimed, "bun" in process.versions);
     assert.equal(chunk.buffer === backing.buffer, !claimed);
@@ -282,11 +300,60 @@ describe("host chunks", () => {
     assert.deepEqual([...chunk], claimed ? [7, 8, 9] : [0, 0, 0]);
   });
 
-  it("a stream not marked as owning its chunks passes on the caller's array, never claimed", async () => {
+  it("a stream not marked as owning its chunks passes on the caller's array", async () => {
     const whole = new Uint8Array([1, 2, 3]);
     const [chunk] = await hostChunks([whole], false);
     assert.deepEqual(chunk, whole);
-    assert.equal(claimHostChunk(chunk), false);
+    const events = { onData() {}, onEnd() {}, onClose() {} };
+    assert.equal(wrapStream(new PassThrough(), events).ownsChunks, false);
+    assert.equal(
+      wrapStream(new PassThrough(), events, { ownChunks: true }).ownsChunks,
+      true,
+    );
+  });
+
+  it("a transport offers a chunk only from a host that owns its chunks, and only while its protocol has it", async () => {
+    const claims = (ownsChunks: boolean) =>
+      run(() => {
+        const loop = getRunningLoop();
+        const seen: boolean[] = [];
+        const transport = new StreamTransport(loop, {
+          // The first chunk is claimed twice, the second not at all.
+          dataReceived: (data) => {
+            if (data.length > 8) {
+              seen.push(claimHostChunk(data), claimHostChunk(data));
+            }
+          },
+        });
+        const host = {
+          ownsChunks,
+          write() {},
+          end() {},
+          close() {},
+          abort() {},
+          pause() {},
+          resume() {},
+          writeBufferSize: () => 0,
+          isClosed: () => false,
+          hold: () => () => {},
+        } satisfies HostStream;
+        transport.attach(host);
+        const done = loop.createFuture<boolean[]>();
+        loop.callSoon(() => {
+          const chunks = [new Uint8Array(4096), new Uint8Array(8)];
+          const events = transportInternals.streamEvents(transport);
+          for (const chunk of chunks) events.onData(chunk);
+          loop.callSoon(() => {
+            // Once the protocol has had them, neither is on offer.
+            seen.push(...chunks.map(claimHostChunk));
+            transport.abort();
+            done.setResult(seen);
+          });
+        });
+        return done;
+      });
+    assert.deepEqual(await claims(true), [true, false, false, false]);
+    assert.deepEqual(await claims(false), [false, false, false, false]);
   });
 
   it("reads across handed-over chunks, mixed with fed copies, keep every byte in order", async () => {
