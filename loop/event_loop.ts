@@ -141,14 +141,6 @@ const heapOrder = (a: TimerHandle, b: TimerHandle): boolean =>
 /** The longest the loop runs busy iterations before the host gets a turn. */
 const HOST_TURN_MS = 1;
 
-/**
- * Microtask hops a woken step gets to end, after each host turn, before the
- * loop asks the host for a turn to check on it: a step woken by bytes ends
- * within a few, and asking for that turn each time cost 6-7% of a
- * protocol's echo round trip (Deno, Node).
- */
-const STEP_HOPS_PER_TURN = 8;
-
 /** What a wait with nothing to disarm returns. */
 const NOTHING = (): void => {};
 
@@ -236,8 +228,6 @@ export class EventLoop implements AbstractEventLoop {
   #deadlock: RuntimeError | null = null;
   /** A host turn is asked for, to end waits on steps that wait on foreign work. */
   #drainCheckArmed = false;
-  /** Microtask hops left, until the next host turn, to wait for steps to end. */
-  #stepHopsLeft = 0;
   /** Ready-queue entries the batch that runs now has still to take. */
   #batchLeft = 0;
   /** In debug mode: the callback whose step runs now, and when it began. */
@@ -905,7 +895,6 @@ export class EventLoop implements AbstractEventLoop {
   /** `#iterate` in the loop's own context, from a host callback or turn. */
   readonly #iterateFromHost = (): void => {
     this.#handBackAt = performance.now() + HOST_TURN_MS;
-    this.#stepHopsLeft = STEP_HOPS_PER_TURN;
     this.#iterateInContext();
   };
 
@@ -952,7 +941,6 @@ export class EventLoop implements AbstractEventLoop {
       if (endsBatch) this.#batchDone(true);
       else {
         this.#handBackAt = performance.now() + HOST_TURN_MS;
-        this.#stepHopsLeft = STEP_HOPS_PER_TURN;
         this.#iterate();
       }
     } catch (error) {
@@ -1064,22 +1052,13 @@ export class EventLoop implements AbstractEventLoop {
    * Asks for a host turn, which comes only once the microtask queue is
    * empty: a step still counted then waits on foreign work, and is
    * forgotten so that the loop goes on. One is enough for any number of
-   * waits until it comes. Steps first get the hops left in this turn to
-   * end, so that most wake-ups ask for no turn at all.
+   * waits until it comes.
    */
   #armDrainCheck(): void {
     if (this.#drainCheckArmed) return;
     this.#drainCheckArmed = true;
-    if (this.#stepHopsLeft > 0) RESOLVED.then(this.#awaitStepsEnd);
-    else nextTurn(this.#drainCheck);
+    nextTurn(this.#drainCheck);
   }
-
-  /** One hop of the wait for steps to end before a host turn is asked for. */
-  readonly #awaitStepsEnd = (): void => {
-    if (!stepsRunning()) this.#drainCheckArmed = false;
-    else if (--this.#stepHopsLeft > 0) RESOLVED.then(this.#awaitStepsEnd);
-    else nextTurn(this.#drainCheck);
-  };
 
   readonly #drainCheck = (): void => {
     this.#drainCheckArmed = false;

@@ -4,6 +4,7 @@
 // microtask hop in JavaScript, but lets nothing else in.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { setImmediate } from "node:timers";
 import {
   CancelledError,
   createTask,
@@ -571,6 +572,39 @@ describe("A foreign await", () => {
       "step ends",
       "callback",
     ]);
+  });
+
+  it("ends the step before the host's next turn, however deep in the step it comes", async () => {
+    // The turn that forgets such a step is asked for as the step begins, so
+    // a foreign promise settled on a later host turn resumes a new step.
+    for (const awaits of [0, 1, 12]) {
+      for (const woken of ["busy", "idle"]) {
+        const log = await run(async () => {
+          const loop = getRunningLoop();
+          const done = doneFuture(0);
+          const go = loop.createFuture<void>();
+          const log: string[] = [];
+          const a = createTask(async () => {
+            await go;
+            for (let i = 0; i < awaits; i++) await done;
+            log.push("a");
+            await new Promise((resolve) => setImmediate(resolve));
+            log.push("a after");
+          });
+          const b = createTask(async () => {
+            await go;
+            log.push("b");
+          });
+          await sleep(0);
+          // A loop timer wakes the loop from idle; otherwise it is busy.
+          if (woken === "idle") loop.callLater(0.001, () => go.setResult());
+          else go.setResult();
+          await gather(a, b);
+          return log;
+        });
+        assert.deepEqual(log, ["a", "b", "a after"], `${awaits}, ${woken}`);
+      }
+    }
   });
 
   it("Promise.all of library futures works, and a cancel reaches them all", async () => {
