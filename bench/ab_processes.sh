@@ -11,8 +11,8 @@
 #   bench/ab_processes.sh bun P1,S1 5 /tmp/before .
 #   bench/ab_processes.sh node W1,W2 5 /tmp/before .
 #   AB_OPTIONS=--lived-in bench/ab_processes.sh node W1,W2 5 /tmp/before .
-# AB_OPTIONS is added to each script's options (bench/ab.ts explains
-# --lived-in).
+# AB_OPTIONS comes before each script's default options, which it can
+# override (bench/ab.ts explains --lived-in).
 # Node runs this checkout's npm build of the script (node
 # scripts/build_npm.mjs --tests) on each checkout's npm build of the library
 # (node scripts/build_npm.mjs).
@@ -24,11 +24,11 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 bin=$here/node_modules/.bin
 case ,$rows in
   *,W*,[!W]* | *,[!W]*,W*) echo "ROWS: engine rows (W...) and byte rows in separate runs" >&2; exit 2 ;;
-  ,W*) script=ab options=(--rounds 11) ;;
-  *) script=ab_sockets options=(--rounds 7 --scale 2) ;;
+  ,W*) script=ab defaults=(--rounds 11) ;;
+  *) script=ab_sockets defaults=(--rounds 7 --scale 2) ;;
 esac
 # shellcheck disable=SC2206 # AB_OPTIONS is split into words on purpose.
-options+=(${AB_OPTIONS:-})
+options=(${AB_OPTIONS:-} "${defaults[@]}")
 run_one() {
   case $runtime in
     deno) "$bin/deno" run -A "$here/bench/$script.ts" "$1" --only "$rows" "${options[@]}" ;;
