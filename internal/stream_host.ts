@@ -155,11 +155,13 @@ function plainView(chunk: Uint8Array): Uint8Array {
 let offered: Uint8Array | null = null;
 
 /**
- * Offers `chunk`, from a stream that owns its chunks, to `claimHostChunk`
- * until the next offer; `null` ends the offer. Only a copy, or a view of a
- * whole `ArrayBuffer`, is offered (measured on Deno, Bun and Node: socket
- * and TLS chunks each get an `ArrayBuffer` of their own that the host
- * never writes again; Bun's pipe chunks may share one).
+ * Offers `chunk`, as a wrapped stream that owns its chunks reported it, to
+ * `claimHostChunk` until the next offer; `null` ends the offer. Only a
+ * copy, or a view of a whole `ArrayBuffer`, is offered (measured on Deno,
+ * Bun and Node: socket and TLS chunks each get an `ArrayBuffer` of their
+ * own that the host never writes again; Bun's pipe chunks may share one).
+ * A chunk shorter than `COPY_BELOW` is one that `plainView` copied, so its
+ * `buffer`, costly to read on Bun, is not read.
  */
 export function offerHostChunk(chunk: Uint8Array | null): void {
   offered = chunk !== null && (

@@ -76,7 +76,11 @@ export class StreamTransport extends Transport {
   readonly #canWriteEof: boolean;
   readonly #callConnectionMade: boolean;
   #host: HostStream | null = null;
-  /** The host's chunks are the transport's to give away (`ownsChunks`). */
+  /**
+   * The host's chunks are the transport's to give away (`ownsChunks`), kept
+   * apart from `#host`, which is gone while chunks that came before a close
+   * are still delivered.
+   */
   #ownsChunks = false;
   #releaseHold: (() => void) | null = null;
   #closing = false;
@@ -236,14 +240,16 @@ export class StreamTransport extends Transport {
     try {
       if (typeof protocol.getBuffer === "function") {
         this.#deliverBuffered(protocol, chunk);
-      } else {
-        if (this.#ownsChunks) offerHostChunk(chunk);
-        protocol.dataReceived?.(chunk);
-      }
+      } else if (this.#ownsChunks) {
+        offerHostChunk(chunk);
+        try {
+          protocol.dataReceived?.(chunk);
+        } finally {
+          offerHostChunk(null);
+        }
+      } else protocol.dataReceived?.(chunk);
     } catch (error) {
       this.#fatalError(error, "protocol.dataReceived() call failed");
-    } finally {
-      offerHostChunk(null);
     }
   }
 

@@ -313,12 +313,12 @@ describe("host chunks", () => {
   });
 
   it("a transport offers a chunk only from a host that owns its chunks, and only while its protocol has it", async () => {
-    const claims = (ownsChunks: boolean) =>
+    const claims = (ownsChunks: boolean, paused = false) =>
       run(() => {
         const loop = getRunningLoop();
         const seen: boolean[] = [];
         const transport = new StreamTransport(loop, {
-          // The first chunk is claimed twice, the second not at all.
+          // A claim is asked for twice for the first chunk, never for the second.
           dataReceived: (data) => {
             if (data.length > 8) {
               seen.push(claimHostChunk(data), claimHostChunk(data));
@@ -338,21 +338,30 @@ describe("host chunks", () => {
           hold: () => () => {},
         } satisfies HostStream;
         transport.attach(host);
+        if (paused) transport.pauseReading();
         const done = loop.createFuture<boolean[]>();
         loop.callSoon(() => {
           const chunks = [new Uint8Array(4096), new Uint8Array(8)];
           const events = transportInternals.streamEvents(transport);
           for (const chunk of chunks) events.onData(chunk);
-          loop.callSoon(() => {
-            // Once the protocol has had them, neither is on offer.
+          // Once the protocol has had them, neither is on offer.
+          const check = () => {
             seen.push(...chunks.map(claimHostChunk));
             transport.abort();
             done.setResult(seen);
-          });
+          };
+          // Chunks kept while reading was paused are offered as delivered.
+          if (paused) {
+            loop.callSoon(() => {
+              transport.resumeReading();
+              loop.callSoon(check);
+            });
+          } else loop.callSoon(check);
         });
         return done;
       });
     assert.deepEqual(await claims(true), [true, false, false, false]);
+    assert.deepEqual(await claims(true, true), [true, false, false, false]);
     assert.deepEqual(await claims(false), [false, false, false, false]);
   });
 
