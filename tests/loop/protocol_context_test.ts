@@ -144,11 +144,27 @@ function connected(port: number): Promise<net.Socket> {
   });
 }
 
-/** Runs `body` in `run()` with a peer to connect to, closed afterwards. */
-async function withPeer<T>(body: (port: number) => Promise<T>): Promise<T> {
+/**
+ * Runs `body` in `run()` with a fresh probe, and asserts that the protocol
+ * callback it probed saw what code outside any task sees.
+ */
+async function assertOutside(
+  body: (loop: EventLoop, probe: Probe) => Promise<Seen>,
+): Promise<void> {
+  const seen = await run(() => {
+    const loop = getRunningLoop();
+    return body(loop, new Probe(loop));
+  });
+  assert.deepEqual(seen, OUTSIDE);
+}
+
+/** `assertOutside` with a peer on `port` to connect to, closed afterwards. */
+async function assertOutsideWithPeer(
+  body: (loop: EventLoop, probe: Probe, port: number) => Promise<Seen>,
+): Promise<void> {
   const [port, close] = await peer();
   try {
-    return await run(() => body(port));
+    await assertOutside((loop, probe) => body(loop, probe, port));
   } finally {
     close();
   }
@@ -237,14 +253,12 @@ class WritablePipe extends EventEmitter {
 
 describe("stream transports call their protocol outside the task whose step came first", () => {
   it("connectionMade (connectAcceptedSocket)", async () => {
-    const seen = await withPeer(async (port) => {
-      const loop = getRunningLoop();
+    await assertOutsideWithPeer(async (loop, probe, port) => {
       const socket = await connected(port);
       // The first connection loads the module, so the second one makes
       // its transport before connectAcceptedSocket() first awaits.
       const [first] = await loop.createConnection(() => ({}), HOST, port);
       first.close();
-      const probe = new Probe(loop);
       let accepting: Promise<unknown> | null = null;
       const seen = await seenAfterStep(probe, () => {
         accepting = loop.connectAcceptedSocket(
@@ -256,13 +270,10 @@ describe("stream transports call their protocol outside the task whose step came
       transport.close();
       return seen;
     });
-    assert.deepEqual(seen, OUTSIDE);
   });
 
   it("eofReceived", async () => {
-    const seen = await withPeer(async (port) => {
-      const loop = getRunningLoop();
-      const probe = new Probe(loop);
+    await assertOutsideWithPeer(async (loop, probe, port) => {
       const [transport] = await loop.createConnection(
         (): StreamProtocol => ({ eofReceived: probe.record }),
         HOST,
@@ -274,13 +285,10 @@ describe("stream transports call their protocol outside the task whose step came
       transport.close();
       return seen;
     });
-    assert.deepEqual(seen, OUTSIDE);
   });
 
   it("connectionLost after close()", async () => {
-    const seen = await withPeer(async (port) => {
-      const loop = getRunningLoop();
-      const probe = new Probe(loop);
+    await assertOutsideWithPeer(async (loop, probe, port) => {
       const [transport] = await loop.createConnection(
         (): StreamProtocol => ({ connectionLost: probe.record }),
         HOST,
@@ -288,13 +296,10 @@ describe("stream transports call their protocol outside the task whose step came
       );
       return await seenAfterStep(probe, () => transport.close());
     });
-    assert.deepEqual(seen, OUTSIDE);
   });
 
   it("connectionLost after the host closed the stream with an error", async () => {
-    const seen = await withPeer(async (port) => {
-      const loop = getRunningLoop();
-      const probe = new Probe(loop);
+    await assertOutsideWithPeer(async (loop, probe, port) => {
       const [transport] = await loop.createConnection(
         (): StreamProtocol => ({ connectionLost: probe.record }),
         HOST,
@@ -306,13 +311,10 @@ describe("stream transports call their protocol outside the task whose step came
         );
       });
     });
-    assert.deepEqual(seen, OUTSIDE);
   });
 
   it("dataReceived of bytes that waited while reading was paused", async () => {
-    const seen = await withPeer(async (port) => {
-      const loop = getRunningLoop();
-      const probe = new Probe(loop);
+    await assertOutsideWithPeer(async (loop, probe, port) => {
       const [transport] = await loop.createConnection(
         (): StreamProtocol => ({ dataReceived: probe.record }),
         HOST,
@@ -326,13 +328,10 @@ describe("stream transports call their protocol outside the task whose step came
       transport.close();
       return seen;
     });
-    assert.deepEqual(seen, OUTSIDE);
   });
 
   it("resumeWriting once the host flushed the write buffer", async () => {
-    const seen = await run(async () => {
-      const loop = getRunningLoop();
-      const probe = new Probe(loop);
+    await assertOutside(async (loop, probe) => {
       const host = new HeldStream();
       const transport = new StreamTransport(loop, {
         resumeWriting: probe.record,
@@ -348,15 +347,12 @@ describe("stream transports call their protocol outside the task whose step came
       transport.abort();
       return seen;
     });
-    assert.deepEqual(seen, OUTSIDE);
   });
 });
 
 describe("a server calls its protocol factory outside the task whose step came first", () => {
   it("for a client that connected before startServing()", async () => {
-    const seen = await run(async () => {
-      const loop = getRunningLoop();
-      const probe = new Probe(loop);
+    await assertOutside(async (loop, probe) => {
       const arrived = loop.createFuture<void>();
       // The real listener, which also says when a client is queued.
       const sockets: ServerSockets = {
@@ -399,14 +395,12 @@ describe("a server calls its protocol factory outside the task whose step came f
       await waitFor(server.waitClosed(), HANG_GUARD);
       return seen;
     });
-    assert.deepEqual(seen, OUTSIDE);
   });
 });
 
 describe("pipe transports call their protocol outside the task whose step came first", () => {
   it("connectionMade (connectReadPipe)", async () => {
-    const seen = await run(async () => {
-      const loop = getRunningLoop();
+    await assertOutside(async (loop, probe) => {
       // The first pipe loads the module, so the second one schedules its
       // connectionMade before connectReadPipe() first awaits.
       const [first] = await loop.connectReadPipe(
@@ -414,7 +408,6 @@ describe("pipe transports call their protocol outside the task whose step came f
         new ReadablePipe(),
       );
       first.close();
-      const probe = new Probe(loop);
       let connecting: Promise<unknown> | null = null;
       const seen = await seenAfterStep(probe, () => {
         connecting = loop.connectReadPipe(
@@ -426,13 +419,10 @@ describe("pipe transports call their protocol outside the task whose step came f
       transport.close();
       return seen;
     });
-    assert.deepEqual(seen, OUTSIDE);
   });
 
   it("dataReceived (read pipe)", async () => {
-    const seen = await run(async () => {
-      const loop = getRunningLoop();
-      const probe = new Probe(loop);
+    await assertOutside(async (loop, probe) => {
       const pipe = new ReadablePipe();
       const [transport] = await loop.connectReadPipe(
         (): PipeProtocolLike => ({ dataReceived: probe.record }),
@@ -444,26 +434,20 @@ describe("pipe transports call their protocol outside the task whose step came f
       transport.close();
       return seen;
     });
-    assert.deepEqual(seen, OUTSIDE);
   });
 
   it("connectionLost after close() (read pipe)", async () => {
-    const seen = await run(async () => {
-      const loop = getRunningLoop();
-      const probe = new Probe(loop);
+    await assertOutside(async (loop, probe) => {
       const [transport] = await loop.connectReadPipe(
         (): PipeProtocolLike => ({ connectionLost: probe.record }),
         new ReadablePipe(),
       );
       return await seenAfterStep(probe, () => transport.close());
     });
-    assert.deepEqual(seen, OUTSIDE);
   });
 
   it("resumeWriting once a write finished (write pipe)", async () => {
-    const seen = await run(async () => {
-      const loop = getRunningLoop();
-      const probe = new Probe(loop);
+    await assertOutside(async (loop, probe) => {
       const pipe = new WritablePipe();
       const [transport] = await loop.connectWritePipe(
         (): PipeProtocolLike => ({ resumeWriting: probe.record }),
@@ -475,26 +459,20 @@ describe("pipe transports call their protocol outside the task whose step came f
       transport.abort();
       return seen;
     });
-    assert.deepEqual(seen, OUTSIDE);
   });
 
   it("connectionLost after close() (write pipe)", async () => {
-    const seen = await run(async () => {
-      const loop = getRunningLoop();
-      const probe = new Probe(loop);
+    await assertOutside(async (loop, probe) => {
       const [transport] = await loop.connectWritePipe(
         (): PipeProtocolLike => ({ connectionLost: probe.record }),
         new WritablePipe(),
       );
       return await seenAfterStep(probe, () => transport.close());
     });
-    assert.deepEqual(seen, OUTSIDE);
   });
 
   it("connectionLost after the pipe failed (write pipe)", async () => {
-    const seen = await run(async () => {
-      const loop = getRunningLoop();
-      const probe = new Probe(loop);
+    await assertOutside(async (loop, probe) => {
       const pipe = new WritablePipe();
       await loop.connectWritePipe(
         (): PipeProtocolLike => ({ connectionLost: probe.record }),
@@ -504,15 +482,12 @@ describe("pipe transports call their protocol outside the task whose step came f
         pipe.emit("error", new Error("EPIPE by the test"));
       });
     });
-    assert.deepEqual(seen, OUTSIDE);
   });
 });
 
 describe("datagram transports call their protocol outside the task whose step came first", () => {
   it("connectionMade", async () => {
-    const seen = await run(async () => {
-      const loop = getRunningLoop();
-      const probe = new Probe(loop);
+    await assertOutside(async (loop, probe) => {
       const transport = internals.newDatagramTransport(
         loop,
         null,
@@ -527,13 +502,10 @@ describe("datagram transports call their protocol outside the task whose step ca
       transport.abort();
       return seen;
     });
-    assert.deepEqual(seen, OUTSIDE);
   });
 
   it("errorReceived for a send that failed", async () => {
-    const seen = await run(async () => {
-      const loop = getRunningLoop();
-      const probe = new Probe(loop);
+    await assertOutside(async (loop, probe) => {
       const host = new HeldUdp();
       const transport = internals.newDatagramTransport(
         loop,
@@ -549,13 +521,10 @@ describe("datagram transports call their protocol outside the task whose step ca
       transport.abort();
       return seen;
     });
-    assert.deepEqual(seen, OUTSIDE);
   });
 
   it("errorReceived for an error the socket reported", async () => {
-    const seen = await run(async () => {
-      const loop = getRunningLoop();
-      const probe = new Probe(loop);
+    await assertOutside(async (loop, probe) => {
       const [transport] = await loop.createDatagramEndpoint(
         () => ({ errorReceived: probe.record }),
         { localAddr: [HOST, 0] },
@@ -568,19 +537,15 @@ describe("datagram transports call their protocol outside the task whose step ca
       transport.close();
       return seen;
     });
-    assert.deepEqual(seen, OUTSIDE);
   });
 
   it("connectionLost after close()", async () => {
-    const seen = await run(async () => {
-      const loop = getRunningLoop();
-      const probe = new Probe(loop);
+    await assertOutside(async (loop, probe) => {
       const [transport] = await loop.createDatagramEndpoint(
         () => ({ connectionLost: probe.record }),
         { localAddr: [HOST, 0] },
       );
       return await seenAfterStep(probe, () => transport.close());
     });
-    assert.deepEqual(seen, OUTSIDE);
   });
 });
