@@ -9,6 +9,7 @@
  * @module
  */
 import dns from "node:dns";
+import { errorCode } from "./errors.ts";
 
 /** One address the resolver gave: the text form and its IP version. */
 export interface HostAddress {
@@ -68,7 +69,7 @@ const REASONS: Record<string, string> = {
  * (such as `"ENOTFOUND"`) and the original error (`cause`) are kept.
  */
 export function describeError(error: Error, host: string): Error {
-  const code = (error as { code?: unknown }).code;
+  const code = errorCode(error);
   const reason = typeof code === "string" && code in REASONS
     ? `${REASONS[code]} (${code})`
     : error.message;

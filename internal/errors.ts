@@ -180,3 +180,8 @@ export class QueueFull extends Error {
     this.name = "QueueFull";
   }
 }
+
+/** The `code` of a host error (`"ENOENT"`...), or `undefined` for none. */
+export function errorCode(error: unknown): unknown {
+  return (error as { code?: unknown } | null | undefined)?.code;
+}

@@ -23,6 +23,7 @@ import {
 } from "./stream_host.ts";
 import { checkSignal } from "./signals.ts";
 import { checkInteger } from "./validate.ts";
+import { errorCode } from "./errors.ts";
 
 /** Where a standard stream of the child goes. */
 export type StdioMode = "pipe" | "ignore" | "inherit" | number;
@@ -150,7 +151,7 @@ export function spawnChild(
         process.kill(child.pid, signal);
       } catch (error) {
         // Gone, its exit not yet seen: as Python, nothing to signal.
-        if ((error as { code?: unknown }).code !== "ESRCH") throw error;
+        if (errorCode(error) !== "ESRCH") throw error;
       }
     },
     hold: () => {
@@ -219,7 +220,7 @@ function describeOpenError(error: Error): Error {
     `Cannot open one channel for a child's stdout and stderr: ${error.message}`,
     { cause: error },
   );
-  return Object.assign(described, { code: (error as { code?: unknown }).code });
+  return Object.assign(described, { code: errorCode(error) });
 }
 
 /** A connected socket pair for a child's stdout and stderr. */
@@ -359,7 +360,7 @@ const REASONS: Record<string, string> = {
 
 /** The host's error with a message naming the program and the reason. */
 function describeError(error: Error, request: SpawnRequest): Error {
-  const code = (error as { code?: unknown }).code;
+  const code = errorCode(error);
   let reason = typeof code === "string" && code in REASONS
     ? `${REASONS[code]} (${code})`
     : error.message;

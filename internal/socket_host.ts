@@ -16,7 +16,7 @@ import { dirname } from "node:path";
 import process from "node:process";
 import { clearTimeout, setTimeout } from "node:timers";
 import { RUNTIME } from "./runtime.ts";
-import { TimeoutError } from "./errors.ts";
+import { errorCode, TimeoutError } from "./errors.ts";
 import {
   guardStream,
   keepProcessAlive,
@@ -400,12 +400,12 @@ function prepareSocketPath(path: string): Error | null {
   try {
     stat = fs.statSync(path);
   } catch (error) {
-    if (codeOf(error) !== "ENOENT") return null;
+    if (errorCode(error) !== "ENOENT") return null;
     try {
       fs.statSync(dirname(path));
       return null;
     } catch (folderError) {
-      if (codeOf(folderError) !== "ENOENT") return null;
+      if (errorCode(folderError) !== "ENOENT") return null;
     }
     return Object.assign(new Error(`${dirname(path)} does not exist`), {
       code: "ENOENT",
@@ -460,8 +460,4 @@ export function describeError(error: Error, action: string): Error {
       syscall,
     },
   );
-}
-
-function codeOf(error: unknown): unknown {
-  return (error as { code?: unknown } | null)?.code;
 }

@@ -14,6 +14,7 @@ import type { Duplex } from "node:stream";
 import { setImmediate, setInterval } from "node:timers";
 import { Deque } from "./deque.ts";
 import { RUNTIME } from "./runtime.ts";
+import { errorCode } from "./errors.ts";
 
 /** What a host stream reports; called from host callbacks, never nested. */
 export interface StreamEvents {
@@ -242,7 +243,7 @@ export class WrappedStream implements HostStream {
    */
   #failed(error: Error | null): void {
     if (this.#error !== null) return;
-    const code = (error as { code?: unknown } | null)?.code;
+    const code = errorCode(error);
     this.#error = this.#childStdin && (error === null || code === "ECANCELED")
       ? Object.assign(new Error("write EPIPE: the child exited"), {
         code: "EPIPE",

@@ -14,6 +14,7 @@ import net from "node:net";
 import { RawSocket, type TlsDetails } from "./socket_host.ts";
 import { guardStream, type NodeStream } from "./stream_host.ts";
 import { secureContext, type TlsSettings } from "./tls_context.ts";
+import { errorCode } from "./errors.ts";
 
 /** How a handshake failed: the host's error and what kind of failure it is. */
 export interface HandshakeFailure {
@@ -163,7 +164,7 @@ const VERIFY_CODES = new Set([
 
 /** What kind of failure a TLS socket's error is, as `HandshakeFailure`. */
 export function kindOf(error: Error): HandshakeFailure["kind"] {
-  const code = String((error as { code?: unknown }).code ?? "");
+  const code = String(errorCode(error) ?? "");
   if (VERIFY_CODES.has(code)) return "verify";
   if (/^E[A-Z]+$/.test(code) && !code.startsWith("ERR_")) return "os";
   return "tls";

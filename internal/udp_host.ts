@@ -17,6 +17,7 @@ import dgram from "node:dgram";
 import process from "node:process";
 import { Deque } from "./deque.ts";
 import { RUNTIME } from "./runtime.ts";
+import { errorCode } from "./errors.ts";
 
 /** An address as the host gives it: numeric host and port. */
 export type UdpAddress = [host: string, port: number];
@@ -221,7 +222,7 @@ const REASONS: Record<string, string> = {
  * and the original error (`cause`) are kept.
  */
 function describeError(error: Error, action: string): Error {
-  const code = (error as { code?: unknown }).code;
+  const code = errorCode(error);
   const reason = typeof code === "string" && code in REASONS
     ? `${REASONS[code]} (${code})`
     : error.message;

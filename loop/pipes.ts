@@ -23,6 +23,7 @@ import type { EventLoop } from "./event_loop.ts";
 import { OnFirstUse } from "./on_first_use.ts";
 import { checkProtocol } from "./protocols.ts";
 import { BaseTransport, waterMarks } from "./transports.ts";
+import { errorCode } from "../internal/errors.ts";
 
 /**
  * What a pipe transport calls, as asyncio's `Protocol`; every method is
@@ -308,7 +309,7 @@ export class ReadPipeTransport extends PipeTransport {
 
   /** As asyncio: a read error is reported, but for EIO (the peer went). */
   #readFailed(error: Error): void {
-    if ((error as { code?: unknown }).code !== "EIO") {
+    if (errorCode(error) !== "EIO") {
       this.loop.callExceptionHandler({
         message: "Fatal read error on pipe transport",
         exception: error,

@@ -11,6 +11,7 @@ import type { HandshakeFailure } from "../internal/tls_host.ts";
 import { secureContext, type TlsSettings } from "../internal/tls_context.ts";
 import { checkOptions, describe } from "../internal/validate.ts";
 import { internals } from "./_internals.ts";
+import { errorCode } from "../internal/errors.ts";
 
 /** The TLS protocol versions a context can be limited to. */
 export type TlsVersion = "TLSv1.2" | "TLSv1.3";
@@ -282,7 +283,7 @@ export class SSLCertVerificationError extends SSLError {
 /** The error for a failed handshake, as Python would raise it. */
 export function handshakeError(failure: HandshakeFailure): Error {
   const { error, kind } = failure;
-  const code = String((error as { code?: unknown }).code ?? "");
+  const code = String(errorCode(error) ?? "");
   if (kind === "verify") {
     return new SSLCertVerificationError(error.message, code, { cause: error });
   }
@@ -305,7 +306,7 @@ export function handshakeError(failure: HandshakeFailure): Error {
  */
 export function connectionError(failure: HandshakeFailure): Error {
   if (failure.kind !== "tls") return failure.error;
-  const code = String((failure.error as { code?: unknown }).code ?? "");
+  const code = String(errorCode(failure.error) ?? "");
   return new SSLError(failure.error.message, code, { cause: failure.error });
 }
 

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { RuntimeError } from "../internal/errors.ts";
+import { errorCode, RuntimeError } from "../internal/errors.ts";
 import { checkSignalToSend, type HostChild } from "../internal/process_host.ts";
 import type { EventLoop } from "../loop/event_loop.ts";
 import type { Future } from "../tasks/future.ts";
@@ -190,7 +190,7 @@ async function feed(stdin: StreamWriter, input: Uint8Array | null) {
     if (input !== null) stdin.write(input);
     await stdin.drain();
   } catch (error) {
-    const code = (error as { code?: unknown } | null)?.code;
+    const code = errorCode(error);
     if (code !== "EPIPE" && code !== "ECONNRESET") throw error;
   }
   stdin.close();
