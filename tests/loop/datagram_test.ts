@@ -19,8 +19,7 @@ import {
   sleep,
   waitFor,
 } from "../../mod.ts";
-import { createSubprocessExec, PIPE } from "../../subprocess/mod.ts";
-import type { Process } from "../../subprocess/mod.ts";
+import { startPython, stopPython } from "../fixtures/python_peer.ts";
 import {
   createDatagramEndpoint,
   DatagramProtocol,
@@ -51,26 +50,6 @@ const PAYLOADS: Uint8Array[] = [
   Uint8Array.from({ length: 8000 }, (_, i) => (i * 7) & 0xff),
   bytes("bye\n"),
 ];
-
-/** Starts a python3 script; it prints one line before it serves. */
-async function python(
-  script: string,
-  ...args: string[]
-): Promise<[Process, string]> {
-  const child = await createSubprocessExec("python3", "-c", script, ...args, {
-    stdin: PIPE,
-    stdout: PIPE,
-  });
-  const line = new TextDecoder().decode(await child.stdout!.readline());
-  assert.ok(line.endsWith("\n"), "python3 did not start");
-  return [child, line.trim()];
-}
-
-/** Ends a python3 peer started by `python` by closing its stdin. */
-async function stop(child: Process): Promise<void> {
-  child.stdin!.close();
-  assert.equal(await child.wait(), 0);
-}
 
 const PYTHON_ECHO_SERVER = `
 import asyncio, sys
@@ -214,7 +193,7 @@ async function closeAll(...protocols: Recorder[]): Promise<void> {
 describe("createDatagramEndpoint against python3's asyncio", () => {
   it("our client and their echo server: every datagram comes back byte for byte", async () => {
     await run(async () => {
-      const [server, port] = await python(PYTHON_ECHO_SERVER);
+      const [server, port] = await startPython(PYTHON_ECHO_SERVER);
       const [transport, client] = await endpoint({
         remoteAddr: ["127.0.0.1", Number(port)],
       });
@@ -234,7 +213,7 @@ describe("createDatagramEndpoint against python3's asyncio", () => {
         assert.deepEqual(addr, ["127.0.0.1", Number(port)]);
       }
       await closeAll(client);
-      await stop(server);
+      await stopPython(server);
     });
   });
 
@@ -252,7 +231,7 @@ describe("createDatagramEndpoint against python3's asyncio", () => {
         { localAddr: ["127.0.0.1", 0] },
       );
       const [, port] = transport.getExtraInfo("sockname") as SockAddr;
-      const [client] = await python(
+      const [client] = await startPython(
         PYTHON_CLIENT,
         String(port),
         JSON.stringify(PAYLOADS.map(hex)),
@@ -260,7 +239,7 @@ describe("createDatagramEndpoint against python3's asyncio", () => {
       const report = JSON.parse(
         new TextDecoder().decode(await client.stdout!.readline()),
       );
-      await stop(client);
+      await stopPython(client);
       assert.deepEqual(
         report.replies.map(([data]: [string]) => data),
         PAYLOADS.map(hex),
@@ -281,7 +260,7 @@ describe("createDatagramEndpoint against python3's asyncio", () => {
 
   it("sendto reaches many peers from one endpoint, and each reply names its sender", async () => {
     await run(async () => {
-      const [peers, line] = await python(PYTHON_PEERS);
+      const [peers, line] = await startPython(PYTHON_PEERS);
       const ports = line.split(" ").map(Number);
       const [transport, protocol] = await endpoint({
         localAddr: ["127.0.0.1", 0],
@@ -301,7 +280,7 @@ describe("createDatagramEndpoint against python3's asyncio", () => {
         `c:to 2 from ${ports[2]}`,
       ]);
       await closeAll(protocol);
-      await stop(peers);
+      await stopPython(peers);
     });
   });
 });
