@@ -19,15 +19,28 @@ export function checkFunction(value: unknown, what: string): void {
  * `RangeError` for `NaN` or an infinite value.
  */
 export function checkSeconds(value: unknown, what: string): number {
+  if (!Number.isFinite(checkDelay(value, what))) {
+    throw new RangeError(
+      `${what} must be a finite number of seconds, got ${value}`,
+    );
+  }
+  return value as number;
+}
+
+/**
+ * Checks a delay, deadline or timeout of the loop's time APIs, which take
+ * infinities as asyncio's do (`sleep(Infinity)` never ends by itself, a
+ * deadline of `-Infinity` is already past): a `TypeError` for a
+ * non-number, a `RangeError` for `NaN`.
+ */
+export function checkDelay(value: unknown, what: string): number {
   if (typeof value !== "number") {
     throw new TypeError(
       `${what} must be a number of seconds, got ${describe(value)}`,
     );
   }
-  if (!Number.isFinite(value)) {
-    throw new RangeError(
-      `${what} must be a finite number of seconds, got ${value}`,
-    );
+  if (Number.isNaN(value)) {
+    throw new RangeError(`${what} must be a number of seconds, got NaN`);
   }
   return value;
 }

@@ -25,9 +25,9 @@ import { checkSignal, listen } from "../internal/signals.ts";
 import { forgetSteps, stepsRunning, whenStepsEnd } from "../internal/steps.ts";
 import { reportUnretrieved } from "../internal/unretrieved.ts";
 import {
+  checkDelay,
   checkFunction,
   checkOptions,
-  checkSeconds,
   describe,
 } from "../internal/validate.ts";
 import { Future } from "../tasks/future.ts";
@@ -318,7 +318,7 @@ export class EventLoop implements AbstractEventLoop {
     callback: (...args: A) => unknown,
     ...args: A
   ): TimerHandle {
-    checkSeconds(delay, "The delay");
+    checkDelay(delay, "The delay");
     return this.callAt(this.time() + delay, callback, ...args);
   }
 
@@ -331,7 +331,7 @@ export class EventLoop implements AbstractEventLoop {
     callback: (...args: A) => unknown,
     ...args: A
   ): TimerHandle {
-    checkSeconds(when, "The deadline");
+    checkDelay(when, "The deadline");
     this.#checkCallback(callback, "callAt()");
     const context = captureContext(this.#context);
     return this.#schedule(when, callback, args, context) as TimerHandle;
@@ -534,7 +534,7 @@ export class EventLoop implements AbstractEventLoop {
    * `asyncio.run()` does, so a job that never ends cannot hold it forever.
    */
   async shutdownDefaultExecutor(timeout: number | null = null): Promise<void> {
-    if (timeout !== null) checkSeconds(timeout, "The timeout");
+    if (timeout !== null) checkDelay(timeout, "The timeout");
     const executor = this.#defaultExecutor;
     this.#defaultExecutor = null;
     if (executor === null) return;
@@ -1160,6 +1160,7 @@ export class EventLoop implements AbstractEventLoop {
       `handler or foreign promise is pending. The tasks and what each awaits:\n${graph}`;
   }
 
+  /** The nearest timer's deadline; `null` when none can come due. */
   #nextDeadline(): number | null {
     const timers = this.#timers;
     let next = timers.peek();
@@ -1167,7 +1168,8 @@ export class EventLoop implements AbstractEventLoop {
       timers.pop();
       next = timers.peek();
     }
-    return next === undefined ? null : next.when();
+    // A timer at infinity (`sleep(Infinity)`) never comes due.
+    return next === undefined || next.when() === Infinity ? null : next.when();
   }
 
   /**

@@ -6,7 +6,7 @@
  */
 import { Deque } from "../internal/deque.ts";
 import { TimeoutError } from "../internal/errors.ts";
-import { checkOptions, checkSeconds } from "../internal/validate.ts";
+import { checkDelay, checkOptions } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import type { Handle } from "../loop/handle.ts";
 import { getRunningLoop } from "../loop/running_loop.ts";
@@ -271,7 +271,7 @@ export function asCompleted<A extends Awaitable<unknown>>(
   const timeout = checkOptions<AsCompletedOptions>(options, "asCompleted()", [
     "timeout",
   ]).timeout ?? null;
-  if (timeout !== null) checkSeconds(timeout, "asCompleted()'s timeout");
+  if (timeout !== null) checkDelay(timeout, "asCompleted()'s timeout");
   const loop = getRunningLoop();
   const unique = new Set<Awaitable<ResultOf<A>>>(
     aws as Iterable<Awaitable<ResultOf<A>>>,

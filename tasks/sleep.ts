@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { checkSeconds } from "../internal/validate.ts";
+import { checkDelay } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import type { Handle } from "../loop/handle.ts";
 import { getRunningLoop } from "../loop/running_loop.ts";
@@ -48,8 +48,9 @@ class SleepFuture<T> extends Future<T> {
 
 /**
  * Waits `seconds` (a float, as in asyncio) and resolves to `value`.
- * `sleep(0)` yields to the loop for exactly one iteration. Cancelling the
- * sleep, or the task awaiting it, clears its timer.
+ * `sleep(0)` yields to the loop for exactly one iteration, and
+ * `sleep(Infinity)` waits until it is cancelled. Cancelling the sleep, or
+ * the task awaiting it, clears its timer.
  *
  * @example Sleeping with a value
  * ```ts
@@ -63,6 +64,6 @@ export function sleep(seconds: number): Future<void>;
 /** Waits `seconds` and resolves to `value`. */
 export function sleep<T>(seconds: number, value: T): Future<T>;
 export function sleep<T>(seconds: number, value?: T): Future<T | undefined> {
-  checkSeconds(seconds, "The delay");
+  checkDelay(seconds, "The delay");
   return new SleepFuture(getRunningLoop(), seconds, value);
 }

@@ -9,7 +9,7 @@ import {
   RuntimeError,
   TimeoutError,
 } from "../internal/errors.ts";
-import { checkFunction, checkSeconds } from "../internal/validate.ts";
+import { checkDelay, checkFunction } from "../internal/validate.ts";
 import type { Handle } from "../loop/handle.ts";
 import { getRunningLoop } from "../loop/running_loop.ts";
 import { currentTask } from "./current_task.ts";
@@ -27,7 +27,7 @@ type State = typeof ENTERED | typeof EXPIRING | typeof EXPIRED | typeof EXITED;
 export type TimeoutBody<T> = (timeout: Timeout) => T | PromiseLike<T>;
 
 function checkWhen(when: unknown, what: string): number | null {
-  return when === null || when === undefined ? null : checkSeconds(when, what);
+  return when === null || when === undefined ? null : checkDelay(when, what);
 }
 
 /**

@@ -5,8 +5,8 @@
  * @module
  */
 import {
+  checkDelay,
   checkOptions,
-  checkSeconds,
   describe,
   isPromiseLike,
 } from "../internal/validate.ts";
@@ -181,7 +181,7 @@ export function wait<A extends Awaitable<unknown>>(
     "returnWhen",
   ]);
   const timeout = checked.timeout ?? null;
-  if (timeout !== null) checkSeconds(timeout, "wait()'s timeout");
+  if (timeout !== null) checkDelay(timeout, "wait()'s timeout");
   const returnWhen = checkReturnWhen(checked.returnWhen ?? ALL_COMPLETED);
   const unique = new Set(aws);
   if (unique.size === 0) {

@@ -6,7 +6,7 @@
  */
 import { CancelledError, TimeoutError } from "../internal/errors.ts";
 import { runningLoop } from "../internal/context.ts";
-import { checkSeconds } from "../internal/validate.ts";
+import { checkDelay } from "../internal/validate.ts";
 import {
   type Awaitable,
   ensureFuture,
@@ -103,7 +103,7 @@ export function waitFor<T>(
   timeoutSeconds?: number | null,
 ): Promise<T> {
   const seconds = timeoutSeconds ?? null;
-  if (seconds !== null) checkSeconds(seconds, "waitFor()'s timeout");
+  if (seconds !== null) checkDelay(seconds, "waitFor()'s timeout");
   if (seconds !== null && seconds <= 0) return expireNow(ensureFuture(aw));
   // asyncio awaits a coroutine in place: its first step runs at once.
   if (typeof aw === "function") return timeout(seconds, () => startNow(aw));

@@ -66,7 +66,15 @@ function assertReport(stderr: string): void {
 }
 
 describe("a deadlocked program says why", () => {
-  for (const scenario of ["queue", "queue-debug", "closed-connection"]) {
+  for (
+    const scenario of [
+      "queue",
+      "queue-debug",
+      "closed-connection",
+      "sleep-forever",
+      "sleep-forever-virtual",
+    ]
+  ) {
     it(`run() rejects with the pending tasks (${scenario})`, async () => {
       if (isBun || isDeno) {
         assertReport(await notice(scenario));

@@ -535,7 +535,6 @@ describe("sleep", () => {
       assert.equal(await sleep(-1, "now"), "now");
       assert.throws(() => sleep("1" as never), TypeError);
       assert.throws(() => sleep(NaN), RangeError);
-      assert.throws(() => sleep(Infinity), RangeError);
     });
     assert.throws(() => sleep(0), RuntimeError);
   });
