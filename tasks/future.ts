@@ -351,8 +351,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
       onRejected as Awaiter["onRejected"],
     );
     this.#addWaiter(awaiter);
+    // Built before the step ends: the loop goes on from there at once, and
+    // may settle this very awaiter before `then()` returns.
+    const promise = awaiter.promise() as Promise<R1 | R2>;
     if (owner !== undefined) internals.suspended(owner);
-    return awaiter.promise() as Promise<R1 | R2>;
+    return promise;
   }
 
   /**

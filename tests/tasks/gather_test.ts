@@ -33,6 +33,41 @@ describe("gather", () => {
     assert.deepEqual(finished, ["fast", "slow"]);
   });
 
+  it("takes promises of async functions running in the caller's task, which interleave as CPython's tasks do", async () => {
+    // Two bodies sharing one task await library futures in turn; the loop
+    // went on from inside the first one's await before that await had its
+    // promise, and reported "this.reject is not a function".
+    const [trace, reported] = await run(async () => {
+      const trace: string[] = [];
+      const reported: unknown[] = [];
+      getRunningLoop().setExceptionHandler((_, context) =>
+        reported.push(context.exception)
+      );
+      const work = async (name: string, steps: number) => {
+        for (let i = 0; i < steps; i++) {
+          trace.push(`${name} step ${i}`);
+          await sleep(0);
+        }
+        trace.push(`${name} done`);
+        return name;
+      };
+      trace.push(`got ${await gather(work("a", 3), work("c", 2))}`);
+      return [trace, reported];
+    });
+    // CPython 3.13, gather(work("a", 3), work("c", 2)):
+    assert.deepEqual(trace, [
+      "a step 0",
+      "c step 0",
+      "a step 1",
+      "c step 1",
+      "a step 2",
+      "c done",
+      "a done",
+      "got a,c",
+    ]);
+    assert.deepEqual(reported, []);
+  });
+
   it("types the results as a tuple", async () => {
     await run(async () => {
       const [a, b, c] = await gather(
