@@ -7,6 +7,7 @@
 import { CancelledError, TimeoutError } from "../internal/errors.ts";
 import { runningLoop } from "../internal/context.ts";
 import { checkDelay } from "../internal/validate.ts";
+import { declaresParameter } from "../internal/parameters.ts";
 import {
   type Awaitable,
   ensureFuture,
@@ -58,12 +59,30 @@ function startNow<T>(fn: CoroutineFunction<T>): Future<T> {
 }
 
 /**
- * Waits for `aw` (a `Future`/`Task`, a promise, or an async function,
- * which becomes a task) at most `timeoutSeconds` seconds and resolves to
- * its result: asyncio's `wait_for`. `null` or omitted waits as long as it
- * takes; zero or less gives the work no time. An async function starts at
- * once, up to its first `await` that suspends, as asyncio runs a coroutine
- * given to `wait_for` in place.
+ * Runs `fn` under the timeout: in the caller's task, as asyncio awaits a
+ * coroutine in place (so its result cannot be lost to a cancel that comes
+ * after it finished), unless it declares a parameter for an `AbortSignal`
+ * of its own, which a task of its own gives it.
+ */
+function runUnder<T>(
+  seconds: number | null,
+  fn: CoroutineFunction<T>,
+): Promise<T> {
+  if (declaresParameter(fn)) return timeout(seconds, () => startNow(fn));
+  return timeout(seconds, () => (fn as () => T | PromiseLike<T>)());
+}
+
+/**
+ * Waits for `aw` (a `Future`/`Task`, a promise, or an async function) at
+ * most `timeoutSeconds` seconds and resolves to its result: asyncio's
+ * `wait_for`. `null` or omitted waits as long as it takes; zero or less
+ * gives the work no time. An async function runs in the caller's task, as
+ * asyncio 3.12+ runs a coroutine given to `wait_for` in place: its result
+ * reaches the caller in the same step, so a cancel that comes after it
+ * finished cannot lose it (a lock it acquired, a queue item it took). One
+ * that declares a parameter runs as a task of its own, started at once,
+ * and is given that task's `AbortSignal`, which the timeout aborts; zero
+ * or less also runs the function as a task, as asyncio does.
  *
  * When the time is up the work is cancelled, and `waitFor` waits until it
  * has really finished (its `finally` blocks have run) before throwing
@@ -105,8 +124,7 @@ export function waitFor<T>(
   const seconds = timeoutSeconds ?? null;
   if (seconds !== null) checkDelay(seconds, "waitFor()'s timeout");
   if (seconds !== null && seconds <= 0) return expireNow(ensureFuture(aw));
-  // asyncio awaits a coroutine in place: its first step runs at once.
-  if (typeof aw === "function") return timeout(seconds, () => startNow(aw));
+  if (typeof aw === "function") return runUnder(seconds, aw);
   const future = ensureFuture(aw);
   try {
     return timeout(seconds, () => future);

@@ -1,11 +1,14 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
+  allTasks,
   CancelledError,
   createTask,
   currentTask,
   Future,
+  gather,
   getRunningLoop,
+  Lock,
   run,
   sleep,
   TimeoutError,
@@ -164,6 +167,65 @@ describe("waitFor", () => {
       }, 5);
       assert.equal(innerFirst, "TimeoutError");
     });
+  });
+
+  it("runs an async function in the caller's task, as CPython 3.12+ does", async () => {
+    const [same, live] = await run(async () => {
+      const caller = currentTask();
+      return await waitFor(async () => {
+        await sleep(0);
+        return [currentTask() === caller, allTasks().size];
+      }, 30);
+    });
+    assert.equal(same, true);
+    assert.equal(live, 1);
+  });
+
+  it("loses no lock its function acquired in time to a cancel that comes next", async () => {
+    // CPython 3.13 prints "user holds lock" and leaves the lock free; as a
+    // task of its own the function's result waited one more iteration, and
+    // the cancel made the caller drop the lock it held.
+    const [log, locked] = await run(async () => {
+      const log: string[] = [];
+      const lock = new Lock();
+      await lock.acquire();
+      const user = createTask(async () => {
+        try {
+          await waitFor(() => lock.acquire(), 1);
+        } catch (error) {
+          log.push(`user ${(error as Error).name}`);
+          throw error;
+        }
+        try {
+          log.push("user holds lock");
+          await sleep(0);
+        } finally {
+          lock.release();
+        }
+      });
+      await sleep(0);
+      lock.release();
+      await sleep(0);
+      user.cancel();
+      await gather(user, { returnExceptions: true });
+      return [log, lock.locked()];
+    });
+    assert.deepEqual(log, ["user holds lock"]);
+    assert.equal(locked, false);
+  });
+
+  it("gives a function that declares a parameter a task and a signal of its own, aborted on timeout", async () => {
+    const [aborted, outcome, callerSignal] = await run(async () => {
+      let seen: AbortSignal | null = null;
+      const outcome = await waitFor(async (signal) => {
+        seen = signal;
+        await sleep(3600);
+      }, 0.01).catch((e) => e);
+      return [seen!.aborted, outcome, currentTask()!.signal.aborted];
+    });
+    assert.equal(aborted, true);
+    assert.ok(outcome instanceof TimeoutError);
+    assert.equal(callerSignal, false);
   });
 
   it("refuses bad input at the call", async () => {
