@@ -487,9 +487,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   #deliver(awaiter: Awaiter): void {
     const owner = awaiter.owner;
-    const cancel =
-      (owner === undefined ? undefined : internals.resume(owner)) ??
-        (this.#state === CANCELLED ? this.cancelError() : undefined);
+    const request = owner === undefined ? undefined : internals.resume(owner);
+    // A cancelled future answers with its own error, which a later request
+    // to the task does not replace: the first message wins, as in CPython.
+    const cancel = this.#state === CANCELLED ? this.cancelError() : request;
     if (cancel !== undefined) {
       if (creationSitesWanted && awaiter.owner !== undefined) {
         markCancelledAwait(cancel, awaiter.owner, this);

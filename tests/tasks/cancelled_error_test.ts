@@ -42,6 +42,39 @@ describe("the CancelledError the library raises", () => {
     assert.equal(String(error), "CancelledError");
   });
 
+  it("carries the first message when a waiting task is cancelled twice, as in CPython", async () => {
+    // CPython 3.13: inner ('first',) / outer ('first',). The first request
+    // cancels the awaited future; the second cannot replace its error.
+    const [inner, outer] = await run(async () => {
+      let inner = "";
+      const task = createTask(async () => {
+        try {
+          await sleep(1);
+        } catch (error) {
+          inner = (error as Error).message;
+          throw error;
+        }
+      });
+      await sleep(0);
+      task.cancel("first");
+      task.cancel("second");
+      const outer = await task.catch((error: Error) => error.message);
+      return [inner, outer];
+    });
+    assert.deepEqual([inner, outer], ["first", "first"]);
+  });
+
+  it("carries the last message when a task is cancelled twice before it starts", async () => {
+    // CPython 3.13: outer ('second',): no future took the first request.
+    const outer = await run(async () => {
+      const task = createTask(() => sleep(1));
+      task.cancel("first");
+      task.cancel("second");
+      return await task.catch((error: Error) => error.message);
+    });
+    assert.equal(outer, "second");
+  });
+
   it("is the class users construct, too", () => {
     const error = new CancelledError("by hand");
     assert.equal(error.name, "CancelledError");
