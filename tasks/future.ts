@@ -327,7 +327,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
     const owner = currentOwner();
-    if (owner !== undefined && this.#state !== PENDING) {
+    const pending = this.#state === PENDING;
+    if (owner !== undefined && !pending) {
       internals.goesOn(owner);
     } else if (owner !== undefined) {
       const cancelled = internals.willAwait(owner, this as Future<unknown>);
@@ -336,9 +337,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
       }
     }
     // A done future does not suspend the awaiting task, as in asyncio: the
-    // loop runs nothing else until the task's step is over. (A pending
-    // cancel request may have just cancelled this one.)
-    if (this.#state !== PENDING) {
+    // loop runs nothing else until the task's step is over.
+    if (!pending) {
       const settled = this.#settledPromise();
       return onFulfilled == null && onRejected == null
         ? settled as Promise<R1 | R2>
@@ -350,10 +350,14 @@ export class Future<T = unknown> implements PromiseLike<T> {
       onFulfilled as Awaiter["onFulfilled"],
       onRejected as Awaiter["onRejected"],
     );
-    this.#addWaiter(awaiter);
     // Built before the step ends: the loop goes on from there at once, and
     // may settle this very awaiter before `then()` returns.
     const promise = awaiter.promise() as Promise<R1 | R2>;
+    // A cancel request the task had pending may have just cancelled this
+    // future: the task still suspends, and hears of it on the loop's next
+    // iteration, as CPython's task wakes from the future it cancelled.
+    if (this.#state === PENDING) this.#addWaiter(awaiter);
+    else loopInternals.callSoon(this.#loop, Future.#deliverLater, awaiter);
     if (owner !== undefined) internals.suspended(owner);
     return promise;
   }

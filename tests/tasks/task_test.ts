@@ -401,6 +401,55 @@ describe("Task cancellation", () => {
   });
 });
 
+describe("a task that cancels itself", () => {
+  it("suspends at its next await and hears of it on the next iteration, as in CPython", async () => {
+    // CPython 3.13 prints this order: each callback scheduled before the
+    // await runs before the CancelledError, at sleep(0) (a bare yield), at
+    // a pending future (which the request cancels) and at a timer.
+    const trace = await run(async () => {
+      const trace: string[] = [];
+      await createTask(async () => {
+        const loop = getRunningLoop();
+        const self = currentTask()!;
+        const attempt = async (
+          name: string,
+          await_: () => PromiseLike<unknown>,
+        ) => {
+          try {
+            await await_();
+          } catch (error) {
+            if (!(error instanceof CancelledError)) throw error;
+            trace.push(`CancelledError at ${name}`);
+          }
+        };
+        self.cancel();
+        loop.callSoon(() => trace.push("callback 1"));
+        await attempt("sleep(0)", () => sleep(0));
+        self.cancel();
+        loop.callSoon(() => trace.push("callback 2"));
+        const future = loop.createFuture();
+        loop.callSoon(() => trace.push("callback 3"));
+        await attempt("a future", () => future);
+        trace.push(`future cancelled ${future.cancelled()}`);
+        self.cancel();
+        loop.callSoon(() => trace.push("callback 4"));
+        await attempt("sleep(1)", () => sleep(1));
+      });
+      return trace;
+    });
+    assert.deepEqual(trace, [
+      "callback 1",
+      "CancelledError at sleep(0)",
+      "callback 2",
+      "callback 3",
+      "CancelledError at a future",
+      "future cancelled true",
+      "callback 4",
+      "CancelledError at sleep(1)",
+    ]);
+  });
+});
+
 describe("currentTask and allTasks", () => {
   it("knows the current task after any number of awaits", async () => {
     await run(async () => {
