@@ -10,7 +10,11 @@ import { checkDelay, checkOptions } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import type { Handle } from "../loop/handle.ts";
 import { getRunningLoop } from "../loop/running_loop.ts";
-import { type Awaitable, ensureFuture } from "./ensure_future.ts";
+import {
+  type Awaitable,
+  distinctAwaitables,
+  ensureFuture,
+} from "./ensure_future.ts";
 import { Future, park } from "./future.ts";
 import type { ResultOf } from "./gather.ts";
 import { checkCollection } from "./wait.ts";
@@ -217,8 +221,8 @@ export class AsCompleted<T>
 /**
  * Iterates over the awaitables in `aws` in the order they finish:
  * asyncio's `as_completed`, in both of its forms. Promises and async
- * functions are wrapped in tasks (`ensureFuture`); the same awaitable
- * twice counts once.
+ * functions are wrapped in tasks (`ensureFuture`); the same future or
+ * promise twice counts once, a function given twice runs twice.
  *
  * - `for (const next of asCompleted(aws))` yields one awaitable per input;
  *   awaiting the first gives the first result to arrive (or throws its
@@ -273,14 +277,12 @@ export function asCompleted<A extends Awaitable<unknown>>(
   ]).timeout ?? null;
   if (timeout !== null) checkDelay(timeout, "asCompleted()'s timeout");
   const loop = getRunningLoop();
-  const unique = new Set<Awaitable<ResultOf<A>>>(
-    aws as Iterable<Awaitable<ResultOf<A>>>,
-  );
+  const unique = distinctAwaitables(aws as Iterable<Awaitable<ResultOf<A>>>);
   const todo = new Set<Future<ResultOf<A>>>();
   try {
     for (const aw of unique) todo.add(ensureFuture(aw, loop));
   } catch (error) {
-    for (const future of todo) if (!unique.has(future)) future.cancel();
+    for (const future of todo) if (!unique.includes(future)) future.cancel();
     throw error;
   }
   return internals.newAsCompleted(loop, todo, timeout);

@@ -106,3 +106,22 @@ function settledBy<T>(
   else loop.callSoon(subscribe);
   return future;
 }
+
+/**
+ * The awaitables of `aws` that count apart, in order: a future or promise
+ * given twice counts once, as asyncio counts one coroutine object once,
+ * while a function counts each time, as each call starts a run of its own
+ * (`gather(f, f)` is asyncio's `gather(f(), f())`).
+ */
+export function distinctAwaitables<A>(aws: Iterable<A>): A[] {
+  const seen = new Set<A>();
+  const distinct: A[] = [];
+  for (const aw of aws) {
+    if (typeof aw === "function") distinct.push(aw);
+    else if (!seen.has(aw)) {
+      seen.add(aw);
+      distinct.push(aw);
+    }
+  }
+  return distinct;
+}

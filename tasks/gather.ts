@@ -158,27 +158,32 @@ function readReturnExceptions(options: unknown): boolean {
 }
 
 /**
- * Wraps each awaitable, the same function or promise twice only once; on
- * bad input cancels what it already started.
+ * Wraps each awaitable, the same promise twice only once (each function
+ * is a run of its own: `distinctAwaitables`); on bad input cancels what it
+ * already started.
  */
 function childrenOf(aws: readonly unknown[]): Future<unknown>[] {
   const children = new Array<Future<unknown>>(aws.length);
   let wrapped: Map<unknown, Future<unknown>> | undefined;
+  const started: Future<unknown>[] = [];
   let loop: TaskCreator | undefined;
   try {
     for (let i = 0; i < aws.length; i++) {
       const aw = aws[i];
-      let child = wrapped?.get(aw);
+      let child = typeof aw === "function" ? undefined : wrapped?.get(aw);
       if (child === undefined) {
         child = ensureFuture(aw as Awaitable<unknown>, loop);
         // Every child joins the first one's loop, as asyncio requires.
         loop ??= child.getLoop() as unknown as TaskCreator;
-        if (child !== aw) (wrapped ??= new Map()).set(aw, child);
+        if (child !== aw) {
+          started.push(child);
+          if (typeof aw !== "function") (wrapped ??= new Map()).set(aw, child);
+        }
       }
       children[i] = child;
     }
   } catch (error) {
-    for (const child of wrapped?.values() ?? []) child.cancel();
+    for (const child of started) child.cancel();
     throw error;
   }
   return children;
@@ -188,7 +193,9 @@ function childrenOf(aws: readonly unknown[]): Future<unknown>[] {
  * Runs awaitables concurrently and resolves to their results in argument
  * order (not in the order they finish): asyncio's `gather`. Each argument
  * may be a `Future`/`Task`, any promise, or a zero-argument async function
- * (started as a task); the same awaitable twice is waited on once.
+ * (started as a task); the same future or promise twice is waited on
+ * once, while a function given twice runs twice, as asyncio's
+ * `gather(f(), f())` does.
  *
  * Returns a `Future`. Without `returnExceptions`, the first error (or a
  * child's cancellation, as `CancelledError`) fails it at once while the

@@ -12,7 +12,11 @@ import {
 } from "../internal/validate.ts";
 import type { Handle } from "../loop/handle.ts";
 import { getRunningLoop } from "../loop/running_loop.ts";
-import { type Awaitable, ensureFuture } from "./ensure_future.ts";
+import {
+  type Awaitable,
+  distinctAwaitables,
+  ensureFuture,
+} from "./ensure_future.ts";
 import { Future, park } from "./future.ts";
 import type { ResultOf } from "./gather.ts";
 import { internals as loopInternals } from "../loop/_internals.ts";
@@ -74,14 +78,14 @@ function checkReturnWhen(value: unknown): ReturnWhen {
 }
 
 /** Wraps each awaitable; on bad input cancels the tasks it started. */
-function futuresOf<T>(aws: Set<Awaitable<T>>): Set<Future<T>> {
+function futuresOf<T>(aws: readonly Awaitable<T>[]): Set<Future<T>> {
   const loop = getRunningLoop();
   const futures = new Set<Future<T>>();
   try {
     for (const aw of aws) futures.add(ensureFuture(aw, loop));
   } catch (error) {
     for (const future of futures) {
-      if (!aws.has(future)) future.cancel();
+      if (!aws.includes(future)) future.cancel();
     }
     throw error;
   }
@@ -130,7 +134,8 @@ async function waitUntil<T>(
  * Waits for the awaitables in `aws` until `returnWhen` holds or `timeout`
  * seconds pass, and resolves to `[done, pending]`, two sets of futures:
  * asyncio's `wait`. Promises and async functions are wrapped in tasks
- * (`ensureFuture`), which are what the sets then hold.
+ * (`ensureFuture`), which are what the sets then hold: the same future or
+ * promise twice counts once, a function given twice runs twice.
  *
  * Unlike `waitFor`, `wait` never cancels anything and never throws
  * `TimeoutError`: what is unfinished at the timeout is in `pending`.
@@ -183,14 +188,14 @@ export function wait<A extends Awaitable<unknown>>(
   const timeout = checked.timeout ?? null;
   if (timeout !== null) checkDelay(timeout, "wait()'s timeout");
   const returnWhen = checkReturnWhen(checked.returnWhen ?? ALL_COMPLETED);
-  const unique = new Set(aws);
-  if (unique.size === 0) {
+  const unique = distinctAwaitables(aws);
+  if (unique.length === 0) {
     throw new RangeError(
       "wait() needs at least one awaitable: the collection is empty",
     );
   }
   return waitUntil(
-    futuresOf(unique as Set<Awaitable<ResultOf<A>>>),
+    futuresOf(unique as Awaitable<ResultOf<A>>[]),
     timeout,
     returnWhen,
   );

@@ -633,17 +633,22 @@ describe("CPython test_tasks.py: CoroutineGatherTests", () => {
     }
   });
 
-  it("CoroutineGatherTests.test_duplicate_coroutines: the same function thrice runs once", async () => {
+  it("CoroutineGatherTests.test_duplicate_coroutines: one coroutine given thrice runs once", async () => {
+    // CPython's `c = coro()` is one run: here a call's promise. A function
+    // given thrice is three runs, as `gather(coro(), coro(), coro())` is.
     await runVirtual(async () => {
       let calls = 0;
-      const c = async () => {
+      const coro = async () => {
         calls++;
         return "abc";
       };
+      const c = coro();
       const fut = gather(c, c, async () => "def", c);
       for (let i = 0; i < 3; i++) await sleep(0);
       assert.deepEqual(fut.result(), ["abc", "abc", "def", "abc"]);
       assert.equal(calls, 1);
+      assert.deepEqual(await gather(coro, coro, coro), ["abc", "abc", "abc"]);
+      assert.equal(calls, 4);
     });
   });
 

@@ -116,7 +116,7 @@ describe("gather", () => {
     assert.equal(last, count - 1);
   });
 
-  it("waits on the same awaitable once and repeats its result", async () => {
+  it("waits on the same future or promise once and repeats its result; a function given twice runs twice", async () => {
     await run(async () => {
       let runs = 0;
       const work = async () => {
@@ -127,8 +127,12 @@ describe("gather", () => {
       const task = createTask(work);
       assert.deepEqual(await gather(task, task, task), [1, 1, 1]);
       assert.equal(runs, 1);
-      assert.deepEqual(await gather(work, work), [2, 2]);
+      const promise = work();
+      assert.deepEqual(await gather(promise, promise), [2, 2]);
       assert.equal(runs, 2);
+      // A function is a run each time it is given: gather(f(), f()).
+      await gather(work, work);
+      assert.equal(runs, 4);
       const done = getRunningLoop().createFuture<string>();
       done.setResult("done");
       assert.deepEqual(await gather(done, task, done), ["done", 1, "done"]);

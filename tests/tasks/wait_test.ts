@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   ALL_COMPLETED,
+  asCompleted,
   CancelledError,
   createTask,
   FIRST_COMPLETED,
@@ -25,6 +26,21 @@ describe("wait", () => {
       const [again] = await wait(new Set([a]), { returnWhen: ALL_COMPLETED });
       assert.ok(again.has(a));
     });
+  });
+
+  it("counts a future given twice once, and a function given twice as two runs", async () => {
+    // asyncio.wait({fut, fut}) waits on one future; wait([f, f]) here is
+    // asyncio's wait with two tasks of f(), as asCompleted([f, f]) is.
+    const [done, pending, runs, completed] = await run(async () => {
+      let runs = 0;
+      const work = async () => ++runs;
+      const future = createTask(work);
+      const [done, pending] = await wait([future, future, work, work]);
+      const completed: number[] = [];
+      for (const next of asCompleted([work, work])) completed.push(await next);
+      return [done.size, pending.size, runs, completed.length];
+    });
+    assert.deepEqual([done, pending, runs, completed], [3, 0, 5, 2]);
   });
 
   it("returns at the first completion with FIRST_COMPLETED, cancelling nothing", async () => {
