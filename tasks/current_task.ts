@@ -11,7 +11,9 @@ import { internals } from "./_internals.ts";
 
 /**
  * The task whose code is running, also after any number of awaits; `null`
- * in a plain loop callback. A `RuntimeError` where no loop runs.
+ * in a plain loop callback. Given a `loop`, the task running on that loop,
+ * `null` when none is (also where no loop runs), as asyncio's
+ * `current_task(loop)`; without one, a `RuntimeError` where no loop runs.
  *
  * @example Naming the current task
  * ```ts
@@ -27,10 +29,10 @@ import { internals } from "./_internals.ts";
  * });
  * ```
  */
-export function currentTask(): Task<unknown> | null {
-  const loop = getRunningLoop();
+export function currentTask(loop?: EventLoop | null): Task<unknown> | null {
+  const of = loop ?? getRunningLoop();
   const owner = currentOwner();
-  return owner instanceof Task && owner.getLoop() === loop ? owner : null;
+  return owner instanceof Task && owner.getLoop() === of ? owner : null;
 }
 
 /**

@@ -475,6 +475,21 @@ describe("currentTask and allTasks", () => {
     assert.throws(() => currentTask(), RuntimeError);
   });
 
+  it("takes a loop, as asyncio's current_task(loop): its running task, or null", async () => {
+    const other = newEventLoop();
+    try {
+      const [own, ofOther] = await run(async () => {
+        const loop = getRunningLoop();
+        return [currentTask(loop) === currentTask(), currentTask(other)];
+      });
+      assert.deepEqual([own, ofOther], [true, null]);
+      // CPython 3.13: current_task(loop) outside a running loop is None.
+      assert.equal(currentTask(other), null);
+    } finally {
+      other.close();
+    }
+  });
+
   it("lists the live tasks of the running loop", async () => {
     await run(async () => {
       const main = currentTask()!;
