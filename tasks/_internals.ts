@@ -66,6 +66,12 @@ export const internals: {
     loop: AbstractEventLoop,
     options?: TaskOptions,
   ): NewTaskOptions;
+  /**
+   * True for the future of `sleep(0)`, asyncio's bare `yield`, which is no
+   * future there: a cancel request does not cancel it but waits for the
+   * task's next step, so `uncancel()` can still withdraw it.
+   */
+  isBareYield(future: Future<unknown>): boolean;
   /** The library futures `task` is blocked on now. */
   awaiting(task: Task<unknown>): Future<unknown>[];
   /** True while `task` runs but awaits no library future. */
@@ -96,6 +102,7 @@ export const internals: {
 } = {} as typeof internals;
 
 internals.coroutineBody = () => null;
+internals.isBareYield = () => false;
 
 // What an owner that is not a task gets, until `Task` fills them in.
 internals.willAwait = () => undefined;

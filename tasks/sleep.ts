@@ -29,6 +29,11 @@ class SleepFuture<T> extends Future<T> {
     }
   }
 
+  static {
+    internals.isBareYield = (future) =>
+      future instanceof SleepFuture && future.#timer === null;
+  }
+
   /** As asyncio's timer: the result wakes the sleeper one iteration later. */
   static #expire<T>(future: SleepFuture<T>): void {
     if (!future.done()) future.setResult(future.#value);

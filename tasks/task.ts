@@ -269,10 +269,12 @@ export class Task<T = unknown> extends Future<T> {
     let reached = false;
     const waitingOn = this.#waitingOn;
     if (waitingOn instanceof Future) {
-      reached = waitingOn.cancel(msg);
+      reached = !internals.isBareYield(waitingOn) && waitingOn.cancel(msg);
     } else if (waitingOn !== null) {
       for (const future of waitingOn) {
-        if (future.cancel(msg)) reached = true;
+        if (!internals.isBareYield(future) && future.cancel(msg)) {
+          reached = true;
+        }
       }
     }
     if (!reached) {
@@ -351,14 +353,13 @@ export class Task<T = unknown> extends Future<T> {
     if (refused !== undefined) return refused;
     // JS calls then() a microtask after `await`: a cancel that came in
     // between must reach the awaited future, as it would have a moment
-    // later, or an awaited task would be left running on its own.
-    if (this.#mustCancel) {
+    // later, or an awaited task would be left running on its own. A bare
+    // yield keeps it for the task's next step (`isBareYield`).
+    if (this.#mustCancel && !internals.isBareYield(future)) {
       this.#mustCancel = false;
       if (future.cancel(this.#cancelMessage)) return undefined;
       this.#mustCancel = true;
-    }
-    const cancel = this.#takeCancelRequest();
-    if (cancel !== undefined) {
+      const cancel = this.#takeCancelRequest()!;
       // Code after a foreign await runs here too: it is a step as well.
       this.#resume();
       if (debug) markCancelledAwait(cancel, this, future);

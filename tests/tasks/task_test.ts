@@ -401,6 +401,32 @@ describe("Task cancellation", () => {
   });
 });
 
+describe("sleep(0), asyncio's bare yield", () => {
+  it("keeps a cancel request for the task's next step, where uncancel() withdraws it", async () => {
+    // CPython 3.13: the task goes on ("not cancelled"); with no uncancel
+    // it gets the CancelledError at its sleep(0).
+    const outcomes = await run(async () => {
+      const body = async () => {
+        try {
+          await sleep(0);
+          return "not cancelled";
+        } catch (error) {
+          if (error instanceof CancelledError) return "cancelled";
+          throw error;
+        }
+      };
+      const withdrawn = createTask(body);
+      const kept = createTask(body);
+      await sleep(0);
+      withdrawn.cancel();
+      assert.equal(withdrawn.uncancel(), 0);
+      kept.cancel();
+      return [await withdrawn, await kept];
+    });
+    assert.deepEqual(outcomes, ["not cancelled", "cancelled"]);
+  });
+});
+
 describe("a task that cancels itself", () => {
   it("suspends at its next await and hears of it on the next iteration, as in CPython", async () => {
     // CPython 3.13 prints this order: each callback scheduled before the
