@@ -5,7 +5,11 @@
  * @module
  */
 
+import { pyRepr } from "../internal/py_repr.ts";
 import type { CallbackContext } from "../internal/context.ts";
+
+/** The call a handle makes, `log()`, or `cancelled`. */
+let describeCall: (handle: Handle) => string;
 
 /**
  * What a handle reports to: for a loop of one's own that makes `Handle`s
@@ -73,13 +77,27 @@ export class Handle {
     return this.#cancelled;
   }
 
-  /** A short description naming the callback, as asyncio's `repr`. */
+  /**
+   * A short description of the call, as asyncio's `repr`:
+   * `<Handle log()>`, `<Handle cancelled>`.
+   */
   toString(): string {
-    const callback = this.#callback;
-    const what = callback === null
-      ? "cancelled"
-      : `${callback.name || "anonymous"}()`;
-    return `<${this.constructor.name} ${what}>`;
+    return `<${this.constructor.name} ${describeCall(this)}>`;
+  }
+
+  /** What `console.log` shows: the description, as Python's `print`. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
+  static {
+    describeCall = (handle) => {
+      const callback = handle.#callback;
+      // Without its arguments, as asyncio shows a call outside debug mode.
+      return callback === null
+        ? "cancelled"
+        : `${callback.name || "anonymous"}()`;
+    };
   }
 
   /** Runs the callback, sending any error to the loop's handler. */
@@ -147,6 +165,18 @@ export class TimerHandle extends Handle {
   /** The deadline, in the loop's `time()` seconds. */
   when(): number {
     return this.#when;
+  }
+
+  /**
+   * A short description, as asyncio's `repr`:
+   * `<TimerHandle when=12.5 log()>`, `<TimerHandle cancelled when=12.5>`.
+   */
+  override toString(): string {
+    const call = describeCall(this);
+    const when = `when=${pyRepr(this.#when)}`;
+    return call === "cancelled"
+      ? `<TimerHandle cancelled ${when}>`
+      : `<TimerHandle ${when} ${call}>`;
   }
 
   /** Stops the timer and lets the loop drop it from its heap. */

@@ -20,6 +20,8 @@ export const internals: {
    * context: for the library's own callbacks, which read no user context.
    */
   onDone<T>(future: Future<T>, callback: (future: Future<T>) => unknown): void;
+  /** `future.toString()` with `named` (` name='...'`) after the state. */
+  describeTask(future: Future<unknown>, named: string): string;
   /** Settles `future` and wakes its awaiters at once; for loop callbacks. */
   resolveNow<T>(future: Future<T>, value: T): void;
   /**

@@ -17,6 +17,7 @@ import {
 } from "../internal/context.ts";
 import { checkFunction, describe } from "../internal/validate.ts";
 import { track, Unretrieved } from "../internal/unretrieved.ts";
+import { pyRepr } from "../internal/py_repr.ts";
 import {
   createdAtSuffix,
   creationSitesWanted,
@@ -166,6 +167,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   static {
+    internals.describeTask = (task, named) => task.#describe(named);
     internals.resolveNow = <T>(future: Future<T>, value: T) => {
       if (future.#state !== PENDING) return;
       future.#outcome = value;
@@ -405,11 +407,29 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (this.#state === PENDING) this.#outcome = error;
   }
 
-  /** A short description, as asyncio's `repr`. */
+  /**
+   * A short description, as asyncio's `repr`: the state, then what a done
+   * future holds (`<Future finished result=42>`).
+   */
   toString(): string {
-    return `<${this.constructor.name} ${STATE_NAMES[this.#state]}${
-      createdAtSuffix(this)
-    }>`;
+    return this.#describe("");
+  }
+
+  /** What `console.log` shows: the description, as Python's `print`. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
+  /** The description, with `named` (a task's name) after the state. */
+  #describe(named: string): string {
+    const outcome = this.#state === FINISHED
+      ? ` result=${pyRepr(this.#outcome, true)}`
+      : this.#state === FAILED
+      ? ` exception=${pyRepr((this.#outcome as Unretrieved).exception)}`
+      : "";
+    return `<${this.constructor.name} ${
+      STATE_NAMES[this.#state]
+    }${named}${outcome}${createdAtSuffix(this)}>`;
   }
 
   #checkPending(operation: string): void {

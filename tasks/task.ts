@@ -29,7 +29,6 @@ import { internals as loopInternals } from "../loop/_internals.ts";
 import { internals } from "./_internals.ts";
 import { Future } from "./future.ts";
 import {
-  createdAtSuffix,
   creationSitesWanted,
   markCancelledAwait,
   recordAwaitSite,
@@ -37,6 +36,7 @@ import {
 import { noteStep, stepOwners } from "./step_trace.ts";
 import { beginStep, endStep, isRunningStep } from "../internal/steps.ts";
 import { declaresParameter } from "../internal/parameters.ts";
+import { pyRepr } from "../internal/py_repr.ts";
 
 /**
  * What a task runs: an async function (asyncio's coroutine). One that
@@ -322,16 +322,12 @@ export class Task<T = unknown> extends Future<T> {
     throw new RuntimeError("A task does not support setException()");
   }
 
-  /** A short description with the task's name. */
+  /**
+   * A short description with the task's name, as asyncio's `repr`:
+   * `<Task finished name='Task-1' result=42>`.
+   */
   override toString(): string {
-    const state = this.cancelled()
-      ? "cancelled"
-      : this.done()
-      ? "finished"
-      : "pending";
-    return `<Task ${state} name=${JSON.stringify(this.getName())}${
-      createdAtSuffix(this)
-    }>`;
+    return internals.describeTask(this, ` name=${pyRepr(this.getName())}`);
   }
 
   /**

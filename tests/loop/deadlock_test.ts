@@ -61,8 +61,8 @@ function portPrinted(child: ReturnType<typeof spawnScript>): Promise<number> {
 function assertReport(stderr: string): void {
   assert.match(stderr, /Deadlock: every task waits/);
   // In debug mode each line also says where the task was created.
-  assert.match(stderr, /<Task pending name="consumer"[^\n]*>\n└── <Future/);
-  assert.match(stderr, /<Task pending name="Task-1"/);
+  assert.match(stderr, /<Task pending name='consumer'[^\n]*>\n└── <Future/);
+  assert.match(stderr, /<Task pending name='Task-1'/);
 }
 
 describe("a deadlocked program says why", () => {

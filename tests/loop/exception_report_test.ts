@@ -59,7 +59,7 @@ describe("the default exception handler's report", () => {
       await task;
       return printed({ message: "m", task });
     });
-    assert.match(text, /task: <Task finished name="worker"/);
+    assert.match(text, /task: <Task finished name='worker'/);
   });
 
   it("shows the original report when a custom handler throws", async () => {

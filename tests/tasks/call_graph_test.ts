@@ -30,9 +30,9 @@ describe("formatCallGraph", () => {
       assert.equal(
         formatCallGraph(),
         [
-          '<Task pending name="main"> (running)',
-          '<Task pending name="outer">',
-          '└── <Task pending name="inner">',
+          "<Task pending name='main'> (running)",
+          "<Task pending name='outer'>",
+          "└── <Task pending name='inner'>",
           "    └── <Future pending>",
         ].join("\n"),
       );
@@ -49,12 +49,12 @@ describe("formatCallGraph", () => {
       await sleep(0);
       assert.equal(
         formatCallGraph(inner),
-        '<Task pending name="inner">\n└── <Future pending>',
+        "<Task pending name='inner'>\n└── <Future pending>",
       );
       assert.equal(formatCallGraph(future), "<Future pending>");
       outer.cancel();
       await outer.then(undefined, () => {});
-      assert.equal(formatCallGraph(outer), '<Task cancelled name="outer">');
+      assert.equal(formatCallGraph(outer), "<Task cancelled name='outer'>");
     });
   });
 
@@ -69,9 +69,9 @@ describe("formatCallGraph", () => {
       assert.equal(
         formatCallGraph(),
         [
-          '<Task pending name="main"> (running)',
+          "<Task pending name='main'> (running)",
           "├── <Future pending>",
-          '└── <Task pending name="b">',
+          "└── <Task pending name='b'>",
           "    └── <SleepFuture pending>",
         ].join("\n"),
       );
@@ -90,12 +90,12 @@ describe("formatCallGraph", () => {
       assert.equal(
         formatCallGraph(),
         [
-          `<Task pending name="${currentTask()!.getName()}"> (running)`,
-          '<Task pending name="first">',
-          '└── <Task pending name="shared">',
+          `<Task pending name='${currentTask()!.getName()}'> (running)`,
+          "<Task pending name='first'>",
+          "└── <Task pending name='shared'>",
           "    └── <SleepFuture pending>",
-          '<Task pending name="second">',
-          '└── <Task pending name="shared"> (see above)',
+          "<Task pending name='second'>",
+          "└── <Task pending name='shared'> (see above)",
         ].join("\n"),
       );
       shared.cancel();
@@ -120,10 +120,10 @@ describe("formatCallGraph", () => {
       assert.equal(
         formatCallGraph(),
         [
-          '<Task pending name="main"> (running)',
-          '<Task pending name="a">',
-          '└── <Task pending name="b">',
-          '    ├── <Task pending name="a"> (see above)',
+          "<Task pending name='main'> (running)",
+          "<Task pending name='a'>",
+          "└── <Task pending name='b'>",
+          "    ├── <Task pending name='a'> (see above)",
           "    └── <Future pending>",
         ].join("\n"),
       );
@@ -144,9 +144,9 @@ describe("formatCallGraph", () => {
       assert.equal(
         formatCallGraph(),
         [
-          '<Task pending name="main"> (running)',
-          '<Task pending name="foreign"> (awaiting a foreign promise)',
-          '<Task pending name="fresh"> (not started yet)',
+          "<Task pending name='main'> (running)",
+          "<Task pending name='foreign'> (awaiting a foreign promise)",
+          "<Task pending name='fresh'> (not started yet)",
         ].join("\n"),
       );
       release();
@@ -166,7 +166,7 @@ describe("formatCallGraph", () => {
       assert.equal(lines.length, 2);
       assert.match(
         lines[0],
-        /^<Task pending name="sleeper" created at .*call_graph_test\.(ts|js):\d+:\d+>$/,
+        /^<Task pending name='sleeper' created at .*call_graph_test\.(ts|js):\d+:\d+>$/,
       );
       assert.match(
         lines[1],
@@ -204,6 +204,6 @@ describe("printCallGraph", () => {
     } finally {
       console.log = original;
     }
-    assert.deepEqual(printed, ['<Task pending name="main"> (running)']);
+    assert.deepEqual(printed, ["<Task pending name='main'> (running)"]);
   });
 });
