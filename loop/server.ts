@@ -20,6 +20,7 @@ import type {
   RawSocket,
 } from "../internal/socket_host.ts";
 import type { Future } from "../tasks/future.ts";
+import { sleep } from "../tasks/sleep.ts";
 import { internals as transportInternals } from "./_transport_internals.ts";
 import type { ConnectingLoop } from "./create_connection.ts";
 import type { EventLoop } from "./event_loop.ts";
@@ -185,10 +186,12 @@ export class Server<A = [host: string, port: number]>
 
   /**
    * Starts accepting connections, for a server made with
-   * `startServing: false`; harmless when it already does.
+   * `startServing: false`; harmless when it already does. Then lets the
+   * loop run one iteration, as asyncio's does.
    */
   async startServing(): Promise<void> {
     this.#startServing();
+    await sleep(0);
   }
 
   /**

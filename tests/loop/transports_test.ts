@@ -7,6 +7,7 @@ import net from "node:net";
 import path from "node:path";
 import {
   BufferedProtocol,
+  createTask,
   type EventLoop,
   getRunningLoop,
   Protocol,
@@ -583,6 +584,27 @@ describe("createConnection and createServer", () => {
       return [before, made];
     });
     assert.deepEqual([before, after], [0, 1]);
+  });
+
+  it("startServing() lets the loop run one iteration, as asyncio's does", async () => {
+    // CPython 3.13 prints "other ran" before "after start_serving".
+    const order = await run(async () => {
+      const order: string[] = [];
+      const loop = getRunningLoop();
+      await using server = await loop.createServer(
+        () => new Protocol(),
+        "127.0.0.1",
+        0,
+        { startServing: false },
+      );
+      createTask(async () => {
+        order.push("other ran");
+      });
+      await server.startServing();
+      order.push("after startServing");
+      return order;
+    });
+    assert.deepEqual(order, ["other ran", "after startServing"]);
   });
 
   it("options are checked", async () => {
