@@ -196,10 +196,19 @@ export class StreamTransport extends Transport {
   readonly #connectionMade = (self: StreamTransport): void => {
     if (switchTo(self.#protocolContext, self.#connectionMade, self)) return;
     if (self.#lost) return;
+    const protocol = self.#protocol;
     try {
-      self.#protocol.connectionMade?.(self);
+      protocol.connectionMade?.(self);
     } catch (error) {
-      self.#fatalError(error, "protocol.connectionMade() call failed");
+      // As asyncio calls connection_made: a callback whose error is
+      // reported, with the connection left open.
+      self.#loop.callExceptionHandler({
+        message: `Exception in callback ${protocol.constructor.name}` +
+          ".connectionMade()",
+        exception: error,
+        transport: self,
+        protocol,
+      });
     }
   };
 

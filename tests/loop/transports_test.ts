@@ -392,6 +392,45 @@ describe("createConnection and createServer", () => {
     assert.equal(second, "data fine");
   });
 
+  it("a connectionMade that throws is reported and leaves the connection open, as asyncio's", async () => {
+    // CPython 3.13 calls connection_made as a loop callback: its error
+    // reaches the exception handler, and the bytes still flow.
+    const [reported, echoed] = await run(async () => {
+      const loop = getRunningLoop();
+      const reported: string[] = [];
+      loop.setExceptionHandler((_loop, context) => {
+        reported.push(
+          `${context.message}: ${(context.exception as Error).message}`,
+        );
+      });
+      class Careless extends Echo {
+        override connectionMade(transport: Transport) {
+          super.connectionMade(transport);
+          throw new Error("made badly");
+        }
+      }
+      await using server = await loop.createServer(
+        () => new Careless(),
+        HOST,
+        0,
+      );
+      const [transport, client] = await loop.createConnection(
+        () => new Recorder(),
+        HOST,
+        portOf(server),
+      );
+      transport.write(bytes("still here"));
+      while (client.events.length < 2) await sleep(0.001);
+      transport.close();
+      await client.lost;
+      return [reported, client.events[1]];
+    });
+    assert.deepEqual(reported, [
+      "Exception in callback Careless.connectionMade(): made badly",
+    ]);
+    assert.equal(echoed, "data still here");
+  });
+
   it("a BufferedProtocol reads into the buffers it gives", async () => {
     const [total, sample, hints] = await run(async () => {
       const loop = getRunningLoop();
