@@ -379,7 +379,8 @@ export class StreamTransport extends Transport {
   /**
    * Queues a copy of `data`. A `RuntimeError` after `writeEof()`; after
    * `close()`, `abort()` or the loss of the connection the bytes are
-   * dropped, as in asyncio.
+   * dropped (asyncio still sends those written after a `close()` that had
+   * bytes left to send).
    */
   write(data: Uint8Array): void {
     if (!(data instanceof Uint8Array)) {

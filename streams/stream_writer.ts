@@ -93,7 +93,8 @@ export class StreamWriter {
   /**
    * Queues `data` for sending; never blocks. Follow a series of writes
    * with `await drain()`. A `RuntimeError` after `writeEof()`; after
-   * `close()` or a lost connection the bytes are dropped, as in asyncio.
+   * `close()` or a lost connection the bytes are dropped (asyncio still
+   * sends those written after a `close()` that had bytes left to send).
    */
   write(data: Uint8Array): void {
     checkBytes(data, "write()");
