@@ -37,8 +37,8 @@ import { internals } from "./_internals.ts";
  *   assert.equal(
  *     formatCallGraph(boss),
  *     [
- *       '<Task pending name="boss">',
- *       '└── <Task pending name="worker">',
+ *       "<Task pending name='boss'>",
+ *       "└── <Task pending name='worker'>",
  *       "    └── <SleepFuture pending>",
  *     ].join("\n"),
  *   );
