@@ -223,6 +223,8 @@ export class EventLoop implements AbstractEventLoop {
   /** The options of a plain `createTask`, made once: tasks are hot. */
   readonly #onThisLoop: NewTaskOptions = taskInternals.checkedTaskOptions(this);
   #defaultExecutor: Executor | null = null;
+  /** Set by `shutdownDefaultExecutor`: the default executor is no more. */
+  #executorShutDown = false;
   readonly #signalListeners = new Map<string, () => void>();
   /** Set when the loop stopped because nothing could wake it again. */
   #deadlock: RuntimeError | null = null;
@@ -487,7 +489,9 @@ export class EventLoop implements AbstractEventLoop {
 
   /**
    * Runs `fn(...args)` in `executor`, or in the default executor when it is
-   * `null`, and returns a future of this loop for its result.
+   * `null`, and returns a future of this loop for its result. After
+   * `shutdownDefaultExecutor()`, the default executor is a `RuntimeError`,
+   * as in asyncio.
    */
   runInExecutor<A extends unknown[], R>(
     executor: Executor | null,
@@ -496,6 +500,9 @@ export class EventLoop implements AbstractEventLoop {
   ): Future<Awaited<R>> {
     this.#checkOpen();
     if (executor === null) {
+      if (this.#executorShutDown) {
+        throw new RuntimeError("Executor shutdown has been called");
+      }
       if (this.#defaultExecutor === null) {
         if (defaultExecutorFactory === null) {
           throw new RuntimeError(
@@ -535,6 +542,7 @@ export class EventLoop implements AbstractEventLoop {
    */
   async shutdownDefaultExecutor(timeout: number | null = null): Promise<void> {
     if (timeout !== null) checkDelay(timeout, "The timeout");
+    this.#executorShutDown = true;
     const executor = this.#defaultExecutor;
     this.#defaultExecutor = null;
     if (executor === null) return;
