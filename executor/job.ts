@@ -21,6 +21,12 @@ import { wrapFuture } from "../tasks/wrap_future.ts";
  * ordinary, cancellable library await.
  */
 export class JobFuture<T = unknown> extends Future<T> {
+  // It stands for the Future asyncio's run_in_executor returns, and reads
+  // as one in descriptions and reports ("Future exception was never ...").
+  static {
+    Object.defineProperty(this, "name", { value: "Future" });
+  }
+
   readonly #release: () => void;
   readonly #job: Job;
   readonly #pool: JobOwner;

@@ -1,7 +1,7 @@
 /**
- * Python's `repr()` of a JavaScript value, as asyncio's own reprs show what
- * a future holds (`<Future finished result='ok'>`) or what a handle calls:
- * strings in single quotes, `True`/`False`/`None`, an error as
+ * Python's `repr()` of a JavaScript value, as asyncio's own reprs and its
+ * exception handler's report show values: strings in single quotes,
+ * `True`/`False`/`None`, an object literal as a dict, an error as
  * `ValueError('x')`. With `brief`, long strings and lists are cut as
  * `reprlib.repr` cuts them, which is what asyncio shows a result with.
  *
@@ -11,6 +11,7 @@
 /** `reprlib.Repr`'s defaults: string length, list items, nesting. */
 const MAX_STRING = 30;
 const MAX_LIST = 6;
+const MAX_DICT = 4;
 const MAX_LEVEL = 6;
 
 /** Python's repr of `value`; `brief` cuts it as `reprlib.repr` does. */
@@ -46,6 +47,16 @@ function reprOf(value: unknown, level: number, brief: boolean): string {
     const message = value.message === "" ? "" : quote(value.message);
     return `${value.name}(${message})`;
   }
+  if (isPlainObject(value)) {
+    if (level <= 0) return "{...}";
+    const entries = Object.entries(value);
+    const shown = brief ? entries.slice(0, MAX_DICT) : entries;
+    const items = shown.map(([key, item]) =>
+      `${quote(key)}: ${reprOf(item, level - 1, brief)}`
+    );
+    if (shown.length < entries.length) items.push("...");
+    return `{${items.join(", ")}}`;
+  }
   if (hasOwnDescription(value as object)) return String(value);
   return `<${(value as object).constructor?.name ?? "object"} object>`;
 }
@@ -77,6 +88,13 @@ function cut(repr: string): string {
   const head = Math.floor((MAX_STRING - 3) / 2);
   const tail = MAX_STRING - 3 - head;
   return repr.slice(0, head) + "..." + repr.slice(repr.length - tail);
+}
+
+/** An object literal, which stands for a Python dict. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 /** True for an object whose class describes it (a future, a handle). */

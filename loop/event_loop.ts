@@ -762,7 +762,7 @@ export class EventLoop implements AbstractEventLoop {
         return;
       } catch (exception) {
         context = {
-          message: "Unhandled error in the exception handler",
+          message: "Unhandled error in exception handler",
           exception,
           context,
         };

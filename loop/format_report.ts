@@ -1,22 +1,26 @@
 /**
- * The text of an exception handler's report: every context value readable,
- * a nested context indented under its key, and an error group printed as a
- * tree of its sub-errors, as Python 3.11 prints an `ExceptionGroup`.
+ * The text of an exception handler's report: every context value as
+ * Python's `repr()` shows it, and an error group printed as a tree of its
+ * sub-errors, as Python 3.11 prints an `ExceptionGroup`.
  *
  * @module
  */
-import { inspect } from "node:util";
+import { pyRepr } from "../internal/py_repr.ts";
 import type { ExceptionContext } from "./abstract_event_loop.ts";
 
 /** How deep a group of groups is printed before the rest is elided. */
 const MAX_GROUP_DEPTH = 10;
 
-/** The report of `context`: its message, its other keys, then its error. */
+/**
+ * The report of `context`, as asyncio's default handler logs it: its
+ * message, its other keys in sorted order with each value as Python's
+ * `repr()` shows it, then its error.
+ */
 export function formatReport(context: ExceptionContext): string {
   const { message, exception, ...rest } = context;
   const lines = [String(message)];
-  for (const [key, value] of Object.entries(rest)) {
-    lines.push(formatEntry(key, value));
+  for (const key of Object.keys(rest).sort()) {
+    lines.push(formatEntry(key, rest[key]));
   }
   // A task may throw undefined: the key, not the value, says it threw.
   if ("exception" in context) lines.push(formatError(exception));
@@ -27,37 +31,14 @@ function formatEntry(key: string, value: unknown): string {
   if (key === "sourceTraceback") {
     return `Object created at (most recent call first):\n${value}`;
   }
-  if (isContext(value)) return `${key}:\n${indent(formatReport(value))}`;
-  return `${key}: ${formatValue(value)}`;
-}
-
-/** A nested context, as the fallback report of a failed handler holds. */
-function isContext(value: unknown): value is ExceptionContext {
-  return typeof value === "object" && value !== null &&
-    typeof (value as { message?: unknown }).message === "string" &&
-    !(value instanceof Error);
-}
-
-/**
- * A value in words: the library's objects describe themselves through
- * `toString()`; anything else is inspected, never `[object Object]`.
- */
-function formatValue(value: unknown): string {
-  if (typeof value === "string") return value;
-  if (
-    typeof value === "object" && value !== null &&
-    value.toString !== Object.prototype.toString
-  ) {
-    return String(value);
-  }
-  return inspect(value, { depth: 2, breakLength: Infinity });
+  return `${key}: ${pyRepr(value)}`;
 }
 
 /** An error with its stack, and each error of a group beneath it. */
 export function formatError(error: unknown, depth = 0): string {
   const head = error instanceof Error
     ? error.stack ?? String(error)
-    : formatValue(error);
+    : pyRepr(error);
   const members = groupMembers(error);
   if (members === null || members.length === 0) return head;
   if (depth >= MAX_GROUP_DEPTH) {

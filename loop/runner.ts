@@ -236,7 +236,7 @@ async function cancelAllTasks(loop: EventLoop): Promise<void> {
 function reportFailure(loop: EventLoop, task: Task<unknown>): void {
   if (!taskInternals.hasFailed(task)) return;
   loop.callExceptionHandler({
-    message: "Unhandled exception during run() shutdown",
+    message: "unhandled exception during run() shutdown",
     exception: task.exception(),
     task,
   });

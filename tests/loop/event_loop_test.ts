@@ -306,7 +306,7 @@ describe("EventLoop errors and debugging", () => {
       console.error = original;
     }
     assert.equal(logged.length, 1);
-    assert.match(logged[0], /Unhandled error in the exception handler/);
+    assert.match(logged[0], /^Unhandled error in exception handler\n/);
     assert.match(logged[0], /handler broke/);
     assert.equal(loop.getExceptionHandler() !== null, true);
   });

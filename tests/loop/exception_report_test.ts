@@ -50,7 +50,36 @@ describe("the default exception handler's report", () => {
       transport: { peer: "127.0.0.1", port: 8080 },
     });
     assert.doesNotMatch(text, /\[object Object\]/);
-    assert.match(text, /transport: \{ peer: '127\.0\.0\.1', port: 8080 \}/);
+    assert.match(text, /transport: \{'peer': '127\.0\.0\.1', 'port': 8080\}/);
+  });
+
+  it("prints the keys sorted and each value as Python's repr(), as asyncio's handler", () => {
+    // CPython 3.13's default_exception_handler logs these same lines.
+    const text = printed({
+      message: "m",
+      zeta: 1,
+      alpha: "two",
+      data: [1, 2],
+      empty: [],
+      words: ["a,b", "c"],
+      obj: { a: 1 },
+      nothing: null,
+      flag: true,
+    });
+    assert.equal(
+      text,
+      [
+        "m",
+        "alpha: 'two'",
+        "data: [1, 2]",
+        "empty: []",
+        "flag: True",
+        "nothing: None",
+        "obj: {'a': 1}",
+        "words: ['a,b', 'c']",
+        "zeta: 1",
+      ].join("\n"),
+    );
   });
 
   it("keeps the library's own descriptions of tasks and futures", async () => {
@@ -81,10 +110,13 @@ describe("the default exception handler's report", () => {
       console.error = original;
     }
     const text = lines.join("\n");
-    assert.match(text, /Unhandled error in the exception handler/);
+    // CPython 3.13 logs the failed handler's context as a dict's repr.
+    assert.match(text, /^Unhandled error in exception handler\n/);
     assert.match(text, /Error: handler broke/);
-    assert.match(text, /context:\n {2}Exception in callback/);
-    assert.match(text, /RangeError: the real cause/);
+    assert.match(
+      text,
+      /\ncontext: \{'message': 'Exception in callback anonymous', 'exception': RangeError\('the real cause'\), 'handle': <Handle anonymous\(\)>\}\n/,
+    );
     assert.doesNotMatch(text, /\[object Object\]/);
   });
 });

@@ -7,6 +7,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
 import { createTask, getRunningLoop, run } from "../../mod.ts";
+import "../../executor/mod.ts";
 
 describe("descriptions, as asyncio's reprs", () => {
   it("a future shows its state and what it holds, as reprlib cuts it", async () => {
@@ -54,6 +55,19 @@ describe("descriptions, as asyncio's reprs", () => {
     });
     assert.equal(described, `<Task finished name="it's a task" result='done'>`);
     assert.equal(logged, described);
+  });
+
+  it("a job of runInExecutor reads as the Future asyncio returns", async () => {
+    const described = await run(async () => {
+      const job = getRunningLoop().runInExecutor(null, () => 1);
+      const pending = String(job);
+      await job;
+      return [pending, String(job)];
+    });
+    assert.deepEqual(described, [
+      "<Future pending>",
+      "<Future finished result=1>",
+    ]);
   });
 
   it("a handle shows its callback, a timer handle its deadline too", async () => {
