@@ -472,7 +472,7 @@ export class EventLoop implements AbstractEventLoop {
     }
     if (this.#closed) return;
     reportUnretrieved(this);
-    if (this.#debug) reportPendingTasks(this);
+    reportPendingTasks(this);
     taskInternals.forgetTasksOf(this);
     closeLoopResources(this);
     this.#closed = true;
