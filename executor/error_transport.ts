@@ -25,7 +25,10 @@ export interface PackedError {
   cause?: Packed;
   /** `AggregateError.errors`, packed. */
   errors?: Packed[];
-  /** Own enumerable properties with primitive values (`code`, …). */
+  /**
+   * Own enumerable properties (`code`, `detail`, …), as clones; one that
+   * cannot be cloned (a function) stays behind.
+   */
   props?: Record<string, unknown>;
 }
 
@@ -84,9 +87,18 @@ export function packThrown(thrown: unknown): Packed {
         packed.errors = [...value.errors].map((e) => pack(e, depth + 1));
       }
     }
-    const props = Object.entries(value).filter(([key, prop]) =>
-      isPrimitive(prop) && key !== "name" && key !== "message"
-    );
+    const props: [string, unknown][] = [];
+    for (const [key, prop] of Object.entries(value)) {
+      if (key === "name" || key === "message") continue;
+      if (isPrimitive(prop)) props.push([key, prop]);
+      else {
+        try {
+          props.push([key, structuredClone(prop)]);
+        } catch {
+          // A function, or an object holding one, cannot cross.
+        }
+      }
+    }
     if (props.length > 0) packed.props = Object.fromEntries(props);
     return { error: packed };
   };

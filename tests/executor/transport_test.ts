@@ -194,6 +194,30 @@ describe("errors from workers", () => {
     });
   });
 
+  it("keep properties holding objects, and leave behind what cannot be cloned", async () => {
+    // A Python thread's exception keeps its attributes (CPython 3.13:
+    // `42 {'k': [1, 2]}`); a worker's error crosses as clones of them.
+    await run(async () => {
+      await using pool = new WorkerPoolExecutor({ maxWorkers: 1 });
+      await assert.rejects(
+        async () =>
+          await pool.submit(() => {
+            throw Object.assign(new RangeError("with attributes"), {
+              code: 42,
+              detail: { k: [1, 2] },
+              callback: () => 1,
+            });
+          }),
+        (error: Error & Record<string, unknown>) => {
+          assert.equal(error.code, 42);
+          assert.deepEqual(error.detail, { k: [1, 2] });
+          assert.equal("callback" in error, false);
+          return true;
+        },
+      );
+    });
+  });
+
   it("keep built-in classes, aggregate errors and thrown non-errors", async () => {
     await run(async () => {
       await using pool = new WorkerPoolExecutor({ maxWorkers: 1 });
