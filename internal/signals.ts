@@ -9,9 +9,17 @@ import { constants } from "node:os";
 import process from "node:process";
 import { isMainThread } from "node:worker_threads";
 import { KeyboardInterrupt, RuntimeError } from "./errors.ts";
+import { RUNTIME } from "./runtime.ts";
 
 /** Signals no process can catch. */
 const UNCATCHABLE = new Set(["SIGKILL", "SIGSTOP"]);
+
+/**
+ * Signals the runtime needs for itself. Measured on Bun 1.4: with a SIGSEGV
+ * listener added, a worker busy in a loop can no longer be terminated, and
+ * with one added and removed, terminating it crashes the process.
+ */
+const RUNTIME_OWNED = RUNTIME === "bun" ? new Set(["SIGSEGV"]) : new Set();
 
 /**
  * Checks a signal name: `TypeError` if not a string, `RangeError` if the
@@ -34,8 +42,9 @@ export function checkSignal(signal: unknown): string {
 /**
  * Listens for `signal`; returns the function that stops listening. Off the
  * main thread, or for a signal that cannot be caught or that the runtime
- * will not let a program catch (Deno: SIGSEGV, SIGILL, SIGFPE), it is a
- * `RuntimeError`, as asyncio's "sig 9 cannot be caught".
+ * will not let a program catch (Deno: SIGSEGV, SIGILL, SIGFPE) or needs
+ * (Bun: SIGSEGV), it is a `RuntimeError`, as asyncio's "sig 9 cannot be
+ * caught".
  */
 export function listen(signal: string, listener: () => void): () => void {
   if (!onMainThread()) {
@@ -46,6 +55,11 @@ export function listen(signal: string, listener: () => void): () => void {
   }
   if (UNCATCHABLE.has(signal)) {
     throw new RuntimeError(`${signal} cannot be caught`);
+  }
+  if (RUNTIME_OWNED.has(signal)) {
+    throw new RuntimeError(
+      `${signal} cannot be caught here: the runtime needs it to stop workers`,
+    );
   }
   try {
     process.on(signal as NodeJS.Signals, listener);
