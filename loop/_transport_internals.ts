@@ -16,6 +16,7 @@ import type {
   WritePipeTransport,
 } from "./pipes.ts";
 import type { SockAddr } from "./net_checks.ts";
+import type { StreamProtocol } from "./protocols.ts";
 import type { StreamTransport, TransportOwner } from "./socket_transport.ts";
 
 /** A pipe transport just opened, and how to start or drop it. */
@@ -50,6 +51,16 @@ export const internals: {
   };
   /** After `detachForTls`: the owner stops counting `transport`. */
   releaseOwner(transport: StreamTransport): void;
+  /**
+   * After `detachForTls`, when the handshake failed or was cancelled:
+   * `protocol` gets `connectionLost(error)` from the loop, and the owner
+   * stops counting `transport`.
+   */
+  loseAfterTls(
+    transport: StreamTransport,
+    protocol: StreamProtocol,
+    error: Error | null,
+  ): void;
   /** A new endpoint, not yet open; `datagramEvents` is what its socket reports to. */
   newDatagramTransport(
     loop: EventLoop,

@@ -16,7 +16,7 @@ import {
   checkInteger,
   checkOptions,
 } from "../internal/validate.ts";
-import { RuntimeError } from "../internal/errors.ts";
+import { CancelledError, RuntimeError } from "../internal/errors.ts";
 import type { Future } from "../tasks/future.ts";
 import { ExceptionGroup } from "../tasks/exception_group.ts";
 import { sleep } from "../tasks/sleep.ts";
@@ -597,8 +597,16 @@ export async function startTls(
       shutdownTimeout,
     });
   } catch (error) {
+    // As asyncio: the connection is lost with the handshake's error, which
+    // the protocol hears of (a stream's reads and waitClosed() raise it);
+    // a cancelled upgrade closes it plainly.
     raw.abort();
-    internals.releaseOwner(transport);
+    const lostWith = error instanceof CancelledError
+      ? null
+      : error instanceof Error
+      ? error
+      : new Error(String(error));
+    internals.loseAfterTls(transport, protocol, lostWith);
     throw error;
   }
   const upgraded = transportOver(loop, secured, protocol, {

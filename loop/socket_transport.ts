@@ -143,6 +143,14 @@ export class StreamTransport extends Transport {
     internals.detachForTls = (transport) => transport.#detachForTls();
     internals.releaseOwner = (transport) =>
       transport.#owner?.detachTransport(transport);
+    internals.loseAfterTls = (transport, protocol, error) => {
+      transport.#protocol = protocol;
+      loopInternals.callSoon(
+        transport.#loop,
+        transport.#connectionLost,
+        error,
+      );
+    };
   }
 
   /**

@@ -562,14 +562,21 @@ describe("TLS streams", () => {
     assert.equal(after, "TLSv1.3");
   });
 
-  it("STARTTLS that fails verification closes the connection", async () => {
-    const error = await run(async () => {
+  it("STARTTLS that fails verification closes the connection with its error, on both sides", async () => {
+    // CPython 3.13: start_tls raises, and then the stream's reads and
+    // wait_closed() raise the same error; here they waited for good.
+    const [error, read, closed, serverSaw] = await run(async () => {
+      const serverSaw = getRunningLoop().createFuture<unknown[]>();
       await using server = await startServer(
         async (reader, writer) => {
           await reader.readline();
           writer.write(bytes("GO AHEAD\n"));
-          await writer.startTls(serverContext()).catch(() => {});
-          writer.close();
+          const failed = await writer.startTls(serverContext()).catch((e) => e);
+          serverSaw.setResult([
+            failed,
+            await waitFor(reader.read(10), 10).catch((e) => e),
+            await waitFor(writer.waitClosed(), 10).catch((e) => e),
+          ]);
         },
         HOST,
         0,
@@ -581,9 +588,18 @@ describe("TLS streams", () => {
         serverHostname: "example.com",
       }).catch((e) => e);
       assert.equal(writer.isClosing(), true);
-      return error;
+      const read = await waitFor(reader.read(10), 10).catch((e) => e);
+      const closed = await waitFor(writer.waitClosed(), 10).catch((e) => e);
+      return [error, read, closed, await serverSaw];
     });
     assert.ok(error instanceof SSLCertVerificationError, String(error));
+    assert.equal(read, error);
+    assert.equal(closed, error);
+    const [serverError, serverRead, serverClosed] = serverSaw;
+    // The client gave up: the server's handshake saw it go.
+    assert.ok(serverError instanceof Error, String(serverError));
+    assert.equal(serverRead, serverError);
+    assert.equal(serverClosed, serverError);
   });
 
   it("loop.startTls upgrades a protocol's transport", async () => {
