@@ -192,20 +192,23 @@ function detailsOf(
     cipher: () => {
       const cipher = socket.getCipher?.();
       if (!cipher) return null;
-      return [
-        cipher.standardName ?? cipher.name,
-        cipher.version,
-        bitsOf(cipher.name),
-      ];
+      // OpenSSL's name, as Python's `cipher()` gives it.
+      return [cipher.name, cipher.version, bitsOf(cipher.name)];
     },
     version: () => socket.getProtocol?.() ?? null,
     alpnProtocol: () => socket.alpnProtocol || null,
   };
 }
 
-/** The secret bits of a cipher, read from its name (the host does not say). */
+/**
+ * The secret bits of a cipher, read from the cipher's part of its name (the
+ * host does not say): `ECDHE-RSA-AES128-GCM-SHA256` is 128, its `SHA256`
+ * being the hash.
+ */
 function bitsOf(name: string): number {
-  if (/256|CHACHA20/.test(name)) return 256;
-  if (/128/.test(name)) return 128;
+  const sized = /(?:AES|CAMELLIA|ARIA)[-_]?(128|256)/.exec(name);
+  if (sized !== null) return Number(sized[1]);
+  if (/CHACHA20/.test(name)) return 256;
+  if (/3DES|DES-CBC3/.test(name)) return 112;
   return 0;
 }
