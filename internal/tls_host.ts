@@ -170,6 +170,10 @@ export function kindOf(error: Error): HandshakeFailure["kind"] {
   return "tls";
 }
 
+/**
+ * The session's details, read once the handshake is done: the host forgets
+ * them as the socket closes, where Python's SSL object keeps them.
+ */
 function detailsOf(
   socket: tls.TLSSocket,
   options: HandshakeOptions,
@@ -178,25 +182,27 @@ function detailsOf(
   const name = serverSide
     ? (socket as { servername?: string | false }).servername || null
     : serverHostname;
+  const certificate = settings.verify && socket.authorized
+    ? socket.getPeerCertificate()
+    : null;
+  const peer = certificate && Object.keys(certificate).length > 0
+    ? certificate
+    : null;
+  const chosen = socket.getCipher?.();
+  // OpenSSL's name, as Python's `cipher()` gives it.
+  const cipher: [string, string, number] | null = chosen
+    ? [chosen.name, chosen.version, bitsOf(chosen.name)]
+    : null;
+  const version = socket.getProtocol?.() ?? null;
+  const alpn = socket.alpnProtocol || null;
   return {
     serverSide,
     serverHostname: name,
     shutdownTimeout: options.shutdownTimeout,
-    peerCertificate: () => {
-      if (!settings.verify || !socket.authorized) return null;
-      const certificate = socket.getPeerCertificate();
-      return certificate && Object.keys(certificate).length > 0
-        ? certificate
-        : null;
-    },
-    cipher: () => {
-      const cipher = socket.getCipher?.();
-      if (!cipher) return null;
-      // OpenSSL's name, as Python's `cipher()` gives it.
-      return [cipher.name, cipher.version, bitsOf(cipher.name)];
-    },
-    version: () => socket.getProtocol?.() ?? null,
-    alpnProtocol: () => socket.alpnProtocol || null,
+    peerCertificate: () => peer,
+    cipher: () => cipher && [...cipher],
+    version: () => version,
+    alpnProtocol: () => alpn,
   };
 }
 

@@ -514,6 +514,32 @@ describe("TLS streams", () => {
     assert.equal(peer, "aio test client\n");
   });
 
+  it("keeps the session's details once the connection has ended, as Python's SSL object does", async () => {
+    const [peercert, cipher, version] = await run(async () => {
+      await using server = await startServer(
+        (_reader, writer) => writer.close(),
+        HOST,
+        0,
+        { ssl: serverContext() },
+      );
+      const [reader, writer] = await openConnection(HOST, portOf(server), {
+        ssl: clientContext(),
+        serverHostname: "localhost",
+      });
+      assert.equal((await reader.read(10)).length, 0);
+      writer.close();
+      await writer.waitClosed();
+      return [
+        writer.getExtraInfo("peercert"),
+        writer.getExtraInfo("cipher"),
+        (writer.getExtraInfo("sslObject") as SSLObject).version(),
+      ];
+    });
+    assert.notEqual(peercert, null);
+    assert.equal((cipher as [string, string, number])[1], "TLSv1.3");
+    assert.equal(version, "TLSv1.3");
+  });
+
   it("minVersion is honoured: TLS 1.3 only against a TLS 1.2 server fails", async () => {
     const [error, version, cipher] = await run(async () => {
       await using server = await startServer(echo, HOST, 0, {
