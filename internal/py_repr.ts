@@ -16,49 +16,96 @@ const MAX_LEVEL = 6;
 
 /** Python's repr of `value`; `brief` cuts it as `reprlib.repr` does. */
 export function pyRepr(value: unknown, brief = false): string {
-  return reprOf(value, brief ? MAX_LEVEL : Infinity, brief);
+  return new Repr(brief).of(value, brief ? MAX_LEVEL : Infinity);
 }
 
-function reprOf(value: unknown, level: number, brief: boolean): string {
-  switch (typeof value) {
-    case "string":
-      return brief ? cut(quote(value)) : quote(value);
-    case "number":
-      return numberRepr(value);
-    case "boolean":
-      return value ? "True" : "False";
-    case "undefined":
-      return "None";
-    case "function":
-      return `<function ${value.name || "<lambda>"}>`;
-    case "bigint":
-    case "symbol":
-      return String(value);
+/** One repr in the making: the containers it is inside, to stop at a cycle. */
+class Repr {
+  readonly #brief: boolean;
+  readonly #inside = new Set<object>();
+
+  constructor(brief: boolean) {
+    this.#brief = brief;
   }
-  if (value === null) return "None";
-  if (Array.isArray(value)) {
-    if (level <= 0) return "[...]";
-    const shown = brief ? value.slice(0, MAX_LIST) : value;
-    const items = shown.map((item) => reprOf(item, level - 1, brief));
-    if (shown.length < value.length) items.push("...");
-    return `[${items.join(", ")}]`;
+
+  of(value: unknown, level: number): string {
+    switch (typeof value) {
+      case "string":
+        return this.#brief ? cut(quote(value)) : quote(value);
+      case "number":
+        return numberRepr(value);
+      case "boolean":
+        return value ? "True" : "False";
+      case "undefined":
+        return "None";
+      case "function":
+        return `<function ${value.name || "<lambda>"}>`;
+      case "bigint":
+      case "symbol":
+        return String(value);
+    }
+    if (value === null) return "None";
+    if (value instanceof Uint8Array) return bytesRepr(value);
+    if (value instanceof Error) {
+      const message = value.message === "" ? "" : quote(value.message);
+      return `${value.name}(${message})`;
+    }
+    if (Array.isArray(value)) {
+      return this.#container(
+        value,
+        level,
+        "[",
+        "]",
+        () => value.map((item) => [null, item]),
+      );
+    }
+    if (value instanceof Map) {
+      return this.#container(value, level, "{", "}", () => [...value]);
+    }
+    if (isPlainObject(value)) {
+      return this.#container(
+        value,
+        level,
+        "{",
+        "}",
+        () => Object.entries(value),
+      );
+    }
+    if (hasOwnDescription(value as object)) return String(value);
+    return `<${(value as object).constructor?.name ?? "object"} object>`;
   }
-  if (value instanceof Error) {
-    const message = value.message === "" ? "" : quote(value.message);
-    return `${value.name}(${message})`;
-  }
-  if (isPlainObject(value)) {
-    if (level <= 0) return "{...}";
-    const entries = Object.entries(value);
-    const shown = brief ? entries.slice(0, MAX_DICT) : entries;
+
+  /**
+   * A list or dict: `[...]` / `{...}` when it contains itself, as Python
+   * prints one, or past the nesting `reprlib` shows.
+   */
+  #container(
+    container: object,
+    level: number,
+    open: string,
+    close: string,
+    entries: () => [key: unknown, item: unknown][],
+  ): string {
+    if (level <= 0 || this.#inside.has(container)) return `${open}...${close}`;
+    this.#inside.add(container);
+    const all = entries();
+    const most = open === "[" ? MAX_LIST : MAX_DICT;
+    const shown = this.#brief ? all.slice(0, most) : all;
     const items = shown.map(([key, item]) =>
-      `${quote(key)}: ${reprOf(item, level - 1, brief)}`
+      (key === null ? "" : `${this.of(key, level - 1)}: `) +
+      this.of(item, level - 1)
     );
-    if (shown.length < entries.length) items.push("...");
-    return `{${items.join(", ")}}`;
+    if (shown.length < all.length) items.push("...");
+    this.#inside.delete(container);
+    return `${open}${items.join(", ")}${close}`;
   }
-  if (hasOwnDescription(value as object)) return String(value);
-  return `<${(value as object).constructor?.name ?? "object"} object>`;
+}
+
+/** Bytes as Python shows them: `b'ok\\n\\x00'`. */
+function bytesRepr(bytes: Uint8Array): string {
+  let text = "";
+  for (const byte of bytes) text += String.fromCharCode(byte);
+  return "b" + quote(text, true);
 }
 
 function numberRepr(value: number): string {
@@ -68,16 +115,22 @@ function numberRepr(value: number): string {
   return String(value);
 }
 
-/** A string quoted as Python quotes it: single quotes unless it has one. */
-function quote(text: string): string {
+/**
+ * A string quoted as Python quotes it: single quotes unless it has one,
+ * control characters escaped; `bytes` escapes every non-ASCII byte too.
+ */
+function quote(text: string, bytes = false): string {
   const mark = text.includes("'") && !text.includes('"') ? '"' : "'";
   let out = mark;
   for (const char of text) {
+    const code = char.codePointAt(0)!;
     if (char === mark || char === "\\") out += "\\" + char;
     else if (char === "\n") out += "\\n";
     else if (char === "\r") out += "\\r";
     else if (char === "\t") out += "\\t";
-    else out += char;
+    else if (code < 0x20 || code === 0x7f || (bytes && code > 0x7f)) {
+      out += "\\x" + code.toString(16).padStart(2, "0");
+    } else out += char;
   }
   return out + mark;
 }

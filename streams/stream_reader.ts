@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { pyRepr } from "../internal/py_repr.ts";
 import { RuntimeError } from "../internal/errors.ts";
 import { describe } from "../internal/validate.ts";
 import { getRunningLoop } from "../loop/running_loop.ts";
@@ -306,7 +307,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     if (this.#limit !== DEFAULT_LIMIT) info.push(`limit=${this.#limit}`);
     if (this.#waiter !== null) info.push(`waiter=${this.#waiter}`);
     if (this.#exception !== null) {
-      info.push(`exception=${errorRepr(this.#exception)}`);
+      info.push(`exception=${pyRepr(this.#exception)}`);
     }
     if (this.#transport !== null) info.push(`transport=${this.#transport}`);
     if (this.#paused) info.push("paused");
@@ -400,10 +401,4 @@ function checkSeparators(
     throw new RangeError("A separator must be at least one byte long");
   }
   return separators;
-}
-
-/** An error as Python's `repr` shows an exception: `RuntimeError("why")`. */
-function errorRepr(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  return `${error.name}(${error.message && JSON.stringify(error.message)})`;
 }

@@ -10,6 +10,7 @@ import {
   TimeoutError,
 } from "../internal/errors.ts";
 import { checkDelay, checkFunction } from "../internal/validate.ts";
+import { pyRepr } from "../internal/py_repr.ts";
 import type { Handle } from "../loop/handle.ts";
 import { getRunningLoop } from "../loop/running_loop.ts";
 import { currentTask } from "./current_task.ts";
@@ -113,10 +114,20 @@ export class Timeout {
     return this.#state === EXPIRING || this.#state === EXPIRED;
   }
 
-  /** A short description, as asyncio's `repr`. */
+  /**
+   * A short description, as asyncio's `repr`: `<Timeout [active]
+   * when=12.346>`, `when=None` or `when=inf`.
+   */
   toString(): string {
+    const deadline = this.#when;
     const when = this.#state === ENTERED
-      ? ` when=${this.#when === null ? "null" : this.#when.toFixed(3)}`
+      ? ` when=${
+        pyRepr(
+          deadline === null || !Number.isFinite(deadline)
+            ? deadline
+            : Math.round(deadline * 1000) / 1000,
+        )
+      }`
       : "";
     return `<Timeout [${this.#state}]${when}>`;
   }

@@ -91,6 +91,32 @@ describe("the default exception handler's report", () => {
     assert.match(text, /task: <Task finished name='worker'/);
   });
 
+  it("prints bytes, maps, control characters and values that contain themselves as Python does", () => {
+    // CPython 3.13's repr() of the same values; a value containing itself
+    // overflowed the stack, and the whole report was lost.
+    const cyclic: Record<string, unknown> = { x: 1 };
+    cyclic.self = cyclic;
+    const text = printed({
+      message: "m",
+      a: new Uint8Array([1, 2, 3, 10, 39, 200]),
+      b: new Uint8Array(),
+      c: new Map([["k", 1]]),
+      d: "é\u0000x",
+      e: cyclic,
+    });
+    assert.equal(
+      text,
+      [
+        "m",
+        `a: b"\\x01\\x02\\x03\\n'\\xc8"`,
+        "b: b''",
+        "c: {'k': 1}",
+        "d: 'é\\x00x'",
+        "e: {'x': 1, 'self': {...}}",
+      ].join("\n"),
+    );
+  });
+
   it("shows the original report when a custom handler throws", async () => {
     const lines: string[] = [];
     const original = console.error;

@@ -6,7 +6,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
-import { createTask, getRunningLoop, run } from "../../mod.ts";
+import { createTask, getRunningLoop, run, timeout } from "../../mod.ts";
 import "../../executor/mod.ts";
 
 describe("descriptions, as asyncio's reprs", () => {
@@ -67,6 +67,25 @@ describe("descriptions, as asyncio's reprs", () => {
     assert.deepEqual(described, [
       "<Future pending>",
       "<Future finished result=1>",
+    ]);
+  });
+
+  it("a timeout shows its deadline as asyncio rounds it", async () => {
+    const seen = await run(() =>
+      timeout(null, (t) => {
+        const seen = [String(t)];
+        t.reschedule(Infinity);
+        seen.push(String(t));
+        t.reschedule(12.34567);
+        seen.push(String(t));
+        t.reschedule(null);
+        return seen;
+      })
+    );
+    assert.deepEqual(seen, [
+      "<Timeout [active] when=None>",
+      "<Timeout [active] when=inf>",
+      "<Timeout [active] when=12.346>",
     ]);
   });
 
