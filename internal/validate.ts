@@ -15,8 +15,10 @@ export function checkFunction(value: unknown, what: string): void {
 }
 
 /**
- * Checks a delay or deadline in seconds: a `TypeError` for a non-number, a
- * `RangeError` for `NaN` or an infinite value.
+ * Checks a number of seconds that must be finite (an option such as
+ * `happyEyeballsDelay`; the loop's own delays go through `checkDelay`): a
+ * `TypeError` for a non-number, a `RangeError` for `NaN` or an infinite
+ * value.
  */
 export function checkSeconds(value: unknown, what: string): number {
   if (!Number.isFinite(checkDelay(value, what))) {

@@ -34,7 +34,11 @@ import {
   checkSockAddr,
   type SockAddr,
 } from "./net_checks.ts";
-import { BaseProtocol, checkProtocol } from "./protocols.ts";
+import {
+  BaseProtocol,
+  callConnectionMade,
+  checkProtocol,
+} from "./protocols.ts";
 import { AF_INET6, AF_UNSPEC, SOCK_DGRAM } from "./socket_constants.ts";
 import { BaseTransport, waterMarks } from "./transports.ts";
 
@@ -475,7 +479,7 @@ export class DatagramTransport extends BaseTransport {
 
   readonly #connectionMade = (protocol: DatagramProtocolLike): void => {
     if (switchTo(this.#protocolContext, this.#connectionMade, protocol)) return;
-    protocol.connectionMade?.(this);
+    callConnectionMade(this.#loop, protocol, this);
   };
 
   readonly #deliver = (datagram: [Uint8Array, SockAddr]): void => {

@@ -21,7 +21,7 @@ import { park } from "../tasks/future.ts";
 import { internals, type OpenedPipe } from "./_transport_internals.ts";
 import type { EventLoop } from "./event_loop.ts";
 import { OnFirstUse } from "./on_first_use.ts";
-import { checkProtocol } from "./protocols.ts";
+import { callConnectionMade, checkProtocol } from "./protocols.ts";
 import { BaseTransport, waterMarks } from "./transports.ts";
 import { errorCode } from "../internal/errors.ts";
 
@@ -173,8 +173,7 @@ export abstract class PipeTransport extends BaseTransport {
 
   readonly #connectionMade = (): void => {
     if (inLoopContext(this, this.#connectionMade, undefined)) return;
-    // `this` is a ReadPipeTransport or a WritePipeTransport, as typed there.
-    this.#protocol.connectionMade?.(this as never);
+    callConnectionMade(this.loop, this.#protocol, this);
   };
 }
 

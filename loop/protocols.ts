@@ -7,6 +7,7 @@
  * @module
  */
 import { describe } from "../internal/validate.ts";
+import type { ExceptionContext } from "./abstract_event_loop.ts";
 import type { BaseTransport, Transport } from "./transports.ts";
 
 /**
@@ -19,6 +20,29 @@ export function checkProtocol(protocol: unknown): void {
     throw new TypeError(
       `A protocol must be an object, got ${describe(protocol)}`,
     );
+  }
+}
+
+/**
+ * Calls `protocol.connectionMade(transport)` as asyncio calls it, as a loop
+ * callback: an error it throws is reported as a callback's, and the
+ * connection stays open. For every transport; not exported by any mod.ts.
+ */
+export function callConnectionMade(
+  loop: { callExceptionHandler(context: ExceptionContext): void },
+  protocol: { connectionMade?(transport: never): void },
+  transport: BaseTransport,
+): void {
+  try {
+    protocol.connectionMade?.(transport as never);
+  } catch (exception) {
+    loop.callExceptionHandler({
+      message: `Exception in callback ${protocol.constructor.name}` +
+        ".connectionMade()",
+      exception,
+      transport,
+      protocol,
+    });
   }
 }
 

@@ -26,7 +26,7 @@ import {
 import { describe } from "../internal/validate.ts";
 import { internals } from "./_transport_internals.ts";
 import type { AbstractEventLoop } from "./abstract_event_loop.ts";
-import type { StreamProtocol } from "./protocols.ts";
+import { callConnectionMade, type StreamProtocol } from "./protocols.ts";
 import { type InfoValue, Transport, waterMarks } from "./transports.ts";
 
 const EOF = Symbol("eof");
@@ -204,20 +204,7 @@ export class StreamTransport extends Transport {
   readonly #connectionMade = (self: StreamTransport): void => {
     if (switchTo(self.#protocolContext, self.#connectionMade, self)) return;
     if (self.#lost) return;
-    const protocol = self.#protocol;
-    try {
-      protocol.connectionMade?.(self);
-    } catch (error) {
-      // As asyncio calls connection_made: a callback whose error is
-      // reported, with the connection left open.
-      self.#loop.callExceptionHandler({
-        message: `Exception in callback ${protocol.constructor.name}` +
-          ".connectionMade()",
-        exception: error,
-        transport: self,
-        protocol,
-      });
-    }
+    callConnectionMade(self.#loop, self.#protocol, self);
   };
 
   readonly #dataArrived = (chunk: Uint8Array): void => {

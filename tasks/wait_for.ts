@@ -89,7 +89,9 @@ function runUnder<T>(
  * `TimeoutError`, whose `cause` is the `CancelledError` it replaced. If
  * the work catches that cancellation and returns a value anyway, that
  * value is returned (CPython 3.12+). Cancelling the task that awaits
- * `waitFor` cancels the work too; wrap it in `shield()` to keep it alive.
+ * `waitFor` cancels the work too; to keep it alive, give `waitFor` a task
+ * wrapped in `shield()` (`waitFor(shield(task), t)`): a function runs in
+ * the caller's task and is cancelled with it.
  * Like CPython 3.12+, it is built on `timeout()`, so it must be awaited
  * in a task. A plain promise cannot be stopped: on timeout, `waitFor`
  * stops waiting for it and throws at once while the promise runs on; give

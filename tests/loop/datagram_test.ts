@@ -286,6 +286,43 @@ describe("createDatagramEndpoint against python3's asyncio", () => {
 });
 
 describe("DatagramTransport", () => {
+  it("a connectionMade that throws is reported as a stream transport's is, and the endpoint stays open", async () => {
+    const [reported, echoed] = await run(async () => {
+      const loop = getRunningLoop();
+      const reported: string[] = [];
+      loop.setExceptionHandler((_loop, context) => {
+        reported.push(
+          `${context.message}: ${(context.exception as Error).message}`,
+        );
+      });
+      const received = loop.createFuture<string>();
+      class Careless extends DatagramProtocol {
+        override connectionMade() {
+          throw new Error("made badly");
+        }
+        override datagramReceived(data: Uint8Array) {
+          received.setResult(new TextDecoder().decode(data));
+        }
+      }
+      const [transport] = await createDatagramEndpoint(
+        loop,
+        () => new Careless(),
+        { localAddr: ["127.0.0.1", 0] },
+      );
+      transport.sendto(
+        bytes("still here"),
+        transport.getExtraInfo("sockname") as SockAddr,
+      );
+      const echoed = await received;
+      transport.close();
+      return [reported, echoed];
+    });
+    assert.deepEqual(reported, [
+      "Exception in callback Careless.connectionMade(): made badly",
+    ]);
+    assert.equal(echoed, "still here");
+  });
+
   it("is a BaseTransport, and DatagramProtocol a BaseProtocol, as in asyncio", async () => {
     const [transport, protocol] = await run(async () => {
       const [transport, protocol] = await getRunningLoop()
