@@ -181,6 +181,11 @@ export class QueueFull extends Error {
   }
 }
 
+/** `thrown` as an `Error`: JavaScript can throw anything. */
+export function toError(thrown: unknown): Error {
+  return thrown instanceof Error ? thrown : new Error(String(thrown));
+}
+
 /** The `code` of a host error (`"ENOENT"`...), or `undefined` for none. */
 export function errorCode(error: unknown): unknown {
   return (error as { code?: unknown } | null | undefined)?.code;

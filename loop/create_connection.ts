@@ -16,7 +16,7 @@ import {
   checkInteger,
   checkOptions,
 } from "../internal/validate.ts";
-import { CancelledError, RuntimeError } from "../internal/errors.ts";
+import { CancelledError, RuntimeError, toError } from "../internal/errors.ts";
 import type { Future } from "../tasks/future.ts";
 import { ExceptionGroup } from "../tasks/exception_group.ts";
 import { sleep } from "../tasks/sleep.ts";
@@ -601,11 +601,7 @@ export async function startTls(
     // the protocol hears of (a stream's reads and waitClosed() raise it);
     // a cancelled upgrade closes it plainly.
     raw.abort();
-    const lostWith = error instanceof CancelledError
-      ? null
-      : error instanceof Error
-      ? error
-      : new Error(String(error));
+    const lostWith = error instanceof CancelledError ? null : toError(error);
     internals.loseAfterTls(transport, protocol, lostWith);
     throw error;
   }

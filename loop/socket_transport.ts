@@ -16,7 +16,7 @@ import { copyForHost } from "../internal/host_copy.ts";
 import { holdWaker } from "../internal/real_world.ts";
 import { internals as loopInternals } from "./_internals.ts";
 import { Deque } from "../internal/deque.ts";
-import { RuntimeError } from "../internal/errors.ts";
+import { RuntimeError, toError } from "../internal/errors.ts";
 import { HostSocket, type RawSocket } from "../internal/socket_host.ts";
 import {
   type HostStream,
@@ -315,7 +315,7 @@ export class StreamTransport extends Transport {
       transport: this,
       protocol: this.#protocol,
     });
-    this.#forceClose(error instanceof Error ? error : new Error(String(error)));
+    this.#forceClose(toError(error));
   }
 
   #forceClose(error: Error | null): void {

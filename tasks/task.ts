@@ -269,12 +269,10 @@ export class Task<T = unknown> extends Future<T> {
     let reached = false;
     const waitingOn = this.#waitingOn;
     if (waitingOn instanceof Future) {
-      reached = !internals.isBareYield(waitingOn) && waitingOn.cancel(msg);
+      reached = Task.#reach(waitingOn, msg);
     } else if (waitingOn !== null) {
       for (const future of waitingOn) {
-        if (!internals.isBareYield(future) && future.cancel(msg)) {
-          reached = true;
-        }
+        if (Task.#reach(future, msg)) reached = true;
       }
     }
     if (!reached) {
@@ -282,6 +280,15 @@ export class Task<T = unknown> extends Future<T> {
       this.#cancelMessage = msg ?? undefined;
     }
     return true;
+  }
+
+  /**
+   * Passes a cancel request on to a future the task awaits. A bare yield
+   * (`sleep(0)`) is no future in asyncio: it keeps the request for the
+   * task's next step, where `uncancel()` may still withdraw it.
+   */
+  static #reach(future: Future<unknown>, msg?: string | null): boolean {
+    return !internals.isBareYield(future) && future.cancel(msg);
   }
 
   /** The number of cancel requests not yet withdrawn by `uncancel()`. */

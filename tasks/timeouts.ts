@@ -120,15 +120,11 @@ export class Timeout {
    */
   toString(): string {
     const deadline = this.#when;
-    const when = this.#state === ENTERED
-      ? ` when=${
-        pyRepr(
-          deadline === null || !Number.isFinite(deadline)
-            ? deadline
-            : Math.round(deadline * 1000) / 1000,
-        )
-      }`
-      : "";
+    // Rounded to the millisecond, as asyncio rounds it; None and inf as is.
+    const shown = Number.isFinite(deadline)
+      ? Math.round(deadline! * 1000) / 1000
+      : deadline;
+    const when = this.#state === ENTERED ? ` when=${pyRepr(shown)}` : "";
     return `<Timeout [${this.#state}]${when}>`;
   }
 
