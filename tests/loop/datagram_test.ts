@@ -20,6 +20,7 @@ import {
   waitFor,
 } from "../../mod.ts";
 import { startPython, stopPython } from "../fixtures/python_peer.ts";
+import { collectReports } from "../fixtures/reports.ts";
 import {
   createDatagramEndpoint,
   DatagramProtocol,
@@ -289,12 +290,7 @@ describe("DatagramTransport", () => {
   it("a connectionMade that throws is reported as a stream transport's is, and the endpoint stays open", async () => {
     const [reported, echoed] = await run(async () => {
       const loop = getRunningLoop();
-      const reported: string[] = [];
-      loop.setExceptionHandler((_loop, context) => {
-        reported.push(
-          `${context.message}: ${(context.exception as Error).message}`,
-        );
-      });
+      const reported = collectReports(loop);
       const received = loop.createFuture<string>();
       class Careless extends DatagramProtocol {
         override connectionMade() {

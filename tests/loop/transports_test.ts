@@ -23,6 +23,7 @@ import { reusePortSupported } from "../../internal/socket_host.ts";
 import { internals } from "../../loop/_transport_internals.ts";
 import type { StreamTransport } from "../../loop/socket_transport.ts";
 import { tempDir } from "../fixtures/temp_dir.ts";
+import { collectReports } from "../fixtures/reports.ts";
 
 const HOST = "127.0.0.1";
 
@@ -339,12 +340,7 @@ describe("createConnection and createServer", () => {
   it("a dataReceived that throws closes that connection, is reported, and the server goes on", async () => {
     const [reported, lostWith, second] = await run(async () => {
       const loop = getRunningLoop();
-      const reported: string[] = [];
-      loop.setExceptionHandler((_loop, context) => {
-        reported.push(
-          `${context.message}: ${(context.exception as Error).message}`,
-        );
-      });
+      const reported = collectReports(loop);
       const serverLost = loop.createFuture<Error | null>();
       let first = true;
       class Buggy extends Echo {
@@ -397,12 +393,7 @@ describe("createConnection and createServer", () => {
     // reaches the exception handler, and the bytes still flow.
     const [reported, echoed] = await run(async () => {
       const loop = getRunningLoop();
-      const reported: string[] = [];
-      loop.setExceptionHandler((_loop, context) => {
-        reported.push(
-          `${context.message}: ${(context.exception as Error).message}`,
-        );
-      });
+      const reported = collectReports(loop);
       class Careless extends Echo {
         override connectionMade(transport: Transport) {
           super.connectionMade(transport);

@@ -20,6 +20,7 @@ import {
 } from "../../mod.ts";
 import { bytes, text } from "../fixtures/bytes.ts";
 import { clockHeld } from "../../internal/real_world.ts";
+import { collectReports } from "../fixtures/reports.ts";
 
 const HOST = "127.0.0.1";
 
@@ -431,12 +432,7 @@ describe("Server lifecycle", () => {
   it("a failing handler is reported and its connection closed", async () => {
     const [reported, eof] = await run(async () => {
       const loop = getRunningLoop();
-      const reported: string[] = [];
-      loop.setExceptionHandler((_loop, context) => {
-        reported.push(
-          `${context.message}: ${(context.exception as Error).message}`,
-        );
-      });
+      const reported = collectReports(loop);
       await using server = await startServer(
         () => {
           throw new Error("handler bug");
