@@ -1,5 +1,5 @@
 /**
- * Before/after in one process: the library's side of W1, W2, W3, W4 and W9
+ * Before/after in one process: the library's side of W1, W2, W3, W4, W9 and W10
  * on two or more checkouts of this repository, rounds interleaved, so that
  * a noisy machine slows every checkout alike. Prints min and median wall
  * time per checkout and the main thread's CPU time per round (Linux; the
@@ -104,6 +104,17 @@ const workloads: Record<string, (m: Library) => Promise<number>> = {
       };
       const tasks = [];
       for (let i = 0; i < n; i++) tasks.push(m.createTask(() => job(i)));
+      return sum(await m.gather(tasks));
+    }),
+  W10: (m) =>
+    m.run(async () => {
+      const tasks = [];
+      for (let i = 0; i < n; i++) {
+        tasks.push(m.createTask(async () => {
+          await m.waitFor(() => m.sleep(0), 10);
+          return i;
+        }));
+      }
       return sum(await m.gather(tasks));
     }),
   W9: (m) =>
