@@ -8,6 +8,7 @@
 import type { CallbackContext, ContextOwner } from "../internal/context.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import type { AsCompleted } from "./as_completed.ts";
+import type { CancelScope } from "./cancel_scope.ts";
 import type { Future } from "./future.ts";
 import type { NewTaskOptions, Task, TaskOptions } from "./task.ts";
 import type { TaskGroupBody } from "./task_group.ts";
@@ -52,9 +53,24 @@ export const internals: {
   goesOn(owner: ContextOwner): void;
   /**
    * Told when the loop answers one of the owner's awaits: a task's step
-   * begins, and a pending cancel request is the error it throws instead.
+   * begins, and a pending cancel request, of the task or of the cancel
+   * scope that awaited `future`, is the error it throws instead.
    */
-  resume(owner: ContextOwner): Error | undefined;
+  resume(owner: ContextOwner, future: Future<unknown>): Error | undefined;
+  /**
+   * The cancel requests made to `task` itself, without those of expired
+   * `timeout()` blocks that `cancelling()` adds.
+   */
+  cancelRequests(task: Task<unknown>): number;
+  /**
+   * The pending future `task` awaited last, if no step of it began since:
+   * an await the code running now made before it called a `waitFor`.
+   */
+  lastAwait(task: Task<unknown>): Future<unknown> | null;
+  /** The root cancel scope of `task`, or `null` before it enters a block. */
+  rootScope(task: Task<unknown>): CancelScope | null;
+  /** Gives `task` its root cancel scope. */
+  setRootScope(task: Task<unknown>, root: CancelScope): void;
   /**
    * Told once `owner`'s await of a pending future is registered: a task's
    * step is over, and the loop may run its next callback at once.
@@ -85,8 +101,15 @@ export const internals: {
    * run again, and would otherwise be kept alive for good.
    */
   forgetTasksOf(loop: AbstractEventLoop): void;
-  /** Runs `fn` under a new `Timeout` with deadline `when`. */
-  runTimeout<T>(when: number | null, fn: TimeoutBody<T>): Promise<T>;
+  /**
+   * Runs `fn` under a new `Timeout` with deadline `when`; `workBeside` when
+   * `fn` awaits a promise started beside the block (`waitFor`'s).
+   */
+  runTimeout<T>(
+    when: number | null,
+    fn: TimeoutBody<T>,
+    workBeside?: boolean,
+  ): Promise<T>;
   /** Runs `fn` with a new `TaskGroup`. */
   runTaskGroup<T>(fn: TaskGroupBody<T>): Promise<T>;
   /** A new `AsCompleted` over `todo`. */

@@ -30,12 +30,13 @@ export interface TaskCreator {
  *
  * A promise becomes a `Future` that settles with it (a thenable that is not
  * a native promise is subscribed to from the loop, where its `then()` may
- * use it). Unlike asyncio, which
- * wraps any awaitable in a Task, a promise cannot be cancelled: cancelling
- * the future stops the waiting at once (so `waitFor(fetch(url), 1)` throws
- * after one second) while the promise runs on and its outcome is dropped.
- * Pass `task.signal` to APIs like `fetch` to stop them as well. While the
- * promise is pending it holds a virtual clock still.
+ * use it). Unlike asyncio, which wraps any awaitable in a Task, the future
+ * cannot cancel the promise: cancelling it stops the waiting at once (so
+ * `waitFor(fetch(url), 1)` throws after one second) and the outcome is
+ * dropped. The promise's own library awaits belong to the task whose code
+ * started it, and a cancel of that task reaches them; its foreign work runs
+ * on. Pass `task.signal` to APIs like `fetch` to stop them as well. While
+ * the promise is pending it holds a virtual clock still.
  *
  * @example Wrapping a promise
  * ```ts

@@ -12,6 +12,8 @@ import { internals } from "./_internals.ts";
  * an async function, which becomes a task) but protects it from
  * cancellation: asyncio's `shield`. Cancelling the returned future, or
  * the task awaiting it, cancels only the outer future; the work goes on.
+ * Give the work as a function or a task: a promise is work that already
+ * runs in the calling task, and cancelling that task reaches its awaits.
  * If the work itself is cancelled, the outer future is cancelled too. If
  * `aw` is already done, it is returned as is.
  *

@@ -28,6 +28,7 @@ import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import { internals as loopInternals } from "../loop/_internals.ts";
 import { internals } from "./_internals.ts";
 import { Future } from "./future.ts";
+import { CancelScope } from "./cancel_scope.ts";
 import {
   creationSitesWanted,
   markCancelledAwait,
@@ -175,9 +176,15 @@ export class Task<T = unknown> extends Future<T> {
   // and is thrown at the task's next await that suspends, or when its
   // pending await is answered, or when its body ends; never both, and never
   // lost. `cancelling()` counts requests independently of where they are.
+  // A `timeout()` block's deadline cancels only the block's own awaits, as
+  // a cancel scope (`#scopes`, `cancel_scope.ts`) with the same rule.
 
-  /** The body; null once called. */
-  #fn: CoroutineFunction<T> | null;
+  /**
+   * The body until it is called; then the future it returned while the
+   * task follows it (other work of the body may still await beside it),
+   * and null otherwise.
+   */
+  #fn: CoroutineFunction<T> | Future<unknown> | null;
   /** The creator's context, for the first step; null once used. */
   #context: StartContext | null;
   /** The name, or the number of a default `Task-N` name. */
@@ -188,7 +195,10 @@ export class Task<T = unknown> extends Future<T> {
    * `CancelledError` instead.
    */
   #mustCancel = false;
-  /** Cancel requests not withdrawn by `uncancel()`; what `cancelling()` says. */
+  /**
+   * Cancel requests to the task not withdrawn by `uncancel()`; `cancelling()`
+   * adds those of the expired `timeout()` blocks around the caller.
+   */
   #cancelRequests = 0;
   /** The message of the latest request, for the `CancelledError` it makes. */
   #cancelMessage: string | undefined = undefined;
@@ -197,6 +207,12 @@ export class Task<T = unknown> extends Future<T> {
    * request goes to each that is pending; entries may be done already.
    */
   #waitingOn: Future<unknown> | Future<unknown>[] | null = null;
+  /**
+   * The task's root cancel scope, made when its code first enters a
+   * `timeout()` block: a deadline cancels the block's awaits, not the
+   * task's (`cancel_scope.ts`). Null while none was entered.
+   */
+  #scopes: CancelScope | null = null;
   /** Made on first use of `signal`; aborted on the first cancel request. */
   #abort: AbortController | null = null;
   /**
@@ -293,7 +309,10 @@ export class Task<T = unknown> extends Future<T> {
 
   /** The number of cancel requests not yet withdrawn by `uncancel()`. */
   cancelling(): number {
-    return this.#cancelRequests;
+    const scopes = this.#scopes;
+    return scopes === null
+      ? this.#cancelRequests
+      : this.#cancelRequests + CancelScope.requestsAround(scopes);
   }
 
   /** Withdraws one cancel request; returns how many remain. */
@@ -302,7 +321,7 @@ export class Task<T = unknown> extends Future<T> {
       this.#cancelRequests--;
       if (this.#cancelRequests === 0) this.#mustCancel = false;
     }
-    return this.#cancelRequests;
+    return this.cancelling();
   }
 
   /**
@@ -339,10 +358,10 @@ export class Task<T = unknown> extends Future<T> {
 
   /**
    * Called before the task follows `future`, the pending future it awaits
-   * or the future its body returned: the task's step goes on if the
-   * future is done, and is over if it is pending.
+   * or (`followed`) the future its body returned: the task's step goes on
+   * if the future is done, and is over if it is pending.
    */
-  #willAwait(future: Future<unknown>): Error | undefined {
+  #willAwait(future: Future<unknown>, followed = false): Error | undefined {
     // A done future does not suspend the task, so it is neither checked
     // nor a point of cancellation, as asyncio checks and cancels only the
     // future a coroutine yields.
@@ -367,6 +386,19 @@ export class Task<T = unknown> extends Future<T> {
       this.#resume();
       if (debug) markCancelledAwait(cancel, this, future);
       return cancel;
+    }
+    if (this.#scopes !== null) {
+      const afterForeign = !isRunningStep(this.#step);
+      const cancel = CancelScope.willAwait(
+        this.#scopes,
+        future,
+        followed,
+        afterForeign,
+      );
+      if (cancel !== undefined) {
+        this.#resume();
+        return cancel;
+      }
     }
     // The step ends once the caller has registered the await
     // (`internals.suspended`): the loop may go on at once from there.
@@ -440,7 +472,7 @@ export class Task<T = unknown> extends Future<T> {
       ? !waitingOn.done()
       : waitingOn !== null && waitingOn.some((f) => !f.done());
     // The body has been called once its function is dropped.
-    return this.#fn === null && !this.done() && !blocked;
+    return typeof this.#fn !== "function" && !this.done() && !blocked;
   }
 
   static #start(task: Task<unknown>): void {
@@ -480,7 +512,7 @@ export class Task<T = unknown> extends Future<T> {
    */
   static #runBody(): void {
     const task = currentOwner() as Task<unknown>;
-    const fn = task.#fn!;
+    const fn = task.#fn as CoroutineFunction<unknown>;
     task.#fn = null;
     let result: unknown;
     try {
@@ -526,25 +558,22 @@ export class Task<T = unknown> extends Future<T> {
       this.#followForeign(thenable);
       return;
     }
-    const refused = this.#willAwait(thenable);
+    const refused = this.#willAwait(thenable, true);
     if (refused !== undefined) this.#fail(refused);
     else if (thenable.done()) this.#settleFrom(thenable);
     else {
+      this.#fn = thenable;
       this.follow(thenable);
       this.#suspend();
     }
   }
 
-  /**
-   * The future the body returned is done. It is the last the task awaits:
-   * the body is over, so nothing was awaited after it.
-   */
+  /** The future the body returned is done: the task settles as it did. */
   protected override followedDone(): void {
-    const waitingOn = this.#waitingOn;
-    if (waitingOn === null) return;
-    this.#settleFrom(
-      waitingOn instanceof Future ? waitingOn : waitingOn[waitingOn.length - 1],
-    );
+    const followed = this.#fn;
+    if (!(followed instanceof Future)) return;
+    this.#fn = null;
+    this.#settleFrom(followed);
   }
 
   /** Settles as the done `future` did, unless a cancel request came first. */
@@ -615,6 +644,7 @@ export class Task<T = unknown> extends Future<T> {
 
   /** Ends the task's bookkeeping; its step ends once its outcome is set. */
   #finish(): void {
+    this.#fn = null;
     this.#waitingOn = null;
     this.#unlink();
   }
@@ -645,10 +675,26 @@ export class Task<T = unknown> extends Future<T> {
         (creationSitesWanted || !isRunningStep(owner.#step))
       ) owner.#goOn();
     };
-    internals.resume = (owner) => {
+    internals.resume = (owner, future) => {
       if (!(#step in owner)) return undefined;
       owner.#resume();
-      return owner.#takeCancelRequest();
+      const cancel = owner.#takeCancelRequest();
+      if (cancel !== undefined || owner.#scopes === null) return cancel;
+      return CancelScope.resume(owner.#scopes, future);
+    };
+    internals.cancelRequests = (task) => task.#cancelRequests;
+    internals.lastAwait = (task) => {
+      // Each await the task registers ends its step: none began since.
+      if (isRunningStep(task.#step)) return null;
+      const waitingOn = task.#waitingOn;
+      const last = waitingOn instanceof Future
+        ? waitingOn
+        : waitingOn?.[waitingOn.length - 1];
+      return last === undefined || last === null || last.done() ? null : last;
+    };
+    internals.rootScope = (task) => task.#scopes;
+    internals.setRootScope = (task, root) => {
+      task.#scopes = root;
     };
     internals.suspended = (owner) => {
       if (#step in owner) owner.#suspend();

@@ -186,9 +186,10 @@ export class TaskGroup {
       errors.push(bodyError);
     }
     if (errors.length === 0) return;
-    if (this.#parent.cancelling() > 0) {
+    if (internals.cancelRequests(this.#parent) > 0) {
       // The group error replaces a CancelledError from outside: re-arm
-      // it, so the parent is still cancelled at its next await.
+      // it, so the parent is still cancelled at its next await (a timeout
+      // around the group ends with the error, so its own needs none).
       this.#parent.uncancel();
       this.#parent.cancel();
     }

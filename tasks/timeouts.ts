@@ -13,7 +13,9 @@ import { checkDelay, checkFunction } from "../internal/validate.ts";
 import { pyRepr } from "../internal/py_repr.ts";
 import type { Handle } from "../loop/handle.ts";
 import { getRunningLoop } from "../loop/running_loop.ts";
+import { runInCancelScope } from "../internal/context.ts";
 import { currentTask } from "./current_task.ts";
+import { CancelScope } from "./cancel_scope.ts";
 import type { Task } from "./task.ts";
 import { internals } from "./_internals.ts";
 import { internals as loopInternals } from "../loop/_internals.ts";
@@ -34,8 +36,10 @@ function checkWhen(when: unknown, what: string): number | null {
 /**
  * The deadline of one `timeout()` or `timeoutAt()` block, as asyncio's
  * `Timeout`: the block receives it and may read, move or drop the
- * deadline. When the deadline passes, the task running the block is
- * cancelled; the block's `CancelledError` becomes a `TimeoutError` (with
+ * deadline. When the deadline passes, the block's work is cancelled where
+ * it waits (only the block's: other work its task runs beside it, as
+ * `gather(f(), g())` runs both in one task, goes on); the block's
+ * `CancelledError` becomes a `TimeoutError` (with
  * the `CancelledError` as its `cause`) if, and only if, no other cancel
  * request is pending: an outer timeout, or a `task.cancel()` from
  * elsewhere, still arrives as `CancelledError`. Made only by `timeout()`
@@ -62,11 +66,13 @@ export class Timeout {
   #state: State = ENTERED;
   #when: number | null;
   readonly #task: Task<unknown>;
+  /** The block's work: what the deadline cancels, and nothing else. */
+  readonly #scope: CancelScope;
   #handle: Handle | null = null;
-  /** The task's cancel requests at entry: more at exit are not ours. */
+  /** The cancel requests the block saw at entry: more at exit are not ours. */
   readonly #cancelling: number;
 
-  private constructor(when: number | null) {
+  private constructor(when: number | null, workBeside: boolean) {
     const task = currentTask();
     if (task === null) {
       throw new RuntimeError(
@@ -76,6 +82,7 @@ export class Timeout {
     }
     this.#task = task;
     this.#when = when;
+    this.#scope = CancelScope.enter(task, workBeside);
     this.#cancelling = task.cancelling();
     this.reschedule(when);
   }
@@ -131,16 +138,18 @@ export class Timeout {
   static #expire(timeout: Timeout): void {
     timeout.#handle = null;
     timeout.#state = EXPIRING;
-    timeout.#task.cancel();
+    timeout.#scope.cancelWithWorkBeside();
   }
 
   /** Leaves the block; true if the cancellation that ended it was ours. */
   #exit(): boolean {
     this.#handle?.cancel();
     this.#handle = null;
+    // Closed first: the requests counted now are those around the block.
+    this.#scope.close();
     if (this.#state === EXPIRING) {
       this.#state = EXPIRED;
-      return this.#task.uncancel() <= this.#cancelling;
+      return this.#task.cancelling() <= this.#cancelling;
     }
     if (this.#state === ENTERED) this.#state = EXITED;
     return false;
@@ -162,8 +171,15 @@ export class Timeout {
     return result;
   }
 
+  static #runIn<T>(timeout: Timeout, fn: TimeoutBody<T>): Promise<T> {
+    return timeout.#run(fn);
+  }
+
   static {
-    internals.runTimeout = (when, fn) => new Timeout(when).#run(fn);
+    internals.runTimeout = (when, fn, workBeside = false) => {
+      const timeout = new Timeout(when, workBeside);
+      return runInCancelScope(timeout.#scope, Timeout.#runIn, timeout, fn);
+    };
   }
 }
 
@@ -171,7 +187,7 @@ export class Timeout {
  * Runs `fn` in the current task with a deadline `delay` seconds from now
  * (`null`: none; negative: already passed) and resolves to its result:
  * asyncio's `async with timeout(delay)`. `fn` receives the `Timeout`, to
- * read or move the deadline. When the deadline passes, the task is
+ * read or move the deadline. When the deadline passes, `fn`'s work is
  * cancelled at the `await` it is blocked on; once `fn` has finished
  * (its `finally` blocks have run), `timeout` throws `TimeoutError`. If
  * `fn` catches the cancellation and returns, its value is returned.

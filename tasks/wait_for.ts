@@ -16,6 +16,7 @@ import {
 import { Future, park } from "./future.ts";
 import type { CoroutineFunction } from "./task.ts";
 import { timeout } from "./timeouts.ts";
+import { getRunningLoop } from "../loop/running_loop.ts";
 import { internals } from "./_internals.ts";
 
 /**
@@ -93,10 +94,13 @@ function runUnder<T>(
  * wrapped in `shield()` (`waitFor(shield(task), t)`): a function runs in
  * the caller's task and is cancelled with it.
  * Like CPython 3.12+, it is built on `timeout()`, so it must be awaited
- * in a task. A plain promise cannot be stopped: on timeout, `waitFor`
- * stops waiting for it and throws at once while the promise runs on; give
- * an async function instead, and pass the `AbortSignal` it receives to
- * foreign APIs, to stop the work itself.
+ * in a task, and its timeout cancels only its own work, not other work of
+ * that task (`gather(waitFor(f(), 1), waitFor(g(), 5))`). A promise's
+ * library awaits are cancelled where they can be told from that other
+ * work; its foreign work runs on, and where it cannot be told `waitFor`
+ * stops waiting and throws at once while the promise runs on. Give an
+ * async function to be sure, and pass the `AbortSignal` it receives to
+ * foreign APIs to stop the work itself.
  *
  * @example Cleanup runs before the TimeoutError arrives
  * ```ts
@@ -128,8 +132,11 @@ export function waitFor<T>(
   if (seconds !== null && seconds <= 0) return expireNow(ensureFuture(aw));
   if (typeof aw === "function") return runUnder(seconds, aw);
   const future = ensureFuture(aw);
+  // A promise runs on in the code that started it, beside this wait.
+  const beside = future !== aw && internals.coroutineBody(aw) === null;
   try {
-    return timeout(seconds, () => future);
+    const when = seconds === null ? null : getRunningLoop().time() + seconds;
+    return internals.runTimeout(when, () => future, beside);
   } catch (error) {
     // No task to run in: do not leave the task made for `aw` behind.
     if (future !== aw) future.cancel();

@@ -9,6 +9,7 @@ import {
   ensureFuture,
   type EventLoop,
   Future,
+  gather,
   getRunningLoop,
   newEventLoop,
   run,
@@ -125,6 +126,15 @@ describe("Task start", () => {
       await assert.rejects(async () => await task, CancelledError);
       assert.equal(slept.cancelled(), true);
     });
+  });
+
+  it("settles as the future its body returned while its other work still awaits", async () => {
+    // Both calls run in the task and await after it follows the gather.
+    const later = async (value: string) => await sleep(0.01, value);
+    assert.deepEqual(await run(() => gather(later("a"), later("b"))), [
+      "a",
+      "b",
+    ]);
   });
 
   it("is the current task inside an async body after native awaits", async () => {

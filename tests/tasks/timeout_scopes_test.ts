@@ -1,0 +1,200 @@
+// Several async bodies can run in one task here (`gather(f(), g())` calls
+// both in the caller's task, where asyncio makes a task of each coroutine):
+// a deadline must cancel only its own block's work. Each expected value is
+// what CPython 3.13 gives for the same program, one task per coroutine.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import {
+  CancelledError,
+  createTask,
+  currentTask,
+  gather,
+  getRunningLoop,
+  Lock,
+  Queue,
+  sleep,
+  timeout,
+  waitFor,
+} from "../../mod.ts";
+import { runVirtual } from "../../testing/mod.ts";
+
+/** Sleeps `seconds`, logs its cleanup with the loop time, returns `name`. */
+function worker(log: string[]) {
+  return async (name: string, seconds: number): Promise<string> => {
+    try {
+      await sleep(seconds);
+      return name;
+    } finally {
+      log.push(`${name} ends at ${getRunningLoop().time().toFixed(1)}`);
+    }
+  };
+}
+
+/** Results as names: an error by its class, a value as it is. */
+function named(results: unknown[]): unknown[] {
+  return results.map((r) => r instanceof Error ? r.name : r);
+}
+
+describe("timeout() blocks in one task", () => {
+  it("a deadline inside gather cancels its own function, not the one beside", async () => {
+    const log: string[] = [];
+    const work = worker(log);
+    const results = await runVirtual(async () => {
+      const results = await gather(
+        waitFor(() => work("a", 10), 0.2),
+        waitFor(() => work("b", 0.5), 5),
+        { returnExceptions: true },
+      );
+      assert.equal(currentTask()!.cancelling(), 0);
+      return results;
+    });
+    assert.deepEqual(named(results), ["TimeoutError", "b"]);
+    assert.deepEqual(log, ["a ends at 0.2", "b ends at 0.5"]);
+  });
+
+  it("a deadline inside gather cancels its own promise, not the one beside", async () => {
+    const log: string[] = [];
+    const work = worker(log);
+    const results = await runVirtual(() =>
+      gather(waitFor(work("a", 10), 0.2), waitFor(work("b", 0.5), 5), {
+        returnExceptions: true,
+      })
+    );
+    assert.deepEqual(named(results), ["TimeoutError", "b"]);
+    assert.deepEqual(log, ["a ends at 0.2", "b ends at 0.5"]);
+  });
+
+  it("a deadline beside a plain promise leaves that promise running", async () => {
+    const log: string[] = [];
+    const work = worker(log);
+    const results = await runVirtual(() =>
+      gather(waitFor(work("a", 10), 0.2), work("b", 0.5), {
+        returnExceptions: true,
+      })
+    );
+    assert.deepEqual(named(results), ["TimeoutError", "b"]);
+    assert.deepEqual(log, ["a ends at 0.2", "b ends at 0.5"]);
+  });
+
+  it("deadlines that pass together each cancel their own work", async () => {
+    for (const form of ["promise", "function"]) {
+      const log: string[] = [];
+      const work = worker(log);
+      const results = await runVirtual(() =>
+        gather(
+          ...[2, 0.1, 3].map((seconds, i) =>
+            form === "promise"
+              ? waitFor(work(`w${i}`, seconds), 1)
+              : waitFor(() => work(`w${i}`, seconds), 1)
+          ),
+          { returnExceptions: true },
+        )
+      );
+      assert.deepEqual(named(results), ["TimeoutError", "w1", "TimeoutError"]);
+      assert.deepEqual(log, [
+        "w1 ends at 0.1",
+        "w0 ends at 1.0",
+        "w2 ends at 1.0",
+      ], form);
+    }
+  });
+
+  it("a timeout around a gather of promises cancels all of them", async () => {
+    const log: string[] = [];
+    const work = worker(log);
+    const outcome = await runVirtual(async () => {
+      try {
+        return await timeout(0.2, () => gather(work("a", 10), work("b", 20)));
+      } catch (error) {
+        return [(error as Error).name, currentTask()!.cancelling()];
+      }
+    });
+    assert.deepEqual(outcome, ["TimeoutError", 0]);
+    assert.deepEqual(log, ["a ends at 0.2", "b ends at 0.2"]);
+  });
+
+  it("cancelling the task still reaches every block", async () => {
+    const log: string[] = [];
+    const work = worker(log);
+    await runVirtual(async () => {
+      const task = createTask(() =>
+        gather(
+          waitFor(() => work("a", 10), 50),
+          waitFor(() => work("b", 10), 50),
+        )
+      );
+      await sleep(0.2);
+      task.cancel();
+      await assert.rejects(async () => await task, CancelledError);
+    });
+    assert.deepEqual(log, ["a ends at 0.2", "b ends at 0.2"]);
+  });
+
+  it("cancelling() counts an expired block only inside it", async () => {
+    const seen: [string, number][] = [];
+    await runVirtual(() =>
+      gather(
+        timeout(0.2, async () => {
+          try {
+            await sleep(10);
+          } catch (error) {
+            seen.push(["inside", currentTask()!.cancelling()]);
+            await sleep(0.4);
+            throw error;
+          }
+        }).catch((error) => seen.push([error.name, 0])),
+        (async () => {
+          await sleep(0.4);
+          seen.push(["beside", currentTask()!.cancelling()]);
+        })(),
+      )
+    );
+    assert.deepEqual(seen, [
+      ["inside", 1],
+      ["beside", 0],
+      ["TimeoutError", 0],
+    ]);
+  });
+
+  it("a deadline that passes while its block awaits a foreign promise ends it at its next await", async () => {
+    const log: string[] = [];
+    const outcome = await runVirtual(() =>
+      gather(
+        timeout(0.01, async () => {
+          await new Promise((resolve) => setTimeout(resolve, 30));
+          log.push("after the foreign wait");
+          await sleep(1);
+          return "never";
+        }),
+        (async () => {
+          await sleep(0.02);
+          log.push("b");
+          return "b";
+        })(),
+        { returnExceptions: true },
+      )
+    );
+    assert.deepEqual(named(outcome), ["TimeoutError", "b"]);
+    assert.deepEqual(log, ["b", "after the foreign wait"]);
+  });
+
+  it("a lock or queue wait handed to waitFor is cancelled and leaves no waiter", async () => {
+    await runVirtual(async () => {
+      const queue = new Queue<number>();
+      const lock = new Lock();
+      await lock.acquire();
+      getRunningLoop().callLater(0.3, () => queue.putNowait(7));
+      const results = await gather(
+        waitFor(queue.get(), 0.2),
+        waitFor(lock.acquire(), 0.2),
+        waitFor(queue.get(), 5),
+        { returnExceptions: true },
+      );
+      assert.deepEqual(named(results), ["TimeoutError", "TimeoutError", 7]);
+      lock.release();
+      assert.equal(lock.locked(), false);
+      await waitFor(lock.acquire(), 1);
+      assert.equal(lock.locked(), true);
+    });
+  });
+});
