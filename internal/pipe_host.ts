@@ -119,16 +119,20 @@ export function openWritePipe(
 }
 
 function holdable(pipe: object): () => () => void {
-  const stream = pipe as Referable;
+  const stream = pipe as Referable & { destroyed?: boolean };
   let holds = 0;
-  stream.unref?.();
+  // Node's socket, once destroyed, queues a `connect` listener per call.
+  const refer = (on: boolean) => {
+    if (!stream.destroyed) on ? stream.ref?.() : stream.unref?.();
+  };
+  refer(false);
   return () => {
-    if (holds++ === 0) stream.ref?.();
+    if (holds++ === 0) refer(true);
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      if (--holds === 0) stream.unref?.();
+      if (--holds === 0) refer(false);
     };
   };
 }

@@ -300,8 +300,10 @@ export class ReadPipeTransport extends PipeTransport {
     if (event === EOF) {
       this.#closing = true;
       this.release();
-      this.getProtocol().eofReceived?.();
+      // Scheduled first, as asyncio's own callback: an eofReceived that
+      // throws is reported and the protocol still hears of the loss.
       loopInternals.callSoon(this.loop, this.#lose, null);
+      this.getProtocol().eofReceived?.();
     } else if (event instanceof Error) this.#readFailed(event);
     else this.getProtocol().dataReceived?.(event);
   };
@@ -408,7 +410,8 @@ export class WritePipeTransport extends PipeTransport {
     }
     if (data.length === 0) return;
     if (this.#closing || this.#lost) {
-      if (++this.#lostWrites === WARN_LOST_WRITES) {
+      // As asyncio: each write past the first few dropped ones warns.
+      if (this.#lostWrites++ >= WARN_LOST_WRITES) {
         console.warn(
           "pipe closed by peer or os.write(pipe, data) raised exception.",
         );

@@ -6,6 +6,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import {
@@ -13,8 +14,11 @@ import {
   createTask,
   getRunningLoop,
   run,
+  RuntimeError,
   sleep,
 } from "../../mod.ts";
+import { openReadPipe } from "../../internal/pipe_host.ts";
+import { collectReports } from "../fixtures/reports.ts";
 import {
   connectReadPipe,
   connectWritePipe,
@@ -163,6 +167,40 @@ describe("connectReadPipe", () => {
     });
   });
 
+  it("still loses the pipe when eofReceived throws, and reports the error", async () => {
+    // asyncio calls eof_received and connection_lost as two callbacks.
+    const [log, reported] = await run(async () => {
+      const reported = collectReports(getRunningLoop());
+      const { log, lost, protocol } = recorder();
+      protocol.eofReceived = () => {
+        log.push("eof");
+        throw new RuntimeError("boom");
+      };
+      const pipe = new PassThrough();
+      await connectReadPipe(getRunningLoop(), () => protocol, pipe);
+      pipe.end("abc");
+      await lost;
+      return [log, reported];
+    });
+    assert.deepEqual(log, ["made", "data abc", "eof", "lost null"]);
+    assert.equal(reported.length, 1);
+    assert.match(reported[0], /: boom$/);
+  });
+
+  it("adds no listener to a destroyed stream while held and released", () => {
+    // Node's socket without a handle defers each ref()/unref() to `connect`.
+    const socket = new net.Socket();
+    socket.destroy();
+    const pipe = openReadPipe(socket, {
+      onData() {},
+      onEnd() {},
+      onError() {},
+    });
+    for (let i = 0; i < 20; i++) pipe.hold()();
+    assert.equal(socket.listenerCount("connect"), 0);
+    pipe.close();
+  });
+
   it("refuses what is not a readable pipe, before making the protocol", async () => {
     await run(async () => {
       let made = 0;
@@ -245,6 +283,32 @@ describe("connectWritePipe", () => {
       assert.deepEqual(log, ["made", "pause", "resume"]);
       transport.abort();
     });
+  });
+
+  it("warns of each write dropped after the first five, as asyncio", async () => {
+    const warnings: unknown[] = [];
+    const warn = console.warn;
+    console.warn = (message: unknown) => warnings.push(message);
+    try {
+      await run(async () => {
+        const { protocol } = recorder();
+        const [transport] = await connectWritePipe(
+          getRunningLoop(),
+          () => protocol,
+          new PassThrough(),
+        );
+        transport.close();
+        for (let i = 0; i < 8; i++) transport.write(bytes("c"));
+      });
+    } finally {
+      console.warn = warn;
+    }
+    // CPython 3.13 warns at the 6th, 7th and 8th write.
+    assert.deepEqual(warnings, [
+      "pipe closed by peer or os.write(pipe, data) raised exception.",
+      "pipe closed by peer or os.write(pipe, data) raised exception.",
+      "pipe closed by peer or os.write(pipe, data) raised exception.",
+    ]);
   });
 
   it("abort() drops what is queued; a failing pipe reaches connectionLost", async () => {
