@@ -19,6 +19,7 @@ import {
 } from "../../mod.ts";
 import { openReadPipe } from "../../internal/pipe_host.ts";
 import { collectReports } from "../fixtures/reports.ts";
+import { finished, fixture, spawnScript } from "../fixtures/runtime.ts";
 import {
   connectReadPipe,
   connectWritePipe,
@@ -217,6 +218,23 @@ describe("connectReadPipe", () => {
       );
       assert.equal(made, 0);
     });
+  });
+});
+
+describe("pipes given as file descriptors", () => {
+  it("read stdin and write stdout whole, also when Node made them non-blocking", async () => {
+    // Node 20 sets stdin and stdout non-blocking once `process` is loaded:
+    // its fs streams then failed with EAGAIN and lost 234,464 of 300,000.
+    const child = spawnScript(fixture("pipe_fds"), ["300000"]);
+    const exited = finished(child, 30_000);
+    child.stdout.pause();
+    setTimeout(() => child.stdin.write("abc"), 300);
+    setTimeout(() => child.stdin.end("de"), 400);
+    setTimeout(() => child.stdout.resume(), 600);
+    const { code, stdout, stderr } = await exited;
+    assert.equal(stderr, "read 5 bytes, lost null\nwrite lost null\n");
+    assert.equal(code, 0);
+    assert.equal(stdout.length, 300_000);
   });
 });
 
