@@ -446,8 +446,11 @@ export class Task<T = unknown> extends Future<T> {
   }
 
   #suspend(): void {
-    endStep(this.#step);
+    const step = this.#step;
+    // Cleared first: the loop goes on from inside endStep() and may resume
+    // this task's other work at once, which must begin a step of its own.
     this.#step = 0;
+    endStep(step);
   }
 
   /** Takes a pending cancel request as the error to throw. */

@@ -286,6 +286,38 @@ describe("A task's step is atomic", () => {
     ]);
   });
 
+  it("is whole for each of several bodies a task runs, woken in one iteration", async () => {
+    // gather(f(), g(), h()) runs all three in the caller's task; asyncio
+    // makes a task of each, whose steps never interleave.
+    const log = await run(async () => {
+      const loop = getRunningLoop();
+      const lock = new Lock();
+      const log: string[] = [];
+      const wakers = ["a", "b", "c"].map(() => loop.createFuture<void>());
+      const body = async (name: string, woken: Future<void>) => {
+        await woken;
+        log.push(`${name} woke`);
+        await lock.acquire();
+        lock.release();
+        log.push(`${name} went on`);
+        await sleep(0.01);
+      };
+      const all = gather(...["a", "b", "c"].map((n, i) => body(n, wakers[i])));
+      await sleep(0);
+      for (const waker of wakers) waker.setResult();
+      await all;
+      return log;
+    });
+    assert.deepEqual(log, [
+      "a woke",
+      "a went on",
+      "b woke",
+      "b went on",
+      "c woke",
+      "c went on",
+    ]);
+  });
+
   it("a task's first step is whole: tasks created together start one after another", async () => {
     const log = await run(async () => {
       const done = doneFuture(0);
