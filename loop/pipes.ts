@@ -373,6 +373,7 @@ export class WritePipeTransport extends PipeTransport {
   }
   #closing = false;
   #lost = false;
+  /** Writes dropped once closed or lost, the failed one included. */
   #lostWrites = 0;
   #bufferSize = 0;
   #high: number;
@@ -494,6 +495,8 @@ export class WritePipeTransport extends PipeTransport {
     const [size, error] = written;
     if (this.#lost) return;
     if (error !== null) {
+      // A failed write is the first lost one, as asyncio counts it.
+      this.#lostWrites++;
       this.#fail(error);
       return;
     }
