@@ -1049,7 +1049,7 @@ export class EventLoop implements AbstractEventLoop {
       callback(arg);
     } catch (exception) {
       this.callExceptionHandler({
-        message: `Exception in callback ${callback.name || "anonymous"}`,
+        message: `Exception in callback ${callback.name || "anonymous"}()`,
         exception,
         handle: new Handle(callback, [arg], this),
       });

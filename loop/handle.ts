@@ -119,7 +119,7 @@ export class Handle {
       callback(...this.#args);
     } catch (exception) {
       this.owner.callExceptionHandler({
-        message: `Exception in callback ${callback.name || "anonymous"}`,
+        message: `Exception in callback ${describeCall(this)}`,
         exception,
         handle: this,
       });

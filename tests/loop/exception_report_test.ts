@@ -141,7 +141,7 @@ describe("the default exception handler's report", () => {
     assert.match(text, /Error: handler broke/);
     assert.match(
       text,
-      /\ncontext: \{'message': 'Exception in callback anonymous', 'exception': RangeError\('the real cause'\), 'handle': <Handle anonymous\(\)>\}\n/,
+      /\ncontext: \{'message': 'Exception in callback anonymous\(\)', 'exception': RangeError\('the real cause'\), 'handle': <Handle anonymous\(\)>\}\n/,
     );
     assert.doesNotMatch(text, /\[object Object\]/);
   });
