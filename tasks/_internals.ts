@@ -53,20 +53,14 @@ export const internals: {
   goesOn(owner: ContextOwner): void;
   /**
    * Told when the loop answers one of the owner's awaits: a task's step
-   * begins, and a pending cancel request, of the task or of the cancel
-   * scope that awaited `future`, is the error it throws instead.
+   * begins, and a pending cancel request is the error it throws instead.
    */
-  resume(owner: ContextOwner, future: Future<unknown>): Error | undefined;
+  resume(owner: ContextOwner): Error | undefined;
   /**
    * The cancel requests made to `task` itself, without those of expired
    * `timeout()` blocks that `cancelling()` adds.
    */
   cancelRequests(task: Task<unknown>): number;
-  /**
-   * The pending future `task` awaited last, if no step of it began since:
-   * an await the code running now made before it called a `waitFor`.
-   */
-  lastAwait(task: Task<unknown>): Future<unknown> | null;
   /** The root cancel scope of `task`, or `null` before it enters a block. */
   rootScope(task: Task<unknown>): CancelScope | null;
   /** Gives `task` its root cancel scope. */
@@ -102,13 +96,14 @@ export const internals: {
    */
   forgetTasksOf(loop: AbstractEventLoop): void;
   /**
-   * Runs `fn` under a new `Timeout` with deadline `when`; `workBeside` when
-   * `fn` awaits a promise started beside the block (`waitFor`'s).
+   * Runs `fn` under a new `Timeout` with deadline `when`; `cancelsTask`
+   * when `fn` awaits work started outside the block, which only a cancel
+   * of the whole task reaches.
    */
   runTimeout<T>(
     when: number | null,
     fn: TimeoutBody<T>,
-    workBeside?: boolean,
+    cancelsTask?: boolean,
   ): Promise<T>;
   /** Runs `fn` with a new `TaskGroup`. */
   runTaskGroup<T>(fn: TaskGroupBody<T>): Promise<T>;

@@ -511,9 +511,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   #deliver(awaiter: Awaiter): void {
     const owner = awaiter.owner;
-    const request = owner === undefined
-      ? undefined
-      : internals.resume(owner, this as Future<unknown>);
+    const request = owner === undefined ? undefined : internals.resume(owner);
     // A cancelled future answers with its own error, which a later request
     // to the task does not replace: the first message wins, as in CPython.
     const cancel = this.#state === CANCELLED ? this.cancelError() : request;

@@ -320,6 +320,8 @@ export class Task<T = unknown> extends Future<T> {
     if (this.#cancelRequests > 0) {
       this.#cancelRequests--;
       if (this.#cancelRequests === 0) this.#mustCancel = false;
+    } else if (this.#scopes !== null) {
+      CancelScope.withdrawAround(this.#scopes);
     }
     return this.cancelling();
   }
@@ -358,10 +360,10 @@ export class Task<T = unknown> extends Future<T> {
 
   /**
    * Called before the task follows `future`, the pending future it awaits
-   * or (`followed`) the future its body returned: the task's step goes on
-   * if the future is done, and is over if it is pending.
+   * or the future its body returned: the task's step goes on if the
+   * future is done, and is over if it is pending.
    */
-  #willAwait(future: Future<unknown>, followed = false): Error | undefined {
+  #willAwait(future: Future<unknown>): Error | undefined {
     // A done future does not suspend the task, so it is neither checked
     // nor a point of cancellation, as asyncio checks and cancels only the
     // future a coroutine yields.
@@ -387,19 +389,7 @@ export class Task<T = unknown> extends Future<T> {
       if (debug) markCancelledAwait(cancel, this, future);
       return cancel;
     }
-    if (this.#scopes !== null) {
-      const afterForeign = !isRunningStep(this.#step);
-      const cancel = CancelScope.willAwait(
-        this.#scopes,
-        future,
-        followed,
-        afterForeign,
-      );
-      if (cancel !== undefined) {
-        this.#resume();
-        return cancel;
-      }
-    }
+    if (this.#scopes !== null) CancelScope.willAwait(this.#scopes, future);
     // The step ends once the caller has registered the await
     // (`internals.suspended`): the loop may go on at once from there.
     const waitingOn = this.#waitingOn;
@@ -561,7 +551,7 @@ export class Task<T = unknown> extends Future<T> {
       this.#followForeign(thenable);
       return;
     }
-    const refused = this.#willAwait(thenable, true);
+    const refused = this.#willAwait(thenable);
     if (refused !== undefined) this.#fail(refused);
     else if (thenable.done()) this.#settleFrom(thenable);
     else {
@@ -678,23 +668,12 @@ export class Task<T = unknown> extends Future<T> {
         (creationSitesWanted || !isRunningStep(owner.#step))
       ) owner.#goOn();
     };
-    internals.resume = (owner, future) => {
+    internals.resume = (owner) => {
       if (!(#step in owner)) return undefined;
       owner.#resume();
-      const cancel = owner.#takeCancelRequest();
-      if (cancel !== undefined || owner.#scopes === null) return cancel;
-      return CancelScope.resume(owner.#scopes, future);
+      return owner.#takeCancelRequest();
     };
     internals.cancelRequests = (task) => task.#cancelRequests;
-    internals.lastAwait = (task) => {
-      // Each await the task registers ends its step: none began since.
-      if (isRunningStep(task.#step)) return null;
-      const waitingOn = task.#waitingOn;
-      const last = waitingOn instanceof Future
-        ? waitingOn
-        : waitingOn?.[waitingOn.length - 1];
-      return last === undefined || last === null || last.done() ? null : last;
-    };
     internals.rootScope = (task) => task.#scopes;
     internals.setRootScope = (task, root) => {
       task.#scopes = root;

@@ -9,9 +9,11 @@ import {
   KeyboardInterrupt,
   RuntimeError,
 } from "../internal/errors.ts";
+import { runInCancelScope } from "../internal/context.ts";
 import { checkFunction } from "../internal/validate.ts";
 import type { EventLoop } from "../loop/event_loop.ts";
 import { getRunningLoop } from "../loop/running_loop.ts";
+import { CancelScope } from "./cancel_scope.ts";
 import { currentTask } from "./current_task.ts";
 import { ExceptionGroup } from "./exception_group.ts";
 import { type Future, park } from "./future.ts";
@@ -46,11 +48,15 @@ export type TaskGroupBody<T> = (group: TaskGroup) => T | PromiseLike<T>;
 export class TaskGroup {
   readonly #loop: EventLoop;
   readonly #parent: Task<unknown>;
+  /** The body and the wait at exit: what a failing task cancels. */
+  readonly #scope: CancelScope;
   readonly #tasks = new Set<Future<unknown>>();
   readonly #errors: unknown[] = [];
   #exiting = false;
   #aborting = false;
   #parentCancelRequested = false;
+  /** True when that request went to the whole parent task (see `#stop`). */
+  #cancelledParent = false;
   #onCompleted: Future<boolean> | null = null;
   /** The first `KeyboardInterrupt` of a task or the body: thrown as is. */
   #baseError: KeyboardInterrupt | null = null;
@@ -65,6 +71,7 @@ export class TaskGroup {
       );
     }
     this.#parent = parent;
+    this.#scope = CancelScope.enter(parent);
   }
 
   /**
@@ -103,6 +110,16 @@ export class TaskGroup {
     return `<TaskGroup ${info.join(" ")}>`;
   }
 
+  /**
+   * Stops the body where it waits: its own awaits, or, when it awaits
+   * nothing that can be cancelled (a foreign promise), the parent task.
+   */
+  #stop(): void {
+    if (this.#scope.cancel()) return;
+    this.#cancelledParent = true;
+    this.#parent.cancel();
+  }
+
   #abort(): void {
     this.#aborting = true;
     for (const task of this.#tasks) if (!task.done()) task.cancel();
@@ -130,7 +147,7 @@ export class TaskGroup {
       // Stops the body where it waits; uncancelled again at exit.
       this.#abort();
       this.#parentCancelRequested = true;
-      this.#parent.cancel();
+      this.#stop();
     }
   };
 
@@ -139,12 +156,16 @@ export class TaskGroup {
     let bodyError: unknown = undefined;
     let failed = false;
     try {
-      result = await fn(this);
-    } catch (error) {
-      failed = true;
-      bodyError = error;
+      try {
+        result = await fn(this);
+      } catch (error) {
+        failed = true;
+        bodyError = error;
+      }
+      await this.#exit(failed, bodyError);
+    } finally {
+      this.#scope.close();
     }
-    await this.#exit(failed, bodyError);
     return result as T;
   }
 
@@ -174,9 +195,14 @@ export class TaskGroup {
     }
     // Ctrl-C ends the program: it is not gathered with the other errors.
     if (this.#baseError !== null) throw this.#baseError;
-    if (this.#parentCancelRequested && this.#parent.uncancel() === 0) {
+    // Closed first: the requests counted now are those around the group.
+    this.#scope.close();
+    if (this.#parentCancelRequested) {
+      const left = this.#cancelledParent
+        ? this.#parent.uncancel()
+        : this.#parent.cancelling();
       // The only cancel request was the group's own: it is spent.
-      cancelToPropagate = null;
+      if (left === 0) cancelToPropagate = null;
     }
     const errors = this.#errors;
     if (cancelToPropagate !== null && errors.length === 0) {
@@ -196,8 +222,15 @@ export class TaskGroup {
     throw new ExceptionGroup("unhandled errors in a TaskGroup", errors);
   }
 
+  static #runIn<T>(group: TaskGroup, fn: TaskGroupBody<T>): Promise<T> {
+    return group.#run(fn);
+  }
+
   static {
-    internals.runTaskGroup = (fn) => new TaskGroup().#run(fn);
+    internals.runTaskGroup = (fn) => {
+      const group = new TaskGroup();
+      return runInCancelScope(group.#scope, TaskGroup.#runIn, group, fn);
+    };
   }
 }
 

@@ -68,11 +68,17 @@ export class Timeout {
   readonly #task: Task<unknown>;
   /** The block's work: what the deadline cancels, and nothing else. */
   readonly #scope: CancelScope;
+  /**
+   * True when the deadline cancels the whole task: the block awaits work
+   * started outside it (`waitFor` of a promise), or nothing it awaits could
+   * be cancelled; the request is withdrawn at exit, as asyncio's.
+   */
+  #cancelsTask: boolean;
   #handle: Handle | null = null;
   /** The cancel requests the block saw at entry: more at exit are not ours. */
   readonly #cancelling: number;
 
-  private constructor(when: number | null, workBeside: boolean) {
+  private constructor(when: number | null, cancelsTask: boolean) {
     const task = currentTask();
     if (task === null) {
       throw new RuntimeError(
@@ -82,7 +88,8 @@ export class Timeout {
     }
     this.#task = task;
     this.#when = when;
-    this.#scope = CancelScope.enter(task, workBeside);
+    this.#scope = CancelScope.enter(task);
+    this.#cancelsTask = cancelsTask;
     this.#cancelling = task.cancelling();
     this.reschedule(when);
   }
@@ -138,7 +145,10 @@ export class Timeout {
   static #expire(timeout: Timeout): void {
     timeout.#handle = null;
     timeout.#state = EXPIRING;
-    timeout.#scope.cancelWithWorkBeside();
+    if (timeout.#cancelsTask || !timeout.#scope.cancel()) {
+      timeout.#cancelsTask = true;
+      timeout.#task.cancel();
+    }
   }
 
   /** Leaves the block; true if the cancellation that ended it was ours. */
@@ -149,7 +159,10 @@ export class Timeout {
     this.#scope.close();
     if (this.#state === EXPIRING) {
       this.#state = EXPIRED;
-      return this.#task.cancelling() <= this.#cancelling;
+      const left = this.#cancelsTask
+        ? this.#task.uncancel()
+        : this.#task.cancelling();
+      return left <= this.#cancelling;
     }
     if (this.#state === ENTERED) this.#state = EXITED;
     return false;
@@ -176,8 +189,8 @@ export class Timeout {
   }
 
   static {
-    internals.runTimeout = (when, fn, workBeside = false) => {
-      const timeout = new Timeout(when, workBeside);
+    internals.runTimeout = (when, fn, cancelsTask = false) => {
+      const timeout = new Timeout(when, cancelsTask);
       return runInCancelScope(timeout.#scope, Timeout.#runIn, timeout, fn);
     };
   }

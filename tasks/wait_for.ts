@@ -94,13 +94,12 @@ function runUnder<T>(
  * wrapped in `shield()` (`waitFor(shield(task), t)`): a function runs in
  * the caller's task and is cancelled with it.
  * Like CPython 3.12+, it is built on `timeout()`, so it must be awaited
- * in a task, and its timeout cancels only its own work, not other work of
- * that task (`gather(waitFor(f(), 1), waitFor(g(), 5))`). A promise's
- * library awaits are cancelled where they can be told from that other
- * work; its foreign work runs on, and where it cannot be told `waitFor`
- * stops waiting and throws at once while the promise runs on. Give an
- * async function to be sure, and pass the `AbortSignal` it receives to
- * foreign APIs to stop the work itself.
+ * in a task. The timeout of a function cancels only that function's work,
+ * not other work the task runs beside it
+ * (`gather(waitFor(() => f(), 1), waitFor(() => g(), 5))`); a promise or a
+ * future was started outside, and only a cancel of the whole task reaches
+ * the promise's awaits, so its timeout cancels the task's work. Pass the
+ * `AbortSignal` a function receives to foreign APIs to stop them too.
  *
  * @example Cleanup runs before the TimeoutError arrives
  * ```ts
@@ -132,11 +131,11 @@ export function waitFor<T>(
   if (seconds !== null && seconds <= 0) return expireNow(ensureFuture(aw));
   if (typeof aw === "function") return runUnder(seconds, aw);
   const future = ensureFuture(aw);
-  // A promise runs on in the code that started it, beside this wait.
-  const beside = future !== aw && internals.coroutineBody(aw) === null;
   try {
+    // Work started before the call awaits outside the block: only a cancel
+    // of the task reaches it, as asyncio's reaches the coroutine awaited.
     const when = seconds === null ? null : getRunningLoop().time() + seconds;
-    return internals.runTimeout(when, () => future, beside);
+    return internals.runTimeout(when, () => future, true);
   } catch (error) {
     // No task to run in: do not leave the task made for `aw` behind.
     if (future !== aw) future.cancel();

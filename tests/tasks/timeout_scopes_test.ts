@@ -13,6 +13,7 @@ import {
   Lock,
   Queue,
   sleep,
+  taskGroup,
   timeout,
   waitFor,
 } from "../../mod.ts";
@@ -35,7 +36,7 @@ function named(results: unknown[]): unknown[] {
   return results.map((r) => r instanceof Error ? r.name : r);
 }
 
-describe("timeout() blocks in one task", () => {
+describe("timeout() blocks and task groups in one task", () => {
   it("a deadline inside gather cancels its own function, not the one beside", async () => {
     const log: string[] = [];
     const work = worker(log);
@@ -52,23 +53,11 @@ describe("timeout() blocks in one task", () => {
     assert.deepEqual(log, ["a ends at 0.2", "b ends at 0.5"]);
   });
 
-  it("a deadline inside gather cancels its own promise, not the one beside", async () => {
-    const log: string[] = [];
-    const work = worker(log);
-    const results = await runVirtual(() =>
-      gather(waitFor(work("a", 10), 0.2), waitFor(work("b", 0.5), 5), {
-        returnExceptions: true,
-      })
-    );
-    assert.deepEqual(named(results), ["TimeoutError", "b"]);
-    assert.deepEqual(log, ["a ends at 0.2", "b ends at 0.5"]);
-  });
-
   it("a deadline beside a plain promise leaves that promise running", async () => {
     const log: string[] = [];
     const work = worker(log);
     const results = await runVirtual(() =>
-      gather(waitFor(work("a", 10), 0.2), work("b", 0.5), {
+      gather(waitFor(() => work("a", 10), 0.2), work("b", 0.5), {
         returnExceptions: true,
       })
     );
@@ -77,26 +66,43 @@ describe("timeout() blocks in one task", () => {
   });
 
   it("deadlines that pass together each cancel their own work", async () => {
-    for (const form of ["promise", "function"]) {
-      const log: string[] = [];
-      const work = worker(log);
-      const results = await runVirtual(() =>
-        gather(
-          ...[2, 0.1, 3].map((seconds, i) =>
-            form === "promise"
-              ? waitFor(work(`w${i}`, seconds), 1)
-              : waitFor(() => work(`w${i}`, seconds), 1)
-          ),
-          { returnExceptions: true },
-        )
-      );
-      assert.deepEqual(named(results), ["TimeoutError", "w1", "TimeoutError"]);
-      assert.deepEqual(log, [
-        "w1 ends at 0.1",
-        "w0 ends at 1.0",
-        "w2 ends at 1.0",
-      ], form);
-    }
+    const log: string[] = [];
+    const work = worker(log);
+    const results = await runVirtual(() =>
+      gather(
+        ...[2, 0.1, 3].map((seconds, i) =>
+          waitFor(() => work(`w${i}`, seconds), 1)
+        ),
+        { returnExceptions: true },
+      )
+    );
+    assert.deepEqual(named(results), ["TimeoutError", "w1", "TimeoutError"]);
+    assert.deepEqual(log, [
+      "w1 ends at 0.1",
+      "w0 ends at 1.0",
+      "w2 ends at 1.0",
+    ]);
+  });
+
+  it("a block awaiting work started outside it cancels the task's work", async () => {
+    // Only the task reaches a promise's awaits, as asyncio's cancel of the
+    // task reaches the coroutine it awaits.
+    const log: string[] = [];
+    const work = worker(log);
+    const outcomes = await runVirtual(async () => {
+      const outcomes: string[] = [];
+      await waitFor(work("a", 10), 0.2).catch((e) => outcomes.push(e.name));
+      const job = work("b", 10);
+      await timeout(0.2, () => job).catch((e) => outcomes.push(e.name));
+      outcomes.push(`cancelling ${currentTask()!.cancelling()}`);
+      return outcomes;
+    });
+    assert.deepEqual(outcomes, [
+      "TimeoutError",
+      "TimeoutError",
+      "cancelling 0",
+    ]);
+    assert.deepEqual(log, ["a ends at 0.2", "b ends at 0.4"]);
   });
 
   it("a timeout around a gather of promises cancels all of them", async () => {
@@ -156,38 +162,90 @@ describe("timeout() blocks in one task", () => {
     ]);
   });
 
+  it("uncancel() inside an expired block withdraws the block's request", async () => {
+    // CPython 3.13: inside 1, uncancel -> 0, after 0, still 0, after 0.
+    const seen = await runVirtual(async () => {
+      const task = currentTask()!;
+      const seen: number[] = [];
+      await timeout(0.05, async () => {
+        try {
+          await sleep(1);
+        } catch (error) {
+          if (!(error instanceof CancelledError)) throw error;
+          seen.push(task.cancelling(), task.uncancel(), task.cancelling());
+        }
+        await sleep(0.01);
+        seen.push(task.cancelling());
+      });
+      seen.push(task.cancelling());
+      return seen;
+    });
+    assert.deepEqual(seen, [1, 0, 0, 0, 0]);
+  });
+
+  it("cancelling() read from another task counts the task's expired blocks", async () => {
+    const seen = await runVirtual(async () => {
+      const task = createTask(() =>
+        timeout(0.05, async () => {
+          try {
+            await sleep(1);
+          } finally {
+            await sleep(0.1);
+          }
+        }).catch(() => {})
+      );
+      await sleep(0.1);
+      const during = task.cancelling();
+      await task;
+      return [during, task.cancelling()];
+    });
+    assert.deepEqual(seen, [1, 0]);
+  });
+
   it("a deadline that passes while its block awaits a foreign promise ends it at its next await", async () => {
     const log: string[] = [];
     const outcome = await runVirtual(() =>
+      timeout(0.01, async () => {
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        log.push("after the foreign wait");
+        await sleep(1);
+        return "never";
+      }).catch((error) => error.name)
+    );
+    assert.equal(outcome, "TimeoutError");
+    assert.deepEqual(log, ["after the foreign wait"]);
+  });
+
+  it("a task group whose task fails cancels its own body, not the work beside it", async () => {
+    const log: string[] = [];
+    const work = worker(log);
+    const results = await runVirtual(() =>
       gather(
-        timeout(0.01, async () => {
-          await new Promise((resolve) => setTimeout(resolve, 30));
-          log.push("after the foreign wait");
-          await sleep(1);
-          return "never";
+        taskGroup(async (tg) => {
+          tg.createTask(async () => {
+            await sleep(0.2);
+            throw new RangeError("child failed");
+          });
+          await work("body", 10);
         }),
-        (async () => {
-          await sleep(0.02);
-          log.push("b");
-          return "b";
-        })(),
+        work("beside", 0.5),
         { returnExceptions: true },
       )
     );
-    assert.deepEqual(named(outcome), ["TimeoutError", "b"]);
-    assert.deepEqual(log, ["b", "after the foreign wait"]);
+    assert.deepEqual(named(results), ["ExceptionGroup", "beside"]);
+    assert.deepEqual(log, ["body ends at 0.2", "beside ends at 0.5"]);
   });
 
-  it("a lock or queue wait handed to waitFor is cancelled and leaves no waiter", async () => {
+  it("a lock or queue wait under waitFor is cancelled and leaves no waiter", async () => {
     await runVirtual(async () => {
       const queue = new Queue<number>();
       const lock = new Lock();
       await lock.acquire();
       getRunningLoop().callLater(0.3, () => queue.putNowait(7));
       const results = await gather(
-        waitFor(queue.get(), 0.2),
-        waitFor(lock.acquire(), 0.2),
-        waitFor(queue.get(), 5),
+        waitFor(() => queue.get(), 0.2),
+        waitFor(() => lock.acquire(), 0.2),
+        waitFor(() => queue.get(), 5),
         { returnExceptions: true },
       );
       assert.deepEqual(named(results), ["TimeoutError", "TimeoutError", 7]);
