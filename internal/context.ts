@@ -31,8 +31,9 @@ export interface ContextOwner {
 const storage = new AsyncLocalStorage<ContextOwner>();
 
 /**
- * A cancel scope as the ambient context: a `timeout()` block's code runs
- * for the task that entered it, and awaits made there belong to the block.
+ * A cancel scope as the ambient context: the code of a `timeout()` block or
+ * a task group runs for the task that entered it, and awaits made there
+ * belong to the block.
  * Kept in the owner's own store, as a second `AsyncLocalStorage` would make
  * every later promise on Node 20 pay for both (0.49 µs an async call and
  * await with one store, 0.83 µs with two, measured).

@@ -57,8 +57,8 @@ export const internals: {
    */
   resume(owner: ContextOwner): Error | undefined;
   /**
-   * The cancel requests made to `task` itself, without those of expired
-   * `timeout()` blocks that `cancelling()` adds.
+   * The cancel requests made to `task` itself, without those of cancelled
+   * blocks (`timeout()`, task groups) that `cancelling()` adds.
    */
   cancelRequests(task: Task<unknown>): number;
   /** The root cancel scope of `task`, or `null` before it enters a block. */
@@ -96,14 +96,14 @@ export const internals: {
    */
   forgetTasksOf(loop: AbstractEventLoop): void;
   /**
-   * Runs `fn` under a new `Timeout` with deadline `when`; `cancelsTask`
+   * Runs `fn` under a new `Timeout` with deadline `when`; `outsideWork`
    * when `fn` awaits work started outside the block, which only a cancel
    * of the whole task reaches.
    */
   runTimeout<T>(
     when: number | null,
     fn: TimeoutBody<T>,
-    cancelsTask?: boolean,
+    outsideWork?: boolean,
   ): Promise<T>;
   /** Runs `fn` with a new `TaskGroup`. */
   runTaskGroup<T>(fn: TaskGroupBody<T>): Promise<T>;

@@ -88,14 +88,17 @@ export class CancelScope extends CancelScopeContext {
 
   /**
    * Cancels the block: every pending future awaited in it, or in a block
-   * inside it, answers with `CancelledError`. False, with nothing done,
-   * when there is none (the block awaits a promise started outside it, a
-   * foreign promise, or a bare yield): the caller then cancels the task,
-   * as asyncio would.
+   * inside it, answers with `CancelledError`. When there is none (the block
+   * awaits a promise started outside it, a foreign promise, or a bare
+   * yield), cancels the task instead, as asyncio would, and returns true:
+   * that request is the caller's to withdraw with `uncancel()`.
    */
   cancel(): boolean {
-    if (!this.#reach()) return false;
-    this.#cancelled = true;
+    if (this.#reach()) {
+      this.#cancelled = true;
+      return false;
+    }
+    this.task.cancel();
     return true;
   }
 

@@ -176,8 +176,9 @@ export class Task<T = unknown> extends Future<T> {
   // and is thrown at the task's next await that suspends, or when its
   // pending await is answered, or when its body ends; never both, and never
   // lost. `cancelling()` counts requests independently of where they are.
-  // A `timeout()` block's deadline cancels only the block's own awaits, as
-  // a cancel scope (`#scopes`, `cancel_scope.ts`) with the same rule.
+  // A `timeout()` block's deadline, or a task group's failed task, cancels
+  // only the block's own pending awaits (a cancel scope: `#scopes`,
+  // `cancel_scope.ts`); when it has none, it cancels the task as above.
 
   /**
    * The body until it is called; then the future it returned while the
@@ -197,7 +198,7 @@ export class Task<T = unknown> extends Future<T> {
   #mustCancel = false;
   /**
    * Cancel requests to the task not withdrawn by `uncancel()`; `cancelling()`
-   * adds those of the expired `timeout()` blocks around the caller.
+   * adds those of the cancelled blocks around the caller (`cancel_scope.ts`).
    */
   #cancelRequests = 0;
   /** The message of the latest request, for the `CancelledError` it makes. */
@@ -209,8 +210,8 @@ export class Task<T = unknown> extends Future<T> {
   #waitingOn: Future<unknown> | Future<unknown>[] | null = null;
   /**
    * The task's root cancel scope, made when its code first enters a
-   * `timeout()` block: a deadline cancels the block's awaits, not the
-   * task's (`cancel_scope.ts`). Null while none was entered.
+   * `timeout()` block or a task group, whose cancel reaches the block's
+   * awaits, not the task's (`cancel_scope.ts`). Null while none was.
    */
   #scopes: CancelScope | null = null;
   /** Made on first use of `signal`; aborted on the first cancel request. */

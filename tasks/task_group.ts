@@ -55,7 +55,10 @@ export class TaskGroup {
   #exiting = false;
   #aborting = false;
   #parentCancelRequested = false;
-  /** True when that request went to the whole parent task (see `#stop`). */
+  /**
+   * True when that request went to the whole parent task, as the body
+   * awaited nothing its scope could cancel (`CancelScope.cancel()`).
+   */
   #cancelledParent = false;
   #onCompleted: Future<boolean> | null = null;
   /** The first `KeyboardInterrupt` of a task or the body: thrown as is. */
@@ -110,16 +113,6 @@ export class TaskGroup {
     return `<TaskGroup ${info.join(" ")}>`;
   }
 
-  /**
-   * Stops the body where it waits: its own awaits, or, when it awaits
-   * nothing that can be cancelled (a foreign promise), the parent task.
-   */
-  #stop(): void {
-    if (this.#scope.cancel()) return;
-    this.#cancelledParent = true;
-    this.#parent.cancel();
-  }
-
   #abort(): void {
     this.#aborting = true;
     for (const task of this.#tasks) if (!task.done()) task.cancel();
@@ -147,7 +140,7 @@ export class TaskGroup {
       // Stops the body where it waits; uncancelled again at exit.
       this.#abort();
       this.#parentCancelRequested = true;
-      this.#stop();
+      this.#cancelledParent = this.#scope.cancel();
     }
   };
 

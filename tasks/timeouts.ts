@@ -66,19 +66,23 @@ export class Timeout {
   #state: State = ENTERED;
   #when: number | null;
   readonly #task: Task<unknown>;
-  /** The block's work: what the deadline cancels, and nothing else. */
-  readonly #scope: CancelScope;
   /**
-   * True when the deadline cancels the whole task: the block awaits work
-   * started outside it (`waitFor` of a promise), or nothing it awaits could
-   * be cancelled; the request is withdrawn at exit, as asyncio's.
+   * The block's work: what the deadline cancels, and nothing else; null
+   * when the block awaits work started outside it (`waitFor` of a promise
+   * or a future), which only a cancel of the task reaches.
    */
-  #cancelsTask: boolean;
+  readonly #scope: CancelScope | null;
+  /**
+   * True once the deadline cancelled the whole task (no scope, or nothing
+   * the scope awaits could be cancelled): the request is withdrawn at exit,
+   * as asyncio's.
+   */
+  #cancelsTask = false;
   #handle: Handle | null = null;
   /** The cancel requests the block saw at entry: more at exit are not ours. */
   readonly #cancelling: number;
 
-  private constructor(when: number | null, cancelsTask: boolean) {
+  private constructor(when: number | null, outsideWork: boolean) {
     const task = currentTask();
     if (task === null) {
       throw new RuntimeError(
@@ -88,8 +92,7 @@ export class Timeout {
     }
     this.#task = task;
     this.#when = when;
-    this.#scope = CancelScope.enter(task);
-    this.#cancelsTask = cancelsTask;
+    this.#scope = outsideWork ? null : CancelScope.enter(task);
     this.#cancelling = task.cancelling();
     this.reschedule(when);
   }
@@ -145,7 +148,9 @@ export class Timeout {
   static #expire(timeout: Timeout): void {
     timeout.#handle = null;
     timeout.#state = EXPIRING;
-    if (timeout.#cancelsTask || !timeout.#scope.cancel()) {
+    const scope = timeout.#scope;
+    if (scope !== null) timeout.#cancelsTask = scope.cancel();
+    else {
       timeout.#cancelsTask = true;
       timeout.#task.cancel();
     }
@@ -156,7 +161,7 @@ export class Timeout {
     this.#handle?.cancel();
     this.#handle = null;
     // Closed first: the requests counted now are those around the block.
-    this.#scope.close();
+    this.#scope?.close();
     if (this.#state === EXPIRING) {
       this.#state = EXPIRED;
       const left = this.#cancelsTask
@@ -189,9 +194,12 @@ export class Timeout {
   }
 
   static {
-    internals.runTimeout = (when, fn, cancelsTask = false) => {
-      const timeout = new Timeout(when, cancelsTask);
-      return runInCancelScope(timeout.#scope, Timeout.#runIn, timeout, fn);
+    internals.runTimeout = (when, fn, outsideWork = false) => {
+      const timeout = new Timeout(when, outsideWork);
+      const scope = timeout.#scope;
+      return scope === null
+        ? timeout.#run(fn)
+        : runInCancelScope(scope, Timeout.#runIn, timeout, fn);
     };
   }
 }
