@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { getRunningLoop, run, sleep } from "../../mod.ts";
 import { toThread } from "../../executor/mod.ts";
+import { printedBy } from "../fixtures/console.ts";
 
 describe("loop.shutdownDefaultExecutor(timeout)", () => {
   it("waits for a job that ends, with no warning", async () => {
@@ -66,14 +67,6 @@ describe("loop.shutdownDefaultExecutor(timeout)", () => {
   });
 });
 
-async function capturedWarnings(body: () => Promise<void>): Promise<string[]> {
-  const warnings: string[] = [];
-  const original = console.warn;
-  console.warn = (text: string) => warnings.push(text);
-  try {
-    await body();
-  } finally {
-    console.warn = original;
-  }
-  return warnings;
+function capturedWarnings(body: () => Promise<void>): Promise<string[]> {
+  return printedBy("warn", body);
 }

@@ -10,6 +10,7 @@ import {
   run,
   sleep,
 } from "../../mod.ts";
+import { printedBy } from "../fixtures/console.ts";
 
 /** A creation site in this file, as the stack shows it on every runtime. */
 const HERE = /debug_test\.(ts|js):\d+:\d+/;
@@ -32,16 +33,8 @@ function naming(warnings: string[], what: string): string[] {
 }
 
 /** Runs `fn` with console.warn captured; returns the warnings. */
-async function warningsOf(fn: () => Promise<unknown>): Promise<string[]> {
-  const warnings: string[] = [];
-  const original = console.warn;
-  console.warn = (text: string) => warnings.push(text);
-  try {
-    await fn();
-  } finally {
-    console.warn = original;
-  }
-  return warnings;
+function warningsOf(fn: () => Promise<unknown>): Promise<string[]> {
+  return printedBy("warn", fn);
 }
 
 /** Runs `main` with slowCallbackDuration 0.01 s and the given debug mode. */
@@ -221,16 +214,10 @@ describe("debug mode: creation sites", () => {
   });
 
   it("prints the creation site with the default exception handler", async () => {
-    const errors: string[] = [];
-    const original = console.error;
-    console.error = (text: string) => errors.push(text);
-    try {
-      await run(async () => {
+    const errors = await printedBy("error", () =>
+      run(async () => {
         new Future<void>().setException(new Error("dropped"));
-      }, { debug: true });
-    } finally {
-      console.error = original;
-    }
+      }, { debug: true }));
     assert.equal(errors.length, 1);
     const lines = errors[0].split("\n");
     assert.equal(lines[0], "Future exception was never retrieved");

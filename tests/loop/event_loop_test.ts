@@ -9,6 +9,7 @@ import {
   RuntimeError,
   sleep,
 } from "../../mod.ts";
+import { printedBy } from "../fixtures/console.ts";
 
 /** Runs `loop` until `stop()`; closes it afterwards. */
 async function runLoop(loop: EventLoop): Promise<void> {
@@ -292,10 +293,7 @@ describe("EventLoop errors and debugging", () => {
 
   it("falls back to the default handler when the handler throws", async () => {
     const loop = newEventLoop();
-    const logged: string[] = [];
-    const original = console.error;
-    console.error = (text: string) => logged.push(text);
-    try {
+    const logged = await printedBy("error", () => {
       loop.setExceptionHandler(() => {
         throw new Error("handler broke");
       });
@@ -303,10 +301,8 @@ describe("EventLoop errors and debugging", () => {
         throw new Error("first");
       });
       loop.callSoon(() => loop.stop());
-      await runLoop(loop);
-    } finally {
-      console.error = original;
-    }
+      return runLoop(loop);
+    });
     assert.equal(logged.length, 1);
     assert.match(logged[0], /^Unhandled error in exception handler\n/);
     assert.match(logged[0], /handler broke/);
@@ -314,14 +310,11 @@ describe("EventLoop errors and debugging", () => {
   });
 
   it("warns about slow callbacks in debug mode only", async () => {
-    const warnings: string[] = [];
-    const original = console.warn;
-    console.warn = (text: string) => warnings.push(text);
     const busy = () => {
       const until = performance.now() + 30;
       while (performance.now() < until) { /* block the loop */ }
     };
-    try {
+    const warnings = await printedBy("warn", async () => {
       for (const debug of [false, true]) {
         const loop = newEventLoop();
         loop.setDebug(debug);
@@ -331,9 +324,7 @@ describe("EventLoop errors and debugging", () => {
         loop.callSoon(() => loop.stop());
         await runLoop(loop);
       }
-    } finally {
-      console.warn = original;
-    }
+    });
     assert.equal(warnings.length, 1);
     assert.match(warnings[0], /took 0\.\d+ seconds/);
   });

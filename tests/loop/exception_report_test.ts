@@ -8,6 +8,7 @@ import {
   run,
   sleep,
 } from "../../mod.ts";
+import { printedBy } from "../fixtures/console.ts";
 
 /** What the default handler prints for `context`. */
 function printed(
@@ -118,11 +119,8 @@ describe("the default exception handler's report", () => {
   });
 
   it("shows the original report when a custom handler throws", async () => {
-    const lines: string[] = [];
-    const original = console.error;
-    console.error = (text: string) => lines.push(text);
-    try {
-      await run(async () => {
+    const lines = await printedBy("error", () =>
+      run(async () => {
         const loop = getRunningLoop();
         loop.setExceptionHandler(() => {
           throw new Error("handler broke");
@@ -131,10 +129,7 @@ describe("the default exception handler's report", () => {
           throw new RangeError("the real cause");
         });
         await sleep(0);
-      });
-    } finally {
-      console.error = original;
-    }
+      }));
     const text = lines.join("\n");
     // CPython 3.13 logs the failed handler's context as a dict's repr.
     assert.match(text, /^Unhandled error in exception handler\n/);

@@ -28,6 +28,7 @@ import {
   type WritePipeTransport,
 } from "../../loop/pipes.ts";
 import { tempDir } from "../fixtures/temp_dir.ts";
+import { printedBy } from "../fixtures/console.ts";
 
 const text = (data: Uint8Array) => new TextDecoder().decode(data);
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -304,11 +305,8 @@ describe("connectWritePipe", () => {
   });
 
   it("warns of each write dropped after the first five, as asyncio", async () => {
-    const warnings: unknown[] = [];
-    const warn = console.warn;
-    console.warn = (message: unknown) => warnings.push(message);
-    try {
-      await run(async () => {
+    const warnings = await printedBy("warn", () =>
+      run(async () => {
         const { protocol } = recorder();
         const [transport] = await connectWritePipe(
           getRunningLoop(),
@@ -317,10 +315,7 @@ describe("connectWritePipe", () => {
         );
         transport.close();
         for (let i = 0; i < 8; i++) transport.write(bytes("c"));
-      });
-    } finally {
-      console.warn = warn;
-    }
+      }));
     // CPython 3.13 warns at the 6th, 7th and 8th write.
     assert.deepEqual(warnings, [
       "pipe closed by peer or os.write(pipe, data) raised exception.",

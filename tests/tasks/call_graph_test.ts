@@ -11,6 +11,7 @@ import {
   sleep,
   type Task,
 } from "../../mod.ts";
+import { printedBy } from "../fixtures/console.ts";
 
 /** Names the running task "main", so the tree can be compared exactly. */
 function nameMain(): Task<unknown> {
@@ -193,17 +194,11 @@ describe("formatCallGraph", () => {
 
 describe("printCallGraph", () => {
   it("prints the tree to the console", async () => {
-    const printed: string[] = [];
-    const original = console.log;
-    console.log = (text: string) => printed.push(text);
-    try {
-      await run(async () => {
+    const printed = await printedBy("log", () =>
+      run(async () => {
         nameMain();
         printCallGraph();
-      });
-    } finally {
-      console.log = original;
-    }
+      }));
     assert.deepEqual(printed, ["<Task pending name='main'> (running)"]);
   });
 });
