@@ -439,9 +439,11 @@ describe("stats()", () => {
       [1, 1, 0, 0, 3],
     );
     const { runTime, waitTime } = stats;
-    assert.ok(runTime.max >= 0.05, "the blocked job ran at least 50 ms");
+    // Node's timers run on a clock read once per turn, so a 50 ms pause can
+    // end a millisecond short of 50 ms by performance.now().
+    assert.ok(runTime.max >= 0.045, "the blocked job ran about 50 ms");
     assert.ok(runTime.p50 <= runTime.p90 && runTime.p90 <= runTime.max);
-    assert.ok(waitTime.max >= 0.05, "the others waited behind it");
+    assert.ok(waitTime.max >= 0.045, "the others waited behind it");
   });
 });
 
