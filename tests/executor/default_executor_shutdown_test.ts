@@ -2,11 +2,11 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { getRunningLoop, run, sleep } from "../../mod.ts";
 import { toThread } from "../../executor/mod.ts";
-import { printedBy } from "../fixtures/console.ts";
+import { captureConsole } from "../fixtures/console.ts";
 
 describe("loop.shutdownDefaultExecutor(timeout)", () => {
   it("waits for a job that ends, with no warning", async () => {
-    const warnings = await capturedWarnings(async () => {
+    const warnings = await captureConsole("warn", async () => {
       await run(async () => {
         const loop = getRunningLoop();
         const job = loop.runInExecutor(null, (n: number) => n + 1, 1);
@@ -18,7 +18,7 @@ describe("loop.shutdownDefaultExecutor(timeout)", () => {
   });
 
   it("lets a job that never ends go after the timeout, and warns", async () => {
-    const warnings = await capturedWarnings(async () => {
+    const warnings = await captureConsole("warn", async () => {
       await run(async () => {
         const loop = getRunningLoop();
         const job = loop.runInExecutor(null, () => {
@@ -35,8 +35,7 @@ describe("loop.shutdownDefaultExecutor(timeout)", () => {
 
   it("leaves no default executor behind: a later job is a RuntimeError, as in asyncio", async () => {
     // CPython 3.13: RuntimeError('Executor shutdown has been called'), for
-    // run_in_executor(None, ...) and to_thread alike; a pool of one's own
-    // still works.
+    // run_in_executor(None, ...) and to_thread alike.
     const [direct, threaded] = await run(async () => {
       const loop = getRunningLoop();
       await loop.shutdownDefaultExecutor();
@@ -66,7 +65,3 @@ describe("loop.shutdownDefaultExecutor(timeout)", () => {
     });
   });
 });
-
-function capturedWarnings(body: () => Promise<void>): Promise<string[]> {
-  return printedBy("warn", body);
-}

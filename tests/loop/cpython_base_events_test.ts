@@ -96,6 +96,7 @@ import {
   ZeroDivisionError,
 } from "../fixtures/cpython_utils.ts";
 import { MyProto } from "./fixtures/test_events_protocols.ts";
+import { captureConsole } from "../fixtures/console.ts";
 
 class NotImplementedError extends Error {
   override name = "NotImplementedError";
@@ -114,24 +115,6 @@ async function runOnce(loop: EventLoop): Promise<void> {
 /** CPython's `test_utils.run_briefly`: runs a task that does nothing. */
 async function runBriefly(loop: EventLoop): Promise<void> {
   await loop.runUntilComplete(async () => {});
-}
-
-/** What `console[stream]` printed while `body` ran. */
-async function captureConsole(
-  stream: "error" | "warn",
-  body: () => Promise<void> | void,
-): Promise<string[]> {
-  const logged: string[] = [];
-  const original = console[stream];
-  console[stream] = (...args: unknown[]) => {
-    logged.push(args.map(String).join(" "));
-  };
-  try {
-    await body();
-  } finally {
-    console[stream] = original;
-  }
-  return logged;
 }
 
 /** A loopback port nobody listens on (CPython's refused `sock_connect`). */

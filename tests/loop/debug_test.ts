@@ -10,7 +10,7 @@ import {
   run,
   sleep,
 } from "../../mod.ts";
-import { printedBy } from "../fixtures/console.ts";
+import { captureConsole } from "../fixtures/console.ts";
 
 /** A creation site in this file, as the stack shows it on every runtime. */
 const HERE = /debug_test\.(ts|js):\d+:\d+/;
@@ -32,11 +32,6 @@ function naming(warnings: string[], what: string): string[] {
   return warnings.filter((warning) => warning.includes(what));
 }
 
-/** Runs `fn` with console.warn captured; returns the warnings. */
-function warningsOf(fn: () => Promise<unknown>): Promise<string[]> {
-  return printedBy("warn", fn);
-}
-
 /** Runs `main` with slowCallbackDuration 0.01 s and the given debug mode. */
 function runSlow(
   main: () => Promise<unknown>,
@@ -50,11 +45,10 @@ function runSlow(
 
 describe("debug mode: slow callbacks and task steps", () => {
   it("names the task whose first step is slow, with its creation site", async () => {
-    const warnings = await warningsOf(() =>
+    const warnings = await captureConsole("warn", () =>
       runSlow(async () => {
         await createTask(async () => busy(), { name: "starter" });
-      }, true)
-    );
+      }, true));
     const mine = naming(warnings, "name='starter'");
     assert.equal(mine.length, 1);
     assert.match(
@@ -66,15 +60,14 @@ describe("debug mode: slow callbacks and task steps", () => {
   });
 
   it("names a task resumed by sleep() whose step is slow", async () => {
-    const warnings = await warningsOf(() =>
+    const warnings = await captureConsole("warn", () =>
       runSlow(async () => {
         await createTask(async () => {
           await sleep(0);
           busy();
           await sleep(0.001);
         }, { name: "sleeper" });
-      }, true)
-    );
+      }, true));
     const mine = naming(warnings, "name='sleeper'");
     assert.equal(mine.length, 1);
     assert.match(
@@ -85,7 +78,7 @@ describe("debug mode: slow callbacks and task steps", () => {
   });
 
   it("names a task resumed by a future's result whose step is slow", async () => {
-    const warnings = await warningsOf(() =>
+    const warnings = await captureConsole("warn", () =>
       runSlow(async () => {
         const future = getRunningLoop().createFuture<number>();
         const task = createTask(async () => {
@@ -95,8 +88,7 @@ describe("debug mode: slow callbacks and task steps", () => {
         await sleep(0);
         future.setResult(1);
         await task;
-      }, true)
-    );
+      }, true));
     const mine = naming(warnings, "name='waiter'");
     assert.equal(mine.length, 1);
     assert.match(
@@ -106,19 +98,18 @@ describe("debug mode: slow callbacks and task steps", () => {
   });
 
   it("names the callback of a slow plain callback", async () => {
-    const warnings = await warningsOf(() =>
+    const warnings = await captureConsole("warn", () =>
       runSlow(async () => {
         getRunningLoop().callSoon(busy);
         await sleep(0.001);
-      }, true)
-    );
+      }, true));
     const mine = naming(warnings, "<Handle busy()>");
     assert.equal(mine.length, 1);
     assert.match(mine[0], /^Executing <Handle busy\(\)> took 0\.\d{3}/);
   });
 
   it("reports nothing when debug mode is off", async () => {
-    const warnings = await warningsOf(() =>
+    const warnings = await captureConsole("warn", () =>
       runSlow(async () => {
         getRunningLoop().callSoon(busy);
         await createTask(async () => {
@@ -126,18 +117,16 @@ describe("debug mode: slow callbacks and task steps", () => {
           await sleep(0);
           busy();
         });
-      }, false)
-    );
+      }, false));
     assert.deepEqual(warnings, []);
   });
 
   it("reports nothing under the threshold", async () => {
-    const warnings = await warningsOf(() =>
+    const warnings = await captureConsole("warn", () =>
       run(async () => {
         getRunningLoop().slowCallbackDuration = 60;
         await createTask(async () => busy());
-      }, { debug: true })
-    );
+      }, { debug: true }));
     assert.deepEqual(warnings, []);
   });
 
@@ -151,11 +140,10 @@ describe("debug mode: slow callbacks and task steps", () => {
         await run(async () => getRunningLoop().getDebug(), { debug: false }),
         false,
       );
-      warnings = await warningsOf(() =>
+      warnings = await captureConsole("warn", () =>
         runSlow(async () => {
           await createTask(async () => busy(), { name: "from-env" });
-        }, null)
-      );
+        }, null));
     } finally {
       if (before === undefined) delete process.env.AIO_DEBUG;
       else process.env.AIO_DEBUG = before;
@@ -214,7 +202,7 @@ describe("debug mode: creation sites", () => {
   });
 
   it("prints the creation site with the default exception handler", async () => {
-    const errors = await printedBy("error", () =>
+    const errors = await captureConsole("error", () =>
       run(async () => {
         new Future<void>().setException(new Error("dropped"));
       }, { debug: true }));

@@ -9,7 +9,7 @@ import {
   RuntimeError,
   sleep,
 } from "../../mod.ts";
-import { printedBy } from "../fixtures/console.ts";
+import { captureConsole } from "../fixtures/console.ts";
 
 /** Runs `loop` until `stop()`; closes it afterwards. */
 async function runLoop(loop: EventLoop): Promise<void> {
@@ -293,7 +293,7 @@ describe("EventLoop errors and debugging", () => {
 
   it("falls back to the default handler when the handler throws", async () => {
     const loop = newEventLoop();
-    const logged = await printedBy("error", () => {
+    const logged = await captureConsole("error", () => {
       loop.setExceptionHandler(() => {
         throw new Error("handler broke");
       });
@@ -314,7 +314,7 @@ describe("EventLoop errors and debugging", () => {
       const until = performance.now() + 30;
       while (performance.now() < until) { /* block the loop */ }
     };
-    const warnings = await printedBy("warn", async () => {
+    const warnings = await captureConsole("warn", async () => {
       for (const debug of [false, true]) {
         const loop = newEventLoop();
         loop.setDebug(debug);

@@ -8,7 +8,7 @@ import {
   run,
   sleep,
 } from "../../mod.ts";
-import { printedBy } from "../fixtures/console.ts";
+import { captureConsole } from "../fixtures/console.ts";
 
 /** What the default handler prints for `context`. */
 function printed(
@@ -119,7 +119,7 @@ describe("the default exception handler's report", () => {
   });
 
   it("shows the original report when a custom handler throws", async () => {
-    const lines = await printedBy("error", () =>
+    const lines = await captureConsole("error", () =>
       run(async () => {
         const loop = getRunningLoop();
         loop.setExceptionHandler(() => {

@@ -7,6 +7,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import net from "node:net";
+import { once } from "node:events";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import {
@@ -28,7 +29,7 @@ import {
   type WritePipeTransport,
 } from "../../loop/pipes.ts";
 import { tempDir } from "../fixtures/temp_dir.ts";
-import { printedBy } from "../fixtures/console.ts";
+import { captureConsole } from "../fixtures/console.ts";
 
 const text = (data: Uint8Array) => new TextDecoder().decode(data);
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -186,7 +187,7 @@ describe("connectReadPipe", () => {
     });
     assert.deepEqual(log, ["made", "data abc", "eof", "lost null"]);
     assert.equal(reported.length, 1);
-    assert.match(reported[0], /: boom$/);
+    assert.match(reported[0], /^Exception in callback .*: boom$/);
   });
 
   it("adds no listener to a destroyed stream while held and released", () => {
@@ -229,11 +230,16 @@ describe("pipes given as file descriptors", () => {
     const child = spawnScript(fixture("pipe_fds"), ["300000"]);
     const exited = finished(child, 30_000);
     child.stdout.pause();
-    setTimeout(() => child.stdin.write("abc"), 300);
-    setTimeout(() => child.stdin.end("de"), 400);
-    setTimeout(() => child.stdout.resume(), 600);
+    // Input only once the child reads: its first read must find none.
+    await once(child.stderr, "data");
+    child.stdin.write("abc");
+    setTimeout(() => child.stdin.end("de"), 100);
+    setTimeout(() => child.stdout.resume(), 300);
     const { code, stdout, stderr } = await exited;
-    assert.equal(stderr, "read 5 bytes, lost null\nwrite lost null\n");
+    assert.equal(
+      stderr,
+      "reading\nread 5 bytes, lost null\nwrite lost null\n",
+    );
     assert.equal(code, 0);
     assert.equal(stdout.length, 300_000);
   });
@@ -305,7 +311,7 @@ describe("connectWritePipe", () => {
   });
 
   it("warns of each write dropped after the first five, as asyncio", async () => {
-    const warnings = await printedBy("warn", () =>
+    const warnings = await captureConsole("warn", () =>
       run(async () => {
         const { protocol } = recorder();
         const [transport] = await connectWritePipe(

@@ -515,7 +515,7 @@ describe("TLS streams", () => {
   });
 
   it("keeps the session's details once the connection has ended, as Python's SSL object does", async () => {
-    const [peercert, cipher, version] = await run(async () => {
+    const [during, after] = await run(async () => {
       await using server = await startServer(
         (_reader, writer) => writer.close(),
         HOST,
@@ -526,16 +526,23 @@ describe("TLS streams", () => {
         ssl: clientContext(),
         serverHostname: "localhost",
       });
-      assert.equal((await reader.read(10)).length, 0);
-      writer.close();
-      await writer.waitClosed();
-      return [
+      const details = () => [
         writer.getExtraInfo("peercert"),
         writer.getExtraInfo("cipher"),
         (writer.getExtraInfo("sslObject") as SSLObject).version(),
       ];
+      const during = details();
+      assert.equal((await reader.read(10)).length, 0);
+      writer.close();
+      await writer.waitClosed();
+      return [during, details()];
     });
-    assert.notEqual(peercert, null);
+    assert.deepEqual(after, during);
+    const [peercert, cipher, version] = after;
+    assert.ok(
+      JSON.stringify(peercert).includes("localhost"),
+      "the peer's certificate names the server",
+    );
     assert.equal((cipher as [string, string, number])[1], "TLSv1.3");
     assert.equal(version, "TLSv1.3");
   });

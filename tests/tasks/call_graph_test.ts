@@ -11,7 +11,7 @@ import {
   sleep,
   type Task,
 } from "../../mod.ts";
-import { printedBy } from "../fixtures/console.ts";
+import { captureConsole } from "../fixtures/console.ts";
 
 /** Names the running task "main", so the tree can be compared exactly. */
 function nameMain(): Task<unknown> {
@@ -194,7 +194,7 @@ describe("formatCallGraph", () => {
 
 describe("printCallGraph", () => {
   it("prints the tree to the console", async () => {
-    const printed = await printedBy("log", () =>
+    const printed = await captureConsole("log", () =>
       run(async () => {
         nameMain();
         printCallGraph();

@@ -129,7 +129,8 @@ describe("Task start", () => {
   });
 
   it("settles as the future its body returned while its other work still awaits", async () => {
-    // Both calls run in the task and await after it follows the gather.
+    // Both bodies run in the run() task: it must settle with the gather's
+    // result, not with what the last body awaited.
     const later = async (value: string) => await sleep(0.01, value);
     assert.deepEqual(await run(() => gather(later("a"), later("b"))), [
       "a",
