@@ -34,11 +34,7 @@ import {
   checkSockAddr,
   type SockAddr,
 } from "./net_checks.ts";
-import {
-  BaseProtocol,
-  callConnectionMade,
-  checkProtocol,
-} from "./protocols.ts";
+import { BaseProtocol, callProtocol, checkProtocol } from "./protocols.ts";
 import { AF_INET6, AF_UNSPEC, SOCK_DGRAM } from "./socket_constants.ts";
 import { BaseTransport, waterMarks } from "./transports.ts";
 
@@ -338,7 +334,9 @@ export class DatagramTransport extends BaseTransport {
     const [size, error] = sent;
     this.#bufferSize -= size;
     if (this.#lost) return;
-    if (error !== null) this.#protocol!.errorReceived?.(error);
+    if (error !== null) {
+      callProtocol(this.#loop, this.#protocol!, "errorReceived", error);
+    }
     this.#maybeResume();
     if (this.#closing && this.#bufferSize === 0) this.#lose();
   };
@@ -427,11 +425,8 @@ export class DatagramTransport extends BaseTransport {
     if (this.#lost) return;
     this.#lost = true;
     this.#releaseClock();
-    try {
-      this.#protocol!.connectionLost?.(null);
-    } finally {
-      this.#host?.close();
-    }
+    callProtocol(this.#loop, this.#protocol!, "connectionLost", null);
+    this.#host?.close();
   };
 
   // -- information ---------------------------------------------------------
@@ -479,7 +474,7 @@ export class DatagramTransport extends BaseTransport {
 
   readonly #connectionMade = (protocol: DatagramProtocolLike): void => {
     if (switchTo(this.#protocolContext, this.#connectionMade, protocol)) return;
-    callConnectionMade(this.#loop, protocol, this);
+    callProtocol(this.#loop, protocol, "connectionMade", this);
   };
 
   readonly #deliver = (datagram: [Uint8Array, SockAddr]): void => {
@@ -487,12 +482,13 @@ export class DatagramTransport extends BaseTransport {
     const [data, addr] = datagram;
     this.#pending -= data.length;
     if (this.#closing) return;
-    this.#protocol!.datagramReceived?.(data, addr);
+    callProtocol(this.#loop, this.#protocol!, "datagramReceived", data, addr);
   };
 
   readonly #reportError = (error: Error): void => {
     if (switchTo(this.#protocolContext, this.#reportError, error)) return;
-    if (!this.#closing) this.#protocol!.errorReceived?.(error);
+    if (this.#closing) return;
+    callProtocol(this.#loop, this.#protocol!, "errorReceived", error);
   };
 
   #sockAddr([host, port]: UdpAddress): SockAddr {

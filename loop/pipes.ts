@@ -21,7 +21,7 @@ import { park } from "../tasks/future.ts";
 import { internals, type OpenedPipe } from "./_transport_internals.ts";
 import type { EventLoop } from "./event_loop.ts";
 import { OnFirstUse } from "./on_first_use.ts";
-import { callConnectionMade, checkProtocol } from "./protocols.ts";
+import { callProtocol, checkProtocol } from "./protocols.ts";
 import { BaseTransport, waterMarks } from "./transports.ts";
 import { errorCode } from "../internal/errors.ts";
 
@@ -173,7 +173,7 @@ export abstract class PipeTransport extends BaseTransport {
 
   readonly #connectionMade = (): void => {
     if (inLoopContext(this, this.#connectionMade, undefined)) return;
-    callConnectionMade(this.loop, this.#protocol, this);
+    callProtocol(this.loop, this.#protocol, "connectionMade", this);
   };
 }
 
@@ -303,9 +303,9 @@ export class ReadPipeTransport extends PipeTransport {
       // Scheduled first, as asyncio's own callback: an eofReceived that
       // throws is reported and the protocol still hears of the loss.
       loopInternals.callSoon(this.loop, this.#lose, null);
-      this.getProtocol().eofReceived?.();
+      callProtocol(this.loop, this.getProtocol(), "eofReceived");
     } else if (event instanceof Error) this.#readFailed(event);
-    else this.getProtocol().dataReceived?.(event);
+    else callProtocol(this.loop, this.getProtocol(), "dataReceived", event);
   };
 
   /** As asyncio: a read error is reported, but for EIO (the peer went). */
@@ -333,11 +333,8 @@ export class ReadPipeTransport extends PipeTransport {
     if (this.#lost) return;
     this.#lost = true;
     this.forgetPipe();
-    try {
-      this.getProtocol().connectionLost?.(error);
-    } finally {
-      this.#pipe?.close();
-    }
+    callProtocol(this.loop, this.getProtocol(), "connectionLost", error);
+    this.#pipe?.close();
   };
 }
 
@@ -557,7 +554,7 @@ export class WritePipeTransport extends PipeTransport {
     if (this.#lost) return;
     this.#lost = true;
     this.forgetPipe();
-    this.getProtocol().connectionLost?.(error);
+    callProtocol(this.loop, this.getProtocol(), "connectionLost", error);
   };
 }
 

@@ -7,7 +7,7 @@
  * @module
  */
 import { describe } from "../internal/validate.ts";
-import type { ExceptionContext } from "./abstract_event_loop.ts";
+import { Handle, type HandleOwner } from "./handle.ts";
 import type { BaseTransport, Transport } from "./transports.ts";
 
 /**
@@ -24,24 +24,31 @@ export function checkProtocol(protocol: unknown): void {
 }
 
 /**
- * Calls `protocol.connectionMade(transport)` as asyncio calls it, as a loop
- * callback: an error it throws is reported as a callback's, and the
- * connection stays open. For every transport; not exported by any mod.ts.
+ * Calls `protocol[method](...args)` as asyncio calls a protocol from a
+ * loop callback: an error it throws is reported as that callback's,
+ * `Exception in callback P.method()` with a `handle` for the call, and the
+ * transport goes on. For the calls of every transport that asyncio makes
+ * outside a fatal-error guard; not exported by any mod.ts.
  */
-export function callConnectionMade(
-  loop: { callExceptionHandler(context: ExceptionContext): void },
-  protocol: { connectionMade?(transport: never): void },
-  transport: BaseTransport,
+export function callProtocol(
+  loop: HandleOwner,
+  protocol: object,
+  method: string,
+  ...args: unknown[]
 ): void {
+  const call = (protocol as Record<string, unknown>)[method];
+  if (typeof call !== "function") return;
   try {
-    protocol.connectionMade?.(transport as never);
+    call.apply(protocol, args);
   } catch (exception) {
+    const name = `${protocol.constructor.name}.${method}`;
+    const bound = Object.defineProperty(call.bind(protocol), "name", {
+      value: name,
+    });
     loop.callExceptionHandler({
-      message: `Exception in callback ${protocol.constructor.name}` +
-        ".connectionMade()",
+      message: `Exception in callback ${name}()`,
       exception,
-      transport,
-      protocol,
+      handle: new Handle(bound, args, loop),
     });
   }
 }

@@ -26,7 +26,7 @@ import {
 import { describe } from "../internal/validate.ts";
 import { internals } from "./_transport_internals.ts";
 import type { AbstractEventLoop } from "./abstract_event_loop.ts";
-import { callConnectionMade, type StreamProtocol } from "./protocols.ts";
+import { callProtocol, type StreamProtocol } from "./protocols.ts";
 import { type InfoValue, Transport, waterMarks } from "./transports.ts";
 
 const EOF = Symbol("eof");
@@ -204,7 +204,7 @@ export class StreamTransport extends Transport {
   readonly #connectionMade = (self: StreamTransport): void => {
     if (switchTo(self.#protocolContext, self.#connectionMade, self)) return;
     if (self.#lost) return;
-    callConnectionMade(self.#loop, self.#protocol, self);
+    callProtocol(self.#loop, self.#protocol, "connectionMade", self);
   };
 
   readonly #dataArrived = (chunk: Uint8Array): void => {
@@ -290,21 +290,11 @@ export class StreamTransport extends Transport {
 
   readonly #connectionLost = (error: Error | null): void => {
     if (switchTo(this.#protocolContext, this.#connectionLost, error)) return;
-    try {
-      this.#protocol.connectionLost?.(error);
-    } catch (exception) {
-      this.#loop.callExceptionHandler({
-        message: "protocol.connectionLost() call failed",
-        exception,
-        transport: this,
-        protocol: this.#protocol,
-      });
-    } finally {
-      this.#host?.abort();
-      this.#releaseHold?.();
-      this.#releaseHold = null;
-      this.#owner?.detachTransport(this);
-    }
+    callProtocol(this.#loop, this.#protocol, "connectionLost", error);
+    this.#host?.abort();
+    this.#releaseHold?.();
+    this.#releaseHold = null;
+    this.#owner?.detachTransport(this);
   };
 
   /** An error of the protocol: reported, and the connection is closed. */

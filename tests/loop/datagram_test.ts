@@ -319,6 +319,38 @@ describe("DatagramTransport", () => {
     assert.equal(echoed, "still here");
   });
 
+  it("reports a datagramReceived that throws under the protocol's name, and receives on", async () => {
+    // asyncio reports it as the error of the transport's read callback.
+    const [reported, received] = await run(async () => {
+      const loop = getRunningLoop();
+      const reported = collectReports(loop);
+      const received: string[] = [];
+      const second = loop.createFuture<void>();
+      class Picky extends DatagramProtocol {
+        override datagramReceived(data: Uint8Array) {
+          received.push(new TextDecoder().decode(data));
+          if (received.length === 1) throw new Error("first one");
+          second.setResult();
+        }
+      }
+      const [transport] = await createDatagramEndpoint(
+        loop,
+        () => new Picky(),
+        { localAddr: ["127.0.0.1", 0] },
+      );
+      const self = transport.getExtraInfo("sockname") as SockAddr;
+      transport.sendto(bytes("one"), self);
+      transport.sendto(bytes("two"), self);
+      await second;
+      transport.close();
+      return [reported, received];
+    });
+    assert.deepEqual(reported, [
+      "Exception in callback Picky.datagramReceived(): first one",
+    ]);
+    assert.deepEqual(received, ["one", "two"]);
+  });
+
   it("is a BaseTransport, and DatagramProtocol a BaseProtocol, as in asyncio", async () => {
     const [transport, protocol] = await run(async () => {
       const [transport, protocol] = await getRunningLoop()

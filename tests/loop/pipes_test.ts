@@ -13,6 +13,7 @@ import { PassThrough } from "node:stream";
 import {
   CancelledError,
   createTask,
+  type ExceptionContext,
   getRunningLoop,
   run,
   RuntimeError,
@@ -186,8 +187,45 @@ describe("connectReadPipe", () => {
       return [log, reported];
     });
     assert.deepEqual(log, ["made", "data abc", "eof", "lost null"]);
-    assert.equal(reported.length, 1);
-    assert.match(reported[0], /^Exception in callback .*: boom$/);
+    assert.deepEqual(reported, [
+      "Exception in callback Object.eofReceived(): boom",
+    ]);
+  });
+
+  it("reports a dataReceived that throws under the protocol's name, with the call's handle, and reads on", async () => {
+    // asyncio 3.13 reports it in a callback's name and keeps the pipe open.
+    const [log, contexts] = await run(async () => {
+      const loop = getRunningLoop();
+      const contexts: ExceptionContext[] = [];
+      loop.setExceptionHandler((_loop, context) => contexts.push(context));
+      const { log, lost, protocol, nextData } = recorder();
+      class Picky {
+        connectionMade = protocol.connectionMade;
+        connectionLost = protocol.connectionLost;
+        dataReceived(data: Uint8Array) {
+          protocol.dataReceived!(data);
+          if (text(data) === "ab") throw new RuntimeError("boom");
+        }
+      }
+      const pipe = new PassThrough();
+      await connectReadPipe(loop, () => new Picky(), pipe);
+      pipe.write("ab");
+      await nextData();
+      pipe.end("cd");
+      await lost;
+      return [log, contexts];
+    });
+    assert.deepEqual(log, ["made", "data ab", "data cd", "lost null"]);
+    assert.equal(contexts.length, 1);
+    const { message, exception, handle } = contexts[0];
+    assert.equal(message, "Exception in callback Picky.dataReceived()");
+    assert.equal((exception as Error).message, "boom");
+    assert.equal(String(handle), "<Handle Picky.dataReceived()>");
+    assert.deepEqual(Object.keys(contexts[0]).sort(), [
+      "exception",
+      "handle",
+      "message",
+    ]);
   });
 
   it("adds no listener to a destroyed stream while held and released", () => {

@@ -422,6 +422,35 @@ describe("createConnection and createServer", () => {
     assert.equal(echoed, "data still here");
   });
 
+  it("a connectionLost that throws is reported under the protocol's name, and the next connection works", async () => {
+    const reported = await run(async () => {
+      const loop = getRunningLoop();
+      const reported = collectReports(loop);
+      class Sore extends Recorder {
+        override connectionLost(error: Error | null) {
+          super.connectionLost(error);
+          throw new Error("lost badly");
+        }
+      }
+      await using server = await loop.createServer(() => new Echo(), HOST, 0);
+      for (let i = 0; i < 2; i++) {
+        const [transport, client] = await loop.createConnection(
+          () => new Sore(),
+          HOST,
+          portOf(server),
+        );
+        transport.close();
+        await client.lost;
+      }
+      await sleep(0);
+      return reported;
+    });
+    assert.deepEqual(reported, [
+      "Exception in callback Sore.connectionLost(): lost badly",
+      "Exception in callback Sore.connectionLost(): lost badly",
+    ]);
+  });
+
   it("a BufferedProtocol reads into the buffers it gives", async () => {
     const [total, sample, hints] = await run(async () => {
       const loop = getRunningLoop();
