@@ -58,6 +58,16 @@ export class Deque<T> {
     for (const item of kept) this.add(item);
   }
 
+  /** The items, front first, in a new array. */
+  toArray(): T[] {
+    const items = this.#items;
+    const array = new Array<T>(this.#length);
+    for (let i = 0; i < this.#length; i++) {
+      array[i] = items[(this.#head + i) & (items.length - 1)] as T;
+    }
+    return array;
+  }
+
   /** Removes every item. */
   clear(): void {
     this.#items = [];

@@ -74,6 +74,11 @@ export class MinHeap<T> {
     }
   }
 
+  /** The items in heap order, smallest first, in a new array. */
+  toArray(): T[] {
+    return this.#items.slice();
+  }
+
   /** Removes every item. */
   clear(): void {
     this.#items = [];

@@ -16,6 +16,8 @@ type State =
   | typeof DRAINING
   | typeof RESETTING
   | typeof BROKEN;
+/** Each state as asyncio's `repr` names it. */
+const STATE_NAMES = ["filling", "draining", "resetting", "broken"];
 
 /**
  * Lets `parties` tasks wait for each other: asyncio's `Barrier`. Each
@@ -69,6 +71,21 @@ export class Barrier {
   /** True once `abort()` broke the barrier. */
   get broken(): boolean {
     return this.#state === BROKEN;
+  }
+  /**
+   * A short description, as asyncio's `repr` without the address:
+   * `<Barrier [filling, waiters:1/3]>`, `<Barrier [broken]>`.
+   */
+  toString(): string {
+    const state = STATE_NAMES[this.#state];
+    return this.broken
+      ? `<Barrier [${state}]>`
+      : `<Barrier [${state}, waiters:${this.nWaiting}/${this.parties}]>`;
+  }
+
+  /** What `console.log` shows: the description, as Python's `print`. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
   }
 
   /**

@@ -62,6 +62,21 @@ export class Condition {
   locked(): boolean {
     return this.#lock.locked();
   }
+  /**
+   * A short description, as asyncio's `repr` without the address:
+   * `<Condition [unlocked, waiters:1]>`.
+   */
+  toString(): string {
+    return this.#waiters.describe(
+      this,
+      this.locked() ? "locked" : "unlocked",
+    );
+  }
+
+  /** What `console.log` shows: the description, as Python's `print`. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
 
   /** Acquires the underlying lock; resolves to its `Ticket`. */
   acquire(): Promise<Ticket> {

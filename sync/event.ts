@@ -41,6 +41,18 @@ export class Event {
   isSet(): boolean {
     return this.#value;
   }
+  /**
+   * A short description, as asyncio's `repr` without the address:
+   * `<Event [unset, waiters:2]>`.
+   */
+  toString(): string {
+    return this.#waiters.describe(this, this.#value ? "set" : "unset");
+  }
+
+  /** What `console.log` shows: the description, as Python's `print`. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
 
   /** Sets the flag and wakes every waiting task. */
   set(): void {

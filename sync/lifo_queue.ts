@@ -25,6 +25,10 @@ class Stack<T> implements ItemStore<T> {
   clear(): void {
     this.#items = [];
   }
+
+  toArray(): T[] {
+    return this.#items.slice();
+  }
 }
 
 /**

@@ -51,6 +51,18 @@ export class Lock {
   locked(): boolean {
     return this.#locked;
   }
+  /**
+   * A short description, as asyncio's `repr` without the address:
+   * `<Lock [locked, waiters:1]>`.
+   */
+  toString(): string {
+    return this.#waiters.describe(this, this.#locked ? "locked" : "unlocked");
+  }
+
+  /** What `console.log` shows: the description, as Python's `print`. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
 
   /**
    * Waits until the lock is free and no earlier waiter is ahead, takes it,

@@ -70,5 +70,6 @@ function heapStore<T>(
     },
     take: () => heap.pop(),
     clear: () => heap.clear(),
+    toArray: () => heap.toArray(),
   };
 }

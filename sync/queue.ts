@@ -11,6 +11,7 @@ import { Event } from "./event.ts";
 import { park } from "../tasks/future.ts";
 import { Waiters } from "./waiters.ts";
 import { internals } from "./_internals.ts";
+import { pyRepr } from "../internal/py_repr.ts";
 
 /** What a `put()` that found room returns: it is done already. */
 const DONE = Promise.resolve();
@@ -25,6 +26,8 @@ export interface ItemStore<T> {
   take(): T | undefined;
   /** Removes every item. */
   clear(): void;
+  /** The items in the store's own order, for a description. */
+  toArray(): T[];
 }
 
 /**
@@ -104,6 +107,28 @@ export class Queue<T> implements AsyncIterable<T> {
   /** True if the queue holds `maxsize` items (never when unbounded). */
   full(): boolean {
     return this.#maxsize > 0 && this.#items.length >= this.#maxsize;
+  }
+
+  /**
+   * A short description, as asyncio's `str()` of a queue:
+   * `<Queue maxsize=0 _queue=[1, 2] _getters[1] tasks=2>`.
+   */
+  toString(): string {
+    let text = `<${this.constructor.name} maxsize=${this.#maxsize}`;
+    if (this.#items.length > 0) {
+      text += ` _queue=${pyRepr(this.#items.toArray())}`;
+    }
+    const getters = this.#getters.count();
+    if (getters > 0) text += ` _getters[${getters}]`;
+    const putters = this.#putters.count();
+    if (putters > 0) text += ` _putters[${putters}]`;
+    if (this.#unfinished > 0) text += ` tasks=${this.#unfinished}`;
+    return this.#shutDown ? `${text} shutdown>` : `${text}>`;
+  }
+
+  /** What `console.log` shows: the description, as Python's `print`. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
   }
 
   /**

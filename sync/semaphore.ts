@@ -65,6 +65,19 @@ export class Semaphore {
   locked(): boolean {
     return this.#value === 0 || this.#woken > 0 || this.#waiters.hasPending();
   }
+  /**
+   * A short description, as asyncio's `repr` without the address:
+   * `<Semaphore [unlocked, value:2]>`, `<Semaphore [locked, waiters:1]>`.
+   */
+  toString(): string {
+    const state = this.locked() ? "locked" : `unlocked, value:${this.#value}`;
+    return this.#waiters.describe(this, state);
+  }
+
+  /** What `console.log` shows: the description, as Python's `print`. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
 
   /**
    * Takes a slot, waiting for one if none is free or other tasks wait

@@ -60,6 +60,23 @@ export class Waiters {
     return first !== undefined;
   }
 
+  /**
+   * `<Name [state, waiters:N]>`, as asyncio's primitives describe
+   * themselves (without the address), counting waiters not yet woken.
+   */
+  describe(owner: object, state: string): string {
+    const waiting = this.count();
+    const waiters = waiting > 0 ? `, waiters:${waiting}` : "";
+    return `<${owner.constructor.name} [${state}${waiters}]>`;
+  }
+
+  /** The number of waiters not woken or cancelled yet; for descriptions. */
+  count(): number {
+    let waiting = 0;
+    for (const future of this.#queue.toArray()) if (!future.done()) waiting++;
+    return waiting;
+  }
+
   /** Wakes the oldest pending waiter; `false` if there was none. */
   wakeOne(): boolean {
     const queue = this.#queue;
