@@ -5,11 +5,15 @@
  */
 import { describe } from "../internal/validate.ts";
 
-/** What the default order accepts: a number or bigint, a string, an array. */
+/**
+ * What the default order accepts: a number, bigint or boolean (Python's
+ * `bool` is an `int`: `False < 1 < True + 1`), a string, an array.
+ */
 function kindOf(value: unknown): "number" | "string" | "array" | null {
   switch (typeof value) {
     case "number":
     case "bigint":
+    case "boolean":
       return "number";
     case "string":
       return "string";
@@ -28,7 +32,8 @@ function unorderable(a: unknown, b: unknown): TypeError {
 }
 
 /**
- * Compares like Python's `<` on numbers, strings and tuples: arrays
+ * Compares like Python's `<` on numbers (booleans among them), strings
+ * and tuples: arrays
  * element by element, a shorter array first when it is a prefix of the
  * other. Values that are the same object are equal; anything else that is
  * not a number, string or array is a `TypeError`, as in Python.

@@ -33,6 +33,29 @@ describe("PriorityQueue", () => {
     assert.deepEqual(drain(strings), ["", "Zebra", "apple", "apricot", "pear"]);
   });
 
+  it("orders booleans as the integers 0 and 1, as Python's bool", () => {
+    // CPython 3.13 gives these orders for the same puts.
+    const flags = new PriorityQueue<number | boolean>();
+    for (const item of [true, 0, 2, 0.5]) flags.putNowait(item);
+    assert.deepEqual(drain(flags), [0, 0.5, true, 2]);
+    const jobs = new PriorityQueue<unknown[]>();
+    const items = [
+      [1, true, "b"],
+      [1, false, "a"],
+      [0, "z"],
+      [2.5, "y"],
+      [true, false, "c"],
+    ];
+    for (const item of items) jobs.putNowait(item);
+    assert.deepEqual(drain(jobs), [
+      [0, "z"],
+      [1, false, "a"],
+      [true, false, "c"],
+      [1, true, "b"],
+      [2.5, "y"],
+    ]);
+  });
+
   it("orders arrays element by element, like Python tuples", () => {
     const queue = new PriorityQueue<unknown[]>();
     const items = [
