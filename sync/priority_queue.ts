@@ -13,9 +13,8 @@ import { internals } from "./_internals.ts";
  * A `Queue` that hands out the smallest item first: asyncio's
  * `PriorityQueue`. Without a comparator, items are ordered as Python orders
  * them: numbers (and bigints, and booleans as 0 and 1) by value, strings
- * by code unit, arrays
- * element by element like tuples, so `[priority, data]` entries work as in
- * Python (put a counter in between, `[priority, n, data]`, when `data`
+ * by code unit, arrays element by element like tuples, so
+ * `[priority, data]` entries work as in Python (put a counter in between, `[priority, n, data]`, when `data`
  * cannot be compared). Other items are a `TypeError` at `put()`. With
  * `compare(a, b)` (negative when `a` comes first, as for `Array.sort`),
  * any items can be queued. Everything else is as in `Queue`.
