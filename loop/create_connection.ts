@@ -145,14 +145,14 @@ export interface ConnectionRequest {
 export async function createConnection<P extends StreamProtocol>(
   loop: ConnectingLoop,
   protocolFactory: ProtocolFactory<P>,
-  host: string,
+  host: string | null,
   port: number,
   options: CreateConnectionOptions | undefined,
   request: ConnectionRequest,
   caller = "createConnection()",
 ): Promise<[Transport, P]> {
   checkFunction(protocolFactory, "The protocol factory");
-  checkHost(host);
+  if (host !== null) checkHost(host);
   checkPort(port);
   const given = checkOptions<CreateConnectionOptions>(
     options,
@@ -218,7 +218,7 @@ export async function createConnection<P extends StreamProtocol>(
  */
 async function resolve(
   loop: ConnectingLoop,
-  host: string,
+  host: string | null,
   port: number,
   family: number,
   action: "connect to" | "bind to",
@@ -229,14 +229,19 @@ async function resolve(
   } catch (error) {
     if (!(error instanceof Error) || !("code" in error)) throw error;
     throw Object.assign(
-      new Error(`Cannot ${action} ${host}:${port}: ${error.message}`, {
-        cause: error,
-      }),
+      new Error(
+        `Cannot ${action} ${host ?? "localhost"}:${port}: ${error.message}`,
+        {
+          cause: error,
+        },
+      ),
       { code: error.code },
     );
   }
   if (infos.length === 0) {
-    throw new Error(`Cannot ${action} ${host}:${port}: no address found`);
+    throw new Error(
+      `Cannot ${action} ${host ?? "localhost"}:${port}: no address found`,
+    );
   }
   return infos;
 }

@@ -1208,15 +1208,16 @@ export class EventLoop implements AbstractEventLoop {
    * `[transport, protocol]` once the protocol's `connectionMade` has run:
    * asyncio's `loop.create_connection`. `ssl: true` verifies the server
    * against the system's authorities and `serverHostname` (`host` by
-   * default). The host's addresses are tried one after another, or, with
-   * `happyEyeballsDelay`, raced a delay apart with IPv6 and IPv4 taking
-   * turns (`interleave`), the first to connect kept and the others closed,
-   * as asyncio's happy eyeballs. The transport keeps the program alive
-   * until it is closed.
+   * default). A `null` host is this machine's loopback addresses, as
+   * Python's `None`. The host's addresses are tried one after another, or,
+   * with `happyEyeballsDelay`, raced a delay apart with IPv6 and IPv4
+   * taking turns (`interleave`), the first to connect kept and the others
+   * closed, as asyncio's happy eyeballs. The transport keeps the program
+   * alive until it is closed.
    */
   async createConnection<P extends StreamProtocol>(
     protocolFactory: () => P,
-    host: string,
+    host: string | null,
     port: number,
     options?: CreateConnectionOptions,
   ): Promise<[Transport, P]> {

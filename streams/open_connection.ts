@@ -46,12 +46,13 @@ export interface OpenUnixConnectionOptions extends CreateUnixConnectionOptions {
  * message says which, with the system's `code` (`"ECONNREFUSED"`,
  * `"ENOTFOUND"`, …). Cancelling the call closes the half-open socket.
  *
- * The host's addresses are tried one after another; with
- * `happyEyeballsDelay` (seconds) they are raced as RFC 8305's happy
- * eyeballs, the next one started when the one before fails or after the
- * delay, the first to connect kept and the others closed; `interleave`
- * (1 then) alternates IPv6 and IPv4. When every address fails, the error
- * names each one's failure.
+ * A `null` host is this machine's loopback addresses (`::1`, then
+ * `127.0.0.1`), as Python's `None`. The host's addresses are tried one
+ * after another; with `happyEyeballsDelay` (seconds) they are raced as
+ * RFC 8305's happy eyeballs, the next one started when the one before
+ * fails or after the delay, the first to connect kept and the others
+ * closed; `interleave` (1 then) alternates IPv6 and IPv4. When every
+ * address fails, the error names each one's failure.
  *
  * Other options: `limit` (the reader's buffer, 64 KiB), `family`
  * (`AF_INET` 2 or `AF_INET6` 10), `localAddr` (`[host, port]` to bind
@@ -83,7 +84,7 @@ export interface OpenUnixConnectionOptions extends CreateUnixConnectionOptions {
  * ```
  */
 export async function openConnection(
-  host: string,
+  host: string | null,
   port: number,
   options: OpenConnectionOptions = {},
 ): Promise<[StreamReader, StreamWriter]> {

@@ -497,6 +497,35 @@ describe("bad input and failures", () => {
     );
   });
 
+  it("a null host is the loopback addresses, as Python's None", async () => {
+    const [echoed, peer, refused, unnamed] = await run(async () => {
+      await using server = await startServer(echo, HOST, 0);
+      const [reader, writer] = await openConnection(null, portOf(server));
+      writer.write(bytes("hi\n"));
+      const echoed = text(await reader.readline());
+      const peer = writer.getExtraInfo("peername");
+      writer.close();
+      await writer.waitClosed();
+      const port = portOf(server);
+      server.close();
+      await server.waitClosed();
+      const refused = await openConnection(null, port).catch((e) => e);
+      // Python: "You must set server_hostname when using ssl without a host".
+      const unnamed = await openConnection(null, port, { ssl: true })
+        .catch((e) => e);
+      return [echoed, peer, refused, unnamed];
+    });
+    assert.equal(echoed, "hi\n");
+    assert.equal(peer![0], "127.0.0.1");
+    // Both loopback addresses were tried, as Python's "Multiple exceptions".
+    assert.match(
+      refused.message,
+      /^Multiple exceptions: Cannot connect to ::1:\d+: .*, Cannot connect to 127\.0\.0\.1:\d+: /,
+    );
+    assert.ok(unnamed instanceof RangeError);
+    assert.match(unnamed.message, /give serverHostname/);
+  });
+
   it("an unknown host is a clear error", async () => {
     const error = await run(() =>
       openConnection("no-such-host.invalid", 80).catch((e) => e)
