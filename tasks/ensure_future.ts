@@ -3,10 +3,10 @@
  *
  * @module
  */
-import { holdClock } from "../internal/real_world.ts";
 import { describe, isPromiseLike } from "../internal/validate.ts";
 import type { AbstractEventLoop } from "../loop/abstract_event_loop.ts";
 import { Future } from "./future.ts";
+import { PromiseFuture } from "./promise_future.ts";
 import type { CoroutineFunction, Task, TaskOptions } from "./task.ts";
 import { internals } from "./_internals.ts";
 import { internals as loopInternals } from "../loop/_internals.ts";
@@ -31,12 +31,16 @@ export interface TaskCreator {
  * A promise becomes a `Future` that settles with it (a thenable that is not
  * a native promise is subscribed to from the loop, where its `then()` may
  * use it). Unlike asyncio, which wraps any awaitable in a Task, the future
- * cannot cancel the promise: cancelling it stops the waiting at once (so
+ * cannot cancel the promise. The promise's own library awaits belong to the
+ * task whose code started it, and a cancel of that task reaches them; when
+ * that cancel also reaches the future (the task awaits it, or a `gather` of
+ * it), the future waits for the promise to end and settles as it did, as
+ * asyncio's task ends once its cleanup has run. Any other cancel of the
+ * future, or one that finds the task awaiting nothing else while the
+ * promise runs on foreign work, stops the waiting at once (so
  * `waitFor(fetch(url), 1)` throws after one second) and the outcome is
- * dropped. The promise's own library awaits belong to the task whose code
- * started it, and a cancel of that task reaches them; its foreign work runs
- * on. Pass `task.signal` to APIs like `fetch` to stop them as well. While
- * the promise is pending it holds a virtual clock still.
+ * dropped. Pass `task.signal` to APIs like `fetch` to stop them as well.
+ * While the promise is pending it holds a virtual clock still.
  *
  * @example Wrapping a promise
  * ```ts
@@ -72,40 +76,7 @@ export function ensureFuture<T>(
   if (typeof value === "function") return creator.createTask(value);
   const body = internals.coroutineBody<T>(value);
   if (body !== null) return creator.createTask(body);
-  return settledBy(value, creator as unknown as AbstractEventLoop);
-}
-
-/** A future on `loop` that settles with `promise`, unless cancelled first. */
-function settledBy<T>(
-  promise: PromiseLike<T>,
-  loop: AbstractEventLoop,
-): Future<T> {
-  const future = new Future<T>(loop);
-  const release = holdClock(loop);
-  internals.onDone(future, release);
-  const settle = (ok: boolean, outcome: unknown) => {
-    release();
-    if (future.done() || loop.isClosed()) return;
-    if (ok) future.setResult(outcome as T);
-    else future.setException(outcome);
-  };
-  const subscribe = () => {
-    if (future.done()) return; // cancelled before it was awaited
-    try {
-      promise.then(
-        (value) => settle(true, value),
-        (error) => settle(false, error),
-      );
-    } catch (error) {
-      settle(false, error);
-    }
-  };
-  // A thenable's own then() may use the loop, as asyncio awaits an
-  // awaitable in a task's first step: it is called from the loop, in the
-  // caller's context; a promise's at once.
-  if (promise instanceof Promise) subscribe();
-  else loop.callSoon(subscribe);
-  return future;
+  return new PromiseFuture(value, creator as unknown as AbstractEventLoop);
 }
 
 /**

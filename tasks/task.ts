@@ -29,6 +29,7 @@ import { internals as loopInternals } from "../loop/_internals.ts";
 import { internals } from "./_internals.ts";
 import { Future } from "./future.ts";
 import { CancelScope } from "./cancel_scope.ts";
+import { beginCancelPass, endCancelPass } from "./promise_future.ts";
 import {
   creationSitesWanted,
   markCancelledAwait,
@@ -282,15 +283,21 @@ export class Task<T = unknown> extends Future<T> {
       this.#abort?.abort(cancelledError(msg));
     }
     // Each request reaches what the task awaits, as asyncio passes every
-    // cancel on to its `_fut_waiter`: an awaited task counts them all.
+    // cancel on to its `_fut_waiter`: an awaited task counts them all. The
+    // future of a promise the task runs waits for it (`promise_future.ts`).
     let reached = false;
     const waitingOn = this.#waitingOn;
-    if (waitingOn instanceof Future) {
-      reached = Task.#reach(waitingOn, msg);
-    } else if (waitingOn !== null) {
-      for (const future of waitingOn) {
-        if (Task.#reach(future, msg)) reached = true;
+    beginCancelPass(this as Task<unknown>);
+    try {
+      if (waitingOn instanceof Future) {
+        reached = Task.#reach(waitingOn, msg);
+      } else if (waitingOn !== null) {
+        for (const future of waitingOn) {
+          if (Task.#reach(future, msg)) reached = true;
+        }
       }
+    } finally {
+      endCancelPass(this as Task<unknown>);
     }
     if (!reached) {
       this.#mustCancel = true;

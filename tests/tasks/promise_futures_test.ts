@@ -1,0 +1,176 @@
+/**
+ * A promise handed to `waitFor` or `gather` runs in the caller's task,
+ * where asyncio would give its coroutine a task of its own. When a cancel
+ * of the caller's task reaches the promise's future, the future waits for
+ * the promise to end, as asyncio waits for that task's cleanup. Every
+ * expected order and value is CPython 3.13's for the same program.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import {
+  CancelledError,
+  createTask,
+  ensureFuture,
+  gather,
+  run,
+  sleep,
+  TimeoutError,
+  waitFor,
+} from "../../mod.ts";
+
+/** Catches the cancel and returns a value instead. */
+async function stubborn(): Promise<string> {
+  try {
+    await sleep(1);
+    return "finished";
+  } catch (error) {
+    if (!(error instanceof CancelledError)) throw error;
+    return "kept";
+  }
+}
+
+/** Awaits during its cleanup, and says when it is done. */
+async function slowCleanup(log: string[], name = "cleanup"): Promise<void> {
+  try {
+    await sleep(10);
+  } finally {
+    await sleep(0.01);
+    log.push(`${name} done`);
+  }
+}
+
+describe("a promise whose task's cancel reaches its future", () => {
+  it("waitFor returns the value the promise returned after its deadline's cancel", async () => {
+    const value = await run(() => waitFor(stubborn(), 0.01));
+    assert.equal(value, "kept");
+  });
+
+  it("waitFor throws the error the promise made of its deadline's cancel", async () => {
+    const error = await run(() =>
+      waitFor(
+        (async () => {
+          try {
+            await sleep(1);
+          } catch {
+            throw new RangeError("converted");
+          }
+        })(),
+        0.01,
+      ).catch((e) => e)
+    );
+    assert.ok(error instanceof RangeError);
+    assert.equal(error.message, "converted");
+  });
+
+  it("waitFor's TimeoutError comes after the promise's cleanup", async () => {
+    const log = await run(async () => {
+      const log: string[] = [];
+      await waitFor(slowCleanup(log), 0.01).catch((e) => log.push(e.name));
+      return log;
+    });
+    assert.deepEqual(log, ["cleanup done", "TimeoutError"]);
+  });
+
+  it("a task cancelled inside waitFor ends after the promise's cleanup", async () => {
+    const log = await run(async () => {
+      const log: string[] = [];
+      const task = createTask(async () => {
+        try {
+          await waitFor(slowCleanup(log), 5);
+        } catch (error) {
+          if (error instanceof CancelledError) log.push("outer sees cancel");
+          throw error;
+        }
+      });
+      await sleep(0.01);
+      task.cancel();
+      await task.catch(() => {});
+      log.push("task done");
+      return log;
+    });
+    assert.deepEqual(log, ["cleanup done", "outer sees cancel", "task done"]);
+  });
+
+  it("a gather of promises cancelled with its task waits for their cleanup, and so does run()'s end", async () => {
+    const log: string[] = [];
+    const supervisor = async () => {
+      try {
+        await gather(slowCleanup(log, "w1"), slowCleanup(log, "w2"));
+      } finally {
+        log.push("supervisor finally");
+      }
+    };
+    await run(async () => {
+      const task = createTask(supervisor);
+      await sleep(0.01);
+      task.cancel();
+      await gather(task, { returnExceptions: true });
+      log.push(`supervisor cancelled: ${task.cancelled()}`);
+      // Left running: run() cancels it, and waits for all of its cleanup.
+      createTask(supervisor);
+      await sleep(0.01);
+      log.push("main returns");
+    });
+    log.push("after run");
+    assert.deepEqual(log, [
+      "w1 done",
+      "w2 done",
+      "supervisor finally",
+      "supervisor cancelled: true",
+      "main returns",
+      // CPython printed w2 first here: it cancels run()'s leftover tasks in
+      // a set's order, which promises no order.
+      "w1 done",
+      "w2 done",
+      "supervisor finally",
+      "after run",
+    ]);
+  });
+});
+
+describe("a promise on foreign work, which no cancel reaches", () => {
+  it("waitFor's deadline holds: TimeoutError while the work runs on", async () => {
+    let release!: (value: string) => void;
+    const foreign = new Promise<string>((resolve) => (release = resolve));
+    const [error, settledFirst] = await run(async () => {
+      let settled = false;
+      foreign.then(() => (settled = true));
+      const error = await waitFor(foreign, 0.01).catch((e) => e);
+      return [error, settled];
+    });
+    release("late");
+    assert.ok(error instanceof TimeoutError);
+    assert.equal(settledFirst, false);
+  });
+
+  it("a gather cancelled with its task waits for its library work's cleanup, not for foreign work", async () => {
+    let release!: () => void;
+    const foreign = new Promise<void>((resolve) => (release = resolve));
+    const log = await run(async () => {
+      const log: string[] = [];
+      const onForeign = async () => {
+        await foreign;
+        log.push("foreign work done");
+      };
+      const task = createTask(() => gather(onForeign(), slowCleanup(log)));
+      await sleep(0.01);
+      task.cancel();
+      await task.catch((e) => log.push(`task: ${e.name}`));
+      return log;
+    });
+    release();
+    assert.deepEqual(log, ["cleanup done", "task: CancelledError"]);
+  });
+
+  it("a future of a promise cancelled on its own stops waiting at once", async () => {
+    const [cancelled, outcome] = await run(async () => {
+      const future = ensureFuture(stubborn());
+      await sleep(0);
+      const cancelled = future.cancel();
+      const outcome = await future.catch((e) => e.name);
+      return [cancelled, outcome];
+    });
+    assert.equal(cancelled, true);
+    assert.equal(outcome, "CancelledError");
+  });
+});
