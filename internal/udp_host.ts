@@ -105,13 +105,19 @@ export function openUdp(
       ready(wrapped);
       return;
     }
-    socket.connect(remote[1], remote[0], (error?: Error) => {
+    const connected = (error?: Error) => {
       if (error) fail(error, `connect to ${remote[0]}:${remote[1]}`);
       else if (!opened) {
         opened = wrapped.ready = true;
         ready(wrapped);
       }
-    });
+    };
+    // The runtimes throw some refusals here, inside a host callback.
+    try {
+      socket.connect(remote[1], remote[0], connected);
+    } catch (error) {
+      connected(error as Error);
+    }
   });
   return () => fail(new Error("cancelled"), "open");
 }

@@ -545,7 +545,16 @@ export async function createDatagramEndpoint<P extends DatagramProtocolLike>(
     ENDPOINT_OPTIONS,
   );
   if (localAddr !== null) checkAddr(localAddr, "localAddr");
-  if (remoteAddr !== null) checkAddr(remoteAddr, "remoteAddr");
+  if (remoteAddr !== null) {
+    checkAddr(remoteAddr, "remoteAddr");
+    if (remoteAddr[1] === 0) {
+      // Linux takes port 0 as "not connected"; the runtimes throw.
+      throw new RangeError(
+        "createDatagramEndpoint(): remoteAddr's port must not be 0: " +
+          "leave remoteAddr out to send to any address",
+      );
+    }
+  }
   checkFamily(family, "createDatagramEndpoint()'s family");
   if (localAddr === null && remoteAddr === null && family === AF_UNSPEC) {
     throw new RangeError(
