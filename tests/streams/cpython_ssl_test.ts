@@ -1800,13 +1800,11 @@ describe("CPython TLS argument checks (test_base_events, test_events, test_unix_
         loop.createConnection(() => new Protocol(), "", 80, { ssl: true }),
         RangeError,
       );
-      // host None: the library has no `sock=`, so a null host is of the
-      // wrong type (README: a wrong type is a TypeError).
+      // host None: the loopback addresses, with no name to check the
+      // server's certificate against (CPython's ValueError).
       await assert.rejects(
-        loop.createConnection(() => new Protocol(), null as never, 80, {
-          ssl: true,
-        }),
-        TypeError,
+        loop.createConnection(() => new Protocol(), null, 80, { ssl: true }),
+        RangeError,
       );
     });
   });
