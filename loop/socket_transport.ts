@@ -234,6 +234,14 @@ export class StreamTransport extends Transport {
       this.#pending.add(CLOSED);
       return;
     }
+    // Both halves ended, ours by writeEof() and the peer's kept open by the
+    // protocol: asyncio's transport stays open until close(), though it
+    // no longer keeps the program alive, having nothing left to wait for.
+    if (error === null && this.#eofWritten && !this.#closing) {
+      this.#releaseHold?.();
+      this.#releaseHold = null;
+      return;
+    }
     this.#closing = this.#lost = true;
     this.#pending.clear();
     this.#connectionLost(error);

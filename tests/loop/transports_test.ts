@@ -212,10 +212,21 @@ describe("createConnection and createServer", () => {
       client.keepOpenOnEof = true;
       transport.writeEof();
       assert.equal(transport.canWriteEof(), true);
+      while (!client.events.includes("eof")) await sleep(0.001);
+      // Both halves have ended, and the client kept its transport open: as
+      // in asyncio 3.13 it stays open, and the peer's address known, until
+      // close() (CPython: no connection_lost within 0.5 s, is_closing False).
+      await sleep(0.05);
+      const open = [transport.isClosing(), client.events.length];
+      const peer = transport.getExtraInfo("peername");
+      transport.close();
       await client.lost;
-      return client.events;
+      return [client.events, open, peer];
     });
-    assert.deepEqual(reply, ["made", "data after eof", "eof", "lost null"]);
+    const [events, open, peer] = reply;
+    assert.deepEqual(events, ["made", "data after eof", "eof", "lost null"]);
+    assert.deepEqual(open, [false, 3]);
+    assert.ok(Array.isArray(peer));
   });
 
   it("pauseReading() stops dataReceived until resumeReading(), nothing lost", async () => {
