@@ -92,6 +92,16 @@ function futuresOf<T>(aws: readonly Awaitable<T>[]): Set<Future<T>> {
   return futures;
 }
 
+/**
+ * True if `future` failed; reading its error marks it retrieved, as
+ * asyncio's `f.exception() is not None` does for `FIRST_EXCEPTION`.
+ */
+function retrievesFailure(future: Future<unknown>): boolean {
+  if (future.cancelled()) return false;
+  future.exception();
+  return internals.hasFailed(future);
+}
+
 async function waitUntil<T>(
   futures: Set<Future<T>>,
   timeout: number | null,
@@ -111,7 +121,7 @@ async function waitUntil<T>(
     left--;
     if (
       left <= 0 || returnWhen === FIRST_COMPLETED ||
-      (returnWhen === FIRST_EXCEPTION && internals.hasFailed(future))
+      (returnWhen === FIRST_EXCEPTION && retrievesFailure(future))
     ) {
       timer?.cancel();
       release();

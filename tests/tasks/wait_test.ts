@@ -5,9 +5,11 @@ import {
   asCompleted,
   CancelledError,
   createTask,
+  type ExceptionContext,
   FIRST_COMPLETED,
   FIRST_EXCEPTION,
   Future,
+  newEventLoop,
   run,
   sleep,
   wait,
@@ -75,6 +77,28 @@ describe("wait", () => {
       assert.ok(failing.exception() instanceof RangeError);
       slow.cancel();
     });
+  });
+
+  it("FIRST_EXCEPTION retrieves the errors it looks at, as asyncio's f.exception()", async () => {
+    // CPython 3.13 reports nothing for this program.
+    const loop = newEventLoop();
+    const contexts: ExceptionContext[] = [];
+    loop.setExceptionHandler((_loop, context) => contexts.push(context));
+    const sizes = await loop.runUntilComplete(async () => {
+      const failing = createTask(async () => {
+        await sleep(0.01);
+        throw new RangeError("b");
+      });
+      const slow = createTask(() => sleep(0.03));
+      const [done, pending] = await wait([failing, slow], {
+        returnWhen: FIRST_EXCEPTION,
+      });
+      await wait(pending);
+      return [done.size, pending.size];
+    });
+    loop.close();
+    assert.deepEqual(sizes, [1, 1]);
+    assert.deepEqual(contexts, []);
   });
 
   it("waits for all with FIRST_EXCEPTION when nothing fails", async () => {
