@@ -115,6 +115,12 @@ export function park<T>(future: Future<T>): Promise<T> {
   return future.then();
 }
 
+/** True for `Error` and the classes that extend it. */
+function isErrorClass(value: unknown): value is new () => Error {
+  return typeof value === "function" &&
+    (value === Error || value.prototype instanceof Error);
+}
+
 /**
  * A result that will exist later, owned by one event loop: asyncio's
  * `Future`. It is awaitable (`PromiseLike`); awaiting it from a task makes
@@ -237,9 +243,13 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this.#wake(false);
   }
 
-  /** Marks the future failed with `exception`; `InvalidStateError` if done. */
+  /**
+   * Marks the future failed with `exception`; `InvalidStateError` if done.
+   * An error class is made into an error first, as asyncio instantiates an
+   * exception type: `setException(RangeError)`.
+   */
   setException(exception: unknown): void {
-    this.#fail(exception, null);
+    this.#fail(isErrorClass(exception) ? new exception() : exception, null);
   }
 
   /** Fails the future; an unretrieved `exception` is reported in `context`. */

@@ -42,6 +42,24 @@ describe("Future", () => {
     });
   });
 
+  it("makes an error class given to setException into an error, as asyncio makes a type", async () => {
+    await run(async () => {
+      const future = new Future<number>();
+      future.setException(RangeError);
+      const error = future.exception();
+      assert.ok(error instanceof RangeError);
+      assert.equal((error as Error).message, "");
+      const plain = new Future<number>();
+      plain.setException(Error);
+      assert.equal(plain.exception()?.constructor, Error);
+      // Any other value is kept as it is, as JavaScript throws anything.
+      const odd = new Future<number>();
+      const notAClass = () => {};
+      odd.setException(notAClass);
+      assert.equal(odd.exception(), notAClass);
+    });
+  });
+
   it("cancels with a message", async () => {
     await run(async () => {
       const future = new Future<number>();
