@@ -61,6 +61,19 @@ export interface TransportOwner {
 /** What a TLS transport no longer tells once its connection is lost. */
 const SOCKET_INFO = new Set(["socket", "peername", "sockname"]);
 
+/** What `getBuffer()` returned, if it is a buffer to fill. */
+function checkBuffer(buffer: unknown): Uint8Array {
+  if (!(buffer instanceof Uint8Array)) {
+    throw new RuntimeError(
+      `getBuffer() must return a Uint8Array, got ${describe(buffer)}`,
+    );
+  }
+  if (buffer.length === 0) {
+    throw new RuntimeError("getBuffer() returned an empty buffer");
+  }
+  return buffer;
+}
+
 /**
  * A transport over one host stream. Made with its protocol; `attach()`
  * gives it the host stream, whose events become loop callbacks.
@@ -249,10 +262,12 @@ export class StreamTransport extends Transport {
 
   #deliver(chunk: Uint8Array): void {
     const protocol = this.#protocol;
+    if (typeof protocol.getBuffer === "function") {
+      this.#deliverBuffered(protocol, chunk);
+      return;
+    }
     try {
-      if (typeof protocol.getBuffer === "function") {
-        this.#deliverBuffered(protocol, chunk);
-      } else if (this.#ownsChunks) {
+      if (this.#ownsChunks) {
         offerHostChunk(chunk);
         try {
           protocol.dataReceived?.(chunk);
@@ -265,22 +280,29 @@ export class StreamTransport extends Transport {
     }
   }
 
-  /** A `BufferedProtocol` gets the chunk in the buffers it provides. */
+  /**
+   * A `BufferedProtocol` gets the chunk in the buffers it provides; a
+   * failed call is a fatal error that names it, as in asyncio.
+   */
   #deliverBuffered(protocol: StreamProtocol, chunk: Uint8Array): void {
     let offset = 0;
     while (offset < chunk.length && !this.#closing) {
-      const buffer = protocol.getBuffer!(chunk.length - offset);
-      if (!(buffer instanceof Uint8Array) || buffer.length === 0) {
-        throw new RuntimeError(
-          `getBuffer() must return a non-empty Uint8Array, got ${
-            describe(buffer)
-          }`,
-        );
+      let buffer: Uint8Array;
+      try {
+        buffer = checkBuffer(protocol.getBuffer!(chunk.length - offset));
+      } catch (error) {
+        this.#fatalError(error, "protocol.getBuffer() call failed");
+        return;
       }
       const n = Math.min(buffer.length, chunk.length - offset);
       buffer.set(chunk.subarray(offset, offset + n));
       offset += n;
-      protocol.bufferUpdated?.(n);
+      try {
+        protocol.bufferUpdated?.(n);
+      } catch (error) {
+        this.#fatalError(error, "protocol.bufferUpdated() call failed");
+        return;
+      }
     }
   }
 

@@ -462,6 +462,50 @@ describe("createConnection and createServer", () => {
     ]);
   });
 
+  it("a BufferedProtocol's failing getBuffer or bufferUpdated is a fatal error that names it", async () => {
+    // CPython 3.13: "Fatal error: protocol.get_buffer() call failed." and
+    // connection_lost(RuntimeError('get_buffer() returned an empty buffer')).
+    const outcomes = await run(async () => {
+      const loop = getRunningLoop();
+      const reported = collectReports(loop);
+      const lost: string[] = [];
+      class Faulty extends BufferedProtocol {
+        constructor(readonly fault: "empty" | "updated") {
+          super();
+        }
+        override getBuffer() {
+          return new Uint8Array(this.fault === "empty" ? 0 : 10);
+        }
+        override bufferUpdated() {
+          throw new Error("cannot take it");
+        }
+        override connectionLost(error: Error | null) {
+          lost.push(String(error?.message));
+        }
+      }
+      await using server = await loop.createServer(() => new Echo(), HOST, 0);
+      for (const [i, fault] of (["empty", "updated"] as const).entries()) {
+        const [transport] = await loop.createConnection(
+          () => new Faulty(fault),
+          HOST,
+          portOf(server),
+        );
+        transport.write(bytes("ping"));
+        while (lost.length === i) await sleep(0.001);
+        transport.close();
+      }
+      await sleep(0);
+      return [reported, lost];
+    });
+    assert.deepEqual(outcomes, [
+      [
+        "Fatal error: protocol.getBuffer() call failed: getBuffer() returned an empty buffer",
+        "Fatal error: protocol.bufferUpdated() call failed: cannot take it",
+      ],
+      ["getBuffer() returned an empty buffer", "cannot take it"],
+    ]);
+  });
+
   it("a BufferedProtocol reads into the buffers it gives", async () => {
     const [total, sample, hints] = await run(async () => {
       const loop = getRunningLoop();
