@@ -312,6 +312,8 @@ export class WrappedStream implements HostStream {
   }
 
   writeBufferSize(): number {
+    // Node keeps counting what a destroyed stream dropped.
+    if (this.#stream.destroyed === true) return 0;
     return Math.max(this.#stream.writableLength ?? 0, this.#unwrittenBytes);
   }
 
