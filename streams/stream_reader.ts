@@ -305,7 +305,9 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     if (this.#buffer.length > 0) info.push(`${this.#buffer.length} bytes`);
     if (this.#eof) info.push("eof");
     if (this.#limit !== DEFAULT_LIMIT) info.push(`limit=${this.#limit}`);
-    if (this.#waiter !== null) info.push(`waiter=${this.#waiter}`);
+    // asyncio forgets a waiter once done: a cancelled read's is not shown.
+    const waiter = this.#waiter;
+    if (waiter !== null && !waiter.done()) info.push(`waiter=${waiter}`);
     if (this.#exception !== null) {
       info.push(`exception=${pyRepr(this.#exception)}`);
     }
