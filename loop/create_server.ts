@@ -20,7 +20,10 @@ import {
   checkTls,
   hostFamily,
 } from "./net_checks.ts";
+import { isIP } from "node:net";
 import type { ConnectingLoop } from "./create_connection.ts";
+import type { AddrInfo } from "./names.ts";
+import { AF_UNSPEC, AI_PASSIVE, SOCK_STREAM } from "./socket_constants.ts";
 import type { StreamProtocol } from "./protocols.ts";
 import { createServerOn, type Server, type ServerSockets } from "./server.ts";
 import { beginHandshake, transportOver } from "./socket_setup.ts";
@@ -148,7 +151,8 @@ export async function createServer(
     checkBoolean(given.keepAlive, "keepAlive");
   const startServing = given.startServing === undefined ||
     checkBoolean(given.startServing, "startServing");
-  const targets = hosts.map((each): ListenTarget => ({
+  const addresses = await listenAddresses(loop, hosts, port, given.family);
+  const targets = addresses.map((each): ListenTarget => ({
     host: each ?? (family === 4 ? "0.0.0.0" : family === 6 ? "::" : null),
     port,
     backlog,
@@ -169,6 +173,45 @@ export async function createServer(
     targets,
     startServing,
   );
+}
+
+/**
+ * The addresses to listen on for `hosts`: a name, or any host with a
+ * `family`, is looked up as asyncio looks it up (`AI_PASSIVE`), every
+ * address it has once, so a host of another family is an error; an
+ * address is itself, and `null` every interface.
+ */
+async function listenAddresses(
+  loop: ConnectingLoop,
+  hosts: (string | null)[],
+  port: number,
+  family: number | undefined,
+): Promise<(string | null)[]> {
+  const addresses = new Set<string | null>();
+  for (const host of hosts) {
+    if (host === null || (family === undefined && isIP(host) !== 0)) {
+      addresses.add(host);
+      continue;
+    }
+    let infos: AddrInfo[];
+    try {
+      infos = await loop.getaddrinfo(host, port, {
+        family: family ?? AF_UNSPEC,
+        type: SOCK_STREAM,
+        flags: AI_PASSIVE,
+      });
+    } catch (error) {
+      if (!(error instanceof Error) || !("code" in error)) throw error;
+      throw Object.assign(
+        new Error(`Cannot listen on ${host}:${port}: ${error.message}`, {
+          cause: error,
+        }),
+        { code: error.code },
+      );
+    }
+    for (const [, , , , [address]] of infos) addresses.add(address);
+  }
+  return [...addresses];
 }
 
 /** `loop.createUnixServer`, checked. */

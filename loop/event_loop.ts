@@ -1231,7 +1231,8 @@ export class EventLoop implements AbstractEventLoop {
    * Listens on `host:port` (`null` or `""`: all interfaces; port 0 or
    * `null` picks a free one, but not both `null`, as in asyncio) and gives
    * each client a protocol from `protocolFactory`: asyncio's
-   * `loop.create_server`.
+   * `loop.create_server`. A host name is looked up, and each of its
+   * addresses of `family` (any, by default) gets a socket, as in asyncio.
    */
   async createServer(
     protocolFactory: () => StreamProtocol,

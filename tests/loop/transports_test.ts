@@ -787,6 +787,27 @@ describe("createConnection and createServer", () => {
     assert.equal(family, 2);
   });
 
+  it("a server's family is kept with a host: an address of another family is an error", async () => {
+    // CPython 3.13: create_server(P, "::1", 0, family=AF_INET) raises
+    // gaierror "Address family for hostname not supported".
+    const [refused, listened] = await run(async () => {
+      const loop = getRunningLoop();
+      const factory = () => new Protocol();
+      const refused = await loop.createServer(factory, "::1", 0, { family: 2 })
+        .catch((e) => e);
+      await using server = await loop.createServer(factory, "localhost", 0, {
+        family: 2,
+      });
+      const listened = server.sockets.map((socket) =>
+        (socket.getsockname() as [string, number])[0]
+      );
+      return [refused, listened];
+    });
+    assert.equal(refused.code, "EAI_ADDRFAMILY");
+    assert.match(refused.message, /^Cannot listen on ::1:0: /);
+    assert.deepEqual(listened, ["127.0.0.1"]);
+  });
+
   it("reusePort lets two servers share a port where the runtime can", async () => {
     const outcome = await run(async () => {
       const loop = getRunningLoop();
