@@ -58,6 +58,12 @@ export interface TransportOwner {
   detachTransport(transport: StreamTransport): void;
 }
 
+/**
+ * From this dropped write on, each warns: asyncio's
+ * `LOG_THRESHOLD_FOR_CONNLOST_WRITES`.
+ */
+const WARN_DROPPED_WRITES = 5;
+
 /** What a TLS transport no longer tells once its connection is lost. */
 const SOCKET_INFO = new Set(["socket", "peername", "sockname"]);
 
@@ -98,6 +104,8 @@ export class StreamTransport extends Transport {
   #releaseHold: (() => void) | null = null;
   #closing = false;
   #eofWritten = false;
+  /** Writes dropped since the transport began closing. */
+  #droppedWrites = 0;
   /** `connectionLost` is scheduled or done. */
   #lost = false;
   #readingPaused = false;
@@ -408,7 +416,14 @@ export class StreamTransport extends Transport {
       throw new RuntimeError("Cannot call write() after writeEof()");
     }
     const host = this.#host;
-    if (data.length === 0 || this.#closing || host === null) return;
+    if (data.length === 0) return;
+    if (this.#closing || host === null) {
+      // As asyncio: each write past the first few dropped ones warns.
+      if (++this.#droppedWrites >= WARN_DROPPED_WRITES) {
+        console.warn("socket.send() raised exception.");
+      }
+      return;
+    }
     // A task that writes without ever suspending would not see the close
     // event, which waits in the loop: the connection is lost here instead,
     // as asyncio learns it from the failed send.

@@ -21,6 +21,7 @@ import {
 import { bytes, text } from "../fixtures/bytes.ts";
 import { clockHeld } from "../../internal/real_world.ts";
 import { collectReports } from "../fixtures/reports.ts";
+import { captureConsole } from "../fixtures/console.ts";
 
 const HOST = "127.0.0.1";
 
@@ -576,6 +577,22 @@ describe("bad input and failures", () => {
       writer.write(bytes("later"));
       await assert.rejects(writer.drain(), { code: "ECONNRESET" });
     });
+  });
+
+  it("warns at each write dropped from the fifth on, as asyncio's transports", async () => {
+    // CPython 3.13 logs "socket.send() raised exception." three times here.
+    const warnings = await captureConsole("warn", () =>
+      run(async () => {
+        await using server = await startServer(echo, HOST, 0);
+        const [, writer] = await openConnection(HOST, portOf(server));
+        writer.close();
+        await writer.waitClosed();
+        for (let i = 0; i < 7; i++) writer.write(bytes("lost"));
+      }));
+    assert.deepEqual(
+      warnings,
+      Array(3).fill("socket.send() raised exception."),
+    );
   });
 
   it("refuses a write after writeEof()", async () => {
