@@ -318,7 +318,9 @@ export class WrappedStream implements HostStream {
   }
 
   isClosed(): boolean {
-    return this.#stream.destroyed === true;
+    // Node marks a failed write (EPIPE) at once, and destroys a tick later.
+    const stream = this.#stream as NodeStream & { errored?: unknown };
+    return stream.destroyed === true || (stream.errored ?? null) !== null;
   }
 
   hold(): () => void {

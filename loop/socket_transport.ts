@@ -437,6 +437,12 @@ export class StreamTransport extends Transport {
     ) {
       host.write(chunk, this.#flushed);
     } else host.write(chunk);
+    // Node fails a write to a pipe whose reader is gone at once (EPIPE), as
+    // asyncio's send() fails: the connection is lost now, not at an event.
+    if (host.isClosed()) {
+      this.#forceClose(null);
+      return;
+    }
     this.#maybePauseProtocol();
   }
 

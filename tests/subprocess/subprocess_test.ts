@@ -100,6 +100,31 @@ describe("createSubprocessExec", () => {
     assert.deepEqual([out, code], [5, 0]);
   });
 
+  it("a drain after writing to a child that closed its stdin throws", async () => {
+    // CPython 3.13: ConnectionResetError('Connection lost') at each drain.
+    const errors = await run(async () => {
+      const child = await createSubprocessExec(
+        "sh",
+        "-c",
+        "exec 0<&-; echo closed; sleep 5",
+        { stdin: PIPE, stdout: PIPE },
+      );
+      assert.equal(text(await child.stdout!.readline()), "closed\n");
+      const errors: string[] = [];
+      for (const size of [1_000_000, 1]) {
+        child.stdin!.write(new Uint8Array(size));
+        await child.stdin!.drain().catch((e) => errors.push(e.code));
+      }
+      child.kill();
+      await child.wait();
+      return errors;
+    });
+    // The first is EPIPE where the runtime reports the failed write itself.
+    assert.equal(errors.length, 2);
+    assert.match(errors[0], /^(EPIPE|ECONNRESET)$/);
+    assert.equal(errors[1], "ECONNRESET");
+  });
+
   it("stdin and stdout are streams: write, drain, readline, close", async () => {
     const lines = await run(async () => {
       const child = await createSubprocessExec("cat", {
