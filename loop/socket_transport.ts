@@ -46,6 +46,8 @@ export interface StreamTransportOptions {
   holdWhileOpen?: boolean;
   /** False for TLS: it cannot half-close. */
   canWriteEof?: boolean;
+  /** A pipe: its `writeEof()` is its `close()`, as asyncio's write pipe's. */
+  pipe?: boolean;
   /** Call the protocol's `connectionMade` on `attach` (default true). */
   callConnectionMade?: boolean;
 }
@@ -93,6 +95,7 @@ export class StreamTransport extends Transport {
   readonly #owner: TransportOwner | null;
   readonly #holdWhileOpen: boolean;
   readonly #canWriteEof: boolean;
+  readonly #pipe: boolean;
   readonly #callConnectionMade: boolean;
   #host: HostStream | null = null;
   /**
@@ -136,6 +139,7 @@ export class StreamTransport extends Transport {
     this.#owner?.attachTransport(this);
     this.#holdWhileOpen = options.holdWhileOpen ?? false;
     this.#canWriteEof = options.canWriteEof ?? true;
+    this.#pipe = options.pipe ?? false;
     this.#callConnectionMade = options.callConnectionMade ?? true;
     [this.#high, this.#low] = waterMarks();
   }
@@ -460,7 +464,8 @@ export class StreamTransport extends Transport {
     }
     if (this.#closing || this.#eofWritten) return;
     this.#eofWritten = true;
-    this.#host?.end();
+    if (this.#pipe) this.close();
+    else this.#host?.end();
   }
 
   /** True, except over TLS. */

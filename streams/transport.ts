@@ -36,7 +36,7 @@ export class StreamTransport extends LoopStreamTransport
     super(
       loop,
       new StreamReaderProtocol(options.reader ?? null, loop as StreamLoop),
-      { extra: options.extra },
+      { extra: options.extra, pipe: true },
     );
   }
 

@@ -100,6 +100,25 @@ describe("createSubprocessExec", () => {
     assert.deepEqual([out, code], [5, 0]);
   });
 
+  it("writeEof() on stdin closes it, as asyncio's write pipe", async () => {
+    // CPython 3.13: is_closing() is True after write_eof() on a pipe.
+    const [closing, out, code] = await run(async () => {
+      const child = await createSubprocessExec("cat", {
+        stdin: PIPE,
+        stdout: PIPE,
+      });
+      child.stdin!.write(bytes("x"));
+      child.stdin!.writeEof();
+      const closing = child.stdin!.isClosing();
+      // Bytes that would be lost are an error here (asyncio drops them).
+      assert.throws(() => child.stdin!.write(bytes("y")), RuntimeError);
+      await child.stdin!.waitClosed();
+      const out = text(await child.stdout!.read());
+      return [closing, out, await child.wait()];
+    });
+    assert.deepEqual([closing, out, code], [true, "x", 0]);
+  });
+
   it("a drain after writing to a child that closed its stdin throws", async () => {
     // CPython 3.13: ConnectionResetError('Connection lost') at each drain.
     const errors = await run(async () => {
