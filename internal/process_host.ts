@@ -110,7 +110,11 @@ export function spawnChild(
     });
   } catch (error) {
     output?.close();
-    throw error;
+    // Node and Bun throw some system errors here (ENOTDIR, E2BIG).
+    const code = errorCode(error);
+    throw typeof code === "string" && /^E[A-Z0-9]+$/.test(code)
+      ? describeError(error as Error, request)
+      : error;
   }
   // The child holds its own copy now: the parent's would hide its EOF.
   output?.closeChildEnd();

@@ -130,6 +130,7 @@ export async function createSubprocessExec(
       `The program must be a non-empty string, got ${describe(program)}`,
     );
   }
+  checkNoNul(program, "The program");
   const last = args[args.length - 1];
   const hasOptions = typeof last === "object" && last !== null &&
     !Array.isArray(last);
@@ -146,6 +147,7 @@ export async function createSubprocessExec(
           (Array.isArray(arg) ? ": pass the arguments one by one" : ""),
       );
     }
+    checkNoNul(arg, `Argument ${index + 1} of createSubprocessExec()`);
   });
   return await start(program, args as string[], false, options);
 }
@@ -181,6 +183,7 @@ export async function createSubprocessShell(
       `The command must be a non-empty string, got ${describe(command)}`,
     );
   }
+  checkNoNul(command, "The command");
   const checked = checkOptions<SubprocessOptions>(
     options,
     "createSubprocessShell()",
@@ -313,6 +316,17 @@ function optionalString(value: unknown, name: string): string | undefined {
   if (typeof value !== "string") {
     throw new TypeError(`${name} must be a string, got ${describe(value)}`);
   }
+  return checkNoNul(value, name);
+}
+
+/**
+ * `value`, unless it holds a NUL byte, which no program can be given:
+ * a `RangeError`, Python's `ValueError: embedded null byte`.
+ */
+function checkNoNul(value: string, what: string): string {
+  if (value.includes("\0")) {
+    throw new RangeError(`${what} contains a NUL byte (embedded null byte)`);
+  }
   return value;
 }
 
@@ -327,6 +341,8 @@ function checkEnv(env: unknown): Record<string, string> | undefined {
         `env.${key} must be a string, got ${describe(value)}`,
       );
     }
+    checkNoNul(key, "An env name");
+    checkNoNul(value, `env.${key}`);
   }
   return env as Record<string, string>;
 }

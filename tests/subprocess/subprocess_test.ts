@@ -1,4 +1,5 @@
 import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import {
   createSubprocessExec,
@@ -302,6 +303,16 @@ describe("subprocess bad input", () => {
     );
   });
 
+  it("a working directory that is a file is a clear error", async () => {
+    // Node and Bun throw this one from spawn() itself; Deno says ENOENT.
+    const error = await run(() =>
+      createSubprocessExec("true", { cwd: fileURLToPath(import.meta.url) })
+        .catch((e) => e)
+    );
+    assert.match(error.code, /^(ENOTDIR|ENOENT)$/);
+    assert.match(error.message, /^Cannot run "true": /);
+  });
+
   it("arguments and options are checked", async () => {
     await run(async () => {
       // @ts-expect-error: the program is a string
@@ -323,6 +334,21 @@ describe("subprocess bad input", () => {
       );
       // @ts-expect-error: the command is a string
       await assert.rejects(createSubprocessShell(["ls"]), TypeError);
+      // Python: ValueError("embedded null byte"), for each of them.
+      for (
+        const attempt of [
+          () => createSubprocessExec("echo", "a\0b"),
+          () => createSubprocessExec("ec\0ho"),
+          () => createSubprocessShell("echo a\0b"),
+          () => createSubprocessExec("true", { cwd: "/\0" }),
+          () => createSubprocessExec("true", { env: { A: "\0" } }),
+        ]
+      ) {
+        await assert.rejects(attempt(), {
+          name: "RangeError",
+          message: /contains a NUL byte \(embedded null byte\)$/,
+        });
+      }
       const child = await createSubprocessExec("true");
       await assert.rejects(child.communicate(bytes("x")), RuntimeError);
       assert.throws(() => child.sendSignal("SIGNOPE"), RangeError);
