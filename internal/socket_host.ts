@@ -26,10 +26,18 @@ import {
 } from "./stream_host.ts";
 
 /**
- * A socket address as Python gives it: `[host, port]` for TCP (IPv6 too,
- * without flow info and scope id), the path for a Unix socket.
+ * A socket address as Python gives it: `[host, port]` for IPv4,
+ * `[host, port, flowinfo, scopeId]` for IPv6, the path for a Unix socket.
  */
-export type Address = [host: string, port: number] | string;
+export type Address =
+  | [host: string, port: number]
+  | [host: string, port: number, flowinfo: number, scopeId: number]
+  | string;
+
+/** Python's tuple for an IP address: four parts for IPv6. */
+function ipAddress(host: string, port: number): Address {
+  return host.includes(":") ? [host, port, 0, 0] : [host, port];
+}
 
 /** Where to connect, and how. */
 export interface ConnectTarget {
@@ -147,7 +155,7 @@ export class HostSocket extends WrappedStream {
     const socket = this.stream as net.Socket;
     return this.#peer ??= socket.remoteAddress === undefined
       ? null
-      : [socket.remoteAddress, socket.remotePort ?? 0];
+      : ipAddress(socket.remoteAddress, socket.remotePort ?? 0);
   }
 
   /** This end's address, once connected. */
@@ -158,7 +166,7 @@ export class HostSocket extends WrappedStream {
     const socket = this.stream as net.Socket;
     return this.#local ??= socket.localAddress === undefined
       ? null
-      : [socket.localAddress, socket.localPort ?? 0];
+      : ipAddress(socket.localAddress, socket.localPort ?? 0);
   }
 
   /** `"AF_INET"`, `"AF_INET6"` or `"AF_UNIX"`. */
@@ -383,7 +391,7 @@ export function listen(
     address: () => {
       const info = server.address();
       if (typeof info === "string") return info;
-      return [info!.address, info!.port];
+      return ipAddress(info!.address, info!.port);
     },
     close: () => {
       server.close();

@@ -787,6 +787,31 @@ describe("createConnection and createServer", () => {
     assert.equal(family, 2);
   });
 
+  it("an IPv6 address has four parts, as Python's tuple", async () => {
+    // CPython 3.13: ('::1', port, 0, 0) for peername, sockname and the
+    // server's socket; ('127.0.0.1', port) over IPv4.
+    const [server4, peer, local, listening] = await run(async () => {
+      const loop = getRunningLoop();
+      await using server = await loop.createServer(() => new Echo(), "::1", 0);
+      const listening = server.sockets[0].getsockname() as unknown[];
+      const [transport, client] = await loop.createConnection(
+        () => new Recorder(),
+        "::1",
+        listening[1] as number,
+      );
+      const peer = transport.getExtraInfo("peername");
+      const local = transport.getExtraInfo("sockname") as unknown[];
+      transport.close();
+      await client.lost;
+      await using server4 = await loop.createServer(() => new Echo(), HOST, 0);
+      return [server4.sockets[0].getsockname(), peer, local, listening];
+    });
+    assert.deepEqual(listening, ["::1", listening[1], 0, 0]);
+    assert.deepEqual(peer, ["::1", listening[1], 0, 0]);
+    assert.deepEqual([local[0], local.length], ["::1", 4]);
+    assert.equal((server4 as unknown[]).length, 2);
+  });
+
   it("a server's family is kept with a host: an address of another family is an error", async () => {
     // CPython 3.13: create_server(P, "::1", 0, family=AF_INET) raises
     // gaierror "Address family for hostname not supported".
