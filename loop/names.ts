@@ -228,7 +228,14 @@ export function getnameinfo(
     const serviceName = numericService ? String(port) : service ?? String(port);
     settle(future, null, [name ?? host, serviceName]);
   };
-  if ((flags & NI_NUMERICHOST) !== 0 && numericService) {
+  if ((flags & NI_NUMERICHOST) !== 0 && (flags & NI_NAMEREQD) !== 0) {
+    // As glibc: a numeric host is no name, which NI_NAMEREQD requires.
+    settle(
+      future,
+      nameError(host, "a numeric host has no name (NI_NAMEREQD)", "ENOTFOUND"),
+      null,
+    );
+  } else if ((flags & NI_NUMERICHOST) !== 0 && numericService) {
     finish(host, null);
   } else if ((flags & NI_NUMERICHOST) !== 0) {
     withResolver(future, (dns) => {

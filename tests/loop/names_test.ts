@@ -241,6 +241,7 @@ describe("getnameinfo", () => {
       [["127.0.0.1", 5353], 0],
       [["127.0.0.1", 53], NI_DGRAM],
       [["127.0.0.1", 22], NI_NOFQDN | NI_NAMEREQD],
+      [["127.0.0.1", 80], NI_NUMERICHOST | NI_NAMEREQD],
       [["::1", 53, 0, 0], NI_NUMERICHOST],
       [["::1", 8080], NI_NUMERICHOST | NI_NUMERICSERV],
       [["localhost", 80], 0],
