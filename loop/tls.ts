@@ -316,6 +316,8 @@ export interface PeerCertificate {
   subject: [string, string][][];
   /** The issuer's name, in the same form. */
   issuer: [string, string][][];
+  /** The X.509 version: 3 for a v3 certificate, as Python counts it. */
+  version: number;
   /** The serial number in hexadecimal. */
   serialNumber: string;
   /** Start of validity, as `"Jan  5 09:34:43 2026 GMT"`. */
@@ -357,11 +359,39 @@ function toPeerCertificate(host: unknown): PeerCertificate | null {
   return {
     subject: name(cert.subject),
     issuer: name(cert.issuer),
+    version: x509Version(cert.raw),
     serialNumber: String(cert.serialNumber ?? "").toUpperCase(),
     notBefore: String(cert.valid_from ?? ""),
     notAfter: String(cert.valid_to ?? ""),
     subjectAltName: altNames,
   };
+}
+
+/**
+ * The version of a DER certificate (`raw`), counted from 1 as Python's
+ * `getpeercert()` counts it: the explicit `[0]` field that opens the
+ * to-be-signed part holds it, and a certificate without it is a v1 one.
+ */
+function x509Version(raw: unknown): number {
+  if (!(raw instanceof Uint8Array)) return 0;
+  let at = 0;
+  /** Steps over a tag and its length, into the value. */
+  const enter = () => {
+    at++;
+    const length = raw[at++];
+    if (length & 0x80) at += length & 0x7f;
+  };
+  enter(); // the certificate
+  enter(); // its to-be-signed part
+  if (raw[at] !== 0xa0) return 1;
+  enter(); // [0]
+  if (raw[at] !== 0x02) return 1;
+  at++;
+  let version = 0;
+  for (let left = raw[at++]; left > 0; left--) {
+    version = version * 256 + raw[at++];
+  }
+  return version + 1;
 }
 
 /** Makes the `sslObject` of a TLS connection; for this package only. */

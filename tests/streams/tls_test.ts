@@ -132,7 +132,19 @@ describe("TLS streams", () => {
       subject: [string, string][][];
       subjectAltName: [string, string][];
       issuer: [string, string][][];
+      version: number;
     };
+    // Python's keys, in its order; the test certificates are X.509 v3.
+    assert.deepEqual(Object.keys(peercert), [
+      "subject",
+      "issuer",
+      "version",
+      "serialNumber",
+      "notBefore",
+      "notAfter",
+      "subjectAltName",
+    ]);
+    assert.equal(peercert.version, 3);
     assert.deepEqual(peercert.subject, [[["commonName", "localhost"]]]);
     assert.deepEqual(peercert.issuer, [[["commonName", "aio test CA"]]]);
     assert.deepEqual(peercert.subjectAltName, [
