@@ -84,6 +84,8 @@ export const internals: {
    * task's next step, so `uncancel()` can still withdraw it.
    */
   isBareYield(future: Future<unknown>): boolean;
+  /** True for a `Task`: a future that runs work of its own. */
+  isTask(future: Future<unknown>): boolean;
   /** The library futures `task` is blocked on now. */
   awaiting(task: Task<unknown>): Future<unknown>[];
   /** True while `task` runs but awaits no library future. */

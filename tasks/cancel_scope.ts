@@ -16,6 +16,7 @@ import {
 import type { Future } from "./future.ts";
 import type { Task } from "./task.ts";
 import { internals } from "./_internals.ts";
+import { cancelWholeTaskFor } from "./promise_future.ts";
 
 /** How many futures a scope keeps before dropping the done ones. */
 const PRUNE_AT = 8;
@@ -98,7 +99,7 @@ export class CancelScope extends CancelScopeContext {
       this.#cancelled = true;
       return false;
     }
-    this.task.cancel();
+    cancelWholeTaskFor(this.task);
     return true;
   }
 

@@ -35,7 +35,8 @@ export interface TaskCreator {
  * task whose code started it, and a cancel of that task reaches them; when
  * that cancel also reaches the future (the task awaits it, or a `gather` of
  * it), the future waits for the promise to end and settles as it did, as
- * asyncio's task ends once its cleanup has run. Any other cancel of the
+ * asyncio's task ends once its cleanup has run (a `waitFor` deadline waits
+ * only for the steps its cancel resumes). Any other cancel of the
  * future, or one that finds the task awaiting nothing else while the
  * promise runs on foreign work, stops the waiting at once (so
  * `waitFor(fetch(url), 1)` throws after one second) and the outcome is

@@ -4,12 +4,19 @@
  *
  * A promise runs in the task that called its function, so a cancel of
  * that task reaches the promise's own library awaits. When such a cancel
- * also passes through the promise's future (a `waitFor` deadline, or a
- * `gather` of promises whose task is cancelled), the future waits for the
- * promise to end and settles as it did, as asyncio's task of a coroutine
- * ends only once the coroutine's cleanup has run. A promise that still
- * runs once its task awaits nothing else waits on foreign work that no
- * cancel reaches: its future is cancelled then, so a deadline still holds.
+ * also passes through the promise's future (the task awaits it, or a
+ * `gather` of it), the future waits for the promise to end and settles as
+ * it did, as asyncio's task of a coroutine ends only once the coroutine's
+ * cleanup has run:
+ * - a cancel of the whole task (`task.cancel()`, `run()`'s end) waits
+ *   while the task has other work in flight, which may be the promise's
+ *   cleanup, as asyncio waits for every task a `gather` cancelled; once
+ *   the task awaits nothing else, the promise waits on foreign work no
+ *   cancel reaches, and its future is cancelled then;
+ * - a cancel meant for part of the task's work (a `waitFor` deadline, a
+ *   failed task group) that falls back to the whole task gives the promise
+ *   only the steps that cancel resumes, as asyncio would not have
+ *   cancelled the task's other work: the deadline still holds.
  *
  * @module
  */
@@ -24,10 +31,26 @@ import { internals } from "./_internals.ts";
 
 /** The task whose `cancel()` is passing its request on now, or null. */
 let passing: Task<unknown> | null = null;
+/** True while a cancel meant for part of a task's work falls back to all. */
+let partial = false;
 /** The outer passes and how many deferrals each had seen: nested cancels. */
 const outerPasses: (Task<unknown> | null | number)[] = [];
 /** Futures that deferred a cancel during the passes in progress. */
 const deferredNow: PromiseFuture<unknown>[] = [];
+
+/**
+ * Cancels `task` for a block's deadline or a task group's failure that
+ * reached none of the block's own awaits (see the module).
+ */
+export function cancelWholeTaskFor(task: Task<unknown>): void {
+  const outer = partial;
+  partial = true;
+  try {
+    task.cancel();
+  } finally {
+    partial = outer;
+  }
+}
 
 /** `task.cancel()` begins passing its request on to what the task awaits. */
 export function beginCancelPass(task: Task<unknown>): void {
@@ -43,24 +66,35 @@ export function endCancelPass(task: Task<unknown>): void {
   const mark = outerPasses.pop() as number;
   passing = outerPasses.pop() as Task<unknown> | null;
   if (deferredNow.length === mark) return;
-  const deferral = new Deferral(task, deferredNow.splice(mark));
-  deferral.schedule();
+  new Deferral(task, deferredNow.splice(mark), !partial).schedule();
 }
 
 /** The futures of one task's promises that wait for them after a cancel. */
 class Deferral {
   readonly #task: Task<unknown>;
   #futures: PromiseFuture<unknown>[];
-  /** What the cancel reached that still waits on its own: not other work. */
+  /** False for a partial cancel: the promises get one look, no more. */
+  readonly #waitsForWork: boolean;
+  /**
+   * Futures other than tasks that the cancel reached and that still wait
+   * on its consequences (a `gather` of the promises): not other work.
+   */
   readonly #reached: Set<Future<unknown>>;
   /** Other work of the task whose end is watched: each once. */
   readonly #watched = new Set<Future<unknown>>();
   #scheduled = false;
 
-  constructor(task: Task<unknown>, futures: PromiseFuture<unknown>[]) {
+  constructor(
+    task: Task<unknown>,
+    futures: PromiseFuture<unknown>[],
+    waitsForWork: boolean,
+  ) {
     this.#task = task;
     this.#futures = futures;
-    this.#reached = new Set(internals.awaiting(task));
+    this.#waitsForWork = waitsForWork;
+    this.#reached = new Set(
+      internals.awaiting(task).filter((future) => !internals.isTask(future)),
+    );
   }
 
   /** Checks again on the loop, once the awaits just answered have run. */
@@ -71,16 +105,17 @@ class Deferral {
   };
 
   /**
-   * Cancels the futures whose promises still run once the task awaits
-   * nothing but what the cancel reached: their promises wait on foreign
-   * work. Until then, checks again whenever other work of the task ends.
+   * Cancels the futures whose promises still run once the task has no
+   * other work in flight (at once after a partial cancel); until then,
+   * checks again whenever a piece of that work ends.
    */
   readonly #check = (): void => {
     this.#scheduled = false;
     this.#futures = this.#futures.filter((future) => !future.done());
     if (this.#futures.length === 0) return;
-    const others = this.#task.done() ? [] : internals.awaiting(this.#task)
-      .filter((future) =>
+    const others = !this.#waitsForWork || this.#task.done()
+      ? []
+      : internals.awaiting(this.#task).filter((future) =>
         !this.#reached.has(future) && !PromiseFuture.isDeferring(future)
       );
     if (others.length === 0) {
@@ -154,7 +189,10 @@ export class PromiseFuture<T> extends Future<T> {
     if (this.done() || passing === null || passing !== this.#creator) {
       return super.cancel(msg);
     }
-    if (!this.#deferring) deferredNow.push(this as PromiseFuture<unknown>);
+    // A partial cancel bounds a deferral that a whole-task cancel began.
+    if (!this.#deferring || partial) {
+      deferredNow.push(this as PromiseFuture<unknown>);
+    }
     this.#deferring = true;
     this.#deferredMessage = msg;
     return true;

@@ -691,6 +691,7 @@ export class Task<T = unknown> extends Future<T> {
     };
     internals.checkedTaskOptions = (loop, options) =>
       new CheckedOptions(loop, options);
+    internals.isTask = (future) => #step in future;
     internals.awaiting = (task) => task.#awaiting();
     internals.awaitsForeignWork = (task) => task.#awaitsForeignWork();
     internals.tasksOf = (loop) => {

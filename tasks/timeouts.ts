@@ -16,6 +16,7 @@ import { getRunningLoop } from "../loop/running_loop.ts";
 import { runInCancelScope } from "../internal/context.ts";
 import { currentTask } from "./current_task.ts";
 import { CancelScope } from "./cancel_scope.ts";
+import { cancelWholeTaskFor } from "./promise_future.ts";
 import type { Task } from "./task.ts";
 import { internals } from "./_internals.ts";
 import { internals as loopInternals } from "../loop/_internals.ts";
@@ -152,7 +153,7 @@ export class Timeout {
     if (scope !== null) timeout.#cancelsTask = scope.cancel();
     else {
       timeout.#cancelsTask = true;
-      timeout.#task.cancel();
+      cancelWholeTaskFor(timeout.#task);
     }
   }
 

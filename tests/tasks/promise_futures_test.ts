@@ -12,6 +12,7 @@ import {
   createTask,
   ensureFuture,
   gather,
+  Lock,
   run,
   sleep,
   TimeoutError,
@@ -62,13 +63,17 @@ describe("a promise whose task's cancel reaches its future", () => {
     assert.equal(error.message, "converted");
   });
 
-  it("waitFor's TimeoutError comes after the promise's cleanup", async () => {
+  it("a deadline gives the promise only the steps its cancel resumes: a cleanup that awaits ends after the TimeoutError", async () => {
+    // CPython waits for that cleanup too, as its wait_for cancels only the
+    // coroutine's task; here the deadline cancels the caller's whole task,
+    // whose other work may never end, so it does not wait on it.
     const log = await run(async () => {
       const log: string[] = [];
       await waitFor(slowCleanup(log), 0.01).catch((e) => log.push(e.name));
+      await sleep(0.02);
       return log;
     });
-    assert.deepEqual(log, ["cleanup done", "TimeoutError"]);
+    assert.deepEqual(log, ["TimeoutError", "cleanup done"]);
   });
 
   it("a task cancelled inside waitFor ends after the promise's cleanup", async () => {
@@ -126,6 +131,27 @@ describe("a promise whose task's cancel reaches its future", () => {
       "after run",
     ]);
   });
+
+  it("a task cancelled in a gather of a promise that awaits a task ends after both cleanups", async () => {
+    // CPython 3.13: T cleanup, p cleanup, then the CancelledError.
+    const log = await run(async () => {
+      const log: string[] = [];
+      const p = async () => {
+        const inner = createTask(() => slowCleanup(log, "inner"));
+        try {
+          await inner;
+        } finally {
+          log.push("p done");
+        }
+      };
+      const task = createTask(() => gather(p()));
+      await sleep(0.01);
+      task.cancel();
+      await task.catch((e) => log.push(`task: ${e.name}`));
+      return log;
+    });
+    assert.deepEqual(log, ["inner done", "p done", "task: CancelledError"]);
+  });
 });
 
 describe("a promise on foreign work, which no cancel reaches", () => {
@@ -141,6 +167,61 @@ describe("a promise on foreign work, which no cancel reaches", () => {
     release("late");
     assert.ok(error instanceof TimeoutError);
     assert.equal(settledFirst, false);
+  });
+
+  it("a deadline holds beside other work that ignores the cancel or needs the caller's lock", async () => {
+    // CPython: TimeoutError at the deadline in both; its wait_for cancels
+    // only its own coroutine. Here the deadline of a promise cancels all
+    // the task's work, the gathers too (README), but waits on none of it.
+    const foreign = new Promise<never>(() => {});
+    const log = await run(async () => {
+      const log: string[] = [];
+      let stop = false;
+      const poller = async () => {
+        while (!stop) {
+          try {
+            await sleep(0.005);
+          } catch {
+            // Swallows every error, the cancel included.
+          }
+        }
+      };
+      const request = async () => {
+        await waitFor(foreign, 0.02).catch((e) => log.push(`poll: ${e.name}`));
+        stop = true;
+      };
+      await gather(request(), poller()).catch((e) => log.push(e.name));
+      const lock = new Lock();
+      await gather(
+        (async () => {
+          await lock.acquire();
+          try {
+            await waitFor(foreign, 0.02);
+          } catch (e) {
+            log.push(`lock: ${(e as Error).name}`);
+          } finally {
+            lock.release();
+          }
+        })(),
+        (async () => {
+          try {
+            await sleep(10);
+          } finally {
+            await lock.acquire();
+            lock.release();
+            log.push("sibling flushed");
+          }
+        })(),
+      ).catch((e) => log.push(e.name));
+      return log;
+    });
+    assert.deepEqual(log, [
+      "poll: TimeoutError",
+      "CancelledError",
+      "lock: TimeoutError",
+      "CancelledError",
+      "sibling flushed",
+    ]);
   });
 
   it("a gather cancelled with its task waits for its library work's cleanup, not for foreign work", async () => {
