@@ -48,6 +48,8 @@ export interface StreamTransportOptions {
   canWriteEof?: boolean;
   /** A pipe: its `writeEof()` is its `close()`, as asyncio's write pipe's. */
   pipe?: boolean;
+  /** A subprocess's pipe, whose loss asyncio reports a callback later. */
+  relayed?: boolean;
   /** Call the protocol's `connectionMade` on `attach` (default true). */
   callConnectionMade?: boolean;
 }
@@ -96,6 +98,7 @@ export class StreamTransport extends Transport {
   readonly #holdWhileOpen: boolean;
   readonly #canWriteEof: boolean;
   readonly #pipe: boolean;
+  readonly #relayed: boolean;
   readonly #callConnectionMade: boolean;
   #host: HostStream | null = null;
   /**
@@ -140,6 +143,7 @@ export class StreamTransport extends Transport {
     this.#holdWhileOpen = options.holdWhileOpen ?? false;
     this.#canWriteEof = options.canWriteEof ?? true;
     this.#pipe = options.pipe ?? false;
+    this.#relayed = options.relayed ?? false;
     this.#callConnectionMade = options.callConnectionMade ?? true;
     [this.#high, this.#low] = waterMarks();
   }
@@ -337,6 +341,25 @@ export class StreamTransport extends Transport {
     this.#releaseHold?.();
     this.#releaseHold = null;
     this.#owner?.detachTransport(this);
+  };
+
+  /**
+   * Calls `connectionLost(null)` for a close on the loop: a callback
+   * later, or two for a subprocess's pipe, whose loss asyncio relays
+   * through the process's transport (so a `drain()` right after `close()`
+   * still succeeds there). A failed pipe is lost a callback later: asyncio
+   * would have seen its reader go before the write that found it here.
+   */
+  #loseAfterClose(): void {
+    loopInternals.callSoon(
+      this.#loop,
+      this.#relayed ? this.#relayLoss : this.#connectionLost,
+      null,
+    );
+  }
+
+  readonly #relayLoss = (): void => {
+    loopInternals.callSoon(this.#loop, this.#connectionLost, null);
   };
 
   /** An error of the protocol: reported, and the connection is closed. */
@@ -560,7 +583,7 @@ export class StreamTransport extends Transport {
     if (loseNow) {
       this.#host = null;
       this.#lost = true;
-      loopInternals.callSoon(this.#loop, this.#connectionLost, null);
+      this.#loseAfterClose();
     }
   }
 

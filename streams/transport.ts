@@ -22,6 +22,8 @@ export interface TransportOptions {
   reader?: StreamReader | null;
   /** Values for `getExtraInfo`, computed when asked for. */
   extra?: Record<string, () => unknown>;
+  /** A subprocess's pipe, whose loss asyncio reports a callback later. */
+  relayed?: boolean;
 }
 
 /**
@@ -36,7 +38,7 @@ export class StreamTransport extends LoopStreamTransport
     super(
       loop,
       new StreamReaderProtocol(options.reader ?? null, loop as StreamLoop),
-      { extra: options.extra, pipe: true },
+      { extra: options.extra, pipe: true, relayed: options.relayed },
     );
   }
 

@@ -162,7 +162,7 @@ export class Process {
 }
 
 function writerOf(loop: EventLoop, child: HostChild): StreamWriter | null {
-  const transport = new StreamTransport(loop);
+  const transport = new StreamTransport(loop, { relayed: true });
   const host = child.pipe(0, transportInternals.streamEvents(transport));
   if (host === null) return null;
   transport.attach(host);
@@ -176,7 +176,7 @@ function readerOf(
   limit: number,
 ): StreamReader | null {
   const reader = new StreamReader(limit);
-  const transport = new StreamTransport(loop, { reader });
+  const transport = new StreamTransport(loop, { reader, relayed: true });
   const host = child.pipe(fd, transportInternals.streamEvents(transport));
   if (host === null) return null;
   transport.attach(host);

@@ -113,6 +113,11 @@ describe("createSubprocessExec", () => {
       const closing = child.stdin!.isClosing();
       // Bytes that would be lost are an error here (asyncio drops them).
       assert.throws(() => child.stdin!.write(bytes("y")), RuntimeError);
+      // asyncio relays a subprocess pipe's loss a callback later, so a
+      // drain right after still succeeds, and one a yield later throws.
+      await child.stdin!.drain();
+      await sleep(0);
+      await assert.rejects(child.stdin!.drain(), { code: "ECONNRESET" });
       await child.stdin!.waitClosed();
       const out = text(await child.stdout!.read());
       return [closing, out, await child.wait()];
