@@ -31,6 +31,7 @@ import {
   checkPort,
   checkTls,
   checkTlsTimeout,
+  type SockAddr,
   type TlsChoice,
 } from "./net_checks.ts";
 import { internals } from "./_transport_internals.ts";
@@ -72,7 +73,7 @@ export interface CreateConnectionOptions {
   /** `AF_INET` (2) or `AF_INET6` (10) to use only that family; 0 for any. */
   family?: number;
   /** `[host, port]` to bind the socket to before connecting. */
-  localAddr?: [host: string, port: number] | null;
+  localAddr?: SockAddr | null;
   /** Turns TCP keep-alive probes on. */
   keepAlive?: boolean;
   /**

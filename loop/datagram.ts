@@ -114,12 +114,12 @@ export class DatagramProtocol extends BaseProtocol
 /** Options of `createDatagramEndpoint`, as Python's keyword arguments. */
 export interface DatagramEndpointOptions {
   /** `[host, port]` to bind to; port 0 picks a free port. */
-  localAddr?: [host: string, port: number] | null;
+  localAddr?: SockAddr | null;
   /**
    * `[host, port]` of the peer: the socket is connected to it, `sendto`
    * needs no address and only its datagrams arrive.
    */
-  remoteAddr?: [host: string, port: number] | null;
+  remoteAddr?: SockAddr | null;
   /** `AF_INET` or `AF_INET6`; by default, that of the addresses. */
   family?: number;
   /** `IPPROTO_UDP` or 0. */
@@ -532,8 +532,8 @@ export async function createDatagramEndpoint<P extends DatagramProtocolLike>(
 ): Promise<[DatagramTransport, P]> {
   checkFunction(protocolFactory, "The protocol factory");
   const {
-    localAddr = null,
-    remoteAddr = null,
+    localAddr: givenLocal = null,
+    remoteAddr: givenRemote = null,
     family = AF_UNSPEC,
     proto = 0,
     flags = 0,
@@ -544,9 +544,13 @@ export async function createDatagramEndpoint<P extends DatagramProtocolLike>(
     "createDatagramEndpoint()",
     ENDPOINT_OPTIONS,
   );
-  if (localAddr !== null) checkAddr(localAddr, "localAddr");
+  const localAddr = givenLocal === null
+    ? null
+    : checkAddr(givenLocal, "localAddr");
+  const remoteAddr = givenRemote === null
+    ? null
+    : checkAddr(givenRemote, "remoteAddr");
   if (remoteAddr !== null) {
-    checkAddr(remoteAddr, "remoteAddr");
     if (remoteAddr[1] === 0) {
       // Linux takes port 0 as "not connected"; the runtimes throw.
       throw new RangeError(

@@ -63,14 +63,13 @@ export function checkFlags(
   return value as number;
 }
 
-/** An address to bind or send to: `[host, port]`. */
+/**
+ * An address to bind or send to, as `[host, port]`: a socket address an
+ * IPv6 socket gave (`[host, port, flowinfo, scopeId]`) is taken too.
+ */
 export function checkAddr(value: unknown, what: string): [string, number] {
-  if (!Array.isArray(value) || value.length !== 2) {
-    throw new TypeError(`${what} must be [host, port], got ${describe(value)}`);
-  }
-  checkHost(value[0], `The host of ${what}`);
-  checkPort(value[1], `The port of ${what}`);
-  return value as [string, number];
+  const [host, port] = checkSockAddr(value, what);
+  return [host, port];
 }
 
 /** A socket address: `[host, port]` or `[host, port, flowinfo, scopeId]`. */

@@ -803,6 +803,15 @@ describe("createConnection and createServer", () => {
       const local = transport.getExtraInfo("sockname") as unknown[];
       transport.close();
       await client.lost;
+      // An address a socket gave is one to bind to, as in Python.
+      const [again, againClient] = await loop.createConnection(
+        () => new Recorder(),
+        "::1",
+        listening[1] as number,
+        { localAddr: ["::1", 0, 0, 0] },
+      );
+      again.close();
+      await againClient.lost;
       await using server4 = await loop.createServer(() => new Echo(), HOST, 0);
       return [server4.sockets[0].getsockname(), peer, local, listening];
     });
