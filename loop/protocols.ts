@@ -41,7 +41,9 @@ export function callProtocol(
   try {
     call.apply(protocol, args);
   } catch (exception) {
-    const name = `${protocol.constructor.name}.${method}`;
+    const kind = (protocol as { constructor?: { name?: unknown } })
+      .constructor?.name;
+    const name = `${typeof kind === "string" ? kind : "Object"}.${method}`;
     const bound = Object.defineProperty(call.bind(protocol), "name", {
       value: name,
     });

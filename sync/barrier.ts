@@ -78,9 +78,10 @@ export class Barrier {
    */
   toString(): string {
     const state = STATE_NAMES[this.#state];
+    const name = this.constructor.name;
     return this.broken
-      ? `<Barrier [${state}]>`
-      : `<Barrier [${state}, waiters:${this.nWaiting}/${this.parties}]>`;
+      ? `<${name} [${state}]>`
+      : `<${name} [${state}, waiters:${this.nWaiting}/${this.parties}]>`;
   }
 
   /** What `console.log` shows: the description, as Python's `print`. */

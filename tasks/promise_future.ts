@@ -157,8 +157,9 @@ export class PromiseFuture<T> extends Future<T> {
       release();
       if (this.done() || loop.isClosed()) return;
       if (ok) this.setResult(outcome as T);
-      else if (this.#deferring && outcome instanceof CancelledError) {
-        // The promise ended cancelled, as asyncio's task of a coroutine.
+      else if (outcome instanceof CancelledError) {
+        // The promise ended cancelled, as asyncio's task of a coroutine:
+        // a cancelled future, whose error nobody must retrieve.
         this.setCancelError(outcome);
         super.cancel(outcome.message);
       } else this.setException(outcome);

@@ -228,6 +228,27 @@ describe("connectReadPipe", () => {
     ]);
   });
 
+  it("reports a throwing protocol with no prototype under Object's name", async () => {
+    const reported = await run(async () => {
+      const loop = getRunningLoop();
+      const reported = collectReports(loop);
+      const { lost, protocol } = recorder();
+      const bare = Object.assign(Object.create(null), protocol, {
+        dataReceived() {
+          throw new RuntimeError("bare");
+        },
+      });
+      const pipe = new PassThrough();
+      await connectReadPipe(loop, () => bare, pipe);
+      pipe.end("x");
+      await lost;
+      return reported;
+    });
+    assert.deepEqual(reported, [
+      "Exception in callback Object.dataReceived(): bare",
+    ]);
+  });
+
   it("adds no listener to a destroyed stream while held and released", () => {
     // Node's socket without a handle defers each ref()/unref() to `connect`.
     const socket = new net.Socket();

@@ -111,6 +111,11 @@ describe("descriptions", () => {
     ]);
   });
 
+  it("name a subclass by its own name", () => {
+    class Meeting extends Barrier {}
+    assert.equal(String(new Meeting(2)), "<Meeting [filling, waiters:0/2]>");
+  });
+
   it("are what console.log prints", () => {
     const queue = new Queue<string>(2);
     queue.putNowait("a");

@@ -11,11 +11,14 @@ import {
   CancelledError,
   createTask,
   ensureFuture,
+  type ExceptionContext,
   gather,
   Lock,
+  newEventLoop,
   run,
   sleep,
   TimeoutError,
+  wait,
   waitFor,
 } from "../../mod.ts";
 
@@ -241,6 +244,23 @@ describe("a promise on foreign work, which no cancel reaches", () => {
     });
     release();
     assert.deepEqual(log, ["cleanup done", "task: CancelledError"]);
+  });
+
+  it("a promise that ends cancelled leaves its future cancelled, with no error to report", async () => {
+    // CPython reports nothing: its tasks of coroutines end cancelled.
+    const loop = newEventLoop();
+    const contexts: ExceptionContext[] = [];
+    loop.setExceptionHandler((_loop, context) => contexts.push(context));
+    await loop.runUntilComplete(async () => {
+      const log: string[] = [];
+      const task = createTask(() => wait([slowCleanup(log), slowCleanup(log)]));
+      await sleep(0.01);
+      task.cancel();
+      await task.catch(() => {});
+      await sleep(0.05);
+    });
+    loop.close();
+    assert.deepEqual(contexts, []);
   });
 
   it("a future of a promise cancelled on its own stops waiting at once", async () => {
