@@ -23,7 +23,7 @@ import { sleep } from "../tasks/sleep.ts";
 import { staggeredRace } from "../tasks/staggered_race.ts";
 import type { AbstractEventLoop } from "./abstract_event_loop.ts";
 import {
-  checkAddr,
+  checkBindAddr,
   checkBoolean,
   checkFamily,
   checkHost,
@@ -168,7 +168,7 @@ export async function createConnection<P extends StreamProtocol>(
   checkFamily(family);
   const localAddr = given.localAddr == null
     ? null
-    : checkAddr(given.localAddr, "localAddr");
+    : checkBindAddr(given.localAddr, "localAddr");
   const keepAlive = given.keepAlive === undefined
     ? undefined
     : checkBoolean(given.keepAlive, "keepAlive");

@@ -114,12 +114,12 @@ export class DatagramProtocol extends BaseProtocol
 /** Options of `createDatagramEndpoint`, as Python's keyword arguments. */
 export interface DatagramEndpointOptions {
   /** `[host, port]` to bind to; port 0 picks a free port. */
-  localAddr?: SockAddr | null;
+  localAddr?: [host: string, port: number] | null;
   /**
    * `[host, port]` of the peer: the socket is connected to it, `sendto`
    * needs no address and only its datagrams arrive.
    */
-  remoteAddr?: SockAddr | null;
+  remoteAddr?: [host: string, port: number] | null;
   /** `AF_INET` or `AF_INET6`; by default, that of the addresses. */
   family?: number;
   /** `IPPROTO_UDP` or 0. */

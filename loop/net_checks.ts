@@ -63,11 +63,25 @@ export function checkFlags(
   return value as number;
 }
 
-/**
- * An address to bind or send to, as `[host, port]`: a socket address an
- * IPv6 socket gave (`[host, port, flowinfo, scopeId]`) is taken too.
- */
+/** An address to bind or send to: `[host, port]`, as Python's 2-tuple. */
 export function checkAddr(value: unknown, what: string): [string, number] {
+  if (!Array.isArray(value) || value.length !== 2) {
+    throw new TypeError(`${what} must be [host, port], got ${describe(value)}`);
+  }
+  checkHost(value[0], `The host of ${what}`);
+  checkPort(value[1], `The port of ${what}`);
+  return value as [string, number];
+}
+
+/**
+ * An address to bind to, as `[host, port]`: a socket address an IPv6
+ * socket gave (`[host, port, flowinfo, scopeId]`) is taken too, as
+ * Python's `create_connection` takes it.
+ */
+export function checkBindAddr(
+  value: unknown,
+  what: string,
+): [string, number] {
   const [host, port] = checkSockAddr(value, what);
   return [host, port];
 }
