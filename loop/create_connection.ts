@@ -31,6 +31,7 @@ import {
   checkPort,
   checkTls,
   checkTlsTimeout,
+  hostOf,
   type SockAddr,
   type TlsChoice,
 } from "./net_checks.ts";
@@ -191,7 +192,8 @@ export async function createConnection<P extends StreamProtocol>(
   // Each attempt's errors, in the order the attempts started.
   const errors: unknown[][] = [];
   const attempts = ordered.map(
-    ([infoFamily, , , , [address, port]]) => () => {
+    ([infoFamily, , , , sockaddr]) => () => {
+      const [address, port] = [hostOf(sockaddr), sockaddr[1]];
       const attemptErrors: unknown[] = [];
       errors.push(attemptErrors);
       return connectAttempt(
@@ -277,7 +279,8 @@ async function connectAttempt(
   try {
     if (locals === null) return await connectSocket(loop, target);
     let bindError: Error | null = null;
-    for (const [localFamily, , , , [localHost, localPort]] of locals) {
+    for (const [localFamily, , , , local] of locals) {
+      const [localHost, localPort] = [hostOf(local), local[1]];
       if (localFamily !== family) continue;
       try {
         return await connectSocket(loop, { ...target, localHost, localPort });

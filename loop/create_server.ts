@@ -19,6 +19,7 @@ import {
   checkServerHosts,
   checkTls,
   hostFamily,
+  hostOf,
 } from "./net_checks.ts";
 import { isIP } from "node:net";
 import type { ConnectingLoop } from "./create_connection.ts";
@@ -209,7 +210,7 @@ async function listenAddresses(
         { code: error.code },
       );
     }
-    for (const [, , , , [address]] of infos) addresses.add(address);
+    for (const [, , , , address] of infos) addresses.add(hostOf(address));
   }
   return [...addresses];
 }

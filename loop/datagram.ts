@@ -32,6 +32,7 @@ import {
   checkAddr,
   checkFamily,
   checkSockAddr,
+  hostOf,
   type SockAddr,
 } from "./net_checks.ts";
 import { BaseProtocol, callProtocol, checkProtocol } from "./protocols.ts";
@@ -599,8 +600,8 @@ export async function createDatagramEndpoint<P extends DatagramProtocolLike>(
         ipv6,
         local: local === null
           ? [ipv6 ? "::" : "0.0.0.0", 0]
-          : [local[0], local[1]],
-        remote: connected ? [remote![0], remote![1]] : null,
+          : [hostOf(local), local[1]],
+        remote: connected ? [hostOf(remote!), remote![1]] : null,
         reusePort: Boolean(reusePort),
         broadcast: Boolean(allowBroadcast),
       });

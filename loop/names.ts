@@ -139,7 +139,7 @@ export function getaddrinfo(
     settle(future, null, answer(base.filter(ofFamily(family))));
   } else if (literal !== 0) {
     const chosen = chooseFamily(
-      [{ address: host, family: literal as 4 | 6 }],
+      [literal === 6 ? ipv6Literal(host) : { address: host, family: 4 }],
       family,
       flags,
     );
@@ -391,10 +391,10 @@ function build(
   canonname: string,
 ): AddrInfo[] {
   const infos: AddrInfo[] = [];
-  for (const { address, family } of addresses) {
+  for (const { address, family, scopeId = 0 } of addresses as Literal[]) {
     const sockaddr: SockAddr = family === 4
       ? [address, port]
-      : [address, port, 0, 0];
+      : [address, port, 0, scopeId];
     for (const [type, proto] of kinds) {
       infos.push([
         family === 4 ? AF_INET : AF_INET6,
@@ -406,6 +406,68 @@ function build(
     }
   }
   return infos;
+}
+
+/** An address as written: an IPv6 one may name its scope. */
+interface Literal extends HostAddress {
+  /** The interface of a link-local IPv6 address, by number. */
+  scopeId?: number;
+}
+
+/**
+ * An IPv6 address as glibc writes it, as Python's `getaddrinfo` gives it
+ * back: lower case, the longest run of zero groups as `::`, an embedded
+ * IPv4 address in dots; a numeric scope (`%2`) becomes the scope id. A
+ * named scope (`%eth0`) stays in the text: the runtimes cannot number it.
+ */
+function ipv6Literal(text: string): Literal {
+  const at = text.indexOf("%");
+  const scope = at < 0 ? "" : text.slice(at + 1);
+  if (at >= 0 && !/^\d+$/.test(scope)) return { address: text, family: 6 };
+  const words = ipv6Words(at < 0 ? text : text.slice(0, at));
+  return { address: formatIpv6(words), family: 6, scopeId: Number(scope) };
+}
+
+/** The eight 16-bit groups of a valid IPv6 address. */
+function ipv6Words(text: string): number[] {
+  const groups = (part: string) =>
+    part === "" ? [] : part.split(":").flatMap((group) => {
+      if (!group.includes(".")) return [parseInt(group, 16)];
+      const [a, b, c, d] = group.split(".").map(Number);
+      return [(a << 8) | b, (c << 8) | d];
+    });
+  const gap = text.indexOf("::");
+  if (gap < 0) return groups(text);
+  const head = groups(text.slice(0, gap));
+  const tail = groups(text.slice(gap + 2));
+  return [...head, ...Array(8 - head.length - tail.length).fill(0), ...tail];
+}
+
+/** glibc's `inet_ntop` of eight groups. */
+function formatIpv6(words: number[]): string {
+  let best = -1, bestLength = 0;
+  for (let i = 0; i < 8;) {
+    let end = i;
+    while (end < 8 && words[end] === 0) end++;
+    if (end - i > bestLength && end - i >= 2) [best, bestLength] = [i, end - i];
+    i = end === i ? i + 1 : end;
+  }
+  const ipv4Tail = best === 0 &&
+    (bestLength === 6 || (bestLength === 5 && words[5] === 0xffff));
+  let text = "";
+  for (let i = 0; i < 8; i++) {
+    if (i >= best && i < best + bestLength) {
+      if (i === best) text += "::";
+      continue;
+    }
+    if (text !== "" && !text.endsWith("::")) text += ":";
+    if (i === 6 && ipv4Tail) {
+      const [c, d] = [words[6], words[7]];
+      return `${text}${c >> 8}.${c & 255}.${d >> 8}.${d & 255}`;
+    }
+    text += words[i].toString(16);
+  }
+  return text;
 }
 
 /** A future the host settles; the loop's clock is held until it is done. */

@@ -103,6 +103,17 @@ export function checkSockAddr(value: unknown, what: string): SockAddr {
   return value as SockAddr;
 }
 
+/**
+ * The host of `address` as the runtimes take it: an IPv6 address with a
+ * scope id gets it back in the text (`fe80::1%2`).
+ */
+export function hostOf(address: SockAddr): string {
+  const [host] = address;
+  return address.length === 4 && address[3] !== 0
+    ? `${host}%${address[3]}`
+    : host;
+}
+
 /** Checks a list of hosts for a server: a string, an array, or `null` (all). */
 export function checkServerHosts(host: unknown): (string | null)[] {
   if (host === null || host === undefined || host === "") return [null];
