@@ -37,7 +37,7 @@ import {
 } from "./net_checks.ts";
 import { BaseProtocol, callProtocol, checkProtocol } from "./protocols.ts";
 import { AF_INET6, AF_UNSPEC, SOCK_DGRAM } from "./socket_constants.ts";
-import { BaseTransport, waterMarks } from "./transports.ts";
+import { BaseTransport, dropWrite, waterMarks } from "./transports.ts";
 
 /**
  * What a `DatagramTransport` calls, as asyncio's `DatagramProtocol`; every
@@ -151,8 +151,6 @@ const ENDPOINT_OPTIONS: readonly (keyof DatagramEndpointOptions)[] = [
 
 /** Received bytes waiting for the protocol past which datagrams are dropped. */
 const RECEIVE_LIMIT = 256 * 1024;
-/** asyncio logs sends to a lost endpoint from this many on. */
-const WARN_LOST_SENDS = 5;
 
 /**
  * An open UDP endpoint, as asyncio's `DatagramTransport`. Made by
@@ -202,7 +200,8 @@ export class DatagramTransport extends BaseTransport {
   readonly #ipv6: boolean;
   #closing = false;
   #lost = false;
-  #lostSends = 0;
+  /** asyncio's `_conn_lost` once closing: the close counts as the first. */
+  #connLost = 1;
   #bufferSize = 0;
   #high: number;
   #low: number;
@@ -297,9 +296,10 @@ export class DatagramTransport extends BaseTransport {
     }
     const to = this.#destination(addr);
     if (this.#closing) {
-      if (++this.#lostSends === WARN_LOST_SENDS) {
-        console.warn("socket.send() raised exception.");
-      }
+      this.#connLost = dropWrite(
+        this.#connLost,
+        "socket.send() raised exception.",
+      );
       return;
     }
     const size = data.length + 8; // with the header, as asyncio counts

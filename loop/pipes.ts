@@ -22,7 +22,7 @@ import { internals, type OpenedPipe } from "./_transport_internals.ts";
 import type { EventLoop } from "./event_loop.ts";
 import { OnFirstUse } from "./on_first_use.ts";
 import { callProtocol, checkProtocol } from "./protocols.ts";
-import { BaseTransport, waterMarks } from "./transports.ts";
+import { BaseTransport, dropWrite, waterMarks } from "./transports.ts";
 import { errorCode } from "../internal/errors.ts";
 
 /**
@@ -47,9 +47,6 @@ export interface PipeProtocolLike {
 
 const EOF = Symbol("EOF");
 type ReadEvent = Uint8Array | typeof EOF | Error;
-
-/** asyncio logs writes to a closed pipe from this many on. */
-const WARN_LOST_WRITES = 5;
 
 /** What both pipe transports need of the host's pipe. */
 interface HostPipe {
@@ -370,8 +367,8 @@ export class WritePipeTransport extends PipeTransport {
   }
   #closing = false;
   #lost = false;
-  /** Writes dropped once closed or lost, the failed one included. */
-  #lostWrites = 0;
+  /** asyncio's `_conn_lost`: a failed write, then each dropped one. */
+  #connLost = 0;
   #bufferSize = 0;
   #high: number;
   #low: number;
@@ -408,12 +405,10 @@ export class WritePipeTransport extends PipeTransport {
     }
     if (data.length === 0) return;
     if (this.#closing || this.#lost) {
-      // As asyncio: each write past the first few dropped ones warns.
-      if (this.#lostWrites++ >= WARN_LOST_WRITES) {
-        console.warn(
-          "pipe closed by peer or os.write(pipe, data) raised exception.",
-        );
-      }
+      this.#connLost = dropWrite(
+        this.#connLost,
+        "pipe closed by peer or os.write(pipe, data) raised exception.",
+      );
       return;
     }
     const size = data.length;
@@ -492,8 +487,8 @@ export class WritePipeTransport extends PipeTransport {
     const [size, error] = written;
     if (this.#lost) return;
     if (error !== null) {
-      // A failed write is the first lost one, as asyncio counts it.
-      this.#lostWrites++;
+      // A failed write counts, as asyncio's `_fatal_error` counts it.
+      this.#connLost++;
       this.#fail(error);
       return;
     }

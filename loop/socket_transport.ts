@@ -27,7 +27,12 @@ import { describe } from "../internal/validate.ts";
 import { internals } from "./_transport_internals.ts";
 import type { AbstractEventLoop } from "./abstract_event_loop.ts";
 import { callProtocol, type StreamProtocol } from "./protocols.ts";
-import { type InfoValue, Transport, waterMarks } from "./transports.ts";
+import {
+  dropWrite,
+  type InfoValue,
+  Transport,
+  waterMarks,
+} from "./transports.ts";
 
 const EOF = Symbol("eof");
 const CLOSED = Symbol("closed");
@@ -61,12 +66,6 @@ export interface TransportOwner {
   /** A connection of the owner ended. */
   detachTransport(transport: StreamTransport): void;
 }
-
-/**
- * From this dropped write on, each warns: asyncio's
- * `LOG_THRESHOLD_FOR_CONNLOST_WRITES`.
- */
-const WARN_DROPPED_WRITES = 5;
 
 /** What a TLS transport no longer tells once its connection is lost. */
 const SOCKET_INFO = new Set(["socket", "peername", "sockname"]);
@@ -110,8 +109,11 @@ export class StreamTransport extends Transport {
   #releaseHold: (() => void) | null = null;
   #closing = false;
   #eofWritten = false;
-  /** Writes dropped since the transport began closing. */
-  #droppedWrites = 0;
+  /**
+   * asyncio's `_conn_lost` for the writes dropped once closing: the close
+   * counts as the first.
+   */
+  #connLost = 1;
   /** `connectionLost` is scheduled or done. */
   #lost = false;
   #readingPaused = false;
@@ -445,10 +447,10 @@ export class StreamTransport extends Transport {
     const host = this.#host;
     if (data.length === 0) return;
     if (this.#closing || host === null) {
-      // As asyncio: each write past the first few dropped ones warns.
-      if (++this.#droppedWrites >= WARN_DROPPED_WRITES) {
-        console.warn("socket.send() raised exception.");
-      }
+      this.#connLost = dropWrite(
+        this.#connLost,
+        "socket.send() raised exception.",
+      );
       return;
     }
     // A task that writes without ever suspending would not see the close

@@ -88,6 +88,18 @@ export function waterMarks(
 }
 
 /**
+ * Drops a write to a connection that is gone, as asyncio's transports do:
+ * `connLost` is their `_conn_lost` (1 for the loss, 1 more per dropped
+ * write), returned counted; a write that finds it at
+ * `LOG_THRESHOLD_FOR_CONNLOST_WRITES` (5) or more warns with `message`.
+ * For every transport; not exported by any mod.ts.
+ */
+export function dropWrite(connLost: number, message: string): number {
+  if (connLost >= 5) console.warn(message);
+  return connLost + 1;
+}
+
+/**
  * What every transport has: Python's `BaseTransport`.
  *
  * @example Every transport of the loop is one

@@ -35,6 +35,7 @@ import { AF_INET } from "../../loop/socket_constants.ts";
 import { REUSE_PORT_SUPPORTED } from "../../internal/udp_host.ts";
 import { closeLoopResources } from "../../internal/loop_resources.ts";
 import { HeldLookups } from "./fixtures/held_lookups.ts";
+import { captureConsole } from "../fixtures/console.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const hex = (data: Uint8Array) =>
@@ -349,6 +350,31 @@ describe("DatagramTransport", () => {
       "Exception in callback Picky.datagramReceived(): first one",
     ]);
     assert.deepEqual(received, ["one", "two"]);
+  });
+
+  it("warns at each send dropped after close() from the fifth on, as asyncio's _conn_lost", async () => {
+    // CPython 3.13, a connected endpoint closed, then 7 sends: 3 warnings.
+    const warnings = await captureConsole("warn", () =>
+      run(async () => {
+        const loop = getRunningLoop();
+        const [peer] = await createDatagramEndpoint(
+          loop,
+          () => new DatagramProtocol(),
+          { localAddr: ["127.0.0.1", 0] },
+        );
+        const [transport] = await createDatagramEndpoint(
+          loop,
+          () => new DatagramProtocol(),
+          { remoteAddr: peer.getExtraInfo("sockname") as [string, number] },
+        );
+        transport.close();
+        for (let i = 0; i < 7; i++) transport.sendto(bytes("lost"));
+        peer.close();
+      }));
+    assert.deepEqual(
+      warnings,
+      Array(3).fill("socket.send() raised exception."),
+    );
   });
 
   it("is a BaseTransport, and DatagramProtocol a BaseProtocol, as in asyncio", async () => {
