@@ -33,7 +33,12 @@ export interface HostStream {
    * to the system, or with `true` once it failed or was dropped because
    * the stream closed.
    */
-  write(chunk: Uint8Array, flushed?: (failed: boolean) => void): void;
+  /**
+   * Queues `chunk`; `flushed` is told once it has left, or failed. False
+   * if the stream is closed, before this write or by it (Node fails a
+   * write to a pipe whose reader is gone at once): the chunk goes nowhere.
+   */
+  write(chunk: Uint8Array, flushed?: (failed: boolean) => void): boolean;
   /** Sends EOF once everything queued is written; reading goes on. */
   end(): void;
   /** Flushes what is queued, then closes both directions. */
@@ -258,10 +263,10 @@ export class WrappedStream implements HostStream {
     return this.#stream;
   }
 
-  write(chunk: Uint8Array, flushed?: (failed: boolean) => void): void {
-    if (this.#stream.destroyed) {
+  write(chunk: Uint8Array, flushed?: (failed: boolean) => void): boolean {
+    if (this.isClosed()) {
       flushed?.(true);
-      return;
+      return false;
     }
     const unwritten = this.#unwritten;
     if (unwritten !== null) {
@@ -270,7 +275,7 @@ export class WrappedStream implements HostStream {
     }
     if (flushed === undefined && unwritten === null) {
       this.#stream.write(chunk);
-      return;
+      return !this.isClosed();
     }
     this.#stream.write(chunk, (error?: Error | null) => {
       if (unwritten !== null) this.#unwrittenBytes -= unwritten.take()!;
@@ -280,6 +285,7 @@ export class WrappedStream implements HostStream {
       if (failed) this.#failed(error ?? null);
       flushed?.(failed);
     });
+    return !this.isClosed();
   }
 
   end(): void {

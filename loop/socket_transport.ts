@@ -453,22 +453,16 @@ export class StreamTransport extends Transport {
       );
       return;
     }
-    // A task that writes without ever suspending would not see the close
-    // event, which waits in the loop: the connection is lost here instead,
-    // as asyncio learns it from the failed send.
-    if (host.isClosed()) {
-      this.#forceClose(null);
-      return;
-    }
     const chunk = copyForHost(data);
-    if (
+    const taken =
       this.#protocolPaused || host.writeBufferSize() + chunk.length > this.#low
-    ) {
-      host.write(chunk, this.#flushed);
-    } else host.write(chunk);
-    // Node fails a write to a pipe whose reader is gone at once (EPIPE), as
-    // asyncio's send() fails: the connection is lost now, not at an event.
-    if (host.isClosed()) {
+        ? host.write(chunk, this.#flushed)
+        : host.write(chunk);
+    // The host knew the stream closed, or closed it at this write, before
+    // its close event reaches the loop (which a task that never suspends
+    // would not see): the connection is lost now, as asyncio learns it
+    // from the failed send.
+    if (!taken) {
       this.#forceClose(null);
       return;
     }

@@ -178,9 +178,10 @@ class HeldStream implements HostStream {
   readonly ownsChunks = false;
   buffered = 0;
   flushed: ((failed: boolean) => void) | null = null;
-  write(chunk: Uint8Array, flushed?: (failed: boolean) => void): void {
+  write(chunk: Uint8Array, flushed?: (failed: boolean) => void): boolean {
     this.buffered += chunk.length;
     if (flushed !== undefined) this.flushed = flushed;
+    return true;
   }
   end(): void {}
   close(): void {}

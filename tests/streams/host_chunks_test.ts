@@ -327,7 +327,7 @@ describe("host chunks", () => {
         });
         const host = {
           ownsChunks,
-          write() {},
+          write: () => true,
           end() {},
           close() {},
           abort() {},
