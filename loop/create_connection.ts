@@ -182,10 +182,10 @@ export async function createConnection<P extends StreamProtocol>(
   const allErrors = given.allErrors === undefined
     ? false
     : checkBoolean(given.allErrors, "allErrors");
-  const infos = await resolve(loop, host, port, family, "connect to");
+  const infos = await resolveStream(loop, host, port, family, "connect to");
   const locals = localAddr === null
     ? null
-    : await resolve(loop, localAddr[0], localAddr[1], family, "bind to");
+    : await resolveStream(loop, localAddr[0], localAddr[1], family, "bind to");
   const ordered = interleave > 0
     ? interleaveAddrinfos(infos, interleave)
     : infos;
@@ -216,19 +216,25 @@ export async function createConnection<P extends StreamProtocol>(
 }
 
 /**
- * The stream addresses of `host`, with the loop's `getaddrinfo`; a failed
- * lookup says which connection (or local address) it was for.
+ * The stream addresses of `host`, with the loop's `getaddrinfo` (`flags`
+ * `AI_PASSIVE` for a server); a failed lookup says which connection, local
+ * address or server it was for. For this package only.
  */
-async function resolve(
+export async function resolveStream(
   loop: ConnectingLoop,
   host: string | null,
   port: number,
   family: number,
-  action: "connect to" | "bind to",
+  action: "connect to" | "bind to" | "listen on",
+  flags = 0,
 ): Promise<AddrInfo[]> {
   let infos: AddrInfo[];
   try {
-    infos = await loop.getaddrinfo(host, port, { family, type: SOCK_STREAM });
+    infos = await loop.getaddrinfo(host, port, {
+      family,
+      type: SOCK_STREAM,
+      flags,
+    });
   } catch (error) {
     if (!(error instanceof Error) || !("code" in error)) throw error;
     throw Object.assign(

@@ -22,9 +22,8 @@ import {
   hostOf,
 } from "./net_checks.ts";
 import { isIP } from "node:net";
-import type { ConnectingLoop } from "./create_connection.ts";
-import type { AddrInfo } from "./names.ts";
-import { AF_UNSPEC, AI_PASSIVE, SOCK_STREAM } from "./socket_constants.ts";
+import { type ConnectingLoop, resolveStream } from "./create_connection.ts";
+import { AF_UNSPEC, AI_PASSIVE } from "./socket_constants.ts";
 import type { StreamProtocol } from "./protocols.ts";
 import { createServerOn, type Server, type ServerSockets } from "./server.ts";
 import { beginHandshake, transportOver } from "./socket_setup.ts";
@@ -194,22 +193,14 @@ async function listenAddresses(
       addresses.add(host);
       continue;
     }
-    let infos: AddrInfo[];
-    try {
-      infos = await loop.getaddrinfo(host, port, {
-        family: family ?? AF_UNSPEC,
-        type: SOCK_STREAM,
-        flags: AI_PASSIVE,
-      });
-    } catch (error) {
-      if (!(error instanceof Error) || !("code" in error)) throw error;
-      throw Object.assign(
-        new Error(`Cannot listen on ${host}:${port}: ${error.message}`, {
-          cause: error,
-        }),
-        { code: error.code },
-      );
-    }
+    const infos = await resolveStream(
+      loop,
+      host,
+      port,
+      family ?? AF_UNSPEC,
+      "listen on",
+      AI_PASSIVE,
+    );
     for (const [, , , , address] of infos) addresses.add(hostOf(address));
   }
   return [...addresses];
