@@ -98,7 +98,9 @@ function runUnder<T>(
  * not other work the task runs beside it
  * (`gather(waitFor(() => f(), 1), waitFor(() => g(), 5))`); a promise or a
  * future was started outside, and only a cancel of the whole task reaches
- * the promise's awaits, so its timeout cancels the task's work. Pass the
+ * the promise's awaits, so its timeout cancels the task's work, and waits
+ * only for what the promise does at once (a cleanup of a promise that
+ * awaits ends after the `TimeoutError`). Pass the
  * `AbortSignal` a function receives to foreign APIs to stop them too.
  *
  * @example Cleanup runs before the TimeoutError arrives
