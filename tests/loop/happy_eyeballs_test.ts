@@ -207,7 +207,7 @@ describe("createConnection with several addresses", () => {
       assert.deepEqual(asked, [[
         "example.test",
         port,
-        { family: 0, type: SOCK_STREAM },
+        { family: 0, type: SOCK_STREAM, flags: 0 },
       ]]);
     }
   });
