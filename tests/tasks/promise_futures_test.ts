@@ -69,7 +69,8 @@ describe("a promise whose task's cancel reaches its future", () => {
   it("a deadline gives the promise only the steps its cancel resumes: a cleanup that awaits ends after the TimeoutError", async () => {
     // CPython waits for that cleanup too, as its wait_for cancels only the
     // coroutine's task; here the deadline cancels the caller's whole task,
-    // whose other work may never end, so it does not wait on it.
+    // whose other work may never end, so it does not wait on it. A guard:
+    // it passes before the deferral too, and fails if a deadline waits.
     const log = await run(async () => {
       const log: string[] = [];
       await waitFor(slowCleanup(log), 0.01).catch((e) => log.push(e.name));
@@ -176,6 +177,7 @@ describe("a promise on foreign work, which no cancel reaches", () => {
     // CPython: TimeoutError at the deadline in both; its wait_for cancels
     // only its own coroutine. Here the deadline of a promise cancels all
     // the task's work, the gathers too (README), but waits on none of it.
+    // A guard: a deadline that waited on that work hung here (3c7b235).
     const foreign = new Promise<never>(() => {});
     const log = await run(async () => {
       const log: string[] = [];
